@@ -1,0 +1,60 @@
+# TechMarket — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export FLASK_APP := marketplace
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PO_FILES := $(wildcard marketplace/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: install run migrate demo test test-pg lint format translations extract-messages bench clean
+
+# Create the virtualenv and install the app with its dev extras, once per change of setup.cfg.
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -q -i $< -o $@
+
+translations: $(STAMP) $(MO_FILES)
+
+install: $(STAMP) translations
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+demo: migrate
+	$(BIN)/flask demo load
+
+run: demo
+	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+test-pg: install
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+extract-messages: install
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o marketplace/translations/messages.pot .
+	$(BIN)/pybabel update -q -i marketplace/translations/messages.pot -d marketplace/translations
+
+bench: install
+	$(BIN)/python bench/import.py
+
+clean:
+	rm -rf $(VENV) instance *.egg-info

@@ -1,0 +1,62 @@
+"""TechMarket: the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from marketplace import config as config_module
+from marketplace.extensions import csrf, db, limiter, migrate
+
+PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides what the environment says (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(PACKAGE_ROOT, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(PACKAGE_ROOT, "templates"),
+        static_folder=os.path.join(PACKAGE_ROOT, "templates", "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(config_module.DEFAULTS)
+    app.config.update(config_module.from_environment(app.instance_path))
+    app.config.update(config or {})
+    if "SQLALCHEMY_DATABASE_URI" in (config or {}):
+        app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
+            app.config["SQLALCHEMY_DATABASE_URI"]
+        )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.load_secret_key(app.instance_path)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(PACKAGE_ROOT, "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from marketplace import auth, i18n
+
+    auth.init_app(app)
+    i18n.init_app(app)
+
+    import marketplace.api as api_package
+    from marketplace import cli, errors, views
+
+    api_package.init_app(app)
+    views.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+__all__ = ["create_app"]

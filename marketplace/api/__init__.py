@@ -1,0 +1,62 @@
+"""The JSON API under /api/v1 (flask-smorest), its OpenAPI document and local docs."""
+
+from __future__ import annotations
+
+import swagger_ui_bundle
+from flask import Flask, current_app, request, send_from_directory
+from flask_login import current_user
+
+from marketplace.auth import bearer_token
+from marketplace.extensions import api, csrf, limiter
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def init_app(app: Flask) -> None:
+    # Swagger UI from the swagger-ui-bundle package: no CDN at run time.
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", "/api/docs/static/")
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": "TechMarket: listings, demands, organizations and accounts. "
+                "Authenticate with a session cookie plus the X-CSRFToken header, or with "
+                "`Authorization: Bearer <personal API token>`. Amounts are integers in minor "
+                "units (fen for CNY).",
+            },
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer"},
+                    "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+                }
+            },
+            "security": [{"bearerAuth": []}, {"cookieAuth": []}, {}],
+        },
+    )
+    api.init_app(app)
+
+    from marketplace.api import accounts, demands, listings, organizations
+
+    for blp in (accounts.blp, listings.blp, demands.blp, organizations.blp):
+        # The API does its own CSRF check (below): session-authenticated writes need the
+        # X-CSRFToken header; token-authenticated requests carry no ambient credentials.
+        csrf.exempt(blp)
+        blp.before_request(_api_csrf)
+        limiter.limit(
+            lambda: app.config["WRITE_RATE_LIMIT"],
+            methods=["POST", "PUT", "PATCH", "DELETE"],
+        )(blp)
+        api.register_blueprint(blp)
+
+    @app.route("/api/docs/static/<path:filename>")
+    def swagger_static(filename: str):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+
+def _api_csrf() -> None:
+    if request.method in SAFE_METHODS or bearer_token() or not current_app.config["WTF_CSRF_ENABLED"]:
+        return
+    if request.endpoint and request.endpoint.endswith(("Login", "Register", ".login", ".register")):
+        return
+    if current_user.is_authenticated:
+        csrf.protect()

@@ -1,0 +1,72 @@
+"""Organizations API: directory, edits, verification."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from marketplace.api.publication import page_body
+from marketplace.auth import current_actor
+from marketplace.extensions import db
+from marketplace.schemas.accounts import (
+    OrganizationIn,
+    OrganizationOut,
+    OrganizationPage,
+    OrganizationQuery,
+    VerificationIn,
+)
+from marketplace.schemas.common import Error
+from marketplace.services import organizations
+
+blp = Blueprint(
+    "organizations", __name__, url_prefix="/api/v1/organizations", description="Organizations"
+)
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(OrganizationQuery, location="query")
+@blp.response(200, OrganizationPage)
+def list_organizations(args):
+    return page_body(organizations.list_organizations(db.session, **args))
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(OrganizationIn)
+@blp.response(201, OrganizationOut)
+@blp.alt_response(403, schema=Error)
+def create_organization(data):
+    """Create an organization (operators)."""
+    org = organizations.create_organization(db.session, current_actor(), data)
+    db.session.commit()
+    return org
+
+
+@blp.route("/<int:org_id>", methods=["GET"])
+@blp.response(200, OrganizationOut)
+@blp.alt_response(404, schema=Error)
+def get_organization(org_id: int):
+    return organizations.get_organization(db.session, org_id)
+
+
+@blp.route("/<int:org_id>", methods=["PATCH"])
+@blp.arguments(OrganizationIn(partial=True))
+@blp.response(200, OrganizationOut)
+@blp.alt_response(403, schema=Error)
+def update_organization(data, org_id: int):
+    """Edit name and region (members; a verified name only through an operator)."""
+    org = organizations.update_organization(db.session, current_actor(), org_id, data)
+    db.session.commit()
+    return org
+
+
+@blp.route("/<int:org_id>/verification/<any(request, verify, reject):action>", methods=["POST"])
+@blp.arguments(VerificationIn, required=False)
+@blp.response(200, OrganizationOut)
+@blp.alt_response(403, schema=Error)
+@blp.alt_response(409, schema=Error)
+def verification(data, org_id: int, action: str):
+    """Members request verification; operators verify or reject it with a note."""
+    org = organizations.set_verification(
+        db.session, current_actor(), org_id, action, (data or {}).get("note", "")
+    )
+    db.session.commit()
+    return org

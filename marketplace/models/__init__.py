@@ -1,0 +1,7 @@
+"""All models, imported here so that Alembic and the app see one metadata."""
+
+from marketplace.models.demands import Demand
+from marketplace.models.listings import Listing, Patent
+from marketplace.models.organizations import ApiToken, Organization, User, UserRole
+
+__all__ = ["ApiToken", "Demand", "Listing", "Organization", "Patent", "User", "UserRole"]

@@ -1,0 +1,89 @@
+"""Shared schema pieces: strict input, vocab fields, pagination, errors."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from marketplace.validators import normalize_ipc, normalize_patent_number
+
+
+class StrictSchema(Schema):
+    """Input schemas reject unknown fields, so typos are reported instead of ignored."""
+
+    class Meta:
+        unknown = RAISE
+
+
+def Choice(values, **kwargs) -> fields.String:  # noqa: N802 - reads like a field class
+    return fields.String(validate=validate.OneOf(values), **kwargs)
+
+
+def ChoiceList(values, **kwargs) -> fields.List:  # noqa: N802
+    return fields.List(fields.String(validate=validate.OneOf(values)), **kwargs)
+
+
+def unique_items(items: list) -> None:
+    if len(items) != len(set(items)):
+        raise ValidationError("Each value may appear once.")
+
+
+class PatentNumber(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return normalize_patent_number(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class IpcCode(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return normalize_ipc(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+Money = fields.Integer  # minor units; the field names say so (price_amount, budget_min)
+
+
+class MinorUnits(fields.Integer):
+    """An amount in minor units: a non-negative integer below 10^15 (fits BIGINT safely)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=0, max=10**15))
+        super().__init__(strict=True, **kwargs)
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PageMeta(Schema):
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    pages = fields.Integer()
+
+
+class ErrorDetail(Schema):
+    status = fields.Integer()
+    code = fields.String()
+    message = fields.String()
+    fields = fields.Dict(keys=fields.String(), values=fields.Raw())
+
+
+class Error(Schema):
+    error = fields.Nested(ErrorDetail)
+
+
+class ActionArgs(StrictSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class OrganizationRef(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    region = fields.String()
+    verification_status = fields.String()

@@ -1,0 +1,252 @@
+"""Fixtures shared by the whole suite.
+
+One database per test session: a temporary SQLite file by default, or the
+PostgreSQL database in TEST_DATABASE_URL (`make test-pg`). The schema is built by
+the real Alembic migrations; every table is emptied after each test.
+
+Requests run in their own app context (as in production), so tests that touch the
+database directly do it inside ``with app.app_context()`` or the ``ctx`` fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_login import FlaskLoginClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from marketplace import create_app
+from marketplace.extensions import db
+from marketplace.models import Demand, Listing, Organization, User
+from marketplace.schemas.demands import DemandIn
+from marketplace.schemas.listings import ListingIn
+from marketplace.services import accounts, demands, listings, publication
+
+PASSWORD = "correct-horse-42"
+
+
+def _reset_postgres(url: str) -> None:
+    from marketplace.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    instance = tempfile.mkdtemp(prefix="techmarket-instance-")
+    os.environ["INSTANCE_PATH"] = instance
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-only-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SERVER_NAME": "localhost",
+        }
+    )
+    app.test_client_class = FlaskLoginClient
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(app: Flask) -> Iterator[None]:
+    yield
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[Any]:
+    """An app context for service-level tests; yields the SQLAlchemy session."""
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+def _detached(obj):
+    db.session.refresh(obj)
+    db.session.expunge(obj)
+    return obj
+
+
+class Factory:
+    """Builds committed rows and returns detached copies (ids and plain fields usable)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.counter = 0
+
+    def _n(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def organization(self, kind: str = "university", **kw) -> Organization:
+        with self.app.app_context():
+            org = Organization(
+                kind=kind, name=kw.pop("name", f"Org {kind} {self._n()}"), region="宁波", **kw
+            )
+            db.session.add(org)
+            db.session.commit()
+            return _detached(org)
+
+    def user(self, *roles: str, organization: Organization | None = None, **kw) -> User:
+        roles = roles or ("researcher",)
+        if organization is None and "operator" not in roles:
+            kind = "enterprise" if "enterprise_member" in roles else "university"
+            organization = self.organization(kind)
+        with self.app.app_context():
+            org = db.session.get(Organization, organization.id) if organization else None
+            user = accounts.create_user(
+                db.session,
+                email=kw.pop("email", f"user{self._n()}@example.org"),
+                password=kw.pop("password", PASSWORD),
+                display_name=kw.pop("display_name", "Test User"),
+                roles=roles,
+                organization=org,
+            )
+            db.session.commit()
+            user = _detached(user)
+            user.roles  # noqa: B018 - load before detaching further use
+            return user
+
+    def operator(self) -> User:
+        return self.user("operator")
+
+    def listing(self, owner: User, status: str = "draft", **overrides) -> Listing:
+        with self.app.app_context():
+            actor = db.session.get(User, owner.id)
+            item = listings.create_listing(
+                db.session, actor, ListingIn().load(listing_payload(**overrides))
+            )
+            self._advance(Listing, item.id, actor, status)
+            db.session.commit()
+            return _detached(db.session.get(Listing, item.id))
+
+    def demand(self, owner: User, status: str = "draft", **overrides) -> Demand:
+        with self.app.app_context():
+            actor = db.session.get(User, owner.id)
+            item = demands.create_demand(
+                db.session, actor, DemandIn().load(demand_payload(**overrides))
+            )
+            self._advance(Demand, item.id, actor, status)
+            db.session.commit()
+            return _detached(db.session.get(Demand, item.id))
+
+    def _advance(self, model, item_id: int, owner: User, status: str) -> None:
+        """Walk the real workflow to reach ``status``."""
+        operator = None
+
+        def op():
+            nonlocal operator
+            if operator is None:
+                operator = User(
+                    email=f"op{self._n()}@example.org",
+                    password_hash="x",
+                    display_name="op",
+                    role_rows=[],
+                )
+                from marketplace.models import UserRole
+
+                operator.role_rows = [UserRole(role="operator")]
+                db.session.add(operator)
+                db.session.flush()
+            return operator
+
+        path = {
+            "draft": [],
+            "pending_review": [("submit", owner)],
+            "published": [("submit", owner), ("publish", None)],
+            "rejected": [("submit", owner), ("reject", None)],
+            "closed": [("submit", owner), ("publish", None), ("close", owner)],
+            "withdrawn": [("withdraw", owner)],
+        }[status]
+        for action, actor in path:
+            publication.transition(
+                db.session, model, item_id, action, actor or op(), reason="test reason"
+            )
+
+
+@pytest.fixture
+def make(app: Flask) -> Factory:
+    return Factory(app)
+
+
+def listing_payload(**overrides) -> dict[str, Any]:
+    data = {
+        "title": "一种高电压稳定的钠离子电池正极材料",
+        "summary": "钠离子电池层状氧化物正极，4.3V 循环 500 次容量保持 90%",
+        "description": "通过镁钛共掺杂抑制高电压相变。",
+        "domain": "new_energy",
+        "tags": ["钠离子电池", "正极材料"],
+        "trl": 6,
+        "transfer_modes": ["assignment", "license_exclusive"],
+        "price_type": "fixed",
+        "price_amount": 60_000_000,
+        "currency": "CNY",
+        "region": "宁波",
+        "language": "zh",
+        "patents": [
+            {
+                "patent_number": "CN202113530829.1",
+                "patent_type": "invention",
+                "legal_status": "pending",
+                "ipc_codes": ["H01M4/505", "H01M10/054"],
+                "applicant": "华中科技大学",
+                "inventors": ["张伟", "朱琳"],
+                "filing_date": "2021-09-04",
+                "abstract": "本发明公开了一种钠离子电池层状氧化物正极材料。",
+                "first_claim": "一种钠离子电池正极材料，其特征在于……",
+            }
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def demand_payload(**overrides) -> dict[str, Any]:
+    data = {
+        "title": "两轮车换电柜想换用钠电池降成本",
+        "description": "希望找到长寿命的钠电正负极材料技术，可以合作开发或独家许可。",
+        "domain": "new_energy",
+        "budget_min": 50_000_000,
+        "budget_max": 200_000_000,
+        "currency": "CNY",
+        "cooperation_modes": ["license_exclusive", "co_development"],
+        "deadline": "2027-01-28",
+        "region": "余姚",
+        "language": "zh",
+    }
+    data.update(overrides)
+    return data
