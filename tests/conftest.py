@@ -29,6 +29,8 @@ from marketplace.schemas.listings import ListingIn
 from marketplace.services import accounts, demands, listings, publication
 
 PASSWORD = "correct-horse-42"
+# Production hashes with scrypt's default cost; tests use a cheap cost to stay fast.
+accounts.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
 def _reset_postgres(url: str) -> None:
@@ -137,8 +139,9 @@ class Factory:
                 organization=org,
             )
             db.session.commit()
-            user = _detached(user)
-            user.roles  # noqa: B018 - load before detaching further use
+            db.session.refresh(user)
+            user.organization, user.roles  # noqa: B018 - load before detaching
+            db.session.expunge(user)
             return user
 
     def operator(self) -> User:

@@ -10,7 +10,7 @@ from flask_wtf.csrf import generate_csrf
 from marketplace.auth import current_actor
 from marketplace.extensions import db, limiter
 from marketplace.schemas.accounts import LoginIn, RegisterIn, TokenIn, TokenOut, UserOut
-from marketplace.schemas.common import Error
+from marketplace.schemas.common import ApiError
 from marketplace.services import accounts
 from marketplace.services.errors import Unauthorized
 
@@ -37,7 +37,7 @@ def _require_user():
 @limiter.limit(_login_limit)
 @blp.arguments(RegisterIn)
 @blp.response(201, UserOut)
-@blp.alt_response(422, schema=Error)
+@blp.alt_response(422, schema=ApiError)
 def register(data):
     """Register a person and their (unverified) organization, and log in."""
     user = accounts.register(db.session, **data)
@@ -50,7 +50,7 @@ def register(data):
 @limiter.limit(_login_limit)
 @blp.arguments(LoginIn)
 @blp.response(200, UserOut)
-@blp.alt_response(401, schema=Error)
+@blp.alt_response(401, schema=ApiError)
 def login(data):
     """Log in with e-mail and password; the session cookie authenticates later calls."""
     user = accounts.authenticate(db.session, data["email"], data["password"])
@@ -68,7 +68,7 @@ def logout():
 
 @blp.route("/me", methods=["GET"])
 @blp.response(200, UserOut)
-@blp.alt_response(401, schema=Error)
+@blp.alt_response(401, schema=ApiError)
 def me():
     """The logged-in user, with a CSRF token for session-authenticated writes."""
     return _me(_require_user())

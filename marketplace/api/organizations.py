@@ -14,7 +14,7 @@ from marketplace.schemas.accounts import (
     OrganizationQuery,
     VerificationIn,
 )
-from marketplace.schemas.common import Error
+from marketplace.schemas.common import ApiError, patch_schema
 from marketplace.services import organizations
 
 blp = Blueprint(
@@ -32,7 +32,7 @@ def list_organizations(args):
 @blp.route("", methods=["POST"])
 @blp.arguments(OrganizationIn)
 @blp.response(201, OrganizationOut)
-@blp.alt_response(403, schema=Error)
+@blp.alt_response(403, schema=ApiError)
 def create_organization(data):
     """Create an organization (operators)."""
     org = organizations.create_organization(db.session, current_actor(), data)
@@ -42,15 +42,15 @@ def create_organization(data):
 
 @blp.route("/<int:org_id>", methods=["GET"])
 @blp.response(200, OrganizationOut)
-@blp.alt_response(404, schema=Error)
+@blp.alt_response(404, schema=ApiError)
 def get_organization(org_id: int):
     return organizations.get_organization(db.session, org_id)
 
 
 @blp.route("/<int:org_id>", methods=["PATCH"])
-@blp.arguments(OrganizationIn(partial=True))
+@blp.arguments(patch_schema(OrganizationIn))
 @blp.response(200, OrganizationOut)
-@blp.alt_response(403, schema=Error)
+@blp.alt_response(403, schema=ApiError)
 def update_organization(data, org_id: int):
     """Edit name and region (members; a verified name only through an operator)."""
     org = organizations.update_organization(db.session, current_actor(), org_id, data)
@@ -61,8 +61,8 @@ def update_organization(data, org_id: int):
 @blp.route("/<int:org_id>/verification/<any(request, verify, reject):action>", methods=["POST"])
 @blp.arguments(VerificationIn, required=False)
 @blp.response(200, OrganizationOut)
-@blp.alt_response(403, schema=Error)
-@blp.alt_response(409, schema=Error)
+@blp.alt_response(403, schema=ApiError)
+@blp.alt_response(409, schema=ApiError)
 def verification(data, org_id: int, action: str):
     """Members request verification; operators verify or reject it with a note."""
     org = organizations.set_verification(

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from marketplace.auth import current_actor
 from marketplace.extensions import db
-from marketplace.schemas.common import ActionArgs, Error
+from marketplace.schemas.common import ActionArgs, ApiError, patch_schema
 from marketplace.services import publication
 
 
@@ -64,8 +64,8 @@ def make_blueprint(
     @blp.route("", methods=["POST"])
     @blp.arguments(schema_in)
     @blp.response(201, schema_out)
-    @blp.alt_response(401, schema=Error)
-    @blp.alt_response(422, schema=Error)
+    @blp.alt_response(401, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
     def create_item(data):
         """Create a draft owned by the caller's organization."""
         actor = current_actor()
@@ -75,17 +75,17 @@ def make_blueprint(
 
     @blp.route("/<int:item_id>", methods=["GET"])
     @blp.response(200, schema_out)
-    @blp.alt_response(404, schema=Error)
+    @blp.alt_response(404, schema=ApiError)
     def get_item(item_id: int):
         actor = current_actor()
         return with_actions(get(db.session, actor, item_id), actor)
 
     @blp.route("/<int:item_id>", methods=["PATCH"])
-    @blp.arguments(schema_in(partial=True))
+    @blp.arguments(patch_schema(schema_in))
     @blp.response(200, schema_out)
-    @blp.alt_response(403, schema=Error)
-    @blp.alt_response(409, schema=Error)
-    @blp.alt_response(422, schema=Error)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
     def update_item(data, item_id: int):
         """Change some fields. Editing a published item sends it back to review."""
         actor = current_actor()
@@ -95,7 +95,7 @@ def make_blueprint(
 
     @blp.route("/<int:item_id>", methods=["DELETE"])
     @blp.response(204)
-    @blp.alt_response(409, schema=Error)
+    @blp.alt_response(409, schema=ApiError)
     def delete_item(item_id: int):
         """Delete a draft (anything submitted is withdrawn instead)."""
         delete(db.session, current_actor(), item_id)
@@ -118,8 +118,8 @@ def make_blueprint(
         blp.route(f"/<int:item_id>/{action}", methods=["POST"])(
             blp.arguments(ActionArgs, required=False)(
                 blp.response(200, schema_out)(
-                    blp.alt_response(409, schema=Error)(
-                        blp.alt_response(403, schema=Error)(action_view(action))
+                    blp.alt_response(409, schema=ApiError)(
+                        blp.alt_response(403, schema=ApiError)(action_view(action))
                     )
                 )
             )

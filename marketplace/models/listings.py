@@ -14,7 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.models.organizations import Organization, User
@@ -41,6 +41,13 @@ class PublicationMixin:
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     published_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
+    # Optimistic concurrency: every UPDATE checks and bumps it, so two writers that read
+    # the same row cannot both win (PostgreSQL also locks rows; SQLite relies on this).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.version}
 
 
 class Listing(PublicationMixin, db.Model):

@@ -49,9 +49,9 @@ Money = fields.Integer  # minor units; the field names say so (price_amount, bud
 class MinorUnits(fields.Integer):
     """An amount in minor units: a non-negative integer below 10^15 (fits BIGINT safely)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, strict: bool = True, **kwargs):
         kwargs.setdefault("validate", validate.Range(min=0, max=10**15))
-        super().__init__(strict=True, **kwargs)
+        super().__init__(strict=strict, **kwargs)
 
 
 class PageArgs(Schema):
@@ -73,7 +73,7 @@ class ErrorDetail(Schema):
     fields = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 
-class Error(Schema):
+class ApiError(Schema):
     error = fields.Nested(ErrorDetail)
 
 
@@ -87,3 +87,9 @@ class OrganizationRef(Schema):
     kind = fields.String()
     region = fields.String()
     verification_status = fields.String()
+
+
+def patch_schema(schema_cls: type[Schema]) -> Schema:
+    """A partial variant for PATCH bodies, named ``<Name>Patch`` in the OpenAPI document."""
+    name = schema_cls.__name__.removesuffix("In") + "Patch"
+    return type(name, (schema_cls,), {})(partial=True)

@@ -68,8 +68,8 @@ class DemandQuery(PageArgs):
     status = Choice((*PUBLICATION_STATUSES, "any"))
     organization_id = fields.Integer()
     q = fields.String(validate=validate.Length(max=200))
-    min_budget = MinorUnits()
-    max_budget = MinorUnits()
+    min_budget = MinorUnits(strict=False)
+    max_budget = MinorUnits(strict=False)
     sort = Choice(("newest", "updated", "deadline", "budget_desc"), load_default="newest")
 
 

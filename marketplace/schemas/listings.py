@@ -71,7 +71,11 @@ class ListingIn(StrictSchema):
         load_default=list,
         validate=[validate.Length(max=20), unique_items],
     )
-    trl = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=9))
+    trl = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=9, error="TRL is between 1 and 9."),
+    )
     transfer_modes = ChoiceList(
         TRANSFER_MODES, required=True, validate=[validate.Length(min=1), unique_items]
     )
@@ -131,8 +135,8 @@ class ListingQuery(PageArgs):
     status = Choice((*PUBLICATION_STATUSES, "any"))
     organization_id = fields.Integer()
     q = fields.String(validate=validate.Length(max=200))
-    min_price = MinorUnits()
-    max_price = MinorUnits()
+    min_price = MinorUnits(strict=False)
+    max_price = MinorUnits(strict=False)
     sort = Choice(("newest", "updated", "price_asc", "price_desc"), load_default="newest")
 
 

@@ -23,6 +23,8 @@ ROLE_ORG_KINDS = {
     "broker": ("agency", "university", "institute", "enterprise"),
 }
 MIN_PASSWORD_LENGTH = 8
+# werkzeug's scrypt with its default cost (n=2**15, r=8, p=1); tests lower it.
+PASSWORD_HASH_METHOD = "scrypt"
 TOKEN_PREFIX = "tm_"
 # A dummy hash to compare against when the e-mail is unknown, so that timing does not
 # tell which addresses have accounts.
@@ -34,7 +36,7 @@ def normalize_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

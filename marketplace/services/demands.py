@@ -63,7 +63,7 @@ def update_demand(
     check_budget(merged)
     if publication.apply_changes(demand, {k: v for k, v in data.items() if k in DEMAND_FIELDS}):
         publication.after_edit(demand)
-    session.flush()
+    publication.flush_or_conflict(session)
     return demand
 
 

@@ -108,7 +108,7 @@ def update_listing(
         changed = set_patents(session, listing, data["patents"] or []) or changed
     if changed:
         publication.after_edit(listing)
-    session.flush()
+    publication.flush_or_conflict(session)
     return listing
 
 

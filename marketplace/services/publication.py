@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.models import Demand, Listing, User
 from marketplace.models.types import utcnow
@@ -153,8 +154,16 @@ def transition(
         item.published_at = now
         item.rejection_reason = ""
     item.status = next_state
-    session.flush()
+    flush_or_conflict(session)
     return item
+
+
+def flush_or_conflict(session: Session) -> None:
+    """Flush; a row changed by a concurrent writer since we read it becomes a 409."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("Someone else changed this at the same time; reload and try again.") from None
 
 
 @dataclass
