@@ -22,7 +22,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from marketplace import create_app
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
 from marketplace.models import Demand, Listing, Organization, User
 from marketplace.schemas.demands import DemandIn
 from marketplace.schemas.listings import ListingIn
@@ -62,11 +62,12 @@ def app(database_url: str) -> Iterator[Flask]:
             "SECRET_KEY": "test-only-secret",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
             "SERVER_NAME": "localhost",
         }
     )
     app.test_client_class = FlaskLoginClient
+    # Rate limits are built (storage and all) but off, except in the tests that switch them on.
+    limiter.enabled = False
     with app.app_context():
         upgrade()
     yield app

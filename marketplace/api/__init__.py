@@ -5,9 +5,10 @@ from __future__ import annotations
 import swagger_ui_bundle
 from flask import Flask, current_app, request, send_from_directory
 from flask_login import current_user
+from flask_smorest import Api
 
 from marketplace.auth import bearer_token
-from marketplace.extensions import api, csrf, limiter
+from marketplace.extensions import csrf, limiter
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -33,11 +34,13 @@ def init_app(app: Flask) -> None:
             "security": [{"bearerAuth": []}, {"cookieAuth": []}, {}],
         },
     )
-    api.init_app(app)
+    api = Api(app)
+    app.extensions["techmarket_api"] = api
 
     from marketplace.api import accounts, demands, listings, organizations
 
-    for blp in (accounts.blp, listings.blp, demands.blp, organizations.blp):
+    for module in (accounts, listings, demands, organizations):
+        blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the
         # X-CSRFToken header; token-authenticated requests carry no ambient credentials.
         csrf.exempt(blp)
@@ -54,7 +57,11 @@ def init_app(app: Flask) -> None:
 
 
 def _api_csrf() -> None:
-    if request.method in SAFE_METHODS or bearer_token() or not current_app.config["WTF_CSRF_ENABLED"]:
+    if (
+        request.method in SAFE_METHODS
+        or bearer_token()
+        or not current_app.config["WTF_CSRF_ENABLED"]
+    ):
         return
     if request.endpoint and request.endpoint.endswith(("Login", "Register", ".login", ".register")):
         return

@@ -14,8 +14,6 @@ from marketplace.schemas.common import ApiError
 from marketplace.services import accounts
 from marketplace.services.errors import Unauthorized
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
-
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
@@ -33,66 +31,66 @@ def _require_user():
     return actor
 
 
-@blp.route("/register", methods=["POST"])
-@limiter.limit(_login_limit)
-@blp.arguments(RegisterIn)
-@blp.response(201, UserOut)
-@blp.alt_response(422, schema=ApiError)
-def register(data):
-    """Register a person and their (unverified) organization, and log in."""
-    user = accounts.register(db.session, **data)
-    db.session.commit()
-    login_user(user)
-    return _me(user)
+def create_blueprint() -> Blueprint:
+    """Built per app, so that several apps (tests) never share a registered blueprint."""
+    blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
 
+    @blp.route("/register", methods=["POST"])
+    @limiter.limit(_login_limit)
+    @blp.arguments(RegisterIn)
+    @blp.response(201, UserOut)
+    @blp.alt_response(422, schema=ApiError)
+    def register(data):
+        """Register a person and their (unverified) organization, and log in."""
+        user = accounts.register(db.session, **data)
+        db.session.commit()
+        login_user(user)
+        return _me(user)
 
-@blp.route("/login", methods=["POST"])
-@limiter.limit(_login_limit)
-@blp.arguments(LoginIn)
-@blp.response(200, UserOut)
-@blp.alt_response(401, schema=ApiError)
-def login(data):
-    """Log in with e-mail and password; the session cookie authenticates later calls."""
-    user = accounts.authenticate(db.session, data["email"], data["password"])
-    if user is None:
-        raise Unauthorized("Wrong e-mail or password.")
-    login_user(user)
-    return _me(user)
+    @blp.route("/login", methods=["POST"])
+    @limiter.limit(_login_limit)
+    @blp.arguments(LoginIn)
+    @blp.response(200, UserOut)
+    @blp.alt_response(401, schema=ApiError)
+    def login(data):
+        """Log in with e-mail and password; the session cookie authenticates later calls."""
+        user = accounts.authenticate(db.session, data["email"], data["password"])
+        if user is None:
+            raise Unauthorized("Wrong e-mail or password.")
+        login_user(user)
+        return _me(user)
 
+    @blp.route("/logout", methods=["POST"])
+    @blp.response(204)
+    def logout():
+        logout_user()
 
-@blp.route("/logout", methods=["POST"])
-@blp.response(204)
-def logout():
-    logout_user()
+    @blp.route("/me", methods=["GET"])
+    @blp.response(200, UserOut)
+    @blp.alt_response(401, schema=ApiError)
+    def me():
+        """The logged-in user, with a CSRF token for session-authenticated writes."""
+        return _me(_require_user())
 
+    @blp.route("/tokens", methods=["GET"])
+    @blp.response(200, TokenOut(many=True))
+    def list_tokens():
+        return accounts.list_api_tokens(db.session, _require_user())
 
-@blp.route("/me", methods=["GET"])
-@blp.response(200, UserOut)
-@blp.alt_response(401, schema=ApiError)
-def me():
-    """The logged-in user, with a CSRF token for session-authenticated writes."""
-    return _me(_require_user())
+    @blp.route("/tokens", methods=["POST"])
+    @blp.arguments(TokenIn)
+    @blp.response(201, TokenOut)
+    def create_token(data):
+        """Create a personal API token; its secret is in the response once and never again."""
+        token, secret = accounts.create_api_token(db.session, _require_user(), data["name"])
+        db.session.commit()
+        token.token = secret
+        return token
 
+    @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+    @blp.response(204)
+    def revoke_token(token_id: int):
+        accounts.revoke_api_token(db.session, _require_user(), token_id)
+        db.session.commit()
 
-@blp.route("/tokens", methods=["GET"])
-@blp.response(200, TokenOut(many=True))
-def list_tokens():
-    return accounts.list_api_tokens(db.session, _require_user())
-
-
-@blp.route("/tokens", methods=["POST"])
-@blp.arguments(TokenIn)
-@blp.response(201, TokenOut)
-def create_token(data):
-    """Create a personal API token; its secret is in the response once and never again."""
-    token, secret = accounts.create_api_token(db.session, _require_user(), data["name"])
-    db.session.commit()
-    token.token = secret
-    return token
-
-
-@blp.route("/tokens/<int:token_id>", methods=["DELETE"])
-@blp.response(204)
-def revoke_token(token_id: int):
-    accounts.revoke_api_token(db.session, _require_user(), token_id)
-    db.session.commit()
+    return blp

@@ -5,16 +5,18 @@ from marketplace.models import Demand
 from marketplace.schemas.demands import DemandIn, DemandOut, DemandPage, DemandQuery
 from marketplace.services import demands
 
-blp = make_blueprint(
-    name="demand",
-    model=Demand,
-    schema_in=DemandIn,
-    schema_out=DemandOut,
-    query_schema=DemandQuery,
-    page_schema=DemandPage,
-    create=demands.create_demand,
-    update=demands.update_demand,
-    delete=demands.delete_demand,
-    get=demands.get_demand,
-    search=demands.list_demands,
-)
+
+def create_blueprint():
+    return make_blueprint(
+        name="demand",
+        model=Demand,
+        schema_in=DemandIn,
+        schema_out=DemandOut,
+        query_schema=DemandQuery,
+        page_schema=DemandPage,
+        create=demands.create_demand,
+        update=demands.update_demand,
+        delete=demands.delete_demand,
+        get=demands.get_demand,
+        search=demands.list_demands,
+    )

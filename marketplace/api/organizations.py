@@ -17,56 +17,56 @@ from marketplace.schemas.accounts import (
 from marketplace.schemas.common import ApiError, patch_schema
 from marketplace.services import organizations
 
-blp = Blueprint(
-    "organizations", __name__, url_prefix="/api/v1/organizations", description="Organizations"
-)
 
-
-@blp.route("", methods=["GET"])
-@blp.arguments(OrganizationQuery, location="query")
-@blp.response(200, OrganizationPage)
-def list_organizations(args):
-    return page_body(organizations.list_organizations(db.session, **args))
-
-
-@blp.route("", methods=["POST"])
-@blp.arguments(OrganizationIn)
-@blp.response(201, OrganizationOut)
-@blp.alt_response(403, schema=ApiError)
-def create_organization(data):
-    """Create an organization (operators)."""
-    org = organizations.create_organization(db.session, current_actor(), data)
-    db.session.commit()
-    return org
-
-
-@blp.route("/<int:org_id>", methods=["GET"])
-@blp.response(200, OrganizationOut)
-@blp.alt_response(404, schema=ApiError)
-def get_organization(org_id: int):
-    return organizations.get_organization(db.session, org_id)
-
-
-@blp.route("/<int:org_id>", methods=["PATCH"])
-@blp.arguments(patch_schema(OrganizationIn))
-@blp.response(200, OrganizationOut)
-@blp.alt_response(403, schema=ApiError)
-def update_organization(data, org_id: int):
-    """Edit name and region (members; a verified name only through an operator)."""
-    org = organizations.update_organization(db.session, current_actor(), org_id, data)
-    db.session.commit()
-    return org
-
-
-@blp.route("/<int:org_id>/verification/<any(request, verify, reject):action>", methods=["POST"])
-@blp.arguments(VerificationIn, required=False)
-@blp.response(200, OrganizationOut)
-@blp.alt_response(403, schema=ApiError)
-@blp.alt_response(409, schema=ApiError)
-def verification(data, org_id: int, action: str):
-    """Members request verification; operators verify or reject it with a note."""
-    org = organizations.set_verification(
-        db.session, current_actor(), org_id, action, (data or {}).get("note", "")
+def create_blueprint() -> Blueprint:
+    """Built per app, so that several apps (tests) never share a registered blueprint."""
+    blp = Blueprint(
+        "organizations", __name__, url_prefix="/api/v1/organizations", description="Organizations"
     )
-    db.session.commit()
-    return org
+
+    @blp.route("", methods=["GET"])
+    @blp.arguments(OrganizationQuery, location="query")
+    @blp.response(200, OrganizationPage)
+    def list_organizations(args):
+        return page_body(organizations.list_organizations(db.session, **args))
+
+    @blp.route("", methods=["POST"])
+    @blp.arguments(OrganizationIn)
+    @blp.response(201, OrganizationOut)
+    @blp.alt_response(403, schema=ApiError)
+    def create_organization(data):
+        """Create an organization (operators)."""
+        org = organizations.create_organization(db.session, current_actor(), data)
+        db.session.commit()
+        return org
+
+    @blp.route("/<int:org_id>", methods=["GET"])
+    @blp.response(200, OrganizationOut)
+    @blp.alt_response(404, schema=ApiError)
+    def get_organization(org_id: int):
+        return organizations.get_organization(db.session, org_id)
+
+    @blp.route("/<int:org_id>", methods=["PATCH"])
+    @blp.arguments(patch_schema(OrganizationIn))
+    @blp.response(200, OrganizationOut)
+    @blp.alt_response(403, schema=ApiError)
+    def update_organization(data, org_id: int):
+        """Edit name and region (members; a verified name only through an operator)."""
+        org = organizations.update_organization(db.session, current_actor(), org_id, data)
+        db.session.commit()
+        return org
+
+    @blp.route("/<int:org_id>/verification/<any(request, verify, reject):action>", methods=["POST"])
+    @blp.arguments(VerificationIn, required=False)
+    @blp.response(200, OrganizationOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def verification(data, org_id: int, action: str):
+        """Members request verification; operators verify or reject it with a note."""
+        org = organizations.set_verification(
+            db.session, current_actor(), org_id, action, (data or {}).get("note", "")
+        )
+        db.session.commit()
+        return org
+
+    return blp

@@ -57,9 +57,7 @@ def make_blueprint(
         """List what the caller may see. Without `status`, only published items;
         `status=any` shows everything visible (operators: all; members: their own too)."""
         actor = current_actor()
-        return page_body(
-            search(db.session, actor, **args), lambda item: with_actions(item, actor)
-        )
+        return page_body(search(db.session, actor, **args), lambda item: with_actions(item, actor))
 
     @blp.route("", methods=["POST"])
     @blp.arguments(schema_in)

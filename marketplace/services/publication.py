@@ -82,7 +82,10 @@ def get_visible(session: Session, model: type[Item], item_id: int, actor: User |
 
 def lock(session: Session, model: type[Item], item_id: int) -> Item | None:
     return session.scalar(
-        select(model).where(model.id == item_id).with_for_update(of=model)
+        select(model)
+        .where(model.id == item_id)
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
     )
 
 
