@@ -45,17 +45,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     from marketplace import auth, i18n
+    from marketplace.services import search_sync
 
     auth.init_app(app)
     i18n.init_app(app)
+    search_sync.init_app(app)
 
     import marketplace.api as api_package
-    from marketplace import cli, errors, views
+    from marketplace import cli, errors, search_cli, views
 
     api_package.init_app(app)
     views.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    search_cli.init_app(app)
     return app
 
 

@@ -45,6 +45,13 @@ def from_environment(instance_path: str) -> dict:
         ),
         "ELASTICSEARCH_URL": os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200"),
         "ELASTICSEARCH_INDEX_PREFIX": os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "techmarket"),
+        "ELASTICSEARCH_API_KEY": os.environ.get("ELASTICSEARCH_API_KEY", ""),
+        "ELASTICSEARCH_USERNAME": os.environ.get("ELASTICSEARCH_USERNAME", ""),
+        "ELASTICSEARCH_PASSWORD": os.environ.get("ELASTICSEARCH_PASSWORD", ""),
+        "ELASTICSEARCH_CA_CERTS": os.environ.get("ELASTICSEARCH_CA_CERTS", ""),
+        # inline: send the outbox right after each commit (development);
+        # worker: leave it to `flask search drain` (production).
+        "SEARCH_SYNC": os.environ.get("SEARCH_SYNC", "inline"),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),

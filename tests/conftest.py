@@ -63,6 +63,7 @@ def app(database_url: str) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": "localhost",
+            "SEARCH_SYNC": "worker",
         }
     )
     app.test_client_class = FlaskLoginClient

@@ -3,5 +3,7 @@
 from marketplace.models.demands import Demand
 from marketplace.models.listings import Listing, Patent
 from marketplace.models.organizations import ApiToken, Organization, User, UserRole
+from marketplace.models.outbox import SearchOutbox
 
-__all__ = ["ApiToken", "Demand", "Listing", "Organization", "Patent", "User", "UserRole"]
+__all__ = ["ApiToken", "Demand", "Listing", "Organization", "Patent",
+    "SearchOutbox", "User", "UserRole"]

@@ -1,0 +1,114 @@
+"""Text analysis that works on a stock Elasticsearch 8, without plugins.
+
+Three views of every text:
+- ``cjk``: standard tokenizer + cjk_width + lowercase + cjk_bigram, so two-character
+  queries (电池, 磁体) match and highlights land on the original text;
+- ``words``: text segmented into words by jieba in Python (at index and at query time)
+  and indexed with a whitespace tokenizer; at query time a synonym_graph filter maps
+  enterprise words to patent words (锂电池 ↔ 锂离子电池, 3D打印 ↔ 增材制造);
+- ``en``: Elasticsearch's english analyzer, for English listings and mixed text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
+_jieba_lock = threading.Lock()
+_jieba = None
+
+
+def load_synonyms(path: Path = SYNONYMS_FILE) -> list[str]:
+    """Synonym rules in Solr format, one equivalence set per line (``a, b, c``).
+
+    Lines starting with ``#`` are comments. Terms are lower-cased, since the analyzers
+    lower-case before the synonym filter. Multi-word terms (``laser powder bed fusion``)
+    are kept with their spaces replaced by nothing only when they are CJK; English
+    phrases stay phrases and match through the synonym graph.
+    """
+    rules = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        terms = [t.strip().lower() for t in line.split(",") if t.strip()]
+        if len(terms) >= 2:
+            rules.append(", ".join(dict.fromkeys(terms)))
+    return rules
+
+
+@lru_cache(maxsize=1)
+def synonym_terms() -> tuple[str, ...]:
+    return tuple({t.strip() for rule in load_synonyms() for t in rule.split(",")})
+
+
+def _segmenter():
+    """jieba, loaded once, taught every synonym term so each is segmented as one word."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                for term in synonym_terms():
+                    if re.search(r"[\u4e00-\u9fff]", term) and " " not in term:
+                        tokenizer.add_word(term, freq=50_000)
+                _jieba = tokenizer
+    return _jieba
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def segment(text: str | None, *, for_query: bool = False) -> str:
+    """Words of ``text`` separated by single spaces.
+
+    Documents are segmented in search mode (long words and their parts, for recall);
+    queries in precise mode, so that a query word reaches the synonym filter whole.
+    """
+    if not text:
+        return ""
+    seg = _segmenter()
+    text = text.lower()
+    words = seg.cut(text) if for_query else seg.cut_for_search(text)
+    return " ".join(w for w in (_SPACE.sub("", w) for w in words) if w)
+
+
+def index_settings(shards: int = 1, replicas: int = 0) -> dict:
+    return {
+        "number_of_shards": shards,
+        "number_of_replicas": replicas,
+        "max_result_window": 10_000,
+        "analysis": {
+            "filter": {
+                "tm_synonyms": {
+                    "type": "synonym_graph",
+                    "synonyms": load_synonyms(),
+                    "lenient": True,
+                },
+            },
+            "analyzer": {
+                "tm_cjk": {
+                    "type": "custom",
+                    "tokenizer": "standard",
+                    "filter": ["cjk_width", "lowercase", "cjk_bigram"],
+                },
+                "tm_words": {
+                    "type": "custom",
+                    "tokenizer": "whitespace",
+                    "filter": ["cjk_width", "lowercase"],
+                },
+                "tm_words_search": {
+                    "type": "custom",
+                    "tokenizer": "whitespace",
+                    "filter": ["cjk_width", "lowercase", "tm_synonyms"],
+                },
+            },
+        },
+    }

@@ -1,0 +1,164 @@
+"""Index lifecycle: create, write in bulk, reindex into a new version, swap the alias."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from elasticsearch import Elasticsearch, NotFoundError, helpers
+
+from search.analysis import index_settings
+from search.client import IndexNames
+from search.mappings import mappings
+
+
+@dataclass
+class BulkResult:
+    ok: set[str] = field(default_factory=set)  # doc ids Elasticsearch acknowledged
+    failed: dict[str, str] = field(default_factory=dict)  # doc id → reason
+
+
+class SearchIndex:
+    def __init__(self, client: Elasticsearch, names: IndexNames, *, replicas: int = 0):
+        self.client = client
+        self.names = names
+        self.replicas = replicas
+
+    # -- indexes and aliases -------------------------------------------------
+    def current_index(self, doc_type: str) -> str | None:
+        try:
+            found = self.client.indices.get_alias(name=self.names.alias(doc_type))
+        except NotFoundError:
+            return None
+        return sorted(found.body)[-1] if found.body else None
+
+    def versions(self, doc_type: str) -> list[str]:
+        try:
+            found = self.client.indices.get(index=self.names.alias(doc_type) + "-v*")
+        except NotFoundError:
+            return []
+        return sorted(
+            (i for i in found.body if self.names.version_of(doc_type, i) is not None),
+            key=lambda i: self.names.version_of(doc_type, i),
+        )
+
+    def create_index(self, doc_type: str, version: int) -> str:
+        name = self.names.versioned(doc_type, version)
+        self.client.indices.create(
+            index=name,
+            settings=index_settings(replicas=self.replicas),
+            mappings=mappings(doc_type),
+        )
+        return name
+
+    def ensure(self, doc_type: str) -> str:
+        """The index behind the alias, created (as v1) if there is none."""
+        current = self.current_index(doc_type)
+        if current:
+            return current
+        versions = self.versions(doc_type)
+        version = (self.names.version_of(doc_type, versions[-1]) or 0) + 1 if versions else 1
+        name = self.create_index(doc_type, version)
+        self.client.indices.update_aliases(
+            actions=[{"add": {"index": name, "alias": self.names.alias(doc_type)}}]
+        )
+        return name
+
+    def swap_alias(self, doc_type: str, new_index: str) -> str | None:
+        """Point the alias at ``new_index`` in one atomic request; return the old index."""
+        alias = self.names.alias(doc_type)
+        old = self.current_index(doc_type)
+        actions: list[dict[str, Any]] = [{"add": {"index": new_index, "alias": alias}}]
+        if old and old != new_index:
+            actions.insert(0, {"remove": {"index": old, "alias": alias}})
+        self.client.indices.update_aliases(actions=actions)
+        return old
+
+    # -- documents -----------------------------------------------------------
+    def bulk(
+        self, index: str, actions: Iterable[dict[str, Any]], refresh: bool = False
+    ) -> BulkResult:
+        """Send index/delete actions; report which doc ids were acknowledged.
+
+        Each action is ``{"_op_type": "index"|"delete", "_id", "_version", "_source"?}``;
+        the version is the database row's version (external_gte), so a late, stale write
+        never overwrites a newer one: its 409 counts as acknowledged.
+        """
+        result = BulkResult()
+        prepared = [
+            {**a, "_index": index, **({"version_type": "external_gte"} if "_version" in a else {})}
+            for a in actions
+        ]
+        if not prepared:
+            return result
+        for ok, item in helpers.streaming_bulk(
+            self.client,
+            prepared,
+            raise_on_error=False,
+            raise_on_exception=True,
+            chunk_size=500,
+            refresh=refresh,
+        ):
+            ((op, info),) = item.items()
+            doc_id = str(info.get("_id"))
+            status = info.get("status", 500)
+            if ok or status == 409 or (op == "delete" and status == 404):
+                result.ok.add(doc_id)
+            else:
+                result.failed[doc_id] = str(info.get("error", status))[:500]
+        return result
+
+    def refresh(self, doc_type: str) -> None:
+        self.client.indices.refresh(index=self.names.alias(doc_type))
+
+    def reindex(
+        self,
+        doc_type: str,
+        documents: Callable[[], Iterator[tuple[str, int, dict[str, Any]]]],
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[str, str | None, int]:
+        """Build a new version from ``documents()`` (id, version, source), swap the alias,
+        delete the old index. Searches keep answering from the old index until the swap."""
+        versions = self.versions(doc_type)
+        latest = max((self.names.version_of(doc_type, v) or 0 for v in versions), default=0)
+        new_index = self.create_index(doc_type, latest + 1)
+        count = 0
+
+        def actions():
+            nonlocal count
+            for doc_id, version, source in documents():
+                count += 1
+                if progress:
+                    progress(1)
+                yield {"_op_type": "index", "_id": doc_id, "_version": version, "_source": source}
+
+        result = self.bulk(new_index, actions())
+        if result.failed:
+            self.client.indices.delete(index=new_index)
+            sample = next(iter(result.failed.items()))
+            raise RuntimeError(f"{len(result.failed)} documents failed, e.g. {sample}")
+        self.client.indices.refresh(index=new_index)
+        old = self.swap_alias(doc_type, new_index)
+        if old and old != new_index:
+            self.client.indices.delete(index=old)
+        return new_index, old, count
+
+    def count(self, doc_type: str) -> int:
+        try:
+            return int(self.client.count(index=self.names.alias(doc_type))["count"])
+        except NotFoundError:
+            return 0
+
+    def ids(self, doc_type: str) -> dict[str, int]:
+        """Every doc id in the alias with its version (for status and consistency checks)."""
+        found: dict[str, int] = {}
+        for hit in helpers.scan(
+            self.client,
+            index=self.names.alias(doc_type),
+            query={"query": {"match_all": {}}},
+            _source=False,
+            version=True,
+        ):
+            found[hit["_id"]] = hit.get("_version", 0)
+        return found
