@@ -32,8 +32,9 @@ migrate: install
 demo: migrate
 	$(BIN)/flask demo load
 
-run: demo
-	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+# Migrates, loads the demo data once, starts the local search server, serves the app.
+run: install
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/run_dev.py
 
 test: install
 	$(BIN)/pytest
