@@ -20,7 +20,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile -q -i $< -o $@
+	$(BIN)/pybabel -q compile -i $< -o $@
 
 translations: $(STAMP) $(MO_FILES)
 
@@ -51,8 +51,8 @@ format: install
 	$(BIN)/ruff format .
 
 extract-messages: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o marketplace/translations/messages.pot .
-	$(BIN)/pybabel update -q -i marketplace/translations/messages.pot -d marketplace/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -o marketplace/translations/messages.pot marketplace templates
+	$(BIN)/pybabel -q update -i marketplace/translations/messages.pot -d marketplace/translations
 
 bench: install
 	$(BIN)/python bench/import.py

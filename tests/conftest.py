@@ -76,14 +76,45 @@ def app(database_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+SQLITE_LEDGER_TRIGGERS = [
+    (f"{table}_no_{event.lower()}", table, event)
+    for table in ("ledger_entry", "journal_transaction")
+    for event in ("UPDATE", "DELETE")
+]
+
+
+def empty_all_tables() -> None:
+    """Empty every table between tests. The ledger's append-only triggers are bypassed
+    the way an administrator would: TRUNCATE on PostgreSQL (row triggers do not fire),
+    dropping and re-creating the triggers around the DELETE on SQLite."""
+    db.session.rollback()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        db.session.commit()
+        return
+    ledger_rows = db.session.execute(text("SELECT count(*) FROM journal_transaction")).scalar()
+    if ledger_rows:
+        for name, _, _ in SQLITE_LEDGER_TRIGGERS:
+            db.session.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    for table in tables:
+        db.session.execute(text(f'DELETE FROM "{table}"'))
+    if ledger_rows:
+        for name, table, event in SQLITE_LEDGER_TRIGGERS:
+            db.session.execute(
+                text(
+                    f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
+                    "BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END"
+                )
+            )
+    db.session.commit()
+
+
 @pytest.fixture(autouse=True)
 def _empty_tables(app: Flask) -> Iterator[None]:
     yield
     with app.app_context():
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
+        empty_all_tables()
 
 
 @pytest.fixture

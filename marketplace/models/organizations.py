@@ -53,9 +53,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     organization: Mapped[Organization | None] = relationship(back_populates="members")
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),)
 
