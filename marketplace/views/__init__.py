@@ -1,9 +1,22 @@
-"""HTML blueprints: forms → the same services as the API → templates."""
+"""HTML blueprints: forms → the same services as the API → templates.
+
+One blueprint, ``views``, whose routes live in a module per page family.
+"""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from marketplace.views import pages
+    from marketplace.views import (  # noqa: F401 - importing registers the routes
+        account,
+        auth,
+        demands,
+        home,
+        imports,
+        listings,
+        review,
+        search,
+    )
+    from marketplace.views.base import bp
 
-    app.register_blueprint(pages.bp)
+    app.register_blueprint(bp)

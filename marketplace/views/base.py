@@ -1,0 +1,170 @@
+"""The ``views`` blueprint and the helpers every page module uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import Blueprint, flash, request, url_for
+from flask_babel import gettext as _
+
+from marketplace.auth import current_actor
+from marketplace.models import User
+from marketplace.services.errors import Unauthorized
+from marketplace.services.money import format_major
+from marketplace.views.messages import localize
+
+bp = Blueprint("views", __name__)
+
+
+def require_login(view: Callable) -> Callable:
+    """Send anonymous visitors to the login page (the app error handler redirects a 401)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        if current_actor() is None:
+            flash(_("Please log in to continue."), "info")
+            raise Unauthorized("Log in first.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def actor() -> User | None:
+    return current_actor()
+
+
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """A redirect target from the request, accepted only if it stays on this site.
+
+    Only relative paths: they start with one "/" (not "//", which browsers read as
+    another host) and carry no backslash or control character (some browsers read
+    "/\\" as "//").
+    """
+    fallback = default or url_for("views.home")
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return fallback
+    return target
+
+
+def field_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten marshmallow/service messages to {form field name: [localized messages]}.
+
+    Nested lists of schemas (patents) become ``patents-<index>-<field>``; a message about
+    one value of a list field goes to the field itself.
+    """
+    result: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if isinstance(key, int) and not isinstance(value, dict) and prefix:
+                name = prefix  # the n-th value of a list typed into one box (tags, IPC codes)
+            else:
+                name = f"{prefix}-{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                for sub, msgs in field_errors(value, name).items():
+                    result.setdefault(sub, []).extend(msgs)
+            else:
+                result.setdefault(name, []).extend(_as_messages(value))
+    else:
+        result.setdefault(prefix or "_form", []).extend(_as_messages(messages))
+    return result
+
+
+def _as_messages(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        out: list[str] = []
+        for item in value:
+            out.extend(_as_messages(item))
+        return out
+    return [localize(str(value))]
+
+
+def merge_errors(*parts: dict[str, list[str]]) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for part in parts:
+        for key, msgs in part.items():
+            merged.setdefault(key, []).extend(m for m in msgs if m not in merged.get(key, []))
+    return merged
+
+
+@bp.app_template_global()
+def money(minor: int | None, currency: str = "CNY") -> str:
+    """An amount for people: '600,000 元' in Chinese, '600,000 yuan' in English."""
+    if minor is None:
+        return ""
+    amount = format_major(minor, currency)
+    if currency == "CNY":
+        return _("%(amount)s yuan", amount=amount)
+    return f"{amount} {currency}"
+
+
+@bp.app_template_global()
+def lang_url(code: str) -> str:
+    """The current page in another language (keeps the query string)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    if request.endpoint and request.method == "GET":
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    # A form re-rendered after a POST, or an error page: the same path, in a fresh GET.
+    return request.path + "?" + urlencode({"lang": code})
+
+
+@bp.app_template_global()
+def page_url(page: int) -> str:
+    """The current list page with another page number."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    args.pop("lang", None)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+bp.add_app_template_filter(localize, "localize")
+
+
+@bp.app_context_processor
+def inject_vocabularies() -> dict[str, Any]:
+    from marketplace import vocab
+    from marketplace.services.accounts import SELF_SERVICE_ROLES
+
+    return {
+        "vocab": vocab,
+        "self_service_roles": SELF_SERVICE_ROLES,
+        "content_languages": {"zh": _("Chinese"), "en": _("English")},
+    }
+
+
+@bp.app_template_global()
+def options(vocabulary: str, codes: Any) -> list[tuple[str, str]]:
+    """(code, translated label) pairs for a select, radio or checkbox group."""
+    from marketplace.i18n import label
+
+    return [(code, label(vocabulary, code)) for code in codes]
+
+
+@bp.app_template_global()
+def trl_options() -> list[tuple[str, str]]:
+    return [(str(level), f"TRL {level}") for level in range(1, 10)]
+
+
+@bp.app_template_global()
+def currency_options() -> list[tuple[str, str]]:
+    names = {"CNY": _("Yuan (CNY)"), "USD": _("US dollar (USD)"), "EUR": _("Euro (EUR)")}
+    from marketplace.vocab import CURRENCIES
+
+    return [(code, names.get(code, code)) for code in CURRENCIES]
+
+
+@bp.app_template_global()
+def ui_language() -> str:
+    """'zh' or 'en': the language of the page (get_locale() says zh_Hans_CN for zh_CN)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None else "zh"

@@ -1,0 +1,51 @@
+"""审核: the operators' queue of submitted listings and demands and of verification requests."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from marketplace.extensions import db
+from marketplace.services import demands, listings, organizations
+from marketplace.services.accounts import require_operator
+from marketplace.services.errors import Invalid
+from marketplace.views.base import actor, bp, field_errors, require_login
+
+QUEUE = 100
+
+
+@bp.route("/review")
+@require_login
+def review():
+    user = require_operator(actor())
+    return render_template(
+        "review/index.html",
+        listings=listings.list_listings(
+            db.session, user, status="pending_review", per_page=QUEUE, sort="updated"
+        ),
+        demands=demands.list_demands(
+            db.session, user, status="pending_review", per_page=QUEUE, sort="updated"
+        ),
+        organizations=organizations.list_organizations(
+            db.session, verification_status="pending", per_page=QUEUE
+        ),
+    )
+
+
+@bp.route("/review/organizations/<int:org_id>/<any(verify,reject):action>", methods=["POST"])
+@require_login
+def verify_organization(org_id: int, action: str):
+    try:
+        org = organizations.set_verification(
+            db.session, actor(), org_id, action, request.form.get("note", "")
+        )
+        db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        for messages in field_errors(exc.fields).values():
+            for message in messages:
+                flash(message, "error")
+    else:
+        if action == "verify":
+            flash(_("%(name)s is verified.", name=org.name), "success")
+        else:
+            flash(_("Verification of %(name)s is refused.", name=org.name), "success")
+    return redirect(url_for("views.review"), 303)
