@@ -14,26 +14,7 @@ from marketplace.schemas.search import (
     Suggestions,
 )
 from marketplace.services import search as search_service
-from search.queries import FACETS, SearchParams
-
-SCALARS = (
-    "q",
-    "min_price",
-    "max_price",
-    "trl_min",
-    "trl_max",
-    "sort",
-    "page",
-    "per_page",
-    "cursor",
-)
-
-
-def params_from_args(doc_type: str, args: dict) -> SearchParams:
-    filters = {name: args[name] for name in FACETS[doc_type] if args.get(name)}
-    return SearchParams(
-        doc_type=doc_type, filters=filters, **{k: args[k] for k in SCALARS if k in args}
-    )
+from marketplace.services.search import params_from_args
 
 
 def create_blueprint() -> Blueprint:

@@ -56,7 +56,7 @@ class PatentIn(StrictSchema):
             data["patent_type"] = encoded
         elif data["patent_type"] != encoded:
             raise ValidationError(
-                f"The number {number} is a {encoded} application, not {data['patent_type']}.",
+                f"The number {number} encodes patent type {encoded}, not {data['patent_type']}.",
                 "patent_type",
             )
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.models.ledger import JournalTransaction, LedgerAccount, LedgerEntry
 from marketplace.services.errors import Conflict, Invalid
-from marketplace.services.locking import lock_rows
+from marketplace.services.locking import begin_write, lock_rows
 
 # Accounts that hold money owed to someone: their balance is never below zero.
 NON_NEGATIVE = ("escrow", "supplier_payable", "platform_revenue", "broker_commission", "refunds")
@@ -43,6 +43,7 @@ def get_account(
     account = LedgerAccount(
         code=code, kind=kind, currency=currency, deal_id=deal_id, owner_id=owner_id
     )
+    begin_write(session)
     try:
         with session.begin_nested():
             session.add(account)
@@ -125,6 +126,7 @@ def post(
         if existing is not None:
             return existing, False
 
+    begin_write(session)
     txn = JournalTransaction(
         kind=kind,
         idempotency_key=idempotency_key,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 
@@ -28,3 +28,14 @@ def lock_rows(session: Session, model, ids: Iterable[int]) -> None:
         session.execute(
             select(model.id).where(model.id.in_(ordered)).order_by(model.id).with_for_update()
         )
+
+
+def begin_write(session: Session) -> None:
+    """Make sure a real transaction is open before a SAVEPOINT.
+
+    pysqlite (in its default mode) opens a transaction only before a data-changing
+    statement, so a SAVEPOINT issued first would be released as a commit of its own. A
+    no-op UPDATE opens the transaction; PostgreSQL needs nothing.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))

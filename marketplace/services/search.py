@@ -16,6 +16,7 @@ from marketplace.services.errors import Invalid
 from marketplace.services.search_sync import SEARCH_ERRORS, search_index
 from search.documents import price_band
 from search.queries import (
+    FACETS,
     BadCursor,
     SearchParams,
     build_search,
@@ -26,6 +27,25 @@ from search.queries import (
 
 log = logging.getLogger(__name__)
 MAX_WINDOW = 10_000
+SCALARS = (
+    "q",
+    "min_price",
+    "max_price",
+    "trl_min",
+    "trl_max",
+    "sort",
+    "page",
+    "per_page",
+    "cursor",
+)
+
+
+def params_from_args(doc_type: str, args: dict) -> SearchParams:
+    """SearchParams from validated arguments (the API's and the search page's)."""
+    filters = {name: args[name] for name in FACETS[doc_type] if args.get(name)}
+    return SearchParams(
+        doc_type=doc_type, filters=filters, **{k: args[k] for k in SCALARS if k in args}
+    )
 
 
 def search(session: Session, params: SearchParams) -> dict[str, Any]:

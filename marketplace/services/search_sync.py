@@ -41,8 +41,8 @@ BATCH = 500
 
 
 # -- 1. outbox rows in the same transaction --------------------------------
-def _needs_sync(session: Session, obj) -> bool:
-    if obj in session.deleted:
+def _needs_sync(obj, deleted: set) -> bool:
+    if obj in deleted:
         return True
     history = attributes.get_history(obj, "status")
     return obj.status == "published" or bool(history.added or history.deleted)
@@ -50,14 +50,13 @@ def _needs_sync(session: Session, obj) -> bool:
 
 def _collect_outbox_rows(session: Session, flush_context) -> None:
     keys: set[tuple[str, int]] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    new, dirty, deleted = set(session.new), session.dirty, set(session.deleted)
+    for obj in (*new, *dirty, *deleted):
         model = type(obj)
         if model in DOC_TYPE_OF:
-            if obj.id is not None and (
-                obj in session.new or session.is_modified(obj) or obj in session.deleted
-            ):
-                if _needs_sync(session, obj):
-                    keys.add((DOC_TYPE_OF[model], obj.id))
+            changed = obj in new or obj in deleted or session.is_modified(obj)
+            if obj.id is not None and changed and _needs_sync(obj, deleted):
+                keys.add((DOC_TYPE_OF[model], obj.id))
         elif model is Patent:
             listing_id = obj.listing_id or (obj.listing.id if obj.listing else None)
             if listing_id is not None:

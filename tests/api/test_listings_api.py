@@ -55,7 +55,7 @@ def test_create_normalises_patent_and_derives_type(app, make):
         (listing_payload(title=""), "title", "Length"),
         (listing_payload(colour="blue"), "colour", "Unknown field"),
         (listing_payload(patents=[patent(ipc_codes=["H01M-4"])]), "patents", "not an IPC code"),
-        (listing_payload(patents=[patent(patent_type="design")]), "patents", "is a invention application"),
+        (listing_payload(patents=[patent(patent_type="design")]), "patents", "encodes patent type invention, not design"),
         (listing_payload(patents=[patent(filing_date="2021-13-40")]), "patents", "Not a valid date"),
         (listing_payload(patents=[patent(legal_status="expired")]), "patents", "Must be one of"),
     ],
