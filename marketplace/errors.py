@@ -57,7 +57,7 @@ def http_error_response(exc: HTTPException):
     }.get(status, "http_error")
     response = jsonify(error_body(status, code, message, fields))
     response.status_code = status
-    for key, value in (exc.get_headers() if hasattr(exc, "get_headers") else []):
+    for key, value in exc.get_headers() if hasattr(exc, "get_headers") else []:
         if key.lower() not in ("content-type", "content-length"):
             response.headers[key] = value
     return response
@@ -76,6 +76,4 @@ def init_app(app: Flask) -> None:
     def handle_http_exception(exc: HTTPException):
         if is_api_request():
             return http_error_response(exc)
-        return render_template(
-            "error.html", status=exc.code, message=exc.description
-        ), exc.code
+        return render_template("error.html", status=exc.code, message=exc.description), exc.code

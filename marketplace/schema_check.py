@@ -12,7 +12,9 @@ from flask import Flask
 from marketplace import PACKAGE_ROOT
 from marketplace.extensions import db
 
-UPGRADE_HINT = "Run `flask --app marketplace db upgrade` (or `make migrate`) to bring it up to date."
+UPGRADE_HINT = (
+    "Run `flask --app marketplace db upgrade` (or `make migrate`) to bring it up to date."
+)
 
 
 class SchemaBehind(RuntimeError):

@@ -142,7 +142,10 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken,
     """Create a token; the secret is returned once and only its digest is stored."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user_id=user.id, name=name.strip() or "token", prefix=secret[:10], token_hash=_digest(secret)
+        user_id=user.id,
+        name=name.strip() or "token",
+        prefix=secret[:10],
+        token_hash=_digest(secret),
     )
     session.add(token)
     session.flush()

@@ -84,9 +84,7 @@ def set_verification(
     """Members request verification; operators verify or reject it (with a note)."""
     if actor is None:
         raise Unauthorized("Log in first.")
-    org = session.scalar(
-        select(Organization).where(Organization.id == org_id).with_for_update()
-    )
+    org = session.scalar(select(Organization).where(Organization.id == org_id).with_for_update())
     if org is None:
         raise NotFound(f"No organization {org_id}.")
     if action not in VERIFICATION_ACTIONS:

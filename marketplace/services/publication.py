@@ -89,9 +89,7 @@ def lock(session: Session, model: type[Item], item_id: int) -> Item | None:
     )
 
 
-def lock_owned(
-    session: Session, model: type[Item], item_id: int, actor: User, verb: str
-) -> Item:
+def lock_owned(session: Session, model: type[Item], item_id: int, actor: User, verb: str) -> Item:
     """Lock the item for a change that only members of its organization may make."""
     item = lock(session, model, item_id)
     if item is None or not can_view(actor, item):
@@ -166,7 +164,9 @@ def flush_or_conflict(session: Session) -> None:
     try:
         session.flush()
     except StaleDataError:
-        raise Conflict("Someone else changed this at the same time; reload and try again.") from None
+        raise Conflict(
+            "Someone else changed this at the same time; reload and try again."
+        ) from None
 
 
 @dataclass
