@@ -1,0 +1,69 @@
+"""Payment providers behind one small interface (payments/base.py).
+
+A ``Gateway`` holds the configured providers and says which one new fundings use:
+``offline`` unless another provider is configured (the Stripe provider registers itself
+here when STRIPE_SECRET_KEY is set). Releases and refunds go through the provider that
+took the deal's funding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from payments.base import (
+    Beneficiary,
+    FundingInstruction,
+    PaymentProvider,
+    PayoutResult,
+)
+from payments.offline import BankAccount, OfflineProvider
+
+
+class Gateway:
+    def __init__(self, providers: list[PaymentProvider], default: str):
+        self.providers = {p.name: p for p in providers}
+        if default not in self.providers:
+            raise ValueError(f"No payment provider {default!r}")
+        self.default = default
+
+    def funding_provider(self) -> PaymentProvider:
+        return self.providers[self.default]
+
+    def get(self, name: str) -> PaymentProvider:
+        try:
+            return self.providers[name]
+        except KeyError:
+            raise LookupError(f"Payment provider {name!r} is not configured") from None
+
+
+def gateway_from_config(config: Mapping[str, Any]) -> Gateway:
+    """The gateway an app's configuration describes."""
+    account = BankAccount(
+        **{
+            key: config[name]
+            for key, name in (
+                ("bank", "OFFLINE_BANK_NAME"),
+                ("holder", "OFFLINE_BANK_HOLDER"),
+                ("number", "OFFLINE_BANK_ACCOUNT"),
+            )
+            if config.get(name)
+        }
+    )
+    # The stripe provider joins here (and becomes the default) when a key is configured.
+    return Gateway([OfflineProvider(account)], default="offline")
+
+
+def default_gateway() -> Gateway:
+    return Gateway([OfflineProvider()], default="offline")
+
+
+__all__ = [
+    "Beneficiary",
+    "FundingInstruction",
+    "Gateway",
+    "PaymentProvider",
+    "PayoutResult",
+    "default_gateway",
+    "gateway_from_config",
+]

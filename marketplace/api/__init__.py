@@ -37,9 +37,9 @@ def init_app(app: Flask) -> None:
     api = Api(app)
     app.extensions["techmarket_api"] = api
 
-    from marketplace.api import accounts, demands, listings, organizations, search
+    from marketplace.api import accounts, deals, demands, listings, organizations, search
 
-    for module in (accounts, listings, demands, organizations, search):
+    for module in (accounts, listings, demands, organizations, search, deals):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the
         # X-CSRFToken header; token-authenticated requests carry no ambient credentials.

@@ -1,5 +1,15 @@
 """All models, imported here so that Alembic and the app see one metadata."""
 
+from marketplace.models.deals import (
+    Deal,
+    DealEvent,
+    DealMessage,
+    DealTerms,
+    Funding,
+    Milestone,
+    PayoutInstruction,
+    TermsConfirmation,
+)
 from marketplace.models.demands import Demand
 from marketplace.models.ledger import JournalTransaction, LedgerAccount, LedgerEntry
 from marketplace.models.listings import Listing, Patent
@@ -8,14 +18,22 @@ from marketplace.models.outbox import SearchOutbox
 
 __all__ = [
     "ApiToken",
+    "Deal",
+    "DealEvent",
+    "DealMessage",
+    "DealTerms",
     "Demand",
+    "Funding",
     "JournalTransaction",
     "LedgerAccount",
     "LedgerEntry",
     "Listing",
+    "Milestone",
     "Organization",
     "Patent",
+    "PayoutInstruction",
     "SearchOutbox",
+    "TermsConfirmation",
     "User",
     "UserRole",
 ]

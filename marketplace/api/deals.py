@@ -1,0 +1,347 @@
+"""Deals API: open, negotiate, agree, fund, deliver milestone by milestone, dispute, cancel;
+operators confirm bank transfers, resolve disputes and execute payouts.
+
+Only the deal's parties and operators see a deal: everyone else gets 404. A refused
+transition is a 409 with the reason; the wrong party is a 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+import payments
+from marketplace.api.publication import page_body
+from marketplace.auth import current_actor
+from marketplace.extensions import db
+from marketplace.models import Deal, User
+from marketplace.schemas.common import ApiError
+from marketplace.schemas.deals import (
+    BankTransferIn,
+    CancelIn,
+    ConfirmTermsIn,
+    DealOpenIn,
+    DealOut,
+    DealPage,
+    DealQuery,
+    DisputeIn,
+    FundingOut,
+    MessageIn,
+    MessageOut,
+    PayoutExecuteIn,
+    PayoutOut,
+    PayoutQuery,
+    ResolveIn,
+    TermsIn,
+)
+from marketplace.services import deal_delivery, deal_money, deal_terms, deals
+
+
+def gateway() -> payments.Gateway:
+    """The app's payment providers, built once from its configuration."""
+    found = current_app.extensions.get("payments_gateway")
+    if found is None:
+        found = current_app.extensions["payments_gateway"] = payments.gateway_from_config(
+            current_app.config
+        )
+    return found
+
+
+def party(org) -> dict[str, Any]:
+    return {"id": org.id, "name": org.name, "kind": org.kind}
+
+
+def summary(deal: Deal, actor: User | None) -> dict[str, Any]:
+    return {
+        "id": deal.id,
+        "state": deal.state,
+        "title": deal.title,
+        "listing_id": deal.listing_id,
+        "demand_id": deal.demand_id,
+        "buyer": party(deal.buyer),
+        "supplier": party(deal.supplier),
+        "my_roles": sorted(deals.actor_roles(deal, actor)),
+        "created_at": deal.created_at,
+        "updated_at": deal.updated_at,
+    }
+
+
+def deal_view(deal: Deal, actor: User | None) -> dict[str, Any]:
+    """Everything a party sees on the deal page: terms and who confirmed them, milestones,
+    funding instructions, the timeline and the statement."""
+    is_operator = actor is not None and actor.is_operator
+    agreed = deal.agreed_terms
+    current = deal.current_terms
+    timeline = [
+        {
+            "id": e.id,
+            "actor_id": e.actor_id,
+            "role": e.role,
+            "action": e.action,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "ip": e.ip if is_operator else None,
+            "detail": e.detail,
+            "created_at": e.created_at,
+        }
+        for e in deal.events
+    ]
+    return summary(deal, actor) | {
+        "opened_by_role": deal.opened_by_role,
+        "actions": deals.allowed_actions(deal, actor),
+        "current_terms_hash": current.terms_hash if current else None,
+        "agreed_terms_id": agreed.id if agreed else None,
+        "terms": deal.terms_versions,
+        "milestones": deal.milestones,
+        "fundings": deal_money.fundings(db.session, deal),
+        "timeline": timeline,
+        "statement": deal_money.statement(db.session, deal),
+        "buyer_cancel_requested": deal.buyer_cancel_requested,
+        "supplier_cancel_requested": deal.supplier_cancel_requested,
+        "version": deal.version,
+    }
+
+
+def done(deal: Deal, actor: User | None) -> dict[str, Any]:
+    """Commit, then show the deal as it now is."""
+    deal_id = deal.id
+    db.session.commit()
+    return deal_view(db.session.get(Deal, deal_id), actor)
+
+
+def create_blueprint() -> Blueprint:
+    blp = Blueprint("deals", __name__, url_prefix="/api/v1/deals", description="Deals and escrow")
+
+    @blp.route("", methods=["POST"])
+    @blp.arguments(DealOpenIn)
+    @blp.response(201, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def open_deal(data):
+        """Open an inquiry on a published listing (enterprise members) or answer a published
+        demand (university and institute members)."""
+        actor = current_actor()
+        deal = deals.open_deal(db.session, actor, ip=request.remote_addr, **data)
+        return done(deal, actor)
+
+    @blp.route("", methods=["GET"])
+    @blp.arguments(DealQuery, location="query")
+    @blp.response(200, DealPage)
+    def list_deals(args):
+        """My organization's deals (operators: all), filtered by state and my role."""
+        actor = current_actor()
+        page = deals.list_deals(db.session, actor, **args)
+        return page_body(page, lambda deal: summary(deal, actor))
+
+    @blp.route("/<int:deal_id>", methods=["GET"])
+    @blp.response(200, DealOut)
+    @blp.alt_response(404, schema=ApiError)
+    def get_deal(deal_id: int):
+        """Parties, terms with their confirmations, milestones, timeline and statement."""
+        actor = current_actor()
+        return deal_view(deals.get_deal(db.session, actor, deal_id), actor)
+
+    @blp.route("/<int:deal_id>/messages", methods=["GET"])
+    @blp.response(200, MessageOut(many=True))
+    @blp.alt_response(404, schema=ApiError)
+    def list_messages(deal_id: int):
+        """The negotiation thread, oldest first."""
+        return deals.list_messages(db.session, current_actor(), deal_id)
+
+    @blp.route("/<int:deal_id>/messages", methods=["POST"])
+    @blp.arguments(MessageIn)
+    @blp.response(201, MessageOut)
+    @blp.alt_response(404, schema=ApiError)
+    def post_message(data, deal_id: int):
+        """Write in the thread (attachments are not supported yet)."""
+        message = deals.post_message(db.session, current_actor(), deal_id, data["body"])
+        db.session.commit()
+        return message
+
+    @blp.route("/<int:deal_id>/terms", methods=["POST"])
+    @blp.arguments(TermsIn)
+    @blp.response(201, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def propose_terms(data, deal_id: int):
+        """Propose a new terms version (offer or counter-offer); voids earlier confirmations."""
+        actor = current_actor()
+        terms = deal_terms.propose_terms(
+            db.session,
+            actor,
+            deal_id,
+            data,
+            platform_fee_bp=current_app.config.get("PLATFORM_FEE_BP", 300),
+            ip=request.remote_addr,
+        )
+        return done(terms.deal, actor)
+
+    @blp.route("/<int:deal_id>/terms/confirm", methods=["POST"])
+    @blp.arguments(ConfirmTermsIn)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def confirm_terms(data, deal_id: int):
+        """Confirm the current terms by their hash; when both parties have, the deal is agreed."""
+        actor = current_actor()
+        deal = deal_terms.confirm_terms(
+            db.session, actor, deal_id, data["terms_hash"], ip=request.remote_addr
+        )
+        return done(deal, actor)
+
+    @blp.route("/<int:deal_id>/funding", methods=["POST"])
+    @blp.response(201, FundingOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def request_funding(deal_id: int):
+        """The buyer gets payment instructions (offline: bank transfer with a unique reference)."""
+        funding = deal_money.request_funding(
+            db.session, current_actor(), deal_id, gateway=gateway(), ip=request.remote_addr
+        )
+        db.session.commit()
+        return funding
+
+    @blp.route("/<int:deal_id>/funding/confirm", methods=["POST"])
+    @blp.arguments(BankTransferIn)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def confirm_bank_transfer(data, deal_id: int):
+        """Operators: the bank transfer arrived (exactly the contract amount); escrow is funded."""
+        actor = current_actor()
+        deal = deal_money.confirm_bank_transfer(
+            db.session, actor, deal_id, ip=request.remote_addr, **data
+        )
+        return done(deal, actor)
+
+    @blp.route("/<int:deal_id>/start", methods=["POST"])
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def start_work(deal_id: int):
+        """The supplier starts delivering a funded deal."""
+        actor = current_actor()
+        return done(deals.start_work(db.session, actor, deal_id, ip=request.remote_addr), actor)
+
+    @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/accept", methods=["POST"])
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def accept_milestone(deal_id: int, milestone_id: int):
+        """The buyer accepts a milestone: its amount is released from escrow to the supplier."""
+        actor = current_actor()
+        deal = deal_delivery.accept_milestone(
+            db.session, actor, deal_id, milestone_id, gateway=gateway(), ip=request.remote_addr
+        )
+        return done(deal, actor)
+
+    @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/dispute", methods=["POST"])
+    @blp.arguments(DisputeIn)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def dispute_milestone(data, deal_id: int, milestone_id: int):
+        """The buyer disputes a milestone, with a reason; an operator resolves it."""
+        actor = current_actor()
+        deal = deal_delivery.dispute_milestone(
+            db.session, actor, deal_id, milestone_id, data["reason"], ip=request.remote_addr
+        )
+        return done(deal, actor)
+
+    @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/resolve", methods=["POST"])
+    @blp.arguments(ResolveIn)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def resolve_dispute(data, deal_id: int, milestone_id: int):
+        """Operators: release, refund, or split (release `release_amount`, refund the rest)."""
+        actor = current_actor()
+        deal = deal_delivery.resolve_dispute(
+            db.session,
+            actor,
+            deal_id,
+            milestone_id,
+            data["outcome"],
+            release_amount=data.get("release_amount"),
+            note=data["note"],
+            gateway=gateway(),
+            ip=request.remote_addr,
+        )
+        return done(deal, actor)
+
+    @blp.route("/<int:deal_id>/cancel", methods=["POST"])
+    @blp.arguments(CancelIn, required=False)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def cancel(data, deal_id: int):
+        """Before funding: either party. After funding: operators only (arbitration, with a
+        reason), refunding the escrow balance."""
+        actor = current_actor()
+        deal = deal_delivery.cancel(
+            db.session,
+            actor,
+            deal_id,
+            (data or {}).get("reason", ""),
+            gateway=gateway(),
+            ip=request.remote_addr,
+        )
+        return done(deal, actor)
+
+    @blp.route("/<int:deal_id>/cancellation-request", methods=["POST"])
+    @blp.arguments(CancelIn, required=False)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def request_cancellation(data, deal_id: int):
+        """A party asks to cancel a funded deal; when both have asked, escrow is refunded."""
+        actor = current_actor()
+        deal = deal_delivery.request_cancellation(
+            db.session,
+            actor,
+            deal_id,
+            (data or {}).get("reason", ""),
+            gateway=gateway(),
+            ip=request.remote_addr,
+        )
+        return done(deal, actor)
+
+    @blp.route("/payouts", methods=["GET"])
+    @blp.arguments(PayoutQuery, location="query")
+    @blp.response(200, PayoutOut(many=True))
+    @blp.alt_response(403, schema=ApiError)
+    def list_payouts(args):
+        """Operators: payout instructions (pending by default)."""
+        return deal_money.list_payouts(db.session, current_actor(), args["status"])
+
+    @blp.route("/payouts/<int:payout_id>/execute", methods=["POST"])
+    @blp.arguments(PayoutExecuteIn)
+    @blp.response(200, PayoutOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def execute_payout(data, payout_id: int):
+        """Operators: the money was paid out (bank reference); payable → external."""
+        payout = deal_money.execute_payout(
+            db.session, current_actor(), payout_id, data["reference"], ip=request.remote_addr
+        )
+        db.session.commit()
+        return payout
+
+    return blp

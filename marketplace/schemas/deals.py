@@ -1,0 +1,245 @@
+"""Deal schemas: opening, the thread, terms, funding, milestones, payouts, and the deal view.
+
+Amounts are integers in minor units (fen for CNY); rates are basis points (300 = 3 %).
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from marketplace.models.deals import DEAL_STATES, PARTY_ROLES, PAYOUT_STATUSES, RESOLUTIONS
+from marketplace.schemas.common import Choice, MinorUnits, PageArgs, PageMeta, StrictSchema
+from marketplace.vocab import CURRENCIES, TRANSFER_MODES
+
+Body = validate.Length(min=1, max=5_000)
+Positive = validate.Range(min=1, max=10**15)
+
+
+class DealOpenIn(StrictSchema):
+    listing_id = fields.Integer(strict=True)
+    demand_id = fields.Integer(strict=True)
+    message = fields.String(load_default="", validate=validate.Length(max=5_000))
+
+
+class DealQuery(PageArgs):
+    state = Choice(DEAL_STATES)
+    role = Choice(PARTY_ROLES)
+
+
+class MessageIn(StrictSchema):
+    body = fields.String(required=True, validate=Body)
+
+
+class MilestoneTermsIn(StrictSchema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    amount = MinorUnits(required=True, validate=Positive)
+    due_date = fields.Date(allow_none=True, load_default=None)
+
+
+class TermsIn(StrictSchema):
+    """An offer or counter-offer. Milestone amounts must sum exactly to the price; the
+    platform fee comes from the platform's configuration, not from the parties."""
+
+    price = MinorUnits(required=True, validate=Positive)
+    currency = Choice(CURRENCIES, load_default="CNY")
+    transfer_mode = Choice(TRANSFER_MODES, required=True)
+    milestones = fields.List(
+        fields.Nested(MilestoneTermsIn), required=True, validate=validate.Length(min=1, max=50)
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=5_000))
+
+
+class ConfirmTermsIn(StrictSchema):
+    terms_hash = fields.String(required=True, validate=validate.Length(equal=64))
+
+
+class BankTransferIn(StrictSchema):
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    amount = MinorUnits(required=True, validate=Positive)
+
+
+class DisputeIn(StrictSchema):
+    reason = fields.String(required=True, validate=Body)
+
+
+class ResolveIn(StrictSchema):
+    outcome = Choice(RESOLUTIONS, required=True)
+    # For a split: the part released to the supplier; the rest is refunded.
+    release_amount = MinorUnits(validate=Positive)
+    note = fields.String(load_default="", validate=validate.Length(max=5_000))
+
+
+class CancelIn(StrictSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=5_000))
+
+
+class PayoutExecuteIn(StrictSchema):
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class PayoutQuery(Schema):
+    status = Choice(PAYOUT_STATUSES, load_default="pending")
+
+
+class PartyOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+
+
+class ConfirmationOut(Schema):
+    role = fields.String()
+    user_id = fields.Integer(allow_none=True)
+    terms_hash = fields.String()
+    created_at = fields.DateTime()
+
+
+class MilestoneTermsOut(Schema):
+    title = fields.String()
+    amount = fields.Integer()
+    due_date = fields.String(allow_none=True)
+
+
+class TermsOut(Schema):
+    id = fields.Integer()
+    number = fields.Integer()
+    proposed_by_id = fields.Integer(allow_none=True)
+    proposed_by_role = fields.String()
+    price = fields.Integer()
+    currency = fields.String()
+    transfer_mode = fields.String()
+    milestones = fields.List(fields.Nested(MilestoneTermsOut))
+    platform_fee_bp = fields.Integer()
+    commission_bp = fields.Integer()
+    note = fields.String()
+    terms_hash = fields.String()
+    created_at = fields.DateTime()
+    agreed_at = fields.DateTime(allow_none=True)
+    confirmations = fields.List(fields.Nested(ConfirmationOut))
+
+
+class MilestoneOut(Schema):
+    id = fields.Integer()
+    position = fields.Integer()
+    title = fields.String()
+    amount = fields.Integer()
+    due_date = fields.Date(allow_none=True)
+    state = fields.String()
+    released_amount = fields.Integer()
+    refunded_amount = fields.Integer()
+    fee_amount = fields.Integer()
+    commission_amount = fields.Integer()
+    dispute_reason = fields.String()
+    resolution = fields.String()
+
+
+class EventOut(Schema):
+    id = fields.Integer()
+    actor_id = fields.Integer(allow_none=True)
+    role = fields.String()
+    action = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    # Shown to operators only.
+    ip = fields.String(allow_none=True)
+    detail = fields.Dict()
+    created_at = fields.DateTime()
+
+
+class FundingOut(Schema):
+    id = fields.Integer()
+    deal_id = fields.Integer()
+    provider = fields.String()
+    reference = fields.String()
+    amount = fields.Integer()
+    currency = fields.String()
+    status = fields.String()
+    instructions = fields.String()
+    client_data = fields.Dict()
+    created_at = fields.DateTime()
+    confirmed_at = fields.DateTime(allow_none=True)
+
+
+class MilestoneStatementOut(Schema):
+    id = fields.Integer()
+    position = fields.Integer()
+    title = fields.String()
+    state = fields.String()
+    amount = fields.Integer()
+    released = fields.Integer()
+    refunded = fields.Integer()
+    fee = fields.Integer()
+    commission = fields.Integer()
+    held = fields.Integer()
+
+
+class StatementOut(Schema):
+    currency = fields.String(allow_none=True)
+    funded = fields.Integer()
+    held = fields.Integer()
+    released = fields.Integer()
+    refunded = fields.Integer()
+    fees = fields.Integer()
+    commission = fields.Integer()
+    supplier_share = fields.Integer()
+    paid_out = fields.Integer()
+    payouts_pending = fields.Integer()
+    milestones = fields.List(fields.Nested(MilestoneStatementOut))
+
+
+class DealSummaryOut(Schema):
+    id = fields.Integer()
+    state = fields.String()
+    title = fields.String()
+    listing_id = fields.Integer(allow_none=True)
+    demand_id = fields.Integer(allow_none=True)
+    buyer = fields.Nested(PartyOut)
+    supplier = fields.Nested(PartyOut)
+    my_roles = fields.List(fields.String())
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class DealOut(DealSummaryOut):
+    opened_by_role = fields.String()
+    actions = fields.List(fields.String())
+    current_terms_hash = fields.String(allow_none=True)
+    agreed_terms_id = fields.Integer(allow_none=True)
+    terms = fields.List(fields.Nested(TermsOut))
+    milestones = fields.List(fields.Nested(MilestoneOut))
+    fundings = fields.List(fields.Nested(FundingOut))
+    timeline = fields.List(fields.Nested(EventOut))
+    statement = fields.Nested(StatementOut)
+    buyer_cancel_requested = fields.Boolean()
+    supplier_cancel_requested = fields.Boolean()
+    version = fields.Integer()
+
+
+class DealPage(Schema):
+    items = fields.List(fields.Nested(DealSummaryOut))
+    meta = fields.Nested(PageMeta)
+
+
+class MessageOut(Schema):
+    id = fields.Integer()
+    deal_id = fields.Integer()
+    author_id = fields.Integer(allow_none=True)
+    role = fields.String()
+    body = fields.String()
+    created_at = fields.DateTime()
+
+
+class PayoutOut(Schema):
+    id = fields.Integer()
+    deal_id = fields.Integer()
+    milestone_id = fields.Integer(allow_none=True)
+    kind = fields.String()
+    provider = fields.String()
+    beneficiary = fields.Nested(PartyOut)
+    amount = fields.Integer()
+    currency = fields.String()
+    status = fields.String()
+    instructions = fields.String()
+    reference = fields.String()
+    created_at = fields.DateTime()
+    executed_at = fields.DateTime(allow_none=True)

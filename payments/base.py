@@ -1,0 +1,92 @@
+"""The payment provider interface: how money gets in (funding) and out (release, refund).
+
+Providers talk to the outside world only. They never touch the ledger: the deal service
+posts to the ledger once money has really moved (a confirmed bank transfer, a webhook,
+an executed payout). Amounts are integers in minor units with their currency code.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class DealLike(Protocol):
+    """What a provider may know about a deal (the service passes its Deal row)."""
+
+    id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class FundingInstruction:
+    """How the buyer pays the contract amount into escrow.
+
+    ``reference`` is unique per funding (a bank-transfer reference, a PaymentIntent id);
+    ``instructions`` is text to show the buyer; ``client_data`` is what a client needs
+    to complete the payment itself (e.g. a Stripe client secret)."""
+
+    provider: str
+    reference: str
+    amount: int
+    currency: str
+    instructions: str = ""
+    client_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Beneficiary:
+    """Who receives a payout: an organization (the supplier, or the buyer for a refund)."""
+
+    organization_id: int
+    name: str
+    # A provider account, e.g. a Stripe Connect account id, when the beneficiary has one.
+    provider_account: str = ""
+
+
+@dataclass(frozen=True)
+class PayoutResult:
+    """What became of a release or refund request.
+
+    ``status`` "pending": an operator must still move the money (``instructions`` say how)
+    and mark the payout executed; "executed": the provider moved it, ``reference`` says
+    where (a transfer or refund id)."""
+
+    provider: str
+    status: str
+    reference: str = ""
+    instructions: str = ""
+
+
+class PaymentProvider(ABC):
+    name: str
+
+    @abstractmethod
+    def create_funding(
+        self, deal: DealLike, amount: int, currency: str, idempotency_key: str
+    ) -> FundingInstruction:
+        """Ask the buyer for ``amount``; the same idempotency key gives the same request."""
+
+    @abstractmethod
+    def release(
+        self,
+        deal: DealLike,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        beneficiary: Beneficiary,
+    ) -> PayoutResult:
+        """Pay ``amount`` (net of fees) from escrow to the supplier."""
+
+    @abstractmethod
+    def refund(
+        self,
+        deal: DealLike,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        beneficiary: Beneficiary,
+        funding_reference: str,
+    ) -> PayoutResult:
+        """Return ``amount`` of what was paid under ``funding_reference`` to the buyer."""

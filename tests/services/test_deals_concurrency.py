@@ -1,0 +1,127 @@
+"""Simultaneous requests on one deal have exactly one effect.
+
+Each thread runs in its own app context (its own session and connection), as requests
+do. The deal row is locked before milestone states are read (SELECT … FOR UPDATE on
+PostgreSQL, the database write lock on SQLite), so the second request sees the first's
+result and is refused with a Conflict; the version column backs this up.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.extensions import db
+from marketplace.models import Deal, Funding, JournalTransaction, Milestone, PayoutInstruction, User
+from marketplace.services import deal_delivery, deal_money, ledger
+from marketplace.services.errors import Conflict
+from tests.services.test_deals_fixtures import parties, walk
+
+
+def race(app, calls):
+    """Run each call(session) in its own thread and app context, all released at once."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(call):
+        with app.app_context():
+            try:
+                barrier.wait()
+                call(db.session)
+                db.session.commit()
+                result = "ok"
+            except Conflict:
+                db.session.rollback()
+                result = "conflict"
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return sorted(outcomes)
+
+
+def funded_deal(app, make):
+    p = parties(make)
+    with app.app_context():
+        deal_id = walk(db.session, p, "funded")
+        milestone_id = db.session.get(Deal, deal_id).milestones[0].id
+    return p, deal_id, milestone_id
+
+
+def count(model, **where):
+    return db.session.scalar(select(func.count()).select_from(model).filter_by(**where))
+
+
+@pytest.mark.parametrize("threads", [2, 4])
+def test_simultaneous_accepts_release_once(app, make, threads):
+    p, deal_id, milestone_id = funded_deal(app, make)
+
+    def accept(session):
+        deal_delivery.accept_milestone(
+            session, session.get(User, p.buyer.id), deal_id, milestone_id
+        )
+
+    assert race(app, [accept] * threads) == ["conflict"] * (threads - 1) + ["ok"]
+    with app.app_context():
+        assert count(JournalTransaction, deal_id=deal_id, kind="release") == 1
+        assert count(PayoutInstruction, deal_id=deal_id) == 1
+        assert db.session.get(Milestone, milestone_id).state == "accepted"
+        assert ledger.check(db.session) == []
+
+
+def test_accept_and_dispute_at_once_have_one_effect(app, make):
+    p, deal_id, milestone_id = funded_deal(app, make)
+
+    def accept(session):
+        deal_delivery.accept_milestone(
+            session, session.get(User, p.buyer.id), deal_id, milestone_id
+        )
+
+    def dispute(session):
+        deal_delivery.dispute_milestone(
+            session, session.get(User, p.buyer.id), deal_id, milestone_id, "不合格"
+        )
+
+    assert race(app, [accept, dispute]) == ["conflict", "ok"]
+    with app.app_context():
+        state = db.session.get(Milestone, milestone_id).state
+        releases = count(JournalTransaction, deal_id=deal_id, kind="release")
+        deal_state = db.session.get(Deal, deal_id).state
+        assert (state, releases, deal_state) in (
+            ("accepted", 1, "in_progress"),
+            ("disputed", 0, "disputed"),
+        )
+        assert ledger.check(db.session) == []
+
+
+def test_double_submitted_bank_confirmation_funds_once(app, make):
+    p = parties(make)
+    with app.app_context():
+        deal_id = walk(db.session, p, "agreed")
+        funding = deal_money.request_funding(db.session, db.session.get(User, p.buyer.id), deal_id)
+        db.session.commit()
+        reference = funding.reference
+
+    def confirm(session):
+        deal_money.confirm_bank_transfer(
+            session,
+            session.get(User, p.operator.id),
+            deal_id,
+            reference=reference,
+            amount=1_000_000,
+        )
+
+    # The second sees a confirmed funding and changes nothing (no error, no posting).
+    assert race(app, [confirm] * 3) == ["ok"] * 3
+    with app.app_context():
+        assert count(JournalTransaction, deal_id=deal_id, kind="fund") == 1
+        assert count(Funding, deal_id=deal_id, status="confirmed") == 1
+        assert db.session.get(Deal, deal_id).state == "funded"
+        assert ledger.check(db.session) == []
