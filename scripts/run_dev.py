@@ -48,6 +48,7 @@ def start_search(instance: Path) -> tuple[subprocess.Popen, str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=default_sigint,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -62,24 +63,44 @@ def start_search(instance: Path) -> tuple[subprocess.Popen, str]:
     sys.exit("noida-db did not answer within 30 s")
 
 
+def default_sigint() -> None:
+    """In the child: a shell's background job ignores SIGINT, and children inherit that.
+    Restore the default so that SIGINT stops the child (noida-db saves its data on it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def stop(proc: subprocess.Popen | None) -> None:
-    if proc and proc.poll() is None:
-        proc.send_signal(signal.SIGINT)  # lets it write its data file
+    """SIGINT to the child's process group, then SIGTERM, then SIGKILL."""
+    if proc is None or proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGINT, 15), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
         try:
-            proc.wait(timeout=15)
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
         except subprocess.TimeoutExpired:
-            proc.kill()
+            continue
 
 
 def flask(*args: str, env: dict) -> None:
     subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=env, check=True)
 
 
+def _terminate(signum, frame):
+    # `kill`, a closed terminal or a CI timeout: stop the children like Ctrl-C does.
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)
     env = dict(os.environ)
     env.setdefault("FLASK_APP", "marketplace")
     instance = Path(env.get("INSTANCE_PATH") or ROOT / "instance")
-    search_proc = None
+    search_proc = app_proc = None
     try:
         if not env.get("ELASTICSEARCH_URL"):
             search_proc, env["ELASTICSEARCH_URL"] = start_search(instance)
@@ -89,16 +110,20 @@ def main() -> None:
         flask("search", "reindex", env=env)
         host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "5000")
         print(f"TechMarket: http://{host}:{port}", flush=True)
-        subprocess.run(
+        app_proc = subprocess.Popen(
             [str(BIN / "flask"), "--app", "wsgi", "run", "--host", host, "--port", port],
             cwd=ROOT,
             env=env,
+            start_new_session=True,
+            preexec_fn=default_sigint,
         )
+        app_proc.wait()
     except KeyboardInterrupt:
         pass
     except subprocess.CalledProcessError as exc:
         sys.exit(exc.returncode)
     finally:
+        stop(app_proc)
         stop(search_proc)
 
 
