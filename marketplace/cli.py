@@ -13,7 +13,7 @@ from sqlalchemy import select
 from marketplace import demo
 from marketplace.extensions import db
 from marketplace.models import Organization
-from marketplace.services import accounts, import_formats, imports
+from marketplace.services import accounts, import_formats, imports, ledger
 from marketplace.services.errors import DomainError
 from marketplace.vocab import ROLES
 
@@ -138,7 +138,22 @@ def users_create(
     click.echo(f"Created user {user.email} ({', '.join(sorted(user.roles))}).")
 
 
+ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
+
+
+@ledger_cli.command("check")
+def ledger_check_command() -> None:
+    """Verify every ledger invariant over the whole database; exit 1 on any violation."""
+    violations = ledger.check(db.session)
+    for v in violations:
+        click.echo(f"{v.rule}: {v.detail}", err=True)
+    if violations:
+        sys.exit(1)
+    click.echo("ledger: every transaction balances, no holding account is negative")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(ledger_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)

@@ -64,6 +64,12 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # The platform's fee on each released milestone, in basis points (300 = 3 %).
+        "PLATFORM_FEE_BP": int(os.environ.get("PLATFORM_FEE_BP", "300")),
+        # Bank-transfer instructions the offline payment provider gives buyers.
+        "OFFLINE_BANK_NAME": os.environ.get("OFFLINE_BANK_NAME", ""),
+        "OFFLINE_BANK_HOLDER": os.environ.get("OFFLINE_BANK_HOLDER", ""),
+        "OFFLINE_BANK_ACCOUNT": os.environ.get("OFFLINE_BANK_ACCOUNT", ""),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
     }
 
