@@ -64,6 +64,7 @@ def _segmenter():
 
 
 _SPACE = re.compile(r"\s+")
+_WORDLIKE = re.compile(r"\w")
 
 
 def segment(text: str | None, *, for_query: bool = False) -> str:
@@ -77,7 +78,8 @@ def segment(text: str | None, *, for_query: bool = False) -> str:
     seg = _segmenter()
     text = text.lower()
     words = seg.cut(text) if for_query else seg.cut_for_search(text)
-    return " ".join(w for w in (_SPACE.sub("", w) for w in words) if w)
+    # Punctuation-only tokens ("-", "/", "（") carry nothing and would split phrases.
+    return " ".join(w for w in (_SPACE.sub("", w) for w in words) if w and _WORDLIKE.search(w))
 
 
 def index_settings(shards: int = 1, replicas: int = 0) -> dict:

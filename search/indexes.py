@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +13,9 @@ from elasticsearch import Elasticsearch, NotFoundError, helpers
 from search.analysis import index_settings
 from search.client import IndexNames
 from search.mappings import mappings
+
+CHUNK = 500
+_DONE = object()
 
 
 @dataclass
@@ -81,32 +86,61 @@ class SearchIndex:
     ) -> BulkResult:
         """Send index/delete actions; report which doc ids were acknowledged.
 
-        Each action is ``{"_op_type": "index"|"delete", "_id", "_version", "_source"?}``;
+        Each action is ``{"_op_type": "index"|"delete", "_id", "_version"?, "_source"?}``;
         the version is the database row's version (external_gte), so a late, stale write
         never overwrites a newer one: its 409 counts as acknowledged.
+
+        The caller's thread produces the actions (database reads, segmentation) while a
+        sender thread streams them to Elasticsearch, so building the next chunk overlaps
+        with the server indexing the current one.
         """
         result = BulkResult()
-        prepared = [
-            {**a, "_index": index, **({"version_type": "external_gte"} if "_version" in a else {})}
-            for a in actions
-        ]
-        if not prepared:
-            return result
-        for ok, item in helpers.streaming_bulk(
-            self.client,
-            prepared,
-            raise_on_error=False,
-            raise_on_exception=True,
-            chunk_size=500,
-            refresh=refresh,
-        ):
-            ((op, info),) = item.items()
-            doc_id = str(info.get("_id"))
-            status = info.get("status", 500)
-            if ok or status == 409 or (op == "delete" and status == 404):
-                result.ok.add(doc_id)
-            else:
-                result.failed[doc_id] = str(info.get("error", status))[:500]
+        pending: queue.Queue = queue.Queue(maxsize=2 * CHUNK)
+        failure: list[BaseException] = []
+
+        finished = threading.Event()  # the producer's end marker was taken off the queue
+
+        def from_queue() -> Iterator[dict[str, Any]]:
+            while (item := pending.get()) is not _DONE:
+                yield item
+            finished.set()
+
+        def send() -> None:
+            try:
+                for ok, item in helpers.streaming_bulk(
+                    self.client,
+                    from_queue(),
+                    raise_on_error=False,
+                    raise_on_exception=True,
+                    chunk_size=CHUNK,
+                    refresh=refresh,
+                ):
+                    ((op, info),) = item.items()
+                    doc_id = str(info.get("_id"))
+                    status = info.get("status", 500)
+                    if ok or status == 409 or (op == "delete" and status == 404):
+                        result.ok.add(doc_id)
+                    else:
+                        result.failed[doc_id] = str(info.get("error", status))[:500]
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                failure.append(exc)
+                while not finished.is_set() and pending.get() is not _DONE:
+                    pass  # drain so the producer never blocks on a full queue
+
+        sender = threading.Thread(target=send, name="search-bulk", daemon=True)
+        sender.start()
+        try:
+            for action in actions:
+                if failure:
+                    break
+                if "_version" in action:
+                    action = {**action, "version_type": "external_gte"}
+                pending.put({**action, "_index": index})
+        finally:
+            pending.put(_DONE)
+            sender.join()
+        if failure:
+            raise failure[0]
         return result
 
     def refresh(self, doc_type: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,8 @@ DEMAND_SORTS = {
 }
 
 TEXT_FIELDS = ["title^3", "title.en^2", "tags.text^2", "body", "body.en"]
+CJK_FIELDS = [f for f in TEXT_FIELDS if ".en" not in f]
+LATIN = re.compile(r"[A-Za-z]")
 WORD_FIELDS = ["title_words^3", "body_words"]
 SOURCE_FIELDS = {
     "listings": [
@@ -141,11 +144,14 @@ def text_query(q: str) -> dict[str, Any]:
     The word view is a bool of per-word matches rather than one match with operator/AND
     or minimum_should_match, because those interact with synonym graphs differently
     across engines; per-word clauses mean the same everywhere."""
+    # The english analyzer cuts Chinese into single characters: its fields only take
+    # part when the query has Latin letters, or 润滑油 would match 润滑脂 through 润/滑.
+    fields = TEXT_FIELDS if LATIN.search(q) else CJK_FIELDS
     should: list[dict[str, Any]] = [
         {
             "multi_match": {
                 "query": q,
-                "fields": TEXT_FIELDS,
+                "fields": fields,
                 "type": "most_fields",
                 "minimum_should_match": "2<75%",
             }

@@ -135,3 +135,22 @@ def test_cli_drain_reindex_status(search_app, make):
     assert result.exit_code == 0 and "in sync" in result.output, result.output
     result = runner.invoke(args=["search", "reindex", "listings"])
     assert result.exit_code == 0 and "listings-v2" in result.output, result.output
+
+
+def test_bulk_to_an_unreachable_server_raises_instead_of_hanging():
+    from elasticsearch import ConnectionError as ESConnectionError
+
+    from search.client import IndexNames, make_client
+    from search.indexes import SearchIndex
+
+    index = SearchIndex(
+        make_client({"ELASTICSEARCH_URL": "http://127.0.0.1:9", "ELASTICSEARCH_MAX_RETRIES": 0}),
+        IndexNames("nowhere"),
+    )
+    actions = ({"_op_type": "index", "_id": str(i), "_source": {"id": i}} for i in range(5_000))
+    try:
+        index.bulk("nowhere-listings-v1", actions)
+    except ESConnectionError:
+        pass
+    else:
+        raise AssertionError("bulk to a closed port reported success")
