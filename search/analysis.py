@@ -77,7 +77,9 @@ def segment(text: str | None, *, for_query: bool = False) -> str:
         return ""
     seg = _segmenter()
     text = text.lower()
-    words = seg.cut(text) if for_query else seg.cut_for_search(text)
+    # HMM off on both sides: the same dictionary-driven cut for documents and queries, and
+    # about a third faster; words jieba does not know still match through the CJK view.
+    words = seg.cut(text, HMM=False) if for_query else seg.cut_for_search(text, HMM=False)
     # Punctuation-only tokens ("-", "/", "（") carry nothing and would split phrases.
     return " ".join(w for w in (_SPACE.sub("", w) for w in words) if w and _WORDLIKE.search(w))
 
