@@ -50,8 +50,21 @@ def gateway_from_config(config: Mapping[str, Any]) -> Gateway:
             if config.get(name)
         }
     )
-    # The stripe provider joins here (and becomes the default) when a key is configured.
-    return Gateway([OfflineProvider(account)], default="offline")
+    providers: list[PaymentProvider] = [OfflineProvider(account)]
+    if config.get("STRIPE_SECRET_KEY"):
+        # Imported here: the provider records its requests through the app's session.
+        from marketplace.extensions import db
+        from payments.stripe_provider import StripeProvider
+
+        providers.append(
+            StripeProvider(
+                config["STRIPE_SECRET_KEY"],
+                api_base=config.get("STRIPE_API_BASE") or "",
+                session=lambda: db.session,
+            )
+        )
+        return Gateway(providers, default="stripe")
+    return Gateway(providers, default="offline")
 
 
 def default_gateway() -> Gateway:

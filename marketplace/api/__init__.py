@@ -37,18 +37,20 @@ def init_app(app: Flask) -> None:
     api = Api(app)
     app.extensions["techmarket_api"] = api
 
-    from marketplace.api import accounts, deals, demands, listings, organizations, search
+    from marketplace.api import accounts, deals, demands, listings, organizations, search, webhooks
 
-    for module in (accounts, listings, demands, organizations, search, deals):
+    for module in (accounts, listings, demands, organizations, search, deals, webhooks):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the
         # X-CSRFToken header; token-authenticated requests carry no ambient credentials.
         csrf.exempt(blp)
         blp.before_request(_api_csrf)
-        limiter.limit(
-            lambda: app.config["WRITE_RATE_LIMIT"],
-            methods=["POST", "PUT", "PATCH", "DELETE"],
-        )(blp)
+        if module is not webhooks:
+            # Stripe's deliveries are authenticated by signature and must not be throttled.
+            limiter.limit(
+                lambda: app.config["WRITE_RATE_LIMIT"],
+                methods=["POST", "PUT", "PATCH", "DELETE"],
+            )(blp)
         api.register_blueprint(blp)
 
     @app.route("/api/docs/static/<path:filename>")

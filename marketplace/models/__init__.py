@@ -15,6 +15,7 @@ from marketplace.models.ledger import JournalTransaction, LedgerAccount, LedgerE
 from marketplace.models.listings import Listing, Patent
 from marketplace.models.organizations import ApiToken, Organization, User, UserRole
 from marketplace.models.outbox import SearchOutbox
+from marketplace.models.payments import StripeRequest, StripeWebhookEvent
 
 __all__ = [
     "ApiToken",
@@ -33,6 +34,8 @@ __all__ = [
     "Patent",
     "PayoutInstruction",
     "SearchOutbox",
+    "StripeRequest",
+    "StripeWebhookEvent",
     "TermsConfirmation",
     "User",
     "UserRole",

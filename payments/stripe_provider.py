@@ -1,0 +1,228 @@
+"""The Stripe provider: card funding with PaymentIntents, refunds with the Refund API,
+releases with Connect transfers (or payout instructions when the supplier has no
+connected account).
+
+Every POST carries an idempotency key, and the key is also recorded in our own database
+(``StripeRequest``, unique) before the request is sent: Stripe forgets keys after 24 hours
+and the local fake (localstripe) ignores them, so our table is what makes one money event
+one Stripe object. A key seen before is answered from the recorded Stripe id.
+
+Refunds are limited twice: the deal service only refunds what escrow holds (the ledger),
+and here the amount is checked against what the charge can still give back, from both our
+records and Stripe's charge (localstripe would accept more than was charged).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import stripe
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marketplace.models.payments import StripeRequest
+from payments.base import (
+    Beneficiary,
+    DealLike,
+    FundingInstruction,
+    PaymentProvider,
+    PayoutResult,
+)
+
+# Refund statuses that mean Stripe took the refund; "failed"/"canceled" leave it to an operator.
+REFUND_ACCEPTED = ("succeeded", "pending", "requires_action")
+
+
+class RefundLimitExceeded(Exception):
+    """A refund larger than what the charge can still give back (never sent to Stripe)."""
+
+
+def _major(amount: int) -> str:
+    whole, rest = divmod(amount, 100)
+    return f"{whole:,}.{rest:02d}"
+
+
+def object_id(value: Any) -> str:
+    """An expandable field's id: Stripe sends an id, localstripe sometimes the object."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return value["id"]
+
+
+def verify_event(payload: bytes | str, signature: str | None, secret: str) -> stripe.Event:
+    """The event, once its Stripe-Signature is checked (HMAC and the default 5-minute
+    tolerance). Raises ValueError (not JSON) or stripe.SignatureVerificationError."""
+    return stripe.Webhook.construct_event(payload, signature, secret)
+
+
+class StripeProvider(PaymentProvider):
+    name = "stripe"
+
+    def __init__(
+        self,
+        secret_key: str,
+        *,
+        session: Callable[[], Session],
+        api_base: str = "",
+        http_client: stripe.HTTPClient | None = None,
+    ):
+        options: dict[str, Any] = {"http_client": http_client}
+        if api_base:
+            options["base_addresses"] = {"api": api_base.rstrip("/")}
+        self.client = stripe.StripeClient(secret_key, **options)
+        self._session = session
+
+    # Our record of requests ------------------------------------------------------------
+
+    def _recorded(self, key: str) -> StripeRequest | None:
+        return self._session().scalar(
+            select(StripeRequest).where(StripeRequest.idempotency_key == key)
+        )
+
+    def _record(self, key: str, kind: str, deal: DealLike, amount: int, currency: str, **kw):
+        row = self._recorded(key)
+        if row is None:
+            row = StripeRequest(
+                idempotency_key=key,
+                kind=kind,
+                deal_id=deal.id,
+                amount=amount,
+                currency=currency.upper(),
+                **kw,
+            )
+            self._session().add(row)
+            self._session().flush()  # the unique key: a concurrent twin fails here
+        return row
+
+    # Funding ---------------------------------------------------------------------------
+
+    def create_funding(
+        self, deal: DealLike, amount: int, currency: str, idempotency_key: str
+    ) -> FundingInstruction:
+        row = self._record(idempotency_key, "payment_intent", deal, amount, currency)
+        if row.object_id:
+            intent = self.client.v1.payment_intents.retrieve(row.object_id)
+        else:
+            intent = self.client.v1.payment_intents.create(
+                {
+                    "amount": amount,
+                    "currency": currency.lower(),
+                    "payment_method_types": ["card"],
+                    "metadata": {"deal_id": str(deal.id), "idempotency_key": idempotency_key},
+                },
+                {"idempotency_key": idempotency_key},
+            )
+            row.object_id = row.payment_intent = intent.id
+        row.status = intent.status
+        return FundingInstruction(
+            provider=self.name,
+            reference=intent.id,
+            amount=amount,
+            currency=currency,
+            instructions=(
+                f"Pay {_major(amount)} {currency} by card. The deal is funded when Stripe "
+                f"confirms the payment. 银行卡支付，支付成功后资金进入平台托管。"
+            ),
+            client_data={"payment_intent": intent.id, "client_secret": intent.client_secret},
+        )
+
+    # Releases --------------------------------------------------------------------------
+
+    def release(
+        self,
+        deal: DealLike,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        beneficiary: Beneficiary,
+    ) -> PayoutResult:
+        if not beneficiary.provider_account:
+            return PayoutResult(
+                provider=self.name,
+                status="pending",
+                instructions=(
+                    f"{beneficiary.name} has no Stripe connected account: pay "
+                    f"{_major(amount)} {currency} for deal {deal.id} (release "
+                    f"{idempotency_key}) by bank transfer, then mark this payout executed."
+                ),
+            )
+        row = self._record(idempotency_key, "transfer", deal, amount, currency)
+        if not row.object_id:
+            transfer = self.client.v1.transfers.create(
+                {
+                    "amount": amount,
+                    "currency": currency.lower(),
+                    "destination": beneficiary.provider_account,
+                    "transfer_group": f"deal-{deal.id}",
+                    "metadata": {"deal_id": str(deal.id), "idempotency_key": idempotency_key},
+                },
+                {"idempotency_key": idempotency_key},
+            )
+            row.object_id, row.status = transfer.id, "created"
+        return PayoutResult(provider=self.name, status="executed", reference=row.object_id)
+
+    # Refunds ---------------------------------------------------------------------------
+
+    def refundable(self, payment_intent: str) -> int:
+        """What the PaymentIntent's charge can still give back: the smaller of Stripe's
+        figure and ours (our requests count even if Stripe has not shown them yet)."""
+        intent = self.client.v1.payment_intents.retrieve(payment_intent)
+        charge_ref = intent.to_dict().get("latest_charge")
+        if not charge_ref:
+            return 0  # nothing was charged
+        charge = self.client.v1.charges.retrieve(object_id(charge_ref))
+        by_stripe = charge.amount - (charge.amount_refunded or 0)
+        session = self._session()
+        asked = session.scalar(
+            select(func.coalesce(func.sum(StripeRequest.amount), 0)).where(
+                StripeRequest.kind == "refund",
+                StripeRequest.payment_intent == payment_intent,
+                StripeRequest.object_id != "",
+            )
+        )
+        return max(0, min(by_stripe, charge.amount - int(asked)))
+
+    def refund(
+        self,
+        deal: DealLike,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        beneficiary: Beneficiary,
+        funding_reference: str,
+    ) -> PayoutResult:
+        row = self._recorded(idempotency_key)
+        if row is None or not row.object_id:
+            available = self.refundable(funding_reference)
+            if amount > available:
+                raise RefundLimitExceeded(
+                    f"Refund of {amount} asked on {funding_reference}; only {available} "
+                    "can still be refunded."
+                )
+            row = self._record(
+                idempotency_key, "refund", deal, amount, currency, payment_intent=funding_reference
+            )
+            refund = self.client.v1.refunds.create(
+                {
+                    "payment_intent": funding_reference,
+                    "amount": amount,
+                    "metadata": {"deal_id": str(deal.id), "idempotency_key": idempotency_key},
+                },
+                {"idempotency_key": idempotency_key},
+            )
+            row.object_id, row.status = refund.id, refund.status or ""
+        if row.status not in REFUND_ACCEPTED:
+            return PayoutResult(
+                provider=self.name,
+                status="pending",
+                reference=row.object_id,
+                instructions=(
+                    f"Stripe refund {row.object_id} is {row.status}: refund {_major(amount)} "
+                    f"{currency} to {beneficiary.name} for deal {deal.id} by bank transfer, "
+                    "then mark this payout executed."
+                ),
+            )
+        return PayoutResult(provider=self.name, status="executed", reference=row.object_id)
