@@ -70,6 +70,10 @@ def from_environment(instance_path: str) -> dict:
         "OFFLINE_BANK_NAME": os.environ.get("OFFLINE_BANK_NAME", ""),
         "OFFLINE_BANK_HOLDER": os.environ.get("OFFLINE_BANK_HOLDER", ""),
         "OFFLINE_BANK_ACCOUNT": os.environ.get("OFFLINE_BANK_ACCOUNT", ""),
+        # Deal attachments: where their bytes live (outside the web root) and their size limit.
+        "ATTACHMENTS_DIR": os.environ.get("ATTACHMENTS_DIR")
+        or str(Path(instance_path) / "attachments"),
+        "MAX_ATTACHMENT_BYTES": int(os.environ.get("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
     }
 

@@ -11,6 +11,7 @@ database directly do it inside ``with app.app_context()`` or the ``ctx`` fixture
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -64,6 +65,7 @@ def app(database_url: str) -> Iterator[Flask]:
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": "localhost",
             "SEARCH_SYNC": "worker",
+            "ATTACHMENTS_DIR": os.path.join(instance, "attachments"),
         }
     )
     app.test_client_class = FlaskLoginClient
@@ -115,6 +117,7 @@ def _empty_tables(app: Flask) -> Iterator[None]:
     yield
     with app.app_context():
         empty_all_tables()
+    shutil.rmtree(app.config["ATTACHMENTS_DIR"], ignore_errors=True)
 
 
 @pytest.fixture

@@ -37,9 +37,18 @@ def init_app(app: Flask) -> None:
     api = Api(app)
     app.extensions["techmarket_api"] = api
 
-    from marketplace.api import accounts, deals, demands, listings, organizations, search, webhooks
+    from marketplace.api import (
+        accounts,
+        deal_files,
+        deals,
+        demands,
+        listings,
+        organizations,
+        search,
+        webhooks,
+    )
 
-    for module in (accounts, listings, demands, organizations, search, deals, webhooks):
+    for module in (accounts, listings, demands, organizations, search, deals, deal_files, webhooks):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the
         # X-CSRFToken header; token-authenticated requests carry no ambient credentials.

@@ -2,6 +2,7 @@
 
 from marketplace.models.deals import (
     Deal,
+    DealAttachment,
     DealEvent,
     DealMessage,
     DealTerms,
@@ -20,6 +21,7 @@ from marketplace.models.payments import StripeRequest, StripeWebhookEvent
 __all__ = [
     "ApiToken",
     "Deal",
+    "DealAttachment",
     "DealEvent",
     "DealMessage",
     "DealTerms",

@@ -315,3 +315,29 @@ class PayoutInstruction(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     beneficiary: Mapped[Organization] = relationship(lazy="joined")
+
+
+class DealAttachment(db.Model):
+    """A file shared in a deal's thread. Stored outside the web root under a random key;
+    served only to the deal's parties and operators (services/deal_files.py)."""
+
+    __tablename__ = "deal_attachment"
+    __table_args__ = (
+        CheckConstraint("size > 0", name="size_positive"),
+        Index("ix_deal_attachment_deal", "deal_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deal_message.id", ondelete="SET NULL")
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -305,8 +306,11 @@ def test_terms_validation_is_a_422_with_field_messages(cast):
     assert r.status_code == 422 and "platform_fee_bp" in r.json["error"]["fields"]
 
 
-def deal_endpoints(did: int, mid: int) -> list[tuple[str, str, dict | None]]:
+def deal_endpoints(did: int, mid: int, aid: int = 1) -> list[tuple[str, str, dict | None]]:
     return [
+        ("GET", f"{URL}/{did}/attachments", None),
+        ("POST", f"{URL}/{did}/attachments", FILE_UPLOAD),
+        ("GET", f"{URL}/{did}/attachments/{aid}", None),
         ("GET", f"{URL}/{did}", None),
         ("GET", f"{URL}/{did}/messages", None),
         ("POST", f"{URL}/{did}/messages", {"body": "hi"}),
@@ -323,22 +327,39 @@ def deal_endpoints(did: int, mid: int) -> list[tuple[str, str, dict | None]]:
     ]
 
 
+FILE_UPLOAD = {"__multipart__": True}
+
+
+def send(client, method, path, body):
+    if body is FILE_UPLOAD:
+        pdf = (io.BytesIO(b"%PDF-1.4\n%test\n"), "spec.pdf")
+        return client.open(
+            path, method=method, data={"file": pdf}, content_type="multipart/form-data"
+        )
+    return client.open(path, method=method, json=body)
+
+
 def test_every_deal_endpoint_is_404_for_anyone_but_parties_and_operators(app, cast):
     c = cast
     did = funded_deal(c)
     mid = ok(c["buyer"].get(f"{URL}/{did}"))["milestones"][0]["id"]
+    aid = ok(send(c["buyer"], "POST", f"{URL}/{did}/attachments", FILE_UPLOAD), 201)["id"]
     documented = {
         (rule.rule, method)
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith(f"{URL}/<int:deal_id>")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
-    endpoints = deal_endpoints(did, mid)
+    endpoints = deal_endpoints(did, mid, aid)
     covered = {
         (
             re.sub(
-                r"/\d+",
-                lambda m: "/<int:deal_id>" if m.start() == len(URL) else "/<int:milestone_id>",
+                r"/(milestones/|attachments/)?\d+",
+                lambda m: {
+                    None: "/<int:deal_id>",
+                    "milestones/": "/milestones/<int:milestone_id>",
+                    "attachments/": "/attachments/<int:attachment_id>",
+                }[m.group(1)],
                 path,
             ),
             method,
@@ -348,10 +369,10 @@ def test_every_deal_endpoint_is_404_for_anyone_but_parties_and_operators(app, ca
     assert covered == documented  # a new deal endpoint must be added here
     for who in ("stranger", "researcher"):
         for method, path, body in endpoints:
-            r = c[who].open(path, method=method, json=body)
+            r = send(c[who], method, path, body)
             assert r.status_code == 404, (who, method, path, r.json)
     for method, path, body in endpoints:
-        assert c["anonymous"].open(path, method=method, json=body).status_code == 401, path
+        assert send(c["anonymous"], method, path, body).status_code == 401, path
     with app.app_context():
         assert ledger.check(db.session) == []
 

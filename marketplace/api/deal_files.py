@@ -1,0 +1,101 @@
+"""Deal attachments API: upload (multipart), list, download — parties and operators only."""
+
+from __future__ import annotations
+
+import os
+
+from flask import current_app, request, send_file
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields
+
+from marketplace.auth import current_actor
+from marketplace.extensions import db
+from marketplace.schemas.common import ApiError
+from marketplace.services import deal_files
+from marketplace.services.errors import Invalid
+
+
+class AttachmentUpload(Schema):
+    file = Upload(required=True)
+
+
+class AttachmentForm(Schema):
+    message_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class AttachmentOut(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    message_id = fields.Integer(allow_none=True)
+    uploaded_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+def storage_dir() -> str:
+    return current_app.config.get("ATTACHMENTS_DIR") or os.path.join(
+        current_app.instance_path, "attachments"
+    )
+
+
+def create_blueprint() -> Blueprint:
+    blp = Blueprint(
+        "deal_files", __name__, url_prefix="/api/v1/deals", description="Deal attachments"
+    )
+
+    @blp.route("/<int:deal_id>/attachments", methods=["POST"])
+    @blp.arguments(AttachmentUpload, location="files")
+    @blp.arguments(AttachmentForm, location="form")
+    @blp.response(201, AttachmentOut)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def upload(files, form, deal_id: int):
+        """Attach a file (PDF, PNG, JPEG, OOXML, text; checked by content; size-limited)."""
+        upload = files["file"]
+        if not upload or not upload.filename:
+            raise Invalid({"file": "Choose a file."})
+        attachment = deal_files.add_attachment(
+            db.session,
+            current_actor(),
+            deal_id,
+            upload.stream,
+            upload.filename,
+            storage_dir=storage_dir(),
+            max_bytes=current_app.config.get("MAX_ATTACHMENT_BYTES", deal_files.DEFAULT_MAX_BYTES),
+            message_id=form.get("message_id"),
+            ip=request.remote_addr,
+        )
+        db.session.commit()
+        return attachment
+
+    @blp.route("/<int:deal_id>/attachments", methods=["GET"])
+    @blp.response(200, AttachmentOut(many=True))
+    @blp.alt_response(404, schema=ApiError)
+    def list_attachments(deal_id: int):
+        return deal_files.list_attachments(db.session, current_actor(), deal_id)
+
+    @blp.route("/<int:deal_id>/attachments/<int:attachment_id>", methods=["GET"])
+    @blp.response(
+        200, {"format": "binary", "type": "string"}, content_type="application/octet-stream"
+    )
+    @blp.alt_response(404, schema=ApiError)
+    def download(deal_id: int, attachment_id: int):
+        """The file itself, as a download (never rendered inline)."""
+        attachment, path = deal_files.open_attachment(
+            db.session, current_actor(), deal_id, attachment_id, storage_dir=storage_dir()
+        )
+        response = send_file(
+            path,
+            mimetype=attachment.content_type,
+            as_attachment=True,
+            download_name=attachment.filename,
+            max_age=0,
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    return blp
