@@ -91,7 +91,9 @@ def test_personal_tokens(app, client, make):
     assert [t["name"] for t in listed] == ["import script"] and "token" not in listed[0]
     headers = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/auth/me", headers=headers).json["id"] == user.id
-    assert client.post("/api/v1/listings", json=listing_payload(), headers=headers).status_code == 201
+    assert (
+        client.post("/api/v1/listings", json=listing_payload(), headers=headers).status_code == 201
+    )
     assert session_client.delete(f"/api/v1/auth/tokens/{token_id}").status_code == 204
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
     bad = {"Authorization": "Bearer tm_guessed"}
@@ -149,7 +151,9 @@ def rate_limits(app):
 def test_login_is_rate_limited(client, make, rate_limits):
     user = make.user("researcher")
     codes = [
-        client.post("/api/v1/auth/login", json={"email": user.email, "password": "wrong-pw"}).status_code
+        client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": "wrong-pw"}
+        ).status_code
         for _ in range(12)
     ]
     assert codes[:10] == [401] * 10

@@ -43,7 +43,11 @@ def test_create_normalises_patent_and_derives_type(app, make):
 @pytest.mark.parametrize(
     "body,field,needle",
     [
-        (listing_payload(patents=[patent(patent_number="CN202113530829.2")]), "patents", "check digit"),
+        (
+            listing_payload(patents=[patent(patent_number="CN202113530829.2")]),
+            "patents",
+            "check digit",
+        ),
         (listing_payload(domain="quantum_magic"), "domain", "Must be one of"),
         (listing_payload(trl=12), "trl", "between 1 and 9"),
         (listing_payload(trl="5"), "trl", "Not a valid integer"),
@@ -55,8 +59,16 @@ def test_create_normalises_patent_and_derives_type(app, make):
         (listing_payload(title=""), "title", "Length"),
         (listing_payload(colour="blue"), "colour", "Unknown field"),
         (listing_payload(patents=[patent(ipc_codes=["H01M-4"])]), "patents", "not an IPC code"),
-        (listing_payload(patents=[patent(patent_type="design")]), "patents", "encodes patent type invention, not design"),
-        (listing_payload(patents=[patent(filing_date="2021-13-40")]), "patents", "Not a valid date"),
+        (
+            listing_payload(patents=[patent(patent_type="design")]),
+            "patents",
+            "encodes patent type invention, not design",
+        ),
+        (
+            listing_payload(patents=[patent(filing_date="2021-13-40")]),
+            "patents",
+            "Not a valid date",
+        ),
         (listing_payload(patents=[patent(legal_status="expired")]), "patents", "Must be one of"),
     ],
 )
@@ -102,7 +114,9 @@ def test_duplicate_patent_numbers_in_one_listing(app, make):
     ],
 )
 def test_malformed_bodies(app, make, data, content_type, status):
-    r = app.test_client(user=make.user("researcher")).post(URL, data=data, content_type=content_type)
+    r = app.test_client(user=make.user("researcher")).post(
+        URL, data=data, content_type=content_type
+    )
     assert r.status_code == status, r.data
     assert r.json["error"]["status"] == status
 

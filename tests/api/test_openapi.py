@@ -4,9 +4,7 @@ import re
 def test_openapi_document_lists_every_api_route(app, client):
     spec = client.get("/api/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    documented = {
-        (path, method.upper()) for path, ops in spec["paths"].items() for method in ops
-    }
+    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
             continue

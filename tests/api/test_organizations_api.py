@@ -6,7 +6,9 @@ def test_directory_and_filters(app, make):
     make.organization("enterprise", name="慈溪电机有限公司")
     c = app.test_client()
     assert c.get(URL).json["meta"]["total"] == 2
-    assert [o["name"] for o in c.get(f"{URL}?kind=enterprise").json["items"]] == ["慈溪电机有限公司"]
+    assert [o["name"] for o in c.get(f"{URL}?kind=enterprise").json["items"]] == [
+        "慈溪电机有限公司"
+    ]
     assert c.get(f"{URL}?q=甬江").json["items"][0]["kind"] == "university"
 
 
@@ -38,6 +40,9 @@ def test_members_edit_their_organization_only(app, make):
     member = make.user("researcher")
     other = make.user("researcher")
     org_id = member.organization.id
-    assert app.test_client(user=other).patch(f"{URL}/{org_id}", json={"region": "杭州"}).status_code == 403
+    assert (
+        app.test_client(user=other).patch(f"{URL}/{org_id}", json={"region": "杭州"}).status_code
+        == 403
+    )
     r = app.test_client(user=member).patch(f"{URL}/{org_id}", json={"region": "杭州"})
     assert r.status_code == 200 and r.json["region"] == "杭州"
