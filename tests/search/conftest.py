@@ -104,7 +104,9 @@ def search_server() -> Iterator[SearchServer]:
 @pytest.fixture
 def search_app(app, search_server):
     """The app pointed at the local search server with a fresh index prefix, syncing inline."""
-    saved = {k: app.config[k] for k in ("ELASTICSEARCH_URL", "ELASTICSEARCH_INDEX_PREFIX", "SEARCH_SYNC")}
+    saved = {
+        k: app.config[k] for k in ("ELASTICSEARCH_URL", "ELASTICSEARCH_INDEX_PREFIX", "SEARCH_SYNC")
+    }
     app.config.update(
         ELASTICSEARCH_URL=search_server.url,
         ELASTICSEARCH_INDEX_PREFIX=f"t{os.getpid()}-{next(_counter)}",

@@ -43,7 +43,9 @@ def generate_listings(app, n: int, seed: int = 7, status: str = "published") -> 
                     "trl": rng.randint(1, 9),
                     "transfer_modes": rng.sample(TRANSFER_MODES, rng.randint(1, 3)),
                     "price_type": price_type,
-                    "price_amount": None if price_type == "negotiable" else rng.randint(1, 900) * 1_000_000,
+                    "price_amount": None
+                    if price_type == "negotiable"
+                    else rng.randint(1, 900) * 1_000_000,
                     "currency": "CNY",
                     "region": rng.choice(REGIONS),
                     "organization_id": org.id,

@@ -47,7 +47,9 @@ def test_cursor_paging_returns_every_hit_exactly_once(search_app, thousand):
 def test_facet_counts_equal_database_counts(search_app, thousand):
     c = search_app.test_client()
     body = c.get(URL, query_string={"per_page": 1}).json
-    facets = {name: {b["value"]: b["count"] for b in buckets} for name, buckets in body["facets"].items()}
+    facets = {
+        name: {b["value"]: b["count"] for b in buckets} for name, buckets in body["facets"].items()
+    }
     assert body["total"] == 1000
     assert facets["domain"] == db_counts(search_app, Listing.domain)
     assert facets["region"] == db_counts(search_app, Listing.region)
@@ -56,7 +58,9 @@ def test_facet_counts_equal_database_counts(search_app, thousand):
         rows = db.session.execute(
             select(Listing.id, Listing.price_amount, Listing.transfer_modes)
         ).all()
-        patents = db.session.execute(select(Patent.listing_id, Patent.legal_status, Patent.patent_type, Patent.ipc_codes)).all()
+        patents = db.session.execute(
+            select(Patent.listing_id, Patent.legal_status, Patent.patent_type, Patent.ipc_codes)
+        ).all()
     bands, modes = {}, {}
     for _, amount, tms in rows:
         bands[price_band(amount)] = bands.get(price_band(amount), 0) + 1
@@ -80,32 +84,60 @@ def test_filtered_facets_and_totals_match_the_database(search_app, thousand):
     c = search_app.test_client()
     body = c.get(URL, query_string={"domain": ["ai", "new_energy"], "region": "宁波"}).json
     expected = db_counts(
-        search_app, Listing.domain, (Listing.domain.in_(["ai", "new_energy"]), Listing.region == "宁波")
+        search_app,
+        Listing.domain,
+        (Listing.domain.in_(["ai", "new_energy"]), Listing.region == "宁波"),
     )
     assert body["total"] == sum(expected.values())
     assert {b["value"]: b["count"] for b in body["facets"]["domain"]} == expected
     body = c.get(URL, query_string={"min_price": 100_000_000, "max_price": 300_000_000}).json
     with search_app.app_context():
         n = db.session.scalar(
-            select(func.count()).select_from(Listing).where(Listing.price_amount.between(100_000_000, 300_000_000))
+            select(func.count())
+            .select_from(Listing)
+            .where(Listing.price_amount.between(100_000_000, 300_000_000))
         )
     assert body["total"] == n
 
 
 @pytest.mark.parametrize(
     "sort,key,reverse",
-    [("newest", "published_at", True), ("price_asc", "price_amount", False), ("price_desc", "price_amount", True)],
+    [
+        ("newest", "published_at", True),
+        ("price_asc", "price_amount", False),
+        ("price_desc", "price_amount", True),
+    ],
 )
 def test_sorts(search_app, thousand, sort, key, reverse):
-    items = search_app.test_client().get(URL, query_string={"sort": sort, "per_page": 100}).json["items"]
+    items = (
+        search_app.test_client()
+        .get(URL, query_string={"sort": sort, "per_page": 100})
+        .json["items"]
+    )
     values = [i[key] for i in items if i[key] is not None]
     assert values == sorted(values, reverse=reverse) and len(values) > 50
 
 
 def test_relevance_puts_title_matches_first(search_app, make):
     owner = make.user("researcher")
-    title_hit = make.listing(owner, status="published", title="钙钛矿太阳能电池封装", summary="", description="", tags=[], patents=[])
-    body_hit = make.listing(owner, status="published", title="光伏组件回收", summary="可用于钙钛矿材料", description="", tags=[], patents=[])
+    title_hit = make.listing(
+        owner,
+        status="published",
+        title="钙钛矿太阳能电池封装",
+        summary="",
+        description="",
+        tags=[],
+        patents=[],
+    )
+    body_hit = make.listing(
+        owner,
+        status="published",
+        title="光伏组件回收",
+        summary="可用于钙钛矿材料",
+        description="",
+        tags=[],
+        patents=[],
+    )
     refresh(search_app)
     items = search_app.test_client().get(URL, query_string={"q": "钙钛矿"}).json["items"]
     assert [i["id"] for i in items] == [title_hit.id, body_hit.id]

@@ -14,13 +14,25 @@ def test_chinese_two_character_and_english_queries(search_app, make):
     owner = make.user("researcher")
     battery = publish(make, owner)
     magnet = publish(
-        make, owner, title="高矫顽力烧结钕铁硼磁体的晶界扩散方法", domain="rare_earth_magnets",
-        summary="晶界扩散重稀土", description="一种钕铁硼磁体", patents=[], tags=[],
+        make,
+        owner,
+        title="高矫顽力烧结钕铁硼磁体的晶界扩散方法",
+        domain="rare_earth_magnets",
+        summary="晶界扩散重稀土",
+        description="一种钕铁硼磁体",
+        patents=[],
+        tags=[],
     )
     english = publish(
-        make, owner, title="Laser powder bed fusion of crack-free nickel superalloys",
-        summary="Process window for LPBF", description="Scanning strategy for additive manufacturing",
-        language="en", domain="additive_manufacturing", patents=[], tags=[],
+        make,
+        owner,
+        title="Laser powder bed fusion of crack-free nickel superalloys",
+        summary="Process window for LPBF",
+        description="Scanning strategy for additive manufacturing",
+        language="en",
+        domain="additive_manufacturing",
+        patents=[],
+        tags=[],
     )
     refresh(search_app)
     c = search_app.test_client()
@@ -36,12 +48,23 @@ def test_chinese_two_character_and_english_queries(search_app, make):
 def test_synonyms_bridge_enterprise_and_patent_words(search_app, make):
     owner = make.user("researcher")
     li_ion = publish(
-        make, owner, title="一种锂离子电池低温电解液", summary="提高锂离子电池低温放电性能",
-        description="", patents=[], tags=[],
+        make,
+        owner,
+        title="一种锂离子电池低温电解液",
+        summary="提高锂离子电池低温放电性能",
+        description="",
+        patents=[],
+        tags=[],
     )
     printing = publish(
-        make, owner, title="增材制造用钛合金粉末", summary="球形钛合金粉末的制备", description="",
-        domain="additive_manufacturing", patents=[], tags=[],
+        make,
+        owner,
+        title="增材制造用钛合金粉末",
+        summary="球形钛合金粉末的制备",
+        description="",
+        domain="additive_manufacturing",
+        patents=[],
+        tags=[],
     )
     refresh(search_app)
     c = search_app.test_client()
@@ -84,7 +107,10 @@ def test_edit_after_publication_leaves_the_index_until_republished(search_app, m
     owner = make.user("researcher")
     item = publish(make, owner)
     c = search_app.test_client(user=owner)
-    assert c.patch(f"/api/v1/listings/{item.id}", json={"title": "改过的钠离子电池"}).status_code == 200
+    assert (
+        c.patch(f"/api/v1/listings/{item.id}", json={"title": "改过的钠离子电池"}).status_code
+        == 200
+    )
     refresh(search_app)
     assert search_app.test_client().get(URL, query_string={"q": "电池"}).json["total"] == 0
 
@@ -127,7 +153,11 @@ def test_search_degrades_to_the_database_when_search_is_down(app, make):
 def test_api_creation_reaches_the_index_inline(search_app, make):
     owner = make.user("researcher")
     op = make.operator()
-    lid = search_app.test_client(user=owner).post("/api/v1/listings", json=listing_payload()).json["id"]
+    lid = (
+        search_app.test_client(user=owner)
+        .post("/api/v1/listings", json=listing_payload())
+        .json["id"]
+    )
     search_app.test_client(user=owner).post(f"/api/v1/listings/{lid}/submit")
     search_app.test_client(user=op).post(f"/api/v1/listings/{lid}/publish")
     refresh(search_app)

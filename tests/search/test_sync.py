@@ -19,7 +19,9 @@ def test_outage_queues_writes_and_drain_catches_up(app, make):
     server = SearchServer(data_dir)
     server.start()
     saved = dict(app.config)
-    app.config.update(ELASTICSEARCH_URL=server.url, ELASTICSEARCH_INDEX_PREFIX="outage", SEARCH_SYNC="inline")
+    app.config.update(
+        ELASTICSEARCH_URL=server.url, ELASTICSEARCH_INDEX_PREFIX="outage", SEARCH_SYNC="inline"
+    )
     app.extensions.pop("search_index", None)
     try:
         owner, op = make.user("researcher"), make.operator()
@@ -27,7 +29,9 @@ def test_outage_queues_writes_and_drain_catches_up(app, make):
         before = make.listing(owner, status="published")
         to_unpublish = make.listing(owner, status="published")
         with app.app_context():
-            assert search_sync.compare(db.session, search_sync.search_index(), "listings")["in_sync"]
+            assert search_sync.compare(db.session, search_sync.search_index(), "listings")[
+                "in_sync"
+            ]
 
         server.stop()
         created = []
@@ -85,7 +89,9 @@ def test_reindex_during_searches_never_fails_a_search(search_app):
     try:
         with search_app.app_context():
             for _ in range(2):
-                new, old, count = search_sync.reindex(db.session, search_sync.search_index(), "listings")
+                new, old, count = search_sync.reindex(
+                    db.session, search_sync.search_index(), "listings"
+                )
                 assert count == 300 and new != old
     finally:
         stop.set()

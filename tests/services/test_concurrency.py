@@ -34,9 +34,7 @@ def test_concurrent_publishes_have_one_winner(app, make):
             with lock:
                 outcomes.append(result)
 
-    threads = [
-        threading.Thread(target=act, args=(op, "publish")) for op in operators
-    ]
+    threads = [threading.Thread(target=act, args=(op, "publish")) for op in operators]
     for t in threads:
         t.start()
     for t in threads:
