@@ -119,6 +119,25 @@ def test_card_funding_through_the_api_and_the_localstripe_webhook(
         b = balances(db.session, did)
         assert b[f"deal:{did}:escrow"] == PRICE and b[f"deal:{did}:funding"] == -PRICE
 
+    # The supplier delivers; the buyer accepts both milestones; the deal completes.
+    ok(cast["supplier"].post(f"{URL}/{did}/start"))
+    milestones = ok(cast["buyer"].get(f"{URL}/{did}"))["milestones"]
+    for m in milestones:
+        ok(cast["buyer"].post(f"{URL}/{did}/milestones/{m['id']}/accept"))
+    deal = ok(cast["buyer"].get(f"{URL}/{did}"))
+    assert deal["state"] == "completed"
+    fee = sum(m["amount"] * 300 // 10_000 for m in milestones)  # floor per milestone, 3 %
+    st = deal["statement"]
+    assert st["released"] == PRICE and st["held"] == 0 and st["refunded"] == 0
+    assert st["fees"] == fee and st["supplier_share"] == PRICE - fee
+    with stripe_app.app_context():
+        assert ledger.check(db.session) == []
+        b = balances(db.session, did)
+        supplier_org = cast["users"]["supplier"].organization.id
+        assert b[f"deal:{did}:escrow"] == 0
+        assert b[f"org:{supplier_org}:payable"] == PRICE - fee
+        assert b["platform:revenue"] == fee
+
 
 def test_a_declined_card_leaves_the_deal_unfunded(
     stripe_app, cast, stripe_client, localstripe_url, live_url
