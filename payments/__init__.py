@@ -80,3 +80,11 @@ __all__ = [
     "default_gateway",
     "gateway_from_config",
 ]
+
+
+def gateway_for(app) -> Gateway:
+    """The app's payment providers, built once from its configuration and kept with it."""
+    found = app.extensions.get("payments_gateway")
+    if found is None:
+        found = app.extensions["payments_gateway"] = gateway_from_config(app.config)
+    return found

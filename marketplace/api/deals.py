@@ -40,13 +40,7 @@ from marketplace.services import deal_delivery, deal_money, deal_terms, deals
 
 
 def gateway() -> payments.Gateway:
-    """The app's payment providers, built once from its configuration."""
-    found = current_app.extensions.get("payments_gateway")
-    if found is None:
-        found = current_app.extensions["payments_gateway"] = payments.gateway_from_config(
-            current_app.config
-        )
-    return found
+    return payments.gateway_for(current_app)
 
 
 def party(org) -> dict[str, Any]:

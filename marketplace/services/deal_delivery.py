@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import payments
@@ -19,7 +20,7 @@ from marketplace.models.deals import RESOLUTIONS
 from marketplace.services import deals, ledger
 from marketplace.services.deal_money import contract, escrow_account, refund, release
 from marketplace.services.deals import BUYER, SYSTEM
-from marketplace.services.errors import Conflict, Invalid, NotFound
+from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 
 def _milestone(session: Session, deal: Deal, milestone_id: int) -> Milestone:
@@ -203,3 +204,14 @@ def _refund_escrow(
     if not held:
         return {"refunded": 0}
     return refund(session, deal, None, held, f"deal:{deal.id}:cancel:refund", actor, gateway)
+
+
+def open_disputes(session: Session, actor: User | None) -> list[Milestone]:
+    """Disputed milestones, oldest first (operators)."""
+    if actor is None or not actor.is_operator:
+        raise Forbidden("Only operators resolve disputes.")
+    return list(
+        session.scalars(
+            select(Milestone).where(Milestone.state == "disputed").order_by(Milestone.id)
+        )
+    )

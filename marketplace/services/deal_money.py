@@ -463,3 +463,19 @@ def fundings(session: Session, deal: Deal) -> list[Funding]:
     return list(
         session.scalars(select(Funding).where(Funding.deal_id == deal.id).order_by(Funding.id))
     )
+
+
+def pending_bank_transfers(session: Session, actor: User | None) -> list[Funding]:
+    """Bank transfers an operator has to confirm: offline requests of deals still waiting
+    for their money."""
+    _require_operator(actor)
+    return list(
+        session.scalars(
+            select(Funding)
+            .join(Deal, Deal.id == Funding.deal_id)
+            .where(
+                Funding.status == "pending", Funding.provider == "offline", Deal.state == "agreed"
+            )
+            .order_by(Funding.id)
+        )
+    )
