@@ -41,6 +41,23 @@ def storage_dir() -> str:
     )
 
 
+def download_response(deal_id: int, attachment_id: int):
+    """The attachment as a download (never rendered inline), for the API and the deal page."""
+    attachment, path = deal_files.open_attachment(
+        db.session, current_actor(), deal_id, attachment_id, storage_dir=storage_dir()
+    )
+    response = send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def create_blueprint() -> Blueprint:
     blp = Blueprint(
         "deal_files", __name__, url_prefix="/api/v1/deals", description="Deal attachments"
@@ -84,18 +101,6 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     def download(deal_id: int, attachment_id: int):
         """The file itself, as a download (never rendered inline)."""
-        attachment, path = deal_files.open_attachment(
-            db.session, current_actor(), deal_id, attachment_id, storage_dir=storage_dir()
-        )
-        response = send_file(
-            path,
-            mimetype=attachment.content_type,
-            as_attachment=True,
-            download_name=attachment.filename,
-            max_age=0,
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return download_response(deal_id, attachment_id)
 
     return blp

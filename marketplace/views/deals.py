@@ -21,6 +21,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 import payments
+from marketplace.api import deal_files as deal_files_api
 from marketplace.extensions import db
 from marketplace.models import Deal, Funding, User
 from marketplace.models.deals import DEAL_STATES, PARTY_ROLES
@@ -36,7 +37,7 @@ from marketplace.schemas.deals import (
     ResolveIn,
     TermsIn,
 )
-from marketplace.services import deal_delivery, deal_money, deal_terms, deals
+from marketplace.services import deal_delivery, deal_files, deal_money, deal_terms, deals
 from marketplace.services.accounts import require_operator
 from marketplace.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from marketplace.services.money import format_major, to_minor
@@ -360,6 +361,7 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
         milestones=deal.milestones,
         fundings=deal_money.fundings(db.session, deal),
         messages=messages,
+        attachments=deal_files.list_attachments(db.session, user, deal.id),
         timeline=[_event(e, names, user.is_operator) for e in reversed(events)],
         statement=deal_money.statement(db.session, deal),
         names=names,
@@ -544,6 +546,34 @@ def deal_message(deal_id: int):
             _("Message sent."),
         ),
     )
+
+
+@bp.route("/deals/<int:deal_id>/attachments", methods=["POST"])
+@require_login
+def deal_attachment_upload(deal_id: int):
+    upload = request.files.get("file")
+
+    def run():
+        if upload is None or not upload.filename:
+            raise Invalid({"file": "Choose a file."})
+        deal_files.add_attachment(
+            db.session,
+            actor(),
+            deal_id,
+            upload.stream,
+            upload.filename,
+            storage_dir=deal_files_api.storage_dir(),
+            max_bytes=current_app.config.get("MAX_ATTACHMENT_BYTES", deal_files.DEFAULT_MAX_BYTES),
+            ip=_ip(),
+        )
+
+    return _form_action(deal_id, "attachment", run, _("File attached."))
+
+
+@bp.route("/deals/<int:deal_id>/attachments/<int:attachment_id>")
+@require_login
+def deal_attachment(deal_id: int, attachment_id: int):
+    return deal_files_api.download_response(deal_id, attachment_id)
 
 
 @bp.route("/deals/<int:deal_id>/terms", methods=["POST"])

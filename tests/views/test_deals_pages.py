@@ -410,3 +410,40 @@ def test_the_deal_page_in_english(app, cast):
     assert '<html lang="en">' in html
     assert "Contract terms" in html and "My deals" in html and "1,000,000 yuan" in html
     assert "合同条款" not in html
+
+
+def test_files_on_the_deal_page(app, cast):
+    import io
+
+    c = cast
+    did = open_deal(c)
+    pdf = b"%PDF-1.4\n%deal spec\n"
+    r = c["supplier"].post(
+        f"/deals/{did}/attachments",
+        data={"file": (io.BytesIO(pdf), "<i>规格.pdf")},
+        content_type="multipart/form-data",
+    )
+    see_other(r)
+    page = text(c["buyer"].get(f"/deals/{did}"))
+    assert "&lt;i&gt;规格.pdf" in page and "<i>规格" not in page
+    link = re.search(rf'href="(/deals/{did}/attachments/\d+)"', page).group(1)
+    download = c["buyer"].get(link)
+    assert download.status_code == 200 and download.data == pdf
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert c["stranger"].get(link).status_code == 404
+    bad = c["buyer"].post(
+        f"/deals/{did}/attachments",
+        data={"file": (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 64), "tool.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422 and field_error(text(bad))
+    assert (
+        c["stranger"]
+        .post(
+            f"/deals/{did}/attachments",
+            data={"file": (io.BytesIO(pdf), "x.pdf")},
+            content_type="multipart/form-data",
+        )
+        .status_code
+        == 404
+    )
