@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from marketplace import config as config_module
-from marketplace.extensions import csrf, db, limiter, migrate
+from marketplace.extensions import csrf, db, limiter, mail, migrate
 
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
 
     from marketplace import auth, i18n
     from marketplace.services import search_sync
