@@ -34,3 +34,32 @@ def test_operator_connects_a_stripe_account_from_the_payouts_page(app, make):
     supplier = app.test_client(user=p.supplier)
     assert supplier.post(url, data={"stripe_account_id": "acct_1Mine"}).status_code == 403
     assert "Stripe" in text(supplier.get("/my/organization"))
+
+
+def test_queue_pages_keep_element_ids_unique(app, make):
+    """Each queue item repeats the same form; its fields must still have unique ids
+    (a label's `for` points at one element)."""
+    import re
+    from collections import Counter
+
+    from marketplace.services import deal_money
+
+    with app.app_context():
+        p = parties(make)
+        deals = [walk(db.session, p, "funded") for _ in range(2)]
+        for _ in range(2):
+            walk(db.session, p, "agreed")
+        for did in deals:
+            milestone_id = db.session.get(Deal, did).milestones[0].id
+            app.test_client(user=p.buyer).post(f"/deals/{did}/milestones/{milestone_id}/accept")
+        for did in db.session.query(Deal.id).filter(Deal.state == "agreed"):
+            deal_money.request_funding(
+                db.session, db.session.get(type(p.buyer), p.buyer.id), did[0]
+            )
+        db.session.commit()
+    operator = app.test_client(user=p.operator)
+    for url in ("/operator/payouts", "/operator/funding"):
+        page = operator.get(url).text
+        ids = Counter(re.findall(r'\sid="([^"]+)"', page))
+        assert [i for i, n in ids.items() if n > 1] == [], url
+        assert page.count('name="reference"') >= 2, url
