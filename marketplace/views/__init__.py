@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
         account,
         auth,
         deals,
+        deals_operator,
         demands,
         home,
         imports,
