@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.models import AlertJob, Demand, Listing, SavedSearch, User
 from marketplace.models.types import utcnow
-from marketplace.services import notifications, saved_searches
+from marketplace.services import notifications, saved_searches, search_sync
 
 log = logging.getLogger(__name__)
 MODELS: dict[str, Any] = {"listings": Listing, "demands": Demand}
@@ -107,6 +107,7 @@ def run_due(session: Session, limit: int = 50) -> AlertResult:
     """Run up to ``limit`` due alert jobs, each in its own transaction, then send the
     e-mail copies. Errors of a job are recorded on it, never raised."""
     result = AlertResult()
+    _refresh_if_due(session)
     for _ in range(limit):
         job = _claim(session)
         if job is None:
@@ -126,6 +127,20 @@ def run_due(session: Session, limit: int = 50) -> AlertResult:
     session.commit()
     result.mailed = notifications.send_pending_mail(session)
     return result
+
+
+def _refresh_if_due(session: Session) -> None:
+    """Make just-acknowledged documents searchable before jobs query them (Elasticsearch
+    shows new documents after a refresh, normally within a second)."""
+    due = session.scalars(
+        select(AlertJob.doc_type).where(AlertJob.done_at.is_(None)).distinct()
+    ).all()
+    index = search_sync.search_index()
+    for doc_type in due:
+        try:
+            index.refresh(doc_type)
+        except search_sync.SEARCH_ERRORS as exc:
+            log.warning("alerts: could not refresh %s: %s", doc_type, exc)
 
 
 def _claim(session: Session) -> AlertJob | None:
@@ -280,8 +295,6 @@ def _later(a, b) -> bool:
 def pending(session: Session) -> int:
     """Jobs not done yet (for status output)."""
     return (
-        session.scalar(
-            select(func.count()).select_from(AlertJob).where(AlertJob.done_at.is_(None))
-        )
+        session.scalar(select(func.count()).select_from(AlertJob).where(AlertJob.done_at.is_(None)))
         or 0
     )

@@ -75,8 +75,7 @@ def preferences_of(session: Session, user_ids: list[int]) -> dict[int, Preferenc
         select(NotificationPreference).where(NotificationPreference.user_id.in_(user_ids))
     )
     found = {
-        row.user_id: Preferences(**{n: getattr(row, n) for n in PREFERENCE_FIELDS})
-        for row in rows
+        row.user_id: Preferences(**{n: getattr(row, n) for n in PREFERENCE_FIELDS}) for row in rows
     }
     return {uid: found.get(uid, Preferences()) for uid in user_ids}
 

@@ -34,9 +34,7 @@ def query_keys(doc_type: str) -> tuple[str, ...]:
 def clean_query(doc_type: str, args: dict[str, Any]) -> dict[str, Any]:
     """Validated search arguments → what is stored: the kept keys, blanks dropped."""
     return {
-        k: v
-        for k, v in args.items()
-        if k in query_keys(doc_type) and v not in (None, "", [], ())
+        k: v for k, v in args.items() if k in query_keys(doc_type) and v not in (None, "", [], ())
     }
 
 
