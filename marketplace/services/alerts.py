@@ -292,9 +292,14 @@ def _later(a, b) -> bool:
     return saved_searches.aware(a) > saved_searches.aware(b)
 
 
-def pending(session: Session) -> int:
-    """Jobs not done yet (for status output)."""
-    return (
-        session.scalar(select(func.count()).select_from(AlertJob).where(AlertJob.done_at.is_(None)))
-        or 0
+def status(session: Session) -> tuple[int, int]:
+    """(jobs waiting to run, jobs given up after MAX_ATTEMPTS) for `flask search status`."""
+    waiting = session.scalar(
+        select(func.count()).select_from(AlertJob).where(AlertJob.done_at.is_(None))
     )
+    given_up = session.scalar(
+        select(func.count())
+        .select_from(AlertJob)
+        .where(AlertJob.done_at.is_not(None), AlertJob.last_error != "")
+    )
+    return waiting or 0, given_up or 0
