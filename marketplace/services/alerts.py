@@ -133,7 +133,10 @@ def _refresh_if_due(session: Session) -> None:
     """Make just-acknowledged documents searchable before jobs query them (Elasticsearch
     shows new documents after a refresh, normally within a second)."""
     due = session.scalars(
-        select(AlertJob.doc_type).where(AlertJob.done_at.is_(None)).distinct()
+        select(AlertJob.doc_type)
+        .where(AlertJob.done_at.is_(None))
+        .where((AlertJob.next_attempt_at.is_(None)) | (AlertJob.next_attempt_at <= utcnow()))
+        .distinct()
     ).all()
     index = search_sync.search_index()
     for doc_type in due:

@@ -4,6 +4,8 @@ and a failing alert never holds up search sync."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select, update
 
@@ -276,3 +278,34 @@ def test_notification_rows_are_unique_per_user_kind_listing_demand(search_app, m
         db.session.rollback()
         count = len(list(db.session.scalars(select(Notification))))
     assert count == 1
+
+
+def test_two_workers_draining_at_once_notify_once(search_app, make, parties, mailbox):
+    buyer, colleague, seller = parties
+    make.demand(buyer, status="published", **BATTERY_DEMAND)
+    work(search_app)
+    search_app.config["SEARCH_SYNC"] = "worker"  # leave the outbox to the two workers
+    listing = make.listing(seller, status="published")
+    errors, barrier = [], threading.Barrier(2)
+
+    def worker():
+        try:
+            barrier.wait()
+            work(search_app)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            with search_app.app_context():
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    work(search_app)  # whatever one of them left (a row the other held) is done now
+    got = notes(search_app, kind="match_listing")
+    assert sorted(n.user_id for n in got) == sorted([buyer.id, colleague.id])
+    assert {n.listing_id for n in got} == {listing.id}
+    assert len(mails(mailbox)) == 2
