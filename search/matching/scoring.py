@@ -58,7 +58,10 @@ FILLER = STOP_WORDS | frozenset(
     "所以 因为 如果 还是 已经 经常 非常 比较 太 很 不 没有 不能 不够 能 要 会 让 做 用到 使用 "
     "一些 这些 那些 这个 那个 一直 每天 好几 几百 十几 一年 多 少 大 小 高 低 新 老 "
     "合作开发 独家许可 降成本 担心 压力 试点 效率 影响 要求 达到 实际 运营 "
-    "we our us want need looking find solution technology cost company customer".split()
+    "we our us want need looking find solution technology cost company customer that this "
+    "from are is was have has into can which their its been not but also more than very such "
+    "when how what will would should could they them these those there here about over after "
+    "before each other some any all most much many make made used using use based".split()
 )
 
 
