@@ -87,7 +87,8 @@ def match_listings(
     scores = _search(
         "listings",
         listing_candidates(
-            text=f"{facts.title}\n{facts.description}",
+            title=facts.title,
+            text=facts.description,
             concepts=concepts,
             cooperation_modes=list(facts.cooperation_modes),
             budget_max=facts.budget_max,
@@ -120,7 +121,8 @@ def match_demands(
     scores = _search(
         "demands",
         demand_candidates(
-            text=f"{facts.title}\n{facts.summary}",
+            title=facts.title,
+            text=facts.summary,
             concepts=concepts,
             transfer_modes=list(facts.transfer_modes),
             fixed_price=fixed,

@@ -9,33 +9,32 @@ from __future__ import annotations
 from typing import Any
 
 from search.matching.concepts import Concept
+from search.matching.scoring import key_words
 from search.queries import CJK_FIELDS, WORD_FIELDS, query_words
 
 CANDIDATES = 100  # candidates re-ranked per match; the page shows at most 50
 
 
-def _text_clauses(text: str, concept_terms: list[str], ipc_prefixes: list[str]) -> list[dict]:
+def _text_clauses(
+    title: str, text: str, concept_terms: list[str], ipc_prefixes: list[str]
+) -> list[dict]:
+    """The relevance clauses: the title and the concepts' own wording through the
+    CJK-bigram view (catches words the segmenter does not know), the key words of the
+    whole text through the word view (with synonyms), the concepts' IPC classes. The
+    whole text through the bigram view would cost the most and add little."""
+    # One bigram clause for the title and the concepts' wording: each clause is a pass
+    # over the index, and the title is short.
+    bigram_query = " ".join([title, *concept_terms])
     should: list[dict[str, Any]] = [
-        {"multi_match": {"query": text, "fields": CJK_FIELDS, "type": "most_fields"}},
+        {"multi_match": {"query": bigram_query, "fields": CJK_FIELDS, "type": "most_fields"}},
     ]
-    words = query_words(text)
+    words = [w for w, _ in key_words(title, text)] or query_words(text)
     if words:
         should.append(
             {
                 "multi_match": {
                     "query": " ".join(words),
                     "fields": WORD_FIELDS,
-                    "type": "most_fields",
-                    "boost": 1.5,
-                }
-            }
-        )
-    if concept_terms:
-        should.append(
-            {
-                "multi_match": {
-                    "query": " ".join(concept_terms),
-                    "fields": CJK_FIELDS,
                     "type": "most_fields",
                     "boost": 1.5,
                 }
@@ -56,6 +55,7 @@ def _text_clauses(text: str, concept_terms: list[str], ipc_prefixes: list[str]) 
 
 def listing_candidates(
     *,
+    title: str,
     text: str,
     concepts: list[Concept],
     cooperation_modes: list[str],
@@ -67,7 +67,7 @@ def listing_candidates(
     """Published listings for a demand (the listings index holds only published ones)."""
     terms = list(dict.fromkeys(t for c in concepts for t in c.terms))
     ipc = sorted({p for c in concepts for p in c.ipc})
-    should = _text_clauses(text, terms, ipc)
+    should = _text_clauses(title, text, terms, ipc)
     must_not: list[dict[str, Any]] = [{"term": {"organization_id": organization_id}}]
     if budget_max is not None:
         must_not.append(
@@ -104,6 +104,7 @@ def listing_candidates(
 
 def demand_candidates(
     *,
+    title: str,
     text: str,
     concepts: list[Concept],
     transfer_modes: list[str],
@@ -116,7 +117,7 @@ def demand_candidates(
     """Open demands for a listing: the listing's text plus the enterprise wording of its
     concepts, so that a post in plain words finds the patent."""
     cues = list(dict.fromkeys(t for c in concepts for t in c.cues))
-    should = _text_clauses(text, cues, [])
+    should = _text_clauses(title, text, cues, [])
     filters: list[dict[str, Any]] = [{"terms": {"cooperation_modes": list(transfer_modes)}}]
     must_not: list[dict[str, Any]] = [
         {"term": {"organization_id": organization_id}},
