@@ -9,26 +9,29 @@ from __future__ import annotations
 from typing import Any
 
 from search.matching.concepts import Concept
-from search.matching.scoring import key_words
-from search.queries import CJK_FIELDS, WORD_FIELDS, query_words
+from search.matching.scoring import key_words, variants
+from search.queries import WORD_FIELDS
 
 CANDIDATES = 100  # candidates re-ranked per match; the page shows at most 50
+BIGRAM_FIELDS = ["title^2", "body"]
 
 
 def _text_clauses(
     title: str, text: str, concept_terms: list[str], ipc_prefixes: list[str]
 ) -> list[dict]:
-    """The relevance clauses: the title and the concepts' own wording through the
-    CJK-bigram view (catches words the segmenter does not know), the key words of the
-    whole text through the word view (with synonyms), the concepts' IPC classes. The
-    whole text through the bigram view would cost the most and add little."""
-    # One bigram clause for the title and the concepts' wording: each clause is a pass
-    # over the index, and the title is short.
-    bigram_query = " ".join([title, *concept_terms])
+    """The relevance clauses: the text and the concepts' own wording through the
+    CJK-bigram view (catches words the segmenter does not know, 稳定性 in 湿热稳定的),
+    the key words with synonyms through the word view, the concepts' IPC classes."""
+    # One bigram clause for the whole text and the concepts' wording: each clause is a
+    # pass over the index. The boosts put the title first, as the search does.
+    bigram_query = "\n".join([title, text, *concept_terms])
     should: list[dict[str, Any]] = [
-        {"multi_match": {"query": bigram_query, "fields": CJK_FIELDS, "type": "most_fields"}},
+        {"multi_match": {"query": bigram_query, "fields": BIGRAM_FIELDS, "type": "most_fields"}},
     ]
-    words = [w for w, _ in key_words(title, text)] or query_words(text)
+    # The key words that have synonyms, through the word view whose search analyzer maps
+    # them to the other side's wording (锂电 → 锂离子电池). Words without synonyms are
+    # already in the bigram clause.
+    words = [w for w, _ in key_words(title, text) if len(variants(w)) > 1]
     if words:
         should.append(
             {
@@ -36,7 +39,7 @@ def _text_clauses(
                     "query": " ".join(words),
                     "fields": WORD_FIELDS,
                     "type": "most_fields",
-                    "boost": 1.5,
+                    "boost": 1.0,
                 }
             }
         )
