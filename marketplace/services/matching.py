@@ -9,6 +9,7 @@ ranking and explanations from search/matching (pure functions).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from search.matching.queries import CANDIDATES, demand_candidates, listing_candi
 
 __all__ = [
     "Match",
+    "Recommendation",
     "match_demands",
     "match_listings",
     "matches_for_demand",
@@ -85,7 +87,8 @@ def match_listings(
     scores = _search(
         "listings",
         listing_candidates(
-            text=f"{facts.title}\n{facts.description}",
+            title=facts.title,
+            text=facts.description,
             concepts=concepts,
             cooperation_modes=list(facts.cooperation_modes),
             budget_max=facts.budget_max,
@@ -118,7 +121,8 @@ def match_demands(
     scores = _search(
         "demands",
         demand_candidates(
-            text=f"{facts.title}\n{facts.summary}",
+            title=facts.title,
+            text=facts.summary,
             concepts=concepts,
             transfer_modes=list(facts.transfer_modes),
             fixed_price=fixed,
@@ -138,17 +142,34 @@ def match_demands(
     )
 
 
+@dataclass(frozen=True)
+class Recommendation:
+    """A match with the row of the other side, for pages and the API."""
+
+    match: Match
+    item: Listing | Demand
+
+
+def _with_rows(session: Session, model, matches: list[Match], key: str) -> list[Recommendation]:
+    ids = [getattr(m, key) for m in matches]
+    rows = {r.id: r for r in session.scalars(select(model).where(model.id.in_(ids)))}
+    return [Recommendation(m, rows[getattr(m, key)]) for m in matches if getattr(m, key) in rows]
+
+
 def matches_for_demand(
     session: Session, actor: User | None, demand_id: int, *, k: int = 20
-) -> tuple[Demand, list[Match]]:
-    """The demand (if the actor may see it) and its recommended listings."""
+) -> tuple[Demand, list[Recommendation]]:
+    """The demand (if the actor may see it) and its recommended listings. Whoever may see
+    the demand may see its matches: they are published listings."""
     demand = publication.get_visible(session, Demand, demand_id, actor)
-    return demand, match_listings(session, demand.id, k=min(max(k, 1), MAX_K))
+    matches = match_listings(session, demand.id, k=min(max(k, 1), MAX_K))
+    return demand, _with_rows(session, Listing, matches, "listing_id")
 
 
 def matches_for_listing(
     session: Session, actor: User | None, listing_id: int, *, k: int = 20
-) -> tuple[Listing, list[Match]]:
+) -> tuple[Listing, list[Recommendation]]:
     """The listing (if the actor may see it) and the open demands it could serve."""
     listing = publication.get_visible(session, Listing, listing_id, actor)
-    return listing, match_demands(session, listing.id, k=min(max(k, 1), MAX_K))
+    matches = match_demands(session, listing.id, k=min(max(k, 1), MAX_K))
+    return listing, _with_rows(session, Demand, matches, "demand_id")

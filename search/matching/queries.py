@@ -9,16 +9,29 @@ from __future__ import annotations
 from typing import Any
 
 from search.matching.concepts import Concept
-from search.queries import CJK_FIELDS, WORD_FIELDS, query_words
+from search.matching.scoring import key_words, variants
+from search.queries import WORD_FIELDS
 
 CANDIDATES = 100  # candidates re-ranked per match; the page shows at most 50
+BIGRAM_FIELDS = ["title^2", "body"]
 
 
-def _text_clauses(text: str, concept_terms: list[str], ipc_prefixes: list[str]) -> list[dict]:
+def _text_clauses(
+    title: str, text: str, concept_terms: list[str], ipc_prefixes: list[str]
+) -> list[dict]:
+    """The relevance clauses: the text and the concepts' own wording through the
+    CJK-bigram view (catches words the segmenter does not know, 稳定性 in 湿热稳定的),
+    the key words with synonyms through the word view, the concepts' IPC classes."""
+    # One bigram clause for the whole text and the concepts' wording: each clause is a
+    # pass over the index. The boosts put the title first, as the search does.
+    bigram_query = "\n".join([title, text, *concept_terms])
     should: list[dict[str, Any]] = [
-        {"multi_match": {"query": text, "fields": CJK_FIELDS, "type": "most_fields"}},
+        {"multi_match": {"query": bigram_query, "fields": BIGRAM_FIELDS, "type": "most_fields"}},
     ]
-    words = query_words(text)
+    # The key words that have synonyms, through the word view whose search analyzer maps
+    # them to the other side's wording (锂电 → 锂离子电池). Words without synonyms are
+    # already in the bigram clause.
+    words = [w for w, _ in key_words(title, text) if len(variants(w)) > 1]
     if words:
         should.append(
             {
@@ -26,18 +39,7 @@ def _text_clauses(text: str, concept_terms: list[str], ipc_prefixes: list[str]) 
                     "query": " ".join(words),
                     "fields": WORD_FIELDS,
                     "type": "most_fields",
-                    "boost": 1.5,
-                }
-            }
-        )
-    if concept_terms:
-        should.append(
-            {
-                "multi_match": {
-                    "query": " ".join(concept_terms),
-                    "fields": CJK_FIELDS,
-                    "type": "most_fields",
-                    "boost": 1.5,
+                    "boost": 1.0,
                 }
             }
         )
@@ -56,6 +58,7 @@ def _text_clauses(text: str, concept_terms: list[str], ipc_prefixes: list[str]) 
 
 def listing_candidates(
     *,
+    title: str,
     text: str,
     concepts: list[Concept],
     cooperation_modes: list[str],
@@ -67,7 +70,7 @@ def listing_candidates(
     """Published listings for a demand (the listings index holds only published ones)."""
     terms = list(dict.fromkeys(t for c in concepts for t in c.terms))
     ipc = sorted({p for c in concepts for p in c.ipc})
-    should = _text_clauses(text, terms, ipc)
+    should = _text_clauses(title, text, terms, ipc)
     must_not: list[dict[str, Any]] = [{"term": {"organization_id": organization_id}}]
     if budget_max is not None:
         must_not.append(
@@ -104,6 +107,7 @@ def listing_candidates(
 
 def demand_candidates(
     *,
+    title: str,
     text: str,
     concepts: list[Concept],
     transfer_modes: list[str],
@@ -116,7 +120,7 @@ def demand_candidates(
     """Open demands for a listing: the listing's text plus the enterprise wording of its
     concepts, so that a post in plain words finds the patent."""
     cues = list(dict.fromkeys(t for c in concepts for t in c.cues))
-    should = _text_clauses(text, cues, [])
+    should = _text_clauses(title, text, cues, [])
     filters: list[dict[str, Any]] = [{"terms": {"cooperation_modes": list(transfer_modes)}}]
     must_not: list[dict[str, Any]] = [
         {"term": {"organization_id": organization_id}},
