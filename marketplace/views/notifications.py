@@ -44,7 +44,6 @@ def notification_item(n: Notification) -> dict[str, Any]:
         "open_url": url_for("views.notification_open", notification_id=n.id),
         "created_at": n.created_at,
         "unread": n.read_at is None,
-        "terms": (n.payload or {}).get("matched_terms", [])[: notifications.TERMS_SHOWN],
     }
 
 
