@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from marketplace.extensions import db
-from marketplace.services import search_sync
+from marketplace.services import alerts, search_sync
 from search.client import DOC_TYPES
 
 search_cli = AppGroup("search", help="Keep the Elasticsearch index in step with the database.")
@@ -78,6 +78,8 @@ def status_command() -> None:
         else:
             ok = False
     click.echo(f"outbox backlog: {search_sync.backlog(db.session)}")
+    waiting, given_up = alerts.status(db.session)
+    click.echo(f"alert jobs: {waiting} waiting, {given_up} given up (see alert_job.last_error)")
     if not ok:
         sys.exit(1)
 

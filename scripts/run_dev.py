@@ -1,4 +1,5 @@
-"""`make run`: migrate, load the demo data, start the local search server, serve the app.
+"""`make run`: migrate, load the demo data, start the local search server and the outbox
+worker (`flask search drain`: search sync retries, alerts), serve the app.
 
 Without ELASTICSEARCH_URL in the environment, it starts noida-db (the Elasticsearch 8
 REST API on loopback) on a free port with its data under instance/search, and stops it
@@ -100,7 +101,7 @@ def main() -> None:
     env = dict(os.environ)
     env.setdefault("FLASK_APP", "marketplace")
     instance = Path(env.get("INSTANCE_PATH") or ROOT / "instance")
-    search_proc = app_proc = None
+    search_proc = app_proc = worker_proc = None
     try:
         if not env.get("ELASTICSEARCH_URL"):
             search_proc, env["ELASTICSEARCH_URL"] = start_search(instance)
@@ -108,6 +109,14 @@ def main() -> None:
         flask("db", "upgrade", env=env)
         flask("demo", "load", env=env)
         flask("search", "reindex", env=env)
+        # The outbox worker: retries search sync and runs match and saved-search alerts.
+        worker_proc = subprocess.Popen(
+            [str(BIN / "flask"), "search", "drain"],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            preexec_fn=default_sigint,
+        )
         host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "5000")
         print(f"TechMarket: http://{host}:{port}", flush=True)
         app_proc = subprocess.Popen(
@@ -124,6 +133,7 @@ def main() -> None:
         sys.exit(exc.returncode)
     finally:
         stop(app_proc)
+        stop(worker_proc)
         stop(search_proc)
 
 

@@ -14,11 +14,18 @@ from marketplace.models.deals import (
 from marketplace.models.demands import Demand
 from marketplace.models.ledger import JournalTransaction, LedgerAccount, LedgerEntry
 from marketplace.models.listings import Listing, Patent
+from marketplace.models.notifications import (
+    AlertJob,
+    Notification,
+    NotificationPreference,
+    SavedSearch,
+)
 from marketplace.models.organizations import ApiToken, Organization, User, UserRole
 from marketplace.models.outbox import SearchOutbox
 from marketplace.models.payments import StripeRequest, StripeWebhookEvent
 
 __all__ = [
+    "AlertJob",
     "ApiToken",
     "Deal",
     "DealAttachment",
@@ -32,9 +39,12 @@ __all__ = [
     "LedgerEntry",
     "Listing",
     "Milestone",
+    "Notification",
+    "NotificationPreference",
     "Organization",
     "Patent",
     "PayoutInstruction",
+    "SavedSearch",
     "SearchOutbox",
     "StripeRequest",
     "StripeWebhookEvent",

@@ -211,6 +211,10 @@ def drain_once(
             row.next_attempt_at = now + backoff
     result.sent = len(acknowledged)
     result.failed = len({(r.doc_type, r.doc_id) for r in rows} - acknowledged)
+    # Alerts for what is now in the index, queued in this same commit (run by `drain`).
+    from marketplace.services import alerts  # noqa: PLC0415 - alerts imports search
+
+    alerts.enqueue(session, acknowledged)
     session.commit()
     return result
 
@@ -225,10 +229,13 @@ def drain(
     stop: Callable[[], bool] = lambda: False,
 ) -> int:
     """Empty the outbox (once) or keep draining (worker). Returns rows marked done."""
+    from marketplace.services import alerts  # noqa: PLC0415 - alerts imports search
+
     total = 0
     while True:
         batch = drain_once(session, index)
         total += batch.rows_done
+        alerts.run_due(session)  # the worker's second duty; never raises for a bad job
         if on_batch and (batch.rows_done or batch.failed):
             on_batch(batch)
         if batch.rows_done == 0 and (once or batch.failed == 0):

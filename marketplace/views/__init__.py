@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         home,
         imports,
         listings,
+        notifications,
         payout_accounts,
         review,
         search,

@@ -1,0 +1,176 @@
+"""Benchmark the matcher: latency of matching one demand over N listings, against a single
+direct multi_match of the same text on the same server. Prints figures; not a test.
+
+    .venv/bin/python bench/match.py                    # 10,000 listings, 20 repeats
+    .venv/bin/python bench/match.py --n 2000 --repeat 5
+
+It starts its own noida-db on a free port with a temporary data directory, migrates a
+temporary SQLite database, generates N published listings as bench/search.py does, and
+posts a few enterprise-worded demands. For each demand, ``--repeat`` times:
+- match: ``match_listings(session, demand_id, k=20)`` (candidate query with the hard
+  constraints as filters, database rows of the candidates, scoring and explanations);
+- direct: one ``multi_match`` of the demand's title and description over the listing's
+  title and body with the app's client, size 20 (only the round trip is timed).
+Target: match p95 ≤ 2 × direct p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from bench.search import generate, percentile  # noqa: E402
+from marketplace import create_app  # noqa: E402
+from marketplace.extensions import db  # noqa: E402
+from marketplace.models import Demand, Organization  # noqa: E402
+from marketplace.services import search_sync  # noqa: E402
+from marketplace.services.matching import match_listings  # noqa: E402
+from search.matching.queries import baseline  # noqa: E402
+from tests.search.conftest import SearchServer  # noqa: E402
+
+# Enterprise wording, one need per field; none of them is in the development set.
+DEMANDS = (
+    (
+        "new_energy",
+        "储能柜电池用两年容量就掉得厉害",
+        "我们做工商业储能，电芯一致性差，电池簇之间不均衡，想找电池管理和均衡技术。",
+    ),
+    (
+        "mechanical_parts",
+        "齿轮箱异响查不出原因",
+        "减速机出厂测试时偶尔有异响，振动大，想找在线检测和故障诊断方法。",
+    ),
+    (
+        "environment",
+        "印染废水颜色去不掉",
+        "我们是印染厂，废水色度和COD超标，想找运行成本低的深度处理技术。",
+    ),
+    (
+        "ai",
+        "产品表面划痕靠人工目检",
+        "我们生产手机玻璃盖板，划痕和麻点靠工人肉眼看，漏检多，想上机器视觉。",
+    ),
+    (
+        "agriculture",
+        "大棚蔬菜浇水施肥全凭经验",
+        "我们有几百亩大棚，浇水施肥靠人，想做水肥一体化和环境自动调控。",
+    ),
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=10_000, help="listings to generate")
+    parser.add_argument("--repeat", type=int, default=20, help="calls per demand and path")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
+
+    workdir = tempfile.mkdtemp(prefix="techmarket-bench-match-")
+    os.environ["INSTANCE_PATH"] = os.path.join(workdir, "instance")
+    server = SearchServer(os.path.join(workdir, "search-data"))
+    began = time.perf_counter()
+    try:
+        server.start(timeout=60)
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(workdir, "bench.sqlite3"),
+                "ELASTICSEARCH_URL": server.url,
+                "ELASTICSEARCH_INDEX_PREFIX": "bench",
+                "SEARCH_SYNC": "worker",
+                "ELASTICSEARCH_TIMEOUT": 300,  # see bench/search.py: no degraded answers
+                "TESTING": True,
+                "SECRET_KEY": "bench-only-secret",
+            }
+        )
+        with app.app_context():
+            upgrade()
+        generate(app, args.n, args.seed)
+        with app.app_context():
+            buyer = Organization(kind="enterprise", name="基准测试企业", region="宁波")
+            db.session.add(buyer)
+            db.session.flush()
+            ids = []
+            for domain, title, description in DEMANDS:
+                demand = Demand(
+                    title=title,
+                    description=description,
+                    domain=domain,
+                    budget_min=10_000_000,
+                    budget_max=100_000_000,
+                    cooperation_modes=["assignment", "license_exclusive", "license_nonexclusive"],
+                    deadline=date(2099, 1, 1),
+                    region="宁波",
+                    organization_id=buyer.id,
+                    status="published",
+                )
+                db.session.add(demand)
+                db.session.flush()
+                ids.append(demand.id)
+            db.session.commit()
+            index = search_sync.search_index(app)
+            started = time.perf_counter()
+            search_sync.reindex(db.session, index, "listings")
+            print(
+                f"noida-db at {server.url}; {args.n:,} listings indexed in "
+                f"{time.perf_counter() - started:.1f} s; {len(ids)} demands × {args.repeat} repeats"
+            )
+            match_ms, direct_ms, rows = [], [], []
+            alias = index.names.alias("listings")
+            for demand_id in ids:
+                demand = db.session.get(Demand, demand_id)
+                body = baseline(f"{demand.title}\n{demand.description}", size=20)
+                found = match_listings(db.session, demand_id, k=20)  # warm up both paths
+                index.client.search(index=alias, **body)
+                mine_m, mine_d = [], []
+                for _ in range(args.repeat):
+                    db.session.expire_all()  # no help from rows loaded by the previous call
+                    t = time.perf_counter()
+                    match_listings(db.session, demand_id, k=20)
+                    mine_m.append((time.perf_counter() - t) * 1000)
+                    t = time.perf_counter()
+                    index.client.search(index=alias, **body)
+                    mine_d.append((time.perf_counter() - t) * 1000)
+                match_ms += mine_m
+                direct_ms += mine_d
+                rows.append(
+                    (demand.title, statistics.median(mine_m), statistics.median(mine_d), found)
+                )
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print("\nper demand (ms, p50): match / direct   top match")
+    for title, m, d, found in rows:
+        top = f"{found[0].score:.2f} {', '.join(found[0].matched_terms[:3])}" if found else "-"
+        print(f"    {title[:24]:<24} {m:8.1f} / {d:8.1f}   {top}")
+    p = {
+        name: (percentile(v, 50), percentile(v, 95), min(v), max(v))
+        for name, v in (("match", match_ms), ("direct", direct_ms))
+    }
+    print(
+        f"\n    {'':8} {'p50':>8} {'p95':>8} {'min':>8} {'max':>8}   (ms over {len(match_ms)} calls)"
+    )
+    for name, (p50, p95, lo, hi) in p.items():
+        print(f"    {name:8} {p50:8.1f} {p95:8.1f} {lo:8.1f} {hi:8.1f}")
+    ratio50, ratio95 = p["match"][0] / p["direct"][0], p["match"][1] / p["direct"][1]
+    print(f"    ratio    {ratio50:8.2f} {ratio95:8.2f}")
+    print(f"    target: match p95 ≤ 2 × direct p95 → {'met' if ratio95 <= 2 else 'MISSED'}")
+    print(f"\ntotal {time.perf_counter() - began:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

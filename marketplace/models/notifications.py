@@ -1,0 +1,144 @@
+"""Notifications (通知), each user's notification preferences, saved searches (保存的搜索)
+and the alert jobs that the outbox worker runs for newly published items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import db
+from marketplace.models.organizations import User
+from marketplace.models.outbox import DOC_TYPES, BigId
+from marketplace.models.types import TZDateTime, in_list, utcnow
+
+# match_listing: a new listing matches one of your demands;
+# match_demand: a new demand matches one of your listings;
+# saved_search: a new result of one of your saved searches.
+NOTIFICATION_KINDS = ("match_listing", "match_demand", "saved_search")
+EMAIL_STATES = ("none", "pending", "sent", "failed")
+
+
+class Notification(db.Model):
+    __tablename__ = "notification"
+    __table_args__ = (
+        CheckConstraint(in_list("kind", NOTIFICATION_KINDS), name="kind"),
+        CheckConstraint(in_list("email_state", EMAIL_STATES), name="email_state"),
+        CheckConstraint("listing_id IS NOT NULL OR demand_id IS NOT NULL", name="has_subject"),
+        # Once per (user, kind, listing, demand), as a database constraint. NULLs are
+        # distinct in a plain unique constraint, so the index reads them as 0.
+        Index(
+            "uq_notification_once",
+            "user_id",
+            "kind",
+            func.coalesce(text("listing_id"), 0),
+            func.coalesce(text("demand_id"), 0),
+            unique=True,
+        ),
+        # The bell and the list: a user's newest first, unread ones counted.
+        Index("ix_notification_user", "user_id", "read_at", "id"),
+        Index("ix_notification_email_pending", "email_state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    listing_id: Mapped[int | None] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), index=True
+    )
+    demand_id: Mapped[int | None] = mapped_column(
+        ForeignKey("demand.id", ondelete="CASCADE"), index=True
+    )
+    saved_search_id: Mapped[int | None] = mapped_column(
+        ForeignKey("saved_search.id", ondelete="SET NULL"), index=True
+    )
+    # What the message says, as data (titles, score, matched terms, the search's name);
+    # the text is rendered in the reader's language when shown or mailed.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    email_state: Mapped[str] = mapped_column(String(10), default="none")
+    email_error: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def target(self) -> tuple[str, int]:
+        """What the notification points at: the item that is new to the reader."""
+        if self.kind == "match_demand" or (self.kind == "saved_search" and self.listing_id is None):
+            return "demands", self.demand_id  # type: ignore[return-value]
+        return "listings", self.listing_id  # type: ignore[return-value]
+
+
+class NotificationPreference(db.Model):
+    """One row per user who changed a default; no row means every alert is on."""
+
+    __tablename__ = "notification_preference"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    match_alerts: Mapped[bool] = mapped_column(default=True)
+    saved_search_alerts: Mapped[bool] = mapped_column(default=True)
+    email: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SavedSearch(db.Model):
+    __tablename__ = "saved_search"
+    __table_args__ = (
+        UniqueConstraint("user_id", "name"),
+        CheckConstraint(in_list("doc_type", DOC_TYPES), name="doc_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    doc_type: Mapped[str] = mapped_column(String(20))
+    # The validated search arguments: q and the facet filters (no paging).
+    query: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    alerts: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+    # Watermark: publication time of the newest result the owner was alerted about.
+    # "New results" are those published after it (after created_at before any alert).
+    last_notified_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class AlertJob(db.Model):
+    """One alert run per publication of a listing or demand, written by the outbox
+    dispatcher in the commit that marks the item's outbox rows done (so the item is in
+    the index), run by the worker, retried with back-off when it fails."""
+
+    __tablename__ = "alert_job"
+    __table_args__ = (
+        UniqueConstraint("doc_type", "doc_id", "published_at"),
+        CheckConstraint(in_list("doc_type", DOC_TYPES), name="doc_type"),
+        Index("ix_alert_job_pending", "done_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    doc_type: Mapped[str] = mapped_column(String(20))
+    doc_id: Mapped[int] = mapped_column()
+    published_at: Mapped[datetime] = mapped_column(TZDateTime)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
