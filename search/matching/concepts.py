@@ -60,8 +60,23 @@ def contains(text: str, word: str) -> bool:
     """``word`` occurs in lower-cased ``text``: a substring for Chinese, a whole word for
     Latin (so "mes" does not hit "times")."""
     if _LATIN.match(word):
-        return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text) is not None
+        return _latin_pattern(word).search(text) is not None
     return word in text
+
+
+@lru_cache(maxsize=4096)
+def _latin_pattern(word: str) -> re.Pattern:
+    """A whole word, singular or plural (battery ~ batteries, sensor ~ sensors)."""
+    stem = word
+    if len(word) > 4 and word.endswith("ies"):
+        stem = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        stem = word[:-1]
+    if stem.endswith("y") and len(stem) > 3:
+        body = re.escape(stem[:-1]) + "(?:y|ies)"
+    else:
+        body = re.escape(stem) + "(?:s|es)?"
+    return re.compile(rf"(?<![a-z0-9]){body}(?![a-z0-9])")
 
 
 def concepts_in(text: str, concepts: tuple[Concept, ...] | None = None) -> list[Concept]:

@@ -6,6 +6,7 @@ already admissible; the service checks them again against the database, the trut
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from search.matching.concepts import Concept
@@ -14,6 +15,13 @@ from search.queries import WORD_FIELDS
 
 CANDIDATES = 100  # candidates re-ranked per match; the page shows at most 50
 BIGRAM_FIELDS = ["title^2", "body"]
+ENGLISH_FIELDS = ["title.en^2", "body.en"]
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def mostly_latin(text: str) -> bool:
+    return len(_LATIN_LETTER.findall(text)) > 2 * len(_CJK.findall(text))
 
 
 def _text_clauses(
@@ -25,8 +33,11 @@ def _text_clauses(
     # One bigram clause for the whole text and the concepts' wording: each clause is a
     # pass over the index. The boosts put the title first, as the search does.
     bigram_query = "\n".join([title, text, *concept_terms])
+    # English text also through the English view (stemming: batteries ~ battery); not
+    # for Chinese text, which the english analyzer would cut into single characters.
+    fields = BIGRAM_FIELDS + (ENGLISH_FIELDS if mostly_latin(f"{title} {text}") else [])
     should: list[dict[str, Any]] = [
-        {"multi_match": {"query": bigram_query, "fields": BIGRAM_FIELDS, "type": "most_fields"}},
+        {"multi_match": {"query": bigram_query, "fields": fields, "type": "most_fields"}},
     ]
     # The key words that have synonyms, through the word view whose search analyzer maps
     # them to the other side's wording (锂电 → 锂离子电池). Words without synonyms are

@@ -72,6 +72,7 @@ FILLER = STOP_WORDS | frozenset(
     "所以 因为 如果 还是 已经 经常 非常 比较 太 很 不 没有 不能 不够 能 要 会 让 做 用到 使用 "
     "一些 这些 那些 这个 那个 一直 每天 好几 几百 十几 一年 多 少 大 小 高 低 新 老 "
     "合作开发 独家许可 降成本 担心 压力 试点 效率 影响 要求 达到 实际 运营 "
+    "提高 提升 降低 解决 实现 采用 通过 最大 最小 情况 时候 方面 主要 同时 以及 相关 各种 不同 "
     "we our us want need looking find solution technology cost company customer that this "
     "from are is was have has into can which their its been not but also more than very such "
     "when how what will would should could they them these those there here about over after "

@@ -232,3 +232,29 @@ def test_strong_only_for_a_real_fit():
     poor = rank_listings(_demand(), [unrelated], text_scores={2: 1.0}, today=TODAY)[0]
     assert good.strong and not poor.strong
     assert poor.parts["text"] == 1.0  # the relative text part alone never makes a pair strong
+
+
+def test_english_texts_match_whole_words_singular_or_plural():
+    demand = _demand(
+        title="Battery packs of electric scooters lose capacity",
+        description="We want a battery management method that keeps the cells balanced.",
+        domain="new_energy",
+    )
+    balancing = _listing(
+        1,
+        title="Active cell balancing for lithium batteries",
+        abstracts=("A battery management system balances the cells of a pack.",),
+        domain="new_energy",
+        ipc_codes=("H02J7/00",),
+    )
+    mesh = _listing(
+        2,
+        title="Wire meshes for filters",
+        abstracts=("Many times stronger meshes.",),
+        domain="new_materials",
+        ipc_codes=("B01D39/12",),
+    )
+    ranked = rank_listings(demand, [mesh, balancing], today=TODAY)
+    assert [m.listing_id for m in ranked] == [1, 2]
+    assert {"battery", "cells", "balanced"} & set(ranked[0].matched_terms) >= {"battery", "cells"}
+    assert ranked[1].matched_terms == []
