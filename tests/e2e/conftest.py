@@ -196,7 +196,9 @@ def browser_page(browser: Browser, live_server: LiveServer, request) -> Iterator
 
     yield open_page
     problems = [f"{s.name}: server error {e}" for s in sessions for e in s.server_errors]
-    problems += [f"{s.name}: browser console error: {e}" for s in sessions for e in s.console_errors]
+    problems += [
+        f"{s.name}: browser console error: {e}" for s in sessions for e in s.console_errors
+    ]
     for session in sessions:
         session.context.close()
     if problems and not getattr(request.node, "e2e_failed", False):
