@@ -55,6 +55,10 @@ def from_environment(instance_path: str) -> dict:
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        # The card form on the deal page: Stripe.js with the publishable key. Stripe
+        # requires Stripe.js to be loaded from js.stripe.com itself (PCI), not self-hosted.
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
         # No MAIL_SERVER: messages are written as .eml files under MAIL_FILE_DIR (development).
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR") or str(Path(instance_path) / "mail"),

@@ -151,16 +151,31 @@ class StripeProvider(PaymentProvider):
             )
         row = self._record(idempotency_key, "transfer", deal, amount, currency)
         if not row.object_id:
-            transfer = self.client.v1.transfers.create(
-                {
-                    "amount": amount,
-                    "currency": currency.lower(),
-                    "destination": beneficiary.provider_account,
-                    "transfer_group": f"deal-{deal.id}",
-                    "metadata": {"deal_id": str(deal.id), "idempotency_key": idempotency_key},
-                },
-                {"idempotency_key": idempotency_key},
-            )
+            try:
+                transfer = self.client.v1.transfers.create(
+                    {
+                        "amount": amount,
+                        "currency": currency.lower(),
+                        "destination": beneficiary.provider_account,
+                        "transfer_group": f"deal-{deal.id}",
+                        "metadata": {"deal_id": str(deal.id), "idempotency_key": idempotency_key},
+                    },
+                    {"idempotency_key": idempotency_key},
+                )
+            except stripe.StripeError as exc:
+                # The buyer's acceptance stands (the money is owed to the supplier either
+                # way); what Stripe refused becomes a payout an operator executes by hand.
+                row.status = "failed"
+                return PayoutResult(
+                    provider=self.name,
+                    status="pending",
+                    instructions=(
+                        f"The Stripe transfer to {beneficiary.provider_account} failed "
+                        f"({exc.user_message or exc.__class__.__name__}): pay {_major(amount)} "
+                        f"{currency} to {beneficiary.name} for deal {deal.id} (release "
+                        f"{idempotency_key}) by bank transfer, then mark this payout executed."
+                    ),
+                )
             row.object_id, row.status = transfer.id, "created"
         return PayoutResult(provider=self.name, status="executed", reference=row.object_id)
 

@@ -3,7 +3,7 @@
 Three views of every text:
 - ``cjk``: standard tokenizer + cjk_width + lowercase + cjk_bigram, so two-character
   queries (电池, 磁体) match and highlights land on the original text;
-- ``words``: text segmented into words by jieba in Python (at index and at query time)
+- ``words``: text segmented into words by jieba (rjieba, at index and at query time)
   and indexed with a whitespace tokenizer; at query time a synonym_graph filter maps
   enterprise words to patent words (锂电池 ↔ 锂离子电池, 3D打印 ↔ 增材制造);
 - ``en``: Elasticsearch's english analyzer, for English listings and mixed text.
@@ -11,7 +11,6 @@ Three views of every text:
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from functools import lru_cache
@@ -47,18 +46,21 @@ def synonym_terms() -> tuple[str, ...]:
 
 
 def _segmenter():
-    """jieba, loaded once, taught every synonym term so each is segmented as one word."""
+    """The segmenter, loaded once, taught every synonym term so each is cut as one word.
+
+    rjieba (jieba-rs): jieba's algorithm and dictionary in Rust; the same cuts as the
+    Python jieba (checked on the development set) at some 40× the speed, which is what
+    lets a reindex keep up with bulk sending."""
     global _jieba
     if _jieba is None:
         with _jieba_lock:
             if _jieba is None:
-                import jieba
+                import rjieba
 
-                jieba.setLogLevel(logging.WARNING)
-                tokenizer = jieba.Tokenizer()
+                tokenizer = rjieba.Jieba()
                 for term in synonym_terms():
                     if re.search(r"[\u4e00-\u9fff]", term) and " " not in term:
-                        tokenizer.add_word(term, freq=50_000)
+                        tokenizer.add_word(term, 50_000, None)
                 _jieba = tokenizer
     return _jieba
 
@@ -79,7 +81,7 @@ def segment(text: str | None, *, for_query: bool = False) -> str:
     text = text.lower()
     # HMM off on both sides: the same dictionary-driven cut for documents and queries, and
     # about a third faster; words jieba does not know still match through the CJK view.
-    words = seg.cut(text, HMM=False) if for_query else seg.cut_for_search(text, HMM=False)
+    words = seg.cut(text, False) if for_query else seg.cut_for_search(text, False)
     # Punctuation-only tokens ("-", "/", "（") carry nothing and would split phrases.
     return " ".join(w for w in (_SPACE.sub("", w) for w in words) if w and _WORDLIKE.search(w))
 

@@ -12,6 +12,8 @@ from marketplace.schemas.accounts import (
     OrganizationOut,
     OrganizationPage,
     OrganizationQuery,
+    PayoutAccountIn,
+    PayoutAccountOut,
     VerificationIn,
 )
 from marketplace.schemas.common import ApiError, patch_schema
@@ -65,6 +67,20 @@ def create_blueprint() -> Blueprint:
         """Members request verification; operators verify or reject it with a note."""
         org = organizations.set_verification(
             db.session, current_actor(), org_id, action, (data or {}).get("note", "")
+        )
+        db.session.commit()
+        return org
+
+    @blp.route("/<int:org_id>/payout-account", methods=["PUT"])
+    @blp.arguments(PayoutAccountIn)
+    @blp.response(200, PayoutAccountOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def set_payout_account(data, org_id: int):
+        """Connect the organization's Stripe account, or clear it with "" (operators).
+        Releases to a connected organization are Stripe Connect transfers."""
+        org = organizations.set_payout_account(
+            db.session, current_actor(), org_id, data["stripe_account_id"]
         )
         db.session.commit()
         return org

@@ -28,6 +28,9 @@ class Organization(db.Model):
     region: Mapped[str] = mapped_column(String(100), default="")
     verification_status: Mapped[str] = mapped_column(String(20), default="unverified")
     verification_note: Mapped[str] = mapped_column(Text, default="")
+    # The organization's Stripe Connect account: releases to it are Connect transfers.
+    # Set by an operator (money goes there), unique so two organizations never share one.
+    stripe_account_id: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     members: Mapped[list[User]] = relationship(back_populates="organization")

@@ -56,6 +56,7 @@ class OrganizationIn(StrictSchema):
 
 class OrganizationOut(OrganizationRef):
     verification_note = fields.String()
+    payout_account_connected = fields.Function(lambda org: bool(org.stripe_account_id))
     created_at = fields.DateTime()
 
 
@@ -69,6 +70,15 @@ class OrganizationQuery(PageArgs):
 class OrganizationPage(Schema):
     items = fields.List(fields.Nested(OrganizationOut))
     meta = fields.Nested(PageMeta)
+
+
+class PayoutAccountIn(StrictSchema):
+    stripe_account_id = fields.String(required=True, validate=validate.Length(max=64))
+
+
+class PayoutAccountOut(Schema):
+    organization_id = fields.Integer(attribute="id")
+    stripe_account_id = fields.Function(lambda org: org.stripe_account_id or "")
 
 
 class VerificationIn(StrictSchema):

@@ -276,7 +276,11 @@ def release(
     milestone.commission_amount += commission
     if net:
         provider, _ = _provider(session, deal, gateway)
-        beneficiary = payments.Beneficiary(deal.supplier_org_id, deal.supplier.name)
+        beneficiary = payments.Beneficiary(
+            deal.supplier_org_id,
+            deal.supplier.name,
+            provider_account=deal.supplier.stripe_account_id or "",
+        )
         result = provider.release(deal, net, currency, key, beneficiary)
         _payout(session, deal, milestone, "release", payable, net, key, result, beneficiary)
     return {"released": gross, "supplier_share": net, "fee": fee, "commission": commission}

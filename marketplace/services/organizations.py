@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound, 
 
 EDITABLE_FIELDS = ("name", "region")
 VERIFICATION_ACTIONS = {"verify": "verified", "reject": "rejected", "request": "pending"}
+STRIPE_ACCOUNT_ID = re.compile(r"^acct_[A-Za-z0-9]{1,59}$")
 
 
 def get_organization(session: Session, org_id: int) -> Organization:
@@ -139,3 +141,30 @@ def domain_counts(session: Session) -> dict[str, int]:
         .group_by(Listing.domain)
     )
     return {domain: count for domain, count in rows}
+
+
+def set_payout_account(
+    session: Session, actor: User | None, org_id: int, stripe_account_id: str
+) -> Organization:
+    """Operators connect an organization's Stripe account (or clear it with "").
+
+    Releases to a connected organization become Stripe Connect transfers; without one
+    they stay payout instructions that an operator executes by bank transfer."""
+    require_operator(actor)
+    org = session.scalar(select(Organization).where(Organization.id == org_id).with_for_update())
+    if org is None:
+        raise NotFound(f"No organization {org_id}.")
+    value = stripe_account_id.strip()
+    if value and not STRIPE_ACCOUNT_ID.match(value):
+        raise Invalid({"stripe_account_id": "A Stripe account id looks like acct_1AbC…."})
+    if value:
+        owner = session.scalar(
+            select(Organization.id).where(
+                Organization.stripe_account_id == value, Organization.id != org.id
+            )
+        )
+        if owner is not None:
+            raise Conflict("This Stripe account is already connected to another organization.")
+    org.stripe_account_id = value or None
+    session.flush()
+    return org

@@ -11,10 +11,12 @@ def init_app(app: Flask) -> None:
         account,
         auth,
         deals,
+        deals_operator,
         demands,
         home,
         imports,
         listings,
+        payout_accounts,
         review,
         search,
     )

@@ -169,7 +169,7 @@ def listing_form(listing: Listing) -> MultiDict:
         ("tags", join_list(listing.tags)),
         ("trl", str(listing.trl)),
         ("price_type", listing.price_type),
-        ("price_amount", _major(listing.price_amount, listing.currency)),
+        ("price_amount", typed_amount(listing.price_amount, listing.currency)),
         ("currency", listing.currency),
         ("region", listing.region),
         ("language", listing.language),
@@ -216,8 +216,8 @@ def demand_form(demand: Demand) -> MultiDict:
         ("title", demand.title),
         ("description", demand.description),
         ("domain", demand.domain),
-        ("budget_min", _major(demand.budget_min, demand.currency)),
-        ("budget_max", _major(demand.budget_max, demand.currency)),
+        ("budget_min", typed_amount(demand.budget_min, demand.currency)),
+        ("budget_max", typed_amount(demand.budget_max, demand.currency)),
         ("currency", demand.currency),
         ("deadline", demand.deadline.isoformat() if demand.deadline else ""),
         ("region", demand.region),
@@ -235,6 +235,6 @@ def _drop_blank(payload: dict[str, Any], *names: str) -> dict[str, Any]:
     return payload
 
 
-def _major(minor: int | None, currency: str) -> str:
+def typed_amount(minor: int | None, currency: str) -> str:
     """Minor units as the user types them: no thousands separators."""
     return format_major(minor, currency).replace(",", "") if minor is not None else ""

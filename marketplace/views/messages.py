@@ -79,6 +79,8 @@ MESSAGES = (
         "The server encountered an internal error and was unable to complete your request."
         " Either the server is overloaded or there is an error in the application."
     ),
+    N_("A Stripe account id looks like acct_1AbC…."),
+    N_("This Stripe account is already connected to another organization."),
 )
 
 

@@ -46,3 +46,23 @@ def test_members_edit_their_organization_only(app, make):
     )
     r = app.test_client(user=member).patch(f"{URL}/{org_id}", json={"region": "杭州"})
     assert r.status_code == 200 and r.json["region"] == "杭州"
+
+
+def test_payout_account_is_set_by_operators(app, make):
+    member = make.user("researcher")
+    org_id = member.organization.id
+    url = f"{URL}/{org_id}/payout-account"
+    m, op = app.test_client(user=member), app.test_client(user=make.operator())
+    assert m.put(url, json={"stripe_account_id": "acct_1X"}).status_code == 403
+    r = op.put(url, json={"stripe_account_id": "not-an-account"})
+    assert r.status_code == 422 and "stripe_account_id" in r.json["error"]["fields"]
+    r = op.put(url, json={})
+    assert r.status_code == 422 and "stripe_account_id" in r.json["error"]["fields"]
+    r = op.put(url, json={"stripe_account_id": "acct_1X"})
+    assert r.status_code == 200 and r.json == {
+        "organization_id": org_id,
+        "stripe_account_id": "acct_1X",
+    }
+    # The public record says only whether one is connected.
+    public = app.test_client().get(f"{URL}/{org_id}").json
+    assert public["payout_account_connected"] is True and "stripe_account_id" not in public

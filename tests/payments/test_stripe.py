@@ -311,20 +311,23 @@ class RecordingHTTPClient(stripe.HTTPClient):
         pass
 
 
-def test_release_to_a_connected_account_is_one_connect_transfer(app, make):
+def agreed_deal_and_provider(make, http):
+    """An agreed deal, a Stripe provider talking to ``http``, a connected supplier."""
     from tests.services.test_deals_fixtures import parties, walk
 
+    did = walk(db.session, parties(make), "agreed")
+    deal = db.session.get(Deal, did)
+    provider = StripeProvider(
+        "sk_test_x", api_base="https://stripe.invalid", session=lambda: db.session, http_client=http
+    )
+    supplier = Beneficiary(deal.supplier_org_id, "供应方", provider_account="acct_1Supplier")
+    return did, deal, provider, supplier
+
+
+def test_release_to_a_connected_account_is_one_connect_transfer(app, make):
     http = RecordingHTTPClient()
     with app.app_context():
-        did = walk(db.session, parties(make), "agreed")
-        deal = db.session.get(Deal, did)
-        provider = StripeProvider(
-            "sk_test_x",
-            api_base="https://stripe.invalid",
-            session=lambda: db.session,
-            http_client=http,
-        )
-        supplier = Beneficiary(deal.supplier_org_id, "供应方", provider_account="acct_1Supplier")
+        did, deal, provider, supplier = agreed_deal_and_provider(make, http)
         key = f"deal:{did}:milestone:1:release"
         result = provider.release(deal, 582_000, "CNY", key, supplier)
         again = provider.release(deal, 582_000, "CNY", key, supplier)
@@ -357,6 +360,27 @@ def test_release_to_a_connected_account_is_one_connect_transfer(app, make):
         pending = provider.release(deal, 100, "CNY", f"deal:{did}:other", plain)
         assert pending.status == "pending" and "bank transfer" in pending.instructions
         assert len(http.calls) == 1
+        db.session.rollback()
+
+
+class RefusingHTTPClient(RecordingHTTPClient):
+    """Stripe refuses the transfer (e.g. the platform balance is too low)."""
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        self.calls.append((method, url, dict(headers or {}), {}))
+        error = {"error": {"type": "invalid_request_error", "message": "Insufficient funds"}}
+        return json.dumps(error), 400, {"request-id": "req_refused"}
+
+
+def test_a_refused_transfer_becomes_a_payout_instruction(app, make):
+    http = RefusingHTTPClient()
+    with app.app_context():
+        did, deal, provider, supplier = agreed_deal_and_provider(make, http)
+        result = provider.release(deal, 582_000, "CNY", f"deal:{did}:m:1:release", supplier)
+        assert result.status == "pending" and "acct_1Supplier" in result.instructions
+        assert "Insufficient funds" in result.instructions and len(http.calls) == 1
+        row = db.session.scalars(select(StripeRequest)).one()
+        assert (row.status, row.object_id) == ("failed", "")
         db.session.rollback()
 
 
