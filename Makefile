@@ -11,7 +11,7 @@ PORT ?= 5000
 PO_FILES := $(wildcard marketplace/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run migrate demo test test-pg e2e chromium load lint format translations extract-messages bench clean
+.PHONY: install run migrate demo test test-pg e2e chromium lint format translations extract-messages bench eval clean
 
 # Create the virtualenv and install the app with its dev extras, once per change of setup.cfg.
 $(STAMP): setup.cfg pyproject.toml
@@ -74,6 +74,10 @@ extract-messages: install
 
 bench: install
 	$(BIN)/python bench/import.py
+
+# The matcher and the plain baseline on ../shared/data/dev, side by side (temporary instance).
+eval: install
+	$(BIN)/python scripts/eval_match.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -53,13 +53,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     search_sync.init_app(app)
 
     import marketplace.api as api_package
-    from marketplace import cli, errors, search_cli, views
+    from marketplace import cli, errors, match_cli, search_cli, views
 
     api_package.init_app(app)
     views.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     search_cli.init_app(app)
+    match_cli.init_app(app)
     return app
 
 

@@ -43,12 +43,23 @@ def init_app(app: Flask) -> None:
         deals,
         demands,
         listings,
+        matching,
         organizations,
         search,
         webhooks,
     )
 
-    for module in (accounts, listings, demands, organizations, search, deals, deal_files, webhooks):
+    for module in (
+        accounts,
+        listings,
+        demands,
+        matching,
+        organizations,
+        search,
+        deals,
+        deal_files,
+        webhooks,
+    ):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the
         # X-CSRFToken header; token-authenticated requests carry no ambient credentials.

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.models import Demand
 from marketplace.schemas.demands import DemandIn, DemandQuery
 from marketplace.services import demands
-from marketplace.views import forms, items
+from marketplace.views import forms, items, matching
 
 KIND = items.Kind(
     name="demand",
@@ -25,5 +25,6 @@ KIND = items.Kind(
     created_message=_l("The demand is saved as a draft. Submit it for review when it is ready."),
     saved_message=_l("The demand is saved."),
     deleted_message=_l("The draft is deleted."),
+    detail_context=matching.demand_context,
 )
 items.register(KIND)

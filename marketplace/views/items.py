@@ -85,6 +85,8 @@ class Kind:
     created_message: Any
     saved_message: Any
     deleted_message: Any
+    # Extra template variables for the detail page: (session, actor, item) → dict.
+    detail_context: Callable[..., dict[str, Any]] | None = None
 
 
 def list_args(kind: Kind, query: MultiDict) -> tuple[dict[str, Any], forms.Errors]:
@@ -138,6 +140,7 @@ def register(kind: Kind) -> None:
             actions=publication.allowed_actions(user, item),
             is_member=publication.is_member(user, item),
             can_edit=publication.can_edit(user, item),
+            **(kind.detail_context(db.session, user, item) if kind.detail_context else {}),
         )
 
     @require_login

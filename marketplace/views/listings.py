@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.models import Listing
 from marketplace.schemas.listings import ListingIn, ListingQuery
 from marketplace.services import listings
-from marketplace.views import forms, items
+from marketplace.views import forms, items, matching
 
 KIND = items.Kind(
     name="listing",
@@ -25,5 +25,6 @@ KIND = items.Kind(
     created_message=_l("The listing is saved as a draft. Submit it for review when it is ready."),
     saved_message=_l("The listing is saved."),
     deleted_message=_l("The draft is deleted."),
+    detail_context=matching.listing_context,
 )
 items.register(KIND)

@@ -1,0 +1,79 @@
+"""Matches on the detail pages: recommended listings on a demand's page, the demands a
+listing could serve on the listing's page, each with its reasons in plain words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from marketplace.i18n import label
+from marketplace.services import matching
+
+SHOWN = 8
+MAX_TERMS = 6
+
+DOMAIN_REASONS = {1.0: _l("Same field"), 0.5: _l("Neighbouring field")}
+BUDGET_REASONS = {
+    "within": _l("Fixed price within the budget"),
+    "negotiable": _l("Price open to negotiation"),
+    "no_budget": _l("Fixed price; the demand names no budget limit"),
+}
+LEGAL_REASONS = {
+    "granted": _l("Patent granted"),
+    "pending": _l("Patent pending"),
+    "lapsed": _l("Patent lapsed"),
+}
+
+
+def reasons(rec: matching.Recommendation) -> list[str]:
+    """The match's reasons as short sentences in the user's language."""
+    m = rec.match
+    out = []
+    if m.matched_terms:
+        out.append(_("Matching words: %(words)s", words="、".join(m.matched_terms[:MAX_TERMS])))
+    if m.concepts:
+        out.append(_("Shared concepts: %(concepts)s", concepts="、".join(m.concepts)))
+    if m.parts.get("domain") in DOMAIN_REASONS:
+        out.append(str(DOMAIN_REASONS[m.parts["domain"]]))
+    ipc = m.parts.get("ipc", 0.0)
+    if ipc >= 1.0:
+        out.append(_("IPC classes where such technology is filed"))
+    elif ipc > 0:
+        out.append(_("IPC classes of the same or a neighbouring field"))
+    if m.common_modes:
+        modes = "、".join(label("transfer_mode", mode) for mode in m.common_modes)
+        out.append(_("Cooperation mode accepted: %(modes)s", modes=modes))
+    if m.budget in BUDGET_REASONS:
+        out.append(str(BUDGET_REASONS[m.budget]))
+    return out
+
+
+def facts(rec: matching.Recommendation) -> list[str]:
+    """Soft preferences worth a mention: legal status and region."""
+    m, out = rec.match, []
+    listing = rec.item if hasattr(rec.item, "patents") else None
+    if listing is not None:
+        statuses = {p.legal_status for p in listing.patents}
+        for status in ("granted", "pending", "lapsed"):
+            if status in statuses:
+                out.append(str(LEGAL_REASONS[status]))
+                break
+    if m.parts.get("region"):
+        out.append(_("Same region"))
+    return out
+
+
+def _shape(found: list[matching.Recommendation]) -> list[dict[str, Any]]:
+    return [{"rec": r, "reasons": reasons(r), "facts": facts(r)} for r in found]
+
+
+def demand_context(session, actor, demand) -> dict[str, Any]:
+    _, found = matching.matches_for_demand(session, actor, demand.id, k=SHOWN)
+    return {"matches": _shape(found)}
+
+
+def listing_context(session, actor, listing) -> dict[str, Any]:
+    _, found = matching.matches_for_listing(session, actor, listing.id, k=SHOWN)
+    return {"matches": _shape(found)}
