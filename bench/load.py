@@ -13,8 +13,8 @@ not a test.
   limits are off (every request comes from one address).
 - The load generator is this script: one thread per simulated client, each a closed loop
   (send, wait for the answer, send the next) over a fresh connection per request, with a
-  fixed mix: home 15 %, search page 25 %, listing page 30 %, demand matches (the demand
-  page where the app has no matches page) 15 %, API lists 15 %. Each step runs for
+  fixed mix (--mix changes it): home 15 %, search page 25 %, listing page 30 %, demand
+  page with its recommended listings (the matcher) 15 %, API lists 15 %. Each step runs for
   --duration seconds (requests in flight then finish, each bounded by --timeout).
 - An error is any answer other than 200, or a failed connection or time-out. A search
   page that fell back to the database (the search server too slow) is counted apart as
@@ -134,8 +134,8 @@ def generate_demands(app, bench_search, n: int, seed: int) -> None:
         db.session.commit()
 
 
-def prepare(args, search_url: str, bench_search) -> tuple[list[int], list[int], str]:
-    """Migrate, fill, index; returns published listing ids, demand ids, demand page rule."""
+def prepare(args, search_url: str, bench_search) -> tuple[list[int], list[int], bool]:
+    """Migrate, fill, index; returns listing ids, demand ids, whether demands show matches."""
     reset_database(args.database_url, args.force)
     app = create_app(
         {
@@ -158,9 +158,9 @@ def prepare(args, search_url: str, bench_search) -> tuple[list[int], list[int], 
             search_sync.reindex(db.session, index, doc_type)
         listing_ids = list(db.session.scalars(select(Listing.id)))
         demand_ids = list(db.session.scalars(select(Demand.id)))
-        rules = {r.rule for r in app.url_map.iter_rules()}
         db.engine.dispose()
-    matches = next((r for r in sorted(rules) if r.startswith("/demands/<int:item_id>/match")), "")
+    # The demand page shows its recommended listings where the matcher is installed.
+    matches = importlib.util.find_spec("marketplace.views.matching") is not None
     print(
         f"data: {len(listing_ids):,} listings with patents, {len(demand_ids):,} demands, "
         f"indexed in noida-db, in {time.perf_counter() - started:.1f} s"
@@ -181,13 +181,12 @@ def parse_mix(text: str) -> dict[str, int]:
     return mix
 
 
-def request_mix(listing_ids, demand_ids, matches_rule: str, bench_search, mix: dict[str, int]):
+def request_mix(listing_ids, demand_ids, matches: bool, bench_search, mix: dict[str, int]):
     """A function rng → (kind, path) drawing from the mix."""
     searches = []
     for query in bench_search.QUERIES:
         params = {k: v for k, v in query.items() if v not in ("", None)}
         searches.append("/search?" + urlencode(params, doseq=True) if params else "/search")
-    demand_page = matches_rule.replace("<int:item_id>", "{id}") if matches_rule else "/demands/{id}"
     kinds = [k for k, w in mix.items() if w]
     weights = [mix[k] for k in kinds]
 
@@ -200,11 +199,11 @@ def request_mix(listing_ids, demand_ids, matches_rule: str, bench_search, mix: d
         if kind == "listing":
             return kind, f"/listings/{rng.choice(listing_ids)}"
         if kind == "demand":
-            return kind, demand_page.format(id=rng.choice(demand_ids))
+            return kind, f"/demands/{rng.choice(demand_ids)}"
         which = rng.choice(("listings", "demands"))
         return kind, f"/api/v1/{which}?page={rng.randint(1, 20)}&per_page=20"
 
-    return pick, ("demand matches" if matches_rule else "demand page (no matches page yet)")
+    return pick, ("demand page with its matches" if matches else "demand page (no matcher)")
 
 
 # Servers -----------------------------------------------------------------------------------
