@@ -40,7 +40,7 @@ from marketplace.services import search_sync
 from tests.search.conftest import search_server  # noqa: F401 - the session fixture, reused
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 except ImportError:  # pragma: no cover - said plainly instead of a collection traceback
     pytest.exit("Playwright is not installed: run `make e2e`.", returncode=4)
 
@@ -58,7 +58,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 10_000  # for each action and each expectation: generous for a busy CI machine
 _prefixes = itertools.count()
 
 
@@ -144,6 +144,7 @@ def e2e_search(app: Flask, search_server) -> Iterator[Callable[[], None]]:  # no
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    expect.set_options(timeout=TIMEOUT_MS)
     if not os.path.exists(CHROMIUM):
         pytest.exit(f"{CHROMIUM} not found: `make e2e` installs Debian's chromium.", returncode=4)
     with sync_playwright() as playwright:
@@ -199,9 +200,14 @@ def browser_page(browser: Browser, live_server: LiveServer, request) -> Iterator
     problems += [
         f"{s.name}: browser console error: {e}" for s in sessions for e in s.console_errors
     ]
+    if problems and not getattr(request.node, "e2e_failed", False):
+        folder = save_artifacts(sessions, request.node.nodeid.split("::", 1)[-1])
+        problems.append(f"screenshots and page HTML saved in {folder}")
+    else:
+        problems = []
     for session in sessions:
         session.context.close()
-    if problems and not getattr(request.node, "e2e_failed", False):
+    if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
 
