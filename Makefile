@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+E2E_STAMP := $(VENV)/.e2e-stamp
 export FLASK_APP := marketplace
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
@@ -10,7 +11,7 @@ PORT ?= 5000
 PO_FILES := $(wildcard marketplace/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run migrate demo test test-pg lint format translations extract-messages bench eval clean
+.PHONY: install run migrate demo test test-pg e2e chromium lint format translations extract-messages bench eval clean
 
 # Create the virtualenv and install the app with its dev extras, once per change of setup.cfg.
 $(STAMP): setup.cfg pyproject.toml
@@ -41,6 +42,27 @@ test: install
 
 test-pg: install
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
+
+# Browser tests in Debian's headless chromium, driven by Playwright (which downloads nothing).
+$(E2E_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,e2e]'
+	touch $(E2E_STAMP)
+
+# Debian's chromium, and a CJK font so that failure screenshots are readable.
+APT_INSTALL := apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "make e2e needs Debian's chromium; as root: apt-get install chromium fonts-wqy-zenhei"; exit 1; \
+	  fi; \
+	  $(APT_INSTALL) chromium fonts-wqy-zenhei; \
+	elif ! fc-list :lang=zh family 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ]; then $(APT_INSTALL) fonts-wqy-zenhei; \
+	  else echo "note: no Chinese font, failure screenshots show boxes (apt-get install fonts-wqy-zenhei)"; fi; \
+	fi
+
+e2e: install $(E2E_STAMP) chromium
+	$(BIN)/pytest tests/e2e
 
 lint: install
 	$(BIN)/ruff check .
