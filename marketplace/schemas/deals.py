@@ -23,7 +23,7 @@ class DealOpenIn(StrictSchema):
 
 class DealQuery(PageArgs):
     state = Choice(DEAL_STATES)
-    role = Choice(PARTY_ROLES)
+    role = Choice((*PARTY_ROLES, "broker"))
 
 
 class MessageIn(StrictSchema):
@@ -47,6 +47,11 @@ class TermsIn(StrictSchema):
         fields.Nested(MilestoneTermsIn), required=True, validate=validate.Length(min=1, max=50)
     )
     note = fields.String(load_default="", validate=validate.Length(max=5_000))
+    # Only with a broker assigned to the deal (the broker the terms then name).
+    commission_bp = fields.Integer(
+        strict=True, load_default=0, validate=validate.Range(min=0, max=10_000)
+    )
+    broker_may_arbitrate = fields.Boolean(load_default=False)
 
 
 class ConfirmTermsIn(StrictSchema):
@@ -111,6 +116,8 @@ class TermsOut(Schema):
     milestones = fields.List(fields.Nested(MilestoneTermsOut))
     platform_fee_bp = fields.Integer()
     commission_bp = fields.Integer()
+    broker_id = fields.Integer(allow_none=True)
+    broker_may_arbitrate = fields.Boolean()
     note = fields.String()
     terms_hash = fields.String()
     created_at = fields.DateTime()

@@ -40,6 +40,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "supplier": _l("Supplier"),
         "operator": _l("Operator"),
         "system": _l("Platform"),
+        "broker": _l("Broker"),
     },
     "action": {
         "open": _l("opened the inquiry"),
