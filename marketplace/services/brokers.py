@@ -79,8 +79,9 @@ def save_profile(session: Session, actor: User | None, data: dict[str, Any]) -> 
         raise Invalid({"certificate_number": "The certificate number is required."})
     profile = profile_of(session, actor.id)
     if profile is None:
-        profile = BrokerProfile(user_id=actor.id, status="pending", created_at=utcnow())
-        session.add(profile)
+        profile = BrokerProfile(
+            user_id=actor.id, status="pending", created_at=utcnow(), domain_rows=[], region_rows=[]
+        )
     else:
         lock_rows(session, BrokerProfile, [profile.id])
         session.refresh(profile)
@@ -91,6 +92,21 @@ def save_profile(session: Session, actor: User | None, data: dict[str, Any]) -> 
     profile.languages = _clean_list(data.get("languages"), 10, "languages")
     profile.bio = (data.get("bio") or "").strip()
     profile.updated_at = utcnow()
+    with session.no_autoflush:
+        _set_rows(profile, domains, regions)
+    begin_write(session)
+    try:
+        with session.begin_nested():
+            session.add(profile)
+            session.flush()
+    except IntegrityError:
+        raise Invalid(
+            {"certificate_number": "Another broker registered this certificate number."}
+        ) from None
+    return profile
+
+
+def _set_rows(profile: BrokerProfile, domains: list[str], regions: list[str]) -> None:
     profile.domain_rows = [
         next((r for r in profile.domain_rows if r.domain == d), None) or BrokerDomain(domain=d)
         for d in domains
@@ -99,15 +115,6 @@ def save_profile(session: Session, actor: User | None, data: dict[str, Any]) -> 
         next((r for r in profile.region_rows if r.region == g), None) or BrokerRegion(region=g)
         for g in regions
     ]
-    begin_write(session)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Invalid(
-            {"certificate_number": "Another broker registered this certificate number."}
-        ) from None
-    return profile
 
 
 def review(
