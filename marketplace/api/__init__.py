@@ -39,6 +39,8 @@ def init_app(app: Flask) -> None:
 
     from marketplace.api import (
         accounts,
+        broker_deals,
+        brokers,
         deal_files,
         deals,
         demands,
@@ -48,7 +50,8 @@ def init_app(app: Flask) -> None:
         webhooks,
     )
 
-    for module in (accounts, listings, demands, organizations, search, deals, deal_files, webhooks):
+    modules = (accounts, listings, demands, organizations, search, deals, deal_files, webhooks)
+    for module in (*modules, brokers, broker_deals):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the
         # X-CSRFToken header; token-authenticated requests carry no ambient credentials.

@@ -141,7 +141,8 @@ class MilestoneOut(Schema):
 
 
 class EventOut(Schema):
-    id = fields.Integer()
+    # None for a shared brokerage entry shown in the timeline (action "brokerage_record").
+    id = fields.Integer(allow_none=True)
     actor_id = fields.Integer(allow_none=True)
     role = fields.String()
     action = fields.String()
@@ -209,6 +210,8 @@ class DealSummaryOut(Schema):
 
 class DealOut(DealSummaryOut):
     opened_by_role = fields.String()
+    # The user id of the broker mediating the deal (None without one).
+    broker_id = fields.Integer(allow_none=True)
     actions = fields.List(fields.String())
     current_terms_hash = fields.String(allow_none=True)
     agreed_terms_id = fields.Integer(allow_none=True)

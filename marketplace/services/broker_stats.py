@@ -323,9 +323,7 @@ def to_csv(header: tuple[str, ...], rows: list[list[Any]]) -> str:
     writer.writerow(header)
     for row in rows:
         # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
-        writer.writerow(
-            ["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row]
-        )
+        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
     return buffer.getvalue()
 
 

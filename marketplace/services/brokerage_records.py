@@ -143,9 +143,10 @@ def edit_record(
     _, record = _locked_own(session, actor, record_id, now)
     at = now()
     clean = _validate(data, at)
-    if all(getattr(record, k) == v for k, v in clean.items() if k != "occurred_at") and aware(
-        record.occurred_at
-    ) == clean["occurred_at"]:
+    if (
+        all(getattr(record, k) == v for k, v in clean.items() if k != "occurred_at")
+        and aware(record.occurred_at) == clean["occurred_at"]
+    ):
         return record  # nothing changed: no new version
     session.add(
         BrokerageRecordVersion(

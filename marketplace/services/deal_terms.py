@@ -154,9 +154,7 @@ def _broker_terms(
         if errors:
             raise Invalid(errors)
     if commission_bp < 0 or commission_bp + platform_fee_bp > 10_000:
-        raise Invalid(
-            {"commission_bp": f"Between 0 and {10_000 - platform_fee_bp} basis points."}
-        )
+        raise Invalid({"commission_bp": f"Between 0 and {10_000 - platform_fee_bp} basis points."})
     return broker_id, commission_bp, may_arbitrate
 
 

@@ -21,7 +21,16 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from marketplace.models import BrokerAssignment, Deal, DealEvent, DealMessage, Demand, Listing, Milestone, User
+from marketplace.models import (
+    BrokerAssignment,
+    Deal,
+    DealEvent,
+    DealMessage,
+    Demand,
+    Listing,
+    Milestone,
+    User,
+)
 from marketplace.models.types import utcnow
 from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.services.locking import lock_rows
@@ -147,11 +156,7 @@ def allowed_actions(deal: Deal, actor: User | None) -> list[str]:
     """What this user may do now (buttons, the API's ``actions``)."""
     roles = actor_roles(deal, actor)
     return sorted(
-        {
-            a
-            for (s, a, r) in TRANSITIONS
-            if s == deal.state and r in roles and _role_may(deal, a, r)
-        }
+        {a for (s, a, r) in TRANSITIONS if s == deal.state and r in roles and _role_may(deal, a, r)}
     )
 
 

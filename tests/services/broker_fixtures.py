@@ -47,8 +47,14 @@ def deal_with_broker(session, make, p: Parties, broker: User | None = None) -> t
 
 
 def agree_with_commission(
-    session, p: Parties, deal_id: int, amounts=(600_000, 400_000), commission_bp=500,
-    may_arbitrate=False, fee_bp=300, proposer: User | None = None,
+    session,
+    p: Parties,
+    deal_id: int,
+    amounts=(600_000, 400_000),
+    commission_bp=500,
+    may_arbitrate=False,
+    fee_bp=300,
+    proposer: User | None = None,
 ) -> None:
     data = terms_data(amounts) | {
         "commission_bp": commission_bp,

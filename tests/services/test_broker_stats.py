@@ -171,7 +171,8 @@ def _generate(ctx, make, rng: random.Random) -> list[int]:
                     role="system",
                     action="complete",
                     to_state="completed",
-                    created_at=accepted + timedelta(days=rng.randint(1, 120), hours=rng.randint(0, 23)),
+                    created_at=accepted
+                    + timedelta(days=rng.randint(1, 120), hours=rng.randint(0, 23)),
                 )
             )
             for role in ("buyer", "supplier"):
@@ -213,8 +214,15 @@ def _direct(ctx, lo: datetime, hi: datetime) -> dict[int, dict]:
     def row(b):
         return out.setdefault(
             b,
-            {"mediated": 0, "completed": 0, "gross": {}, "disputed": 0, "rsum": 0, "rcount": 0,
-             "days": []},
+            {
+                "mediated": 0,
+                "completed": 0,
+                "gross": {},
+                "disputed": 0,
+                "rsum": 0,
+                "rcount": 0,
+                "days": [],
+            },
         )
 
     for b, n in _sql(
@@ -226,7 +234,10 @@ def _direct(ctx, lo: datetime, hi: datetime) -> dict[int, dict]:
     ):
         row(b)["mediated"] = n
     for b, n in _sql(
-        ctx, f"SELECT a.broker_id, COUNT(DISTINCT a.deal_id) {COMPLETED} GROUP BY a.broker_id", lo, hi
+        ctx,
+        f"SELECT a.broker_id, COUNT(DISTINCT a.deal_id) {COMPLETED} GROUP BY a.broker_id",
+        lo,
+        hi,
     ):
         row(b)["completed"] = n
     for b, currency, total in _sql(

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from marketplace.models import Deal
-
 from marketplace.services import brokerage_records as records
 from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.services.broker_fixtures import deal_with_broker
@@ -143,19 +142,27 @@ def test_attachments_follow_the_record_visibility(ctx, make, clock, app):
     p = parties(make)
     deal_id, broker = deal_with_broker(ctx, make, p)
     storage = app.config["ATTACHMENTS_DIR"]
-    private = records.add_record(
-        ctx, user(broker), deal_id, entry(visibility="private"), now=clock
-    )
+    private = records.add_record(ctx, user(broker), deal_id, entry(visibility="private"), now=clock)
     ctx.commit()
     with pytest.raises(Invalid):
         records.add_attachment(
-            ctx, user(broker), private.id, io.BytesIO(b"%PDF-1.4 fake"), "x.txt",
-            storage_dir=storage, now=clock,
+            ctx,
+            user(broker),
+            private.id,
+            io.BytesIO(b"%PDF-1.4 fake"),
+            "x.txt",
+            storage_dir=storage,
+            now=clock,
         )
     ctx.rollback()
     attachment = records.add_attachment(
-        ctx, user(broker), private.id, io.BytesIO("评估报告".encode()), "评估.txt",
-        storage_dir=storage, now=clock,
+        ctx,
+        user(broker),
+        private.id,
+        io.BytesIO("评估报告".encode()),
+        "评估.txt",
+        storage_dir=storage,
+        now=clock,
     )
     ctx.commit()
     found, path = records.open_attachment(
