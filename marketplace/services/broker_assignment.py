@@ -56,9 +56,7 @@ def _party_role(deal: Deal, actor: User | None) -> str:
 
 def _check_open(deal: Deal) -> None:
     if deal.state not in OPEN_STATES:
-        raise Conflict(
-            f"The deal is {deal.state}: brokers join or leave a deal before its contract is agreed."
-        )
+        raise Conflict("Brokers join or leave a deal before its contract is agreed.")
 
 
 def _check_independent(deal: Deal, broker: User) -> None:
@@ -150,7 +148,7 @@ def respond(
     deal = session.get(Deal, assignment.deal_id, populate_existing=True)
     session.refresh(assignment)
     if assignment.status != "invited":
-        raise Conflict(f"The invitation is {assignment.status}.")
+        raise Conflict("The invitation was already answered or withdrawn.")
     if not accept:
         assignment.status = "declined"
         assignment.ended_at = utcnow()
@@ -193,7 +191,7 @@ def withdraw_invitation(
     role = _party_role(deal, actor)
     session.refresh(assignment)
     if assignment.status != "invited":
-        raise Conflict(f"The invitation is {assignment.status}.")
+        raise Conflict("The invitation was already answered or withdrawn.")
     assignment.status = "withdrawn"
     assignment.ended_at = utcnow()
     deals.record(
@@ -308,7 +306,7 @@ def offer_mediation(
     brokers.verified_profile(session, actor.id)
     item = _item(session, actor, listing_id, demand_id)
     if item.status != "published":
-        raise Conflict(f"Brokers offer mediation on published items; this one is {item.status}.")
+        raise Conflict("Brokers mediate published items only.")
     if item.organization_id == actor.organization_id:
         raise Conflict("A broker cannot mediate their own organization's item.")
     if _accepted_offer(session, listing_id, demand_id) is not None:
@@ -357,7 +355,7 @@ def decide_offer(
     if actor.organization_id is None or item.organization_id != actor.organization_id:
         raise Forbidden("Only the item's owner decides on mediation offers.")
     if offer.status != "pending":
-        raise Conflict(f"The offer is {offer.status}.")
+        raise Conflict("The offer was already decided or withdrawn.")
     offer.decided_by_id = actor.id
     offer.decided_at = utcnow()
     offer.decision_reason = (reason or "").strip()
@@ -366,7 +364,7 @@ def decide_offer(
         flush_or_conflict(session)
         return offer
     if item.status != "published":
-        raise Conflict(f"The item is {item.status}.")
+        raise Conflict("Brokers mediate published items only.")
     brokers.verified_profile(session, offer.broker_id)
     offer.status = "accepted"
     try:
@@ -387,7 +385,7 @@ def withdraw_offer(session: Session, actor: User | None, offer_id: int) -> Media
     if offer is None or offer.broker_id != actor.id:
         raise NotFound(f"No mediation offer {offer_id}.")
     if offer.status not in ("pending", "accepted"):
-        raise Conflict(f"The offer is {offer.status}.")
+        raise Conflict("The offer was already decided or withdrawn.")
     offer.status = "withdrawn"
     flush_or_conflict(session)
     return offer

@@ -132,7 +132,7 @@ def review(
     if profile is None:
         raise NotFound(f"No broker profile {profile_id}.")
     if profile.status != "pending":
-        raise Conflict(f"The profile is {profile.status}, not waiting for review.")
+        raise Conflict("The profile is not waiting for review.")
     profile.status = "verified" if decision == "verify" else "rejected"
     profile.rejection_reason = reason if decision == "reject" else ""
     profile.reviewed_by_id = actor.id
