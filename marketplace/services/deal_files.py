@@ -1,5 +1,5 @@
 """Attachments in a deal's thread: checked by content, stored outside the web root,
-served only to the deal's parties and operators.
+served only to the deal's parties, its broker and operators.
 
 A file is accepted when its bytes are one of the allowed kinds (PDF, PNG, JPEG, Office
 Open XML documents, plain UTF-8 text) — detected with the ``filetype`` library from the

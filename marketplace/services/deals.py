@@ -12,6 +12,8 @@ PostgreSQL, the write lock on SQLite) and guarded by its version column.
     funded … resolved ─cancel (operator) or both parties request─▶ cancelled, escrow refunded
 
 Terms live in deal_terms.py, money (funding, releases, refunds, payouts) in deal_money.py.
+The deal's active broker (broker_assignment.py) is a participant: sees the deal, writes
+in the thread, proposes terms, and resolves disputes only if the contract allows it.
 """
 
 from __future__ import annotations
