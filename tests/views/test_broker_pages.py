@@ -224,3 +224,31 @@ def test_mediation_offer_from_the_listing_page(app, make):
     with app.app_context():
         deal_id = walk(db.session, p, "inquiry")
         assert db.session.get(Deal, deal_id).active_broker_id == broker.id
+
+
+def test_the_broker_proposes_terms_with_a_commission_through_the_form(app, world):
+    from tests.views.test_deals_pages import terms_form
+
+    p, broker, deal_id, c = world
+    page = text(c["broker"].get(f"/deals/{deal_id}"))
+    assert 'name="commission"' in page and 'name="broker_may_arbitrate"' in page
+    r = c["broker"].post(
+        f"/deals/{deal_id}/terms", data=terms_form("6000", "4000", commission="4.555")
+    )
+    assert r.status_code == 422 and field_error(text(r))
+    r = c["broker"].post(
+        f"/deals/{deal_id}/terms",
+        data=terms_form("6000", "4000", commission="4.5", broker_may_arbitrate="on"),
+    )
+    assert r.status_code == 303
+    with app.app_context():
+        terms = db.session.get(Deal, deal_id).current_terms
+        assert (terms.commission_bp, terms.broker_may_arbitrate, terms.broker_id) == (
+            450,
+            True,
+            broker.id,
+        )
+        assert terms.proposed_by_role == "broker"
+    # The counter-offer form starts from these values.
+    page = text(c["buyer"].get(f"/deals/{deal_id}"))
+    assert 'name="commission" value="4.5"' in page
