@@ -86,7 +86,8 @@ def _validate(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {
         "kind": kind,
         "visibility": visibility,
-        "occurred_at": aware(occurred_at),
+        # Stored in UTC: SQLite keeps no zone, so another offset would be read back as UTC.
+        "occurred_at": aware(occurred_at).astimezone(UTC),
         "notes": notes,
         "participants": participants,
     }

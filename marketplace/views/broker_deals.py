@@ -8,9 +8,11 @@ for what to show; every form posts here and comes back to the page it came from.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -224,11 +226,27 @@ def item_broker(kind: str, item_id: int):
 # Brokerage records ---------------------------------------------------------------------
 
 
+def _zone() -> ZoneInfo:
+    """The zone pages show times in (the form's datetime-local is in it too)."""
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+
+
+def _local_input(raw: str) -> str:
+    """A datetime-local value ('2026-11-20T09:30', in the page's zone) as ISO with offset."""
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return raw  # the schema reports it
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_zone())
+    return moment.isoformat()
+
+
 def _record_payload(form) -> dict[str, Any]:
     participants = [p.strip() for p in form.get("participants", "").splitlines() if p.strip()]
     return {
         "kind": form.get("kind", ""),
-        "occurred_at": form.get("occurred_at", ""),
+        "occurred_at": _local_input(form.get("occurred_at", "")),
         "participants": participants,
         "notes": form.get("notes", ""),
         "visibility": form.get("visibility", "shared"),
@@ -287,7 +305,7 @@ def brokerage_record(record_id: int):
     else:
         values = {
             "kind": record.kind,
-            "occurred_at": aware(record.occurred_at).strftime("%Y-%m-%dT%H:%M"),
+            "occurred_at": aware(record.occurred_at).astimezone(_zone()).strftime("%Y-%m-%dT%H:%M"),
             "participants": "\n".join(record.participants),
             "notes": record.notes,
             "visibility": record.visibility,

@@ -275,3 +275,16 @@ def test_mediation_offers_through_the_api(cast):
     both = ok(c["supplier"].post(f"{URL}/{deal['id']}/brokers/release"))
     assert both["status"] == "released"
     assert c["broker"].get(f"{URL}/{deal['id']}").status_code == 404
+
+
+def test_a_broker_not_on_the_deal_sees_nothing_of_it(cast):
+    from tests.api.test_deals_api import deal_endpoints, funded_deal, send
+
+    c = cast
+    verified(c, "other_broker", certificate_number="JJR-OTHER")
+    did = funded_deal(c)
+    mid = ok(c["buyer"].get(f"{URL}/{did}"))["milestones"][0]["id"]
+    for method, path, body in deal_endpoints(did, mid):
+        r = send(c["other_broker"], method, path, body)
+        assert r.status_code == 404, (method, path, r.json)
+    assert ok(c["other_broker"].get(URL))["items"] == []

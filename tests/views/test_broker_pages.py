@@ -142,6 +142,8 @@ def test_records_on_the_deal_page_private_stays_private(app, world):
     with app.app_context():
         shared, private = db.session.query(BrokerageRecord).order_by(BrokerageRecord.id).all()
         shared_id, private_id = shared.id, private.id
+        # The form's time is in the pages' zone (Asia/Shanghai): 09:30 there is 01:30 UTC.
+        assert shared.occurred_at.strftime("%H:%M") == "01:30"
     assert c["supplier"].get(f"/brokerage-records/{private_id}").status_code == 404
     # Editing keeps the earlier version, shown on the entry page.
     r = c["broker"].post(
