@@ -27,7 +27,13 @@ from marketplace.schemas.brokers import (
     RecordOut,
 )
 from marketplace.schemas.common import ApiError
-from marketplace.services import broker_assignment, broker_stats, brokerage_records, deal_files
+from marketplace.services import (
+    broker_assignment,
+    broker_offers,
+    broker_stats,
+    brokerage_records,
+    deal_files,
+)
 from marketplace.services.errors import Invalid
 
 
@@ -117,7 +123,7 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(409, schema=ApiError)
     def offer(data):
         """A verified broker offers to mediate a published listing or demand."""
-        result = broker_assignment.offer_mediation(db.session, current_actor(), **data)
+        result = broker_offers.offer_mediation(db.session, current_actor(), **data)
         db.session.commit()
         return result
 
@@ -128,8 +134,8 @@ def create_blueprint() -> Blueprint:
         """``scope=mine``: my offers (brokers); ``scope=received``: offers on my
         organization's items."""
         if args["scope"] == "received":
-            return broker_assignment.offers_for_owner(db.session, current_actor())
-        return broker_assignment.offers_of_broker(db.session, current_actor())
+            return broker_offers.offers_for_owner(db.session, current_actor())
+        return broker_offers.offers_of_broker(db.session, current_actor())
 
     @blp.route("/mediation-offers/<int:offer_id>/<any(accept, decline):decision>", methods=["POST"])
     @blp.arguments(DecisionIn)
@@ -138,7 +144,7 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(409, schema=ApiError)
     def decide(data, offer_id: int, decision: str):
         """The item's owner accepts or declines (with an optional reason)."""
-        result = broker_assignment.decide_offer(
+        result = broker_offers.decide_offer(
             db.session, current_actor(), offer_id, decision == "accept", data["reason"]
         )
         db.session.commit()
@@ -149,7 +155,7 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
     def withdraw_offer(offer_id: int):
-        result = broker_assignment.withdraw_offer(db.session, current_actor(), offer_id)
+        result = broker_offers.withdraw_offer(db.session, current_actor(), offer_id)
         db.session.commit()
         return result
 

@@ -26,7 +26,7 @@ from marketplace.schemas.brokers import (
     ReviewIn,
 )
 from marketplace.schemas.common import ApiError
-from marketplace.services import broker_stats, brokers
+from marketplace.services import broker_earnings, broker_stats, brokers
 from marketplace.services.errors import NotFound, Unauthorized
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,10 +44,10 @@ def profile_detail(profile: BrokerProfile) -> BrokerProfile:
 def export(name: str, header, rows, fmt: str) -> Response:
     """A CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) or XLSX download."""
     if fmt == "xlsx":
-        body = broker_stats.to_xlsx(header, rows, name)
+        body = broker_earnings.to_xlsx(header, rows, name)
         mimetype, ext = XLSX, "xlsx"
     else:
-        body = ("\ufeff" + broker_stats.to_csv(header, rows)).encode("utf-8")
+        body = ("\ufeff" + broker_earnings.to_csv(header, rows)).encode("utf-8")
         mimetype, ext = "text/csv; charset=utf-8", "csv"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
@@ -114,14 +114,14 @@ def create_blueprint() -> Blueprint:
         return _earnings(broker_id, args)
 
     def _earnings(broker_id: int, args):
-        statement = broker_stats.earnings(
+        statement = broker_earnings.earnings(
             db.session, current_actor(), broker_id, start=args.get("start"), end=args.get("end")
         )
         if args["format"] == "json":
             return statement
-        rows = broker_stats.earnings_rows(statement)
+        rows = broker_earnings.earnings_rows(statement)
         name = period_name(f"earnings-{broker_id}", args.get("start"), args.get("end"))
-        return export(name, broker_stats.EARNINGS_COLUMNS, rows, args["format"])
+        return export(name, broker_earnings.EARNINGS_COLUMNS, rows, args["format"])
 
     @blp.route("/reviews", methods=["GET"])
     @blp.response(200, ProfileOut(many=True))

@@ -317,9 +317,9 @@ def open_deal(
         session.add(DealMessage(deal_id=deal.id, author_id=actor.id, role=role, body=message))
     session.flush()
     # A broker whose mediation offer the item's owner accepted mediates its deals.
-    from marketplace.services import broker_assignment  # it builds on this module
+    from marketplace.services import broker_offers  # it builds on this module
 
-    broker_assignment.assign_item_broker(session, deal, ip=ip)
+    broker_offers.assign_item_broker(session, deal, ip=ip)
     return deal
 
 

@@ -23,6 +23,7 @@ from marketplace.models import BrokerRating, Deal, User
 from marketplace.schemas.brokers import RecordIn
 from marketplace.services import (
     broker_assignment,
+    broker_offers,
     broker_stats,
     brokerage_records,
     brokers,
@@ -168,7 +169,7 @@ def offer_mediation():
         return redirect(url_for("views.home"), 303)
     back = url_for(f"views.{kind}_detail", item_id=int(raw))
     try:
-        broker_assignment.offer_mediation(
+        broker_offers.offer_mediation(
             db.session, actor(), message=request.form.get("message", ""), **{f"{kind}_id": int(raw)}
         )
         db.session.commit()
@@ -185,7 +186,7 @@ def offer_mediation():
 def mediation_offers():
     return render_template(
         "brokers/offers.html",
-        offers=broker_assignment.offers_for_owner(db.session, actor()),
+        offers=broker_offers.offers_for_owner(db.session, actor()),
     )
 
 
@@ -196,10 +197,10 @@ def mediation_offers():
 def decide_mediation_offer(offer_id: int, decision: str):
     try:
         if decision == "withdraw":
-            broker_assignment.withdraw_offer(db.session, actor(), offer_id)
+            broker_offers.withdraw_offer(db.session, actor(), offer_id)
             back = url_for("views.my_broker_profile")
         else:
-            broker_assignment.decide_offer(
+            broker_offers.decide_offer(
                 db.session,
                 actor(),
                 offer_id,
@@ -219,7 +220,7 @@ def decide_mediation_offer(offer_id: int, decision: str):
 @bp.app_template_global()
 def item_broker(kind: str, item_id: int):
     """The broker accepted for a listing or demand (its page shows them)."""
-    offer = broker_assignment.item_broker(db.session, **{f"{kind}_id": item_id})
+    offer = broker_offers.item_broker(db.session, **{f"{kind}_id": item_id})
     return brokers.profile_of(db.session, offer.broker_id) if offer else None
 
 

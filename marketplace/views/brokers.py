@@ -17,7 +17,13 @@ from werkzeug.datastructures import MultiDict
 from marketplace.api.brokers import export, period_name, profile_detail
 from marketplace.extensions import db
 from marketplace.schemas.brokers import DirectoryQuery, PeriodQuery, ProfileIn, RankingQuery
-from marketplace.services import broker_assignment, broker_stats, brokers
+from marketplace.services import (
+    broker_assignment,
+    broker_earnings,
+    broker_offers,
+    broker_stats,
+    brokers,
+)
 from marketplace.services.accounts import require_operator
 from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.views.base import actor, bp, require_login
@@ -168,7 +174,7 @@ def my_broker_profile():
         values=values,
         errors=errors,
         invitations=broker_assignment.my_invitations(db.session, user),
-        offers=broker_assignment.offers_of_broker(db.session, user),
+        offers=broker_offers.offers_of_broker(db.session, user),
     ), (422 if errors else 200)
 
 
@@ -194,11 +200,11 @@ def operator_broker_earnings(broker_id: int):
 def _earnings_page(broker_id: int):
     args, raw, errors = _query(PeriodQuery(), ("start", "end", "format"))
     args.pop("format", None)
-    statement = broker_stats.earnings(db.session, actor(), broker_id, **args)
+    statement = broker_earnings.earnings(db.session, actor(), broker_id, **args)
     if raw.get("format") == "csv" and not errors:
         name = period_name(f"earnings-{broker_id}", args.get("start"), args.get("end"))
         return export(
-            name, broker_stats.EARNINGS_COLUMNS, broker_stats.earnings_rows(statement), "csv"
+            name, broker_earnings.EARNINGS_COLUMNS, broker_earnings.earnings_rows(statement), "csv"
         )
     return render_template(
         "brokers/earnings.html",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from marketplace.models import BrokerAssignment, Deal, DealEvent
 from marketplace.services import (
     broker_assignment,
+    broker_offers,
     brokers,
     deal_delivery,
     deal_terms,
@@ -240,22 +241,22 @@ def test_broker_arbitrates_only_if_the_contract_says_so(ctx, make, may_arbitrate
 def test_mediation_offer_accepted_by_the_owner_puts_the_broker_on_new_deals(ctx, make):
     p = parties(make)
     broker = verified_broker(ctx, make, p.operator)
-    offer = broker_assignment.offer_mediation(
+    offer = broker_offers.offer_mediation(
         ctx, user(broker), listing_id=p.listing_id, message="我熟悉钠电池行业"
     )
     ctx.commit()
     with pytest.raises(Conflict):  # one pending offer per broker and item
-        broker_assignment.offer_mediation(ctx, user(broker), listing_id=p.listing_id)
+        broker_offers.offer_mediation(ctx, user(broker), listing_id=p.listing_id)
     ctx.rollback()
     with pytest.raises(Forbidden):  # only the owner decides
-        broker_assignment.decide_offer(ctx, user(p.buyer), offer.id, True)
+        broker_offers.decide_offer(ctx, user(p.buyer), offer.id, True)
     ctx.rollback()
-    assert [o.id for o in broker_assignment.offers_for_owner(ctx, user(p.supplier))] == [offer.id]
-    broker_assignment.decide_offer(ctx, user(p.supplier), offer.id, True)
+    assert [o.id for o in broker_offers.offers_for_owner(ctx, user(p.supplier))] == [offer.id]
+    broker_offers.decide_offer(ctx, user(p.supplier), offer.id, True)
     ctx.commit()
     other = verified_broker(ctx, make, p.operator)
     with pytest.raises(Conflict):
-        broker_assignment.offer_mediation(ctx, user(other), listing_id=p.listing_id)
+        broker_offers.offer_mediation(ctx, user(other), listing_id=p.listing_id)
     ctx.rollback()
     deal_id = walk(ctx, p, "inquiry")
     deal = deals.get_deal(ctx, user(broker), deal_id)
@@ -266,9 +267,9 @@ def test_mediation_offer_accepted_by_the_owner_puts_the_broker_on_new_deals(ctx,
 def test_declined_offer_keeps_the_reason_and_assigns_nobody(ctx, make):
     p = parties(make)
     broker = verified_broker(ctx, make, p.operator)
-    offer = broker_assignment.offer_mediation(ctx, user(broker), listing_id=p.listing_id)
+    offer = broker_offers.offer_mediation(ctx, user(broker), listing_id=p.listing_id)
     ctx.commit()
-    broker_assignment.decide_offer(ctx, user(p.supplier), offer.id, False, "暂不需要")
+    broker_offers.decide_offer(ctx, user(p.supplier), offer.id, False, "暂不需要")
     ctx.commit()
     assert (offer.status, offer.decision_reason) == ("declined", "暂不需要")
     deal_id = walk(ctx, p, "inquiry")
@@ -279,4 +280,4 @@ def test_unverified_brokers_cannot_offer(ctx, make):
     p = parties(make)
     broker = make.user("broker")
     with pytest.raises(NotFound):
-        broker_assignment.offer_mediation(ctx, user(broker), listing_id=p.listing_id)
+        broker_offers.offer_mediation(ctx, user(broker), listing_id=p.listing_id)

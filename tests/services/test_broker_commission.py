@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marketplace.models import Deal
-from marketplace.services import broker_stats, deal_delivery, deal_money, ledger
+from marketplace.services import broker_earnings, deal_delivery, deal_money, ledger
 from marketplace.services.errors import NotFound
 from tests.services.broker_fixtures import agree_with_commission, deal_with_broker, fund
 from tests.services.test_deals_fixtures import parties, user
@@ -69,21 +69,21 @@ def test_each_release_credits_the_brokers_commission_account(ctx, make):
 
     # The broker's earnings statement shows both postings; a period before them shows none.
     today = date.today()
-    earned = broker_stats.earnings(ctx, user(broker), broker.id, start=today, end=today)
+    earned = broker_earnings.earnings(ctx, user(broker), broker.id, start=today, end=today)
     (book,) = earned["currencies"]
     assert book["earned"] == expected and book["opening"] == 0 and book["closing"] == expected
     assert [line["deal_id"] for line in book["lines"]] == [deal_id, deal_id]
-    later = broker_stats.earnings(
+    later = broker_earnings.earnings(
         ctx, user(broker), broker.id, start=today + timedelta(days=1), end=today + timedelta(days=2)
     )
     assert later["currencies"][0]["opening"] == expected
     assert later["currencies"][0]["lines"] == []
-    csv_text = broker_stats.to_csv(
-        broker_stats.EARNINGS_COLUMNS, broker_stats.earnings_rows(earned)
+    csv_text = broker_earnings.to_csv(
+        broker_earnings.EARNINGS_COLUMNS, broker_earnings.earnings_rows(earned)
     )
-    assert csv_text.splitlines()[0] == ",".join(broker_stats.EARNINGS_COLUMNS)
+    assert csv_text.splitlines()[0] == ",".join(broker_earnings.EARNINGS_COLUMNS)
     assert len(csv_text.splitlines()) == 3
     # Nobody else reads a broker's earnings (operators do).
     with pytest.raises(NotFound):
-        broker_stats.earnings(ctx, user(p.buyer), broker.id)
-    assert broker_stats.earnings(ctx, user(p.operator), broker.id)["currencies"]
+        broker_earnings.earnings(ctx, user(p.buyer), broker.id)
+    assert broker_earnings.earnings(ctx, user(p.operator), broker.id)["currencies"]

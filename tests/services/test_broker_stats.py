@@ -18,7 +18,7 @@ from marketplace.models import (
     DealTerms,
 )
 from marketplace.models.types import TZDateTime
-from marketplace.services import broker_stats
+from marketplace.services import broker_earnings, broker_stats
 from marketplace.services.errors import Conflict, Forbidden, Invalid
 from tests.services.broker_fixtures import (
     agree_with_commission,
@@ -76,7 +76,7 @@ def test_ranking_is_for_operators_and_exports(ctx, make):
     assert [profile.user_id for profile, _ in rows] == [broker.id]
     assert broker_stats.ranking(ctx, user(p.operator), domain="blockchain") == []
     table = broker_stats.ranking_rows(rows)
-    xlsx = broker_stats.to_xlsx(broker_stats.RANKING_COLUMNS, table, "brokers")
+    xlsx = broker_earnings.to_xlsx(broker_stats.RANKING_COLUMNS, table, "brokers")
     from io import BytesIO
 
     from openpyxl import load_workbook
@@ -87,7 +87,7 @@ def test_ranking_is_for_operators_and_exports(ctx, make):
 
 
 def test_csv_cells_cannot_become_formulas():
-    out = broker_stats.to_csv(("a",), [["=HYPERLINK(1)"], ["-3"], [5]])
+    out = broker_earnings.to_csv(("a",), [["=HYPERLINK(1)"], ["-3"], [5]])
     assert out.splitlines()[1:] == ["'=HYPERLINK(1)", "'-3", "5"]
 
 

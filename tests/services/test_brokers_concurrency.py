@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import BrokerAssignment, BrokerRating, MediationOffer, User
-from marketplace.services import broker_assignment, broker_stats
+from marketplace.services import broker_assignment, broker_offers, broker_stats
 from tests.services.broker_fixtures import (
     agree_with_commission,
     complete,
@@ -54,14 +54,12 @@ def test_two_offers_accepted_at_once_leave_one(app, make):
         for _ in range(2):
             b = verified_broker(db.session, make, p.operator)
             offers.append(
-                broker_assignment.offer_mediation(db.session, user(b), listing_id=p.listing_id).id
+                broker_offers.offer_mediation(db.session, user(b), listing_id=p.listing_id).id
             )
             db.session.commit()
 
     def accept(offer_id):
-        return lambda s: broker_assignment.decide_offer(
-            s, s.get(User, p.supplier.id), offer_id, True
-        )
+        return lambda s: broker_offers.decide_offer(s, s.get(User, p.supplier.id), offer_id, True)
 
     assert race(app, [accept(o) for o in offers]) == ["conflict", "ok"]
     with app.app_context():
