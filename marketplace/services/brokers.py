@@ -100,6 +100,16 @@ def save_profile(session: Session, actor: User | None, data: dict[str, Any]) -> 
             session.add(profile)
             session.flush()
     except IntegrityError:
+        taken = session.scalar(
+            select(BrokerProfile.id).where(
+                BrokerProfile.certificate_number == certificate,
+                BrokerProfile.user_id != actor.id,
+            )
+        )
+        if taken is None:  # the same user's profile, saved twice at the same moment
+            raise Conflict(
+                "Someone else changed this at the same time; reload and try again."
+            ) from None
         raise Invalid(
             {"certificate_number": "Another broker registered this certificate number."}
         ) from None
