@@ -29,7 +29,8 @@ def test_commission_fee_and_supplier_share_add_up_to_the_milestone(amount, fee_b
     # The rule written down: each share is rounded down, the supplier gets the rest.
     assert commission == amount * commission_bp // 10_000
     assert fee == amount * fee_bp // 10_000
-    assert 0 <= commission <= amount * commission_bp / 10_000 < commission + 1
+    # Exactly: the commission is the rate's share rounded down (integers, no floats).
+    assert 0 <= commission * 10_000 <= amount * commission_bp < (commission + 1) * 10_000
     assert supplier >= 0
 
 
