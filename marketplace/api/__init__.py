@@ -39,6 +39,8 @@ def init_app(app: Flask) -> None:
 
     from marketplace.api import (
         accounts,
+        broker_deals,
+        brokers,
         deal_files,
         deals,
         demands,
@@ -61,6 +63,8 @@ def init_app(app: Flask) -> None:
         deal_files,
         notifications,
         webhooks,
+        brokers,
+        broker_deals,
     ):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the

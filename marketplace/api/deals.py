@@ -36,7 +36,8 @@ from marketplace.schemas.deals import (
     ResolveIn,
     TermsIn,
 )
-from marketplace.services import deal_delivery, deal_money, deal_terms, deals
+from marketplace.services import brokerage_records, deal_delivery, deal_money, deal_terms, deals
+from marketplace.services.brokerage_records import aware
 
 
 def gateway() -> payments.Gateway:
@@ -82,7 +83,24 @@ def deal_view(deal: Deal, actor: User | None) -> dict[str, Any]:
         }
         for e in deal.events
     ]
+    # The broker's shared brokerage entries belong to the timeline too (at when they happened).
+    timeline += [
+        {
+            "id": None,
+            "actor_id": r.broker_id,
+            "role": deals.BROKER,
+            "action": "brokerage_record",
+            "from_state": None,
+            "to_state": deal.state,
+            "ip": None,
+            "detail": {"record_id": r.id, "kind": r.kind, "notes": r.notes},
+            "created_at": aware(r.occurred_at),
+        }
+        for r in brokerage_records.shared_records(db.session, deal)
+    ]
+    timeline.sort(key=lambda e: aware(e["created_at"]))
     return summary(deal, actor) | {
+        "broker_id": deal.active_broker_id,
         "opened_by_role": deal.opened_by_role,
         "actions": deals.allowed_actions(deal, actor),
         "current_terms_hash": current.terms_hash if current else None,

@@ -1,5 +1,16 @@
 """All models, imported here so that Alembic and the app see one metadata."""
 
+from marketplace.models.brokers import (
+    BrokerageAttachment,
+    BrokerageRecord,
+    BrokerageRecordVersion,
+    BrokerAssignment,
+    BrokerDomain,
+    BrokerProfile,
+    BrokerRating,
+    BrokerRegion,
+    MediationOffer,
+)
 from marketplace.models.deals import (
     Deal,
     DealAttachment,
@@ -27,6 +38,15 @@ from marketplace.models.payments import StripeRequest, StripeWebhookEvent
 __all__ = [
     "AlertJob",
     "ApiToken",
+    "BrokerAssignment",
+    "BrokerDomain",
+    "BrokerProfile",
+    "BrokerRating",
+    "BrokerRegion",
+    "BrokerageAttachment",
+    "BrokerageRecord",
+    "BrokerageRecordVersion",
+    "MediationOffer",
     "Deal",
     "DealAttachment",
     "DealEvent",

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,7 +39,9 @@ DEAL_STATES = (
     "cancelled",
 )
 PARTY_ROLES = ("buyer", "supplier")
-ACTOR_ROLES = ("buyer", "supplier", "operator", "system")
+# The deal's assigned broker proposes terms, writes in the thread and may arbitrate.
+PROPOSER_ROLES = ("buyer", "supplier", "broker")
+ACTOR_ROLES = ("buyer", "supplier", "operator", "system", "broker")
 MILESTONE_STATES = ("open", "accepted", "disputed", "resolved", "cancelled")
 FUNDING_STATUSES = ("pending", "confirmed")
 # How an operator settles a disputed milestone.
@@ -95,6 +98,15 @@ class Deal(db.Model):
         back_populates="deal", order_by="Milestone.position"
     )
     events: Mapped[list[DealEvent]] = relationship(order_by="DealEvent.id")
+    # Every broker invited or assigned (models/brokers.py); see ``active_broker_id``.
+    broker_assignments: Mapped[list[BrokerAssignment]] = relationship(  # noqa: F821
+        "BrokerAssignment", viewonly=True, order_by="BrokerAssignment.id", lazy="selectin"
+    )
+
+    @property
+    def active_broker_id(self) -> int | None:
+        """The user id of the broker mediating the deal now (at most one, by constraint)."""
+        return next((a.broker_id for a in self.broker_assignments if a.status == "active"), None)
 
     @property
     def current_terms(self) -> DealTerms | None:
@@ -120,7 +132,8 @@ class DealTerms(db.Model):
             "platform_fee_bp >= 0 AND commission_bp >= 0 AND platform_fee_bp + commission_bp <= 10000",
             name="rates",
         ),
-        CheckConstraint(in_list("proposed_by_role", PARTY_ROLES), name="proposed_by_role"),
+        CheckConstraint(in_list("proposed_by_role", PROPOSER_ROLES), name="proposed_by_role"),
+        CheckConstraint("broker_id IS NOT NULL OR commission_bp = 0", name="commission_has_broker"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,6 +153,8 @@ class DealTerms(db.Model):
     broker_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # The contract lets the assigned broker arbitrate a disputed milestone.
+    broker_may_arbitrate: Mapped[bool] = mapped_column(default=False, server_default=false())
     note: Mapped[str] = mapped_column(Text, default="")
     terms_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

@@ -23,7 +23,7 @@ class DealOpenIn(StrictSchema):
 
 class DealQuery(PageArgs):
     state = Choice(DEAL_STATES)
-    role = Choice(PARTY_ROLES)
+    role = Choice((*PARTY_ROLES, "broker"))
 
 
 class MessageIn(StrictSchema):
@@ -47,6 +47,11 @@ class TermsIn(StrictSchema):
         fields.Nested(MilestoneTermsIn), required=True, validate=validate.Length(min=1, max=50)
     )
     note = fields.String(load_default="", validate=validate.Length(max=5_000))
+    # Only with a broker assigned to the deal (the broker the terms then name).
+    commission_bp = fields.Integer(
+        strict=True, load_default=0, validate=validate.Range(min=0, max=10_000)
+    )
+    broker_may_arbitrate = fields.Boolean(load_default=False)
 
 
 class ConfirmTermsIn(StrictSchema):
@@ -111,6 +116,8 @@ class TermsOut(Schema):
     milestones = fields.List(fields.Nested(MilestoneTermsOut))
     platform_fee_bp = fields.Integer()
     commission_bp = fields.Integer()
+    broker_id = fields.Integer(allow_none=True)
+    broker_may_arbitrate = fields.Boolean()
     note = fields.String()
     terms_hash = fields.String()
     created_at = fields.DateTime()
@@ -134,7 +141,8 @@ class MilestoneOut(Schema):
 
 
 class EventOut(Schema):
-    id = fields.Integer()
+    # None for a shared brokerage entry shown in the timeline (action "brokerage_record").
+    id = fields.Integer(allow_none=True)
     actor_id = fields.Integer(allow_none=True)
     role = fields.String()
     action = fields.String()
@@ -202,6 +210,8 @@ class DealSummaryOut(Schema):
 
 class DealOut(DealSummaryOut):
     opened_by_role = fields.String()
+    # The user id of the broker mediating the deal (None without one).
+    broker_id = fields.Integer(allow_none=True)
     actions = fields.List(fields.String())
     current_terms_hash = fields.String(allow_none=True)
     agreed_terms_id = fields.Integer(allow_none=True)

@@ -1,5 +1,5 @@
 """Attachments in a deal's thread: checked by content, stored outside the web root,
-served only to the deal's parties and operators.
+served only to the deal's parties, its broker and operators.
 
 A file is accepted when its bytes are one of the allowed kinds (PDF, PNG, JPEG, Office
 Open XML documents, plain UTF-8 text) — detected with the ``filetype`` library from the
@@ -63,19 +63,11 @@ def _is_text(data: bytes) -> bool:
     return True
 
 
-def add_attachment(
-    session: Session,
-    actor: User | None,
-    deal_id: int,
-    stream: BinaryIO,
-    filename: str,
-    *,
-    storage_dir: str,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    message_id: int | None = None,
-    ip: str | None = None,
-) -> DealAttachment:
-    deal = deals.get_deal(session, actor, deal_id)
+def store_upload(
+    stream: BinaryIO, filename: str, folder: str, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[str, str, bytes, str]:
+    """Check an upload (size, kind by content, extension) and store it in ``folder``
+    under a random key: (clean name, MIME type, bytes, key). Invalid on a refused file."""
     data = stream.read(max_bytes + 1)
     if not data:
         raise Invalid({"file": "The file is empty."})
@@ -94,20 +86,38 @@ def add_attachment(
                 "file": f"The file's content is {mime}, which does not match its name ({extension or 'no extension'})."
             }
         )
-    if message_id is not None:
-        from marketplace.models import DealMessage
-
-        message = session.get(DealMessage, message_id)
-        if message is None or message.deal_id != deal.id:
-            raise Invalid({"message_id": "No such message in this deal."})
     key = secrets.token_hex(16)
-    folder = os.path.join(storage_dir, str(deal.id))
     os.makedirs(folder, mode=0o700, exist_ok=True)
     # Write to a temporary file and rename: a crash never leaves half a file under the key.
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, os.path.join(folder, key))
+    return name, mime, data, key
+
+
+def add_attachment(
+    session: Session,
+    actor: User | None,
+    deal_id: int,
+    stream: BinaryIO,
+    filename: str,
+    *,
+    storage_dir: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    message_id: int | None = None,
+    ip: str | None = None,
+) -> DealAttachment:
+    deal = deals.get_deal(session, actor, deal_id)
+    if message_id is not None:
+        from marketplace.models import DealMessage
+
+        message = session.get(DealMessage, message_id)
+        if message is None or message.deal_id != deal.id:
+            raise Invalid({"message_id": "No such message in this deal."})
+    name, mime, data, key = store_upload(
+        stream, filename, os.path.join(storage_dir, str(deal.id)), max_bytes=max_bytes
+    )
     attachment = DealAttachment(
         deal_id=deal.id,
         message_id=message_id,

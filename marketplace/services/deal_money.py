@@ -8,7 +8,7 @@ posted in the same database transaction as the deal's state change. Accounts:
     deal:{id}:refunds   refunds            owed back to the buyer until paid out
     org:{id}:payable    supplier_payable   owed to a supplier until paid out
     platform:revenue    platform_revenue   platform fees
-    broker:{id}:commission  broker_commission  (no brokers on deals yet)
+    broker:{id}:commission  broker_commission  owed to the deal's broker (a user id), until paid out
     external:payouts    external           money that left the platform (executed payouts)
 
 Rounding rule for a release of ``amount``: fee = floor(amount × fee_bp / 10000),

@@ -39,6 +39,7 @@ def canonical_terms(terms: DealTerms) -> dict[str, Any]:
         "platform_fee_bp": terms.platform_fee_bp,
         "commission_bp": terms.commission_bp,
         "broker": terms.broker_id,
+        "broker_may_arbitrate": bool(terms.broker_may_arbitrate),
         "note": terms.note,
     }
 
@@ -98,6 +99,7 @@ def propose_terms(
     deal = deals.lock_deal(session, actor, deal_id)
     role = deals.check(deal, "propose_terms", actor)
     validate_terms(data)
+    broker_id, commission_bp, may_arbitrate = _broker_terms(deal, data, platform_fee_bp)
     number = len(deal.terms_versions) + 1
     terms = DealTerms(
         deal_id=deal.id,
@@ -109,9 +111,9 @@ def propose_terms(
         transfer_mode=data["transfer_mode"],
         milestones=_milestone_json(data["milestones"]),
         platform_fee_bp=platform_fee_bp,
-        # Brokers are not assigned to deals yet: no broker, no commission.
-        commission_bp=0,
-        broker_id=None,
+        commission_bp=commission_bp,
+        broker_id=broker_id,
+        broker_may_arbitrate=may_arbitrate,
         note=data.get("note", ""),
         created_at=utcnow(),
     )
@@ -135,6 +137,27 @@ def propose_terms(
     return terms
 
 
+def _broker_terms(
+    deal: Deal, data: dict[str, Any], platform_fee_bp: int
+) -> tuple[int | None, int, bool]:
+    """The broker the terms name (the deal's active broker, or none), the commission rate
+    and whether the broker may arbitrate; both rates together are at most 100 %."""
+    broker_id = deal.active_broker_id
+    commission_bp = int(data.get("commission_bp") or 0)
+    may_arbitrate = bool(data.get("broker_may_arbitrate"))
+    if broker_id is None:
+        errors = {}
+        if commission_bp:
+            errors["commission_bp"] = "No broker mediates this deal: there is no commission."
+        if may_arbitrate:
+            errors["broker_may_arbitrate"] = "No broker mediates this deal."
+        if errors:
+            raise Invalid(errors)
+    if commission_bp < 0 or commission_bp + platform_fee_bp > 10_000:
+        raise Invalid({"commission_bp": f"Between 0 and {10_000 - platform_fee_bp} basis points."})
+    return broker_id, commission_bp, may_arbitrate
+
+
 def confirm_terms(
     session: Session, actor: User | None, deal_id: int, terms_hash: str, *, ip: str | None = None
 ) -> Deal:
@@ -148,6 +171,10 @@ def confirm_terms(
         raise Conflict(
             f"These are not the current terms: version {current.number} has hash "
             f"{current.terms_hash}. Read them and confirm again."
+        )
+    if current.broker_id != deal.active_broker_id:
+        raise Conflict(
+            "The deal's broker changed since these terms were proposed; propose them again."
         )
     if any(c.role == role for c in current.confirmations):
         return deal  # already confirmed by this side: nothing changes

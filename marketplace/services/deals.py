@@ -12,6 +12,8 @@ PostgreSQL, the write lock on SQLite) and guarded by its version column.
     funded … resolved ─cancel (operator) or both parties request─▶ cancelled, escrow refunded
 
 Terms live in deal_terms.py, money (funding, releases, refunds, payouts) in deal_money.py.
+The deal's active broker (broker_assignment.py) is a participant: sees the deal, writes
+in the thread, proposes terms, and resolves disputes only if the contract allows it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,16 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from marketplace.models import Deal, DealEvent, DealMessage, Demand, Listing, Milestone, User
+from marketplace.models import (
+    BrokerAssignment,
+    Deal,
+    DealEvent,
+    DealMessage,
+    Demand,
+    Listing,
+    Milestone,
+    User,
+)
 from marketplace.models.types import utcnow
 from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.services.locking import lock_rows
@@ -31,12 +42,15 @@ BUYER = "buyer"  # members of the buying organization
 SUPPLIER = "supplier"  # members of the supplying organization
 OPERATOR = "operator"  # platform staff
 SYSTEM = "system"  # the platform itself: payment confirmations, automatic steps
+BROKER = "broker"  # the broker assigned to the deal (services/broker_assignment.py)
 
 # (state, action, actor role) → next state. Nothing else changes a deal's state.
 TRANSITIONS: dict[tuple[str, str, str], str] = {
     # Negotiation: offers and counter-offers, then both parties confirm one version.
     ("inquiry", "propose_terms", BUYER): "negotiating",
     ("inquiry", "propose_terms", SUPPLIER): "negotiating",
+    ("inquiry", "propose_terms", BROKER): "negotiating",
+    ("negotiating", "propose_terms", BROKER): "negotiating",
     ("negotiating", "propose_terms", BUYER): "negotiating",
     ("negotiating", "propose_terms", SUPPLIER): "negotiating",
     ("negotiating", "confirm_terms", BUYER): "negotiating",
@@ -55,6 +69,8 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
     ("in_progress", "dispute_milestone", BUYER): "disputed",
     ("resolved", "dispute_milestone", BUYER): "disputed",
     ("disputed", "resolve_dispute", OPERATOR): "resolved",
+    # Only when the contract says so (broker_may_arbitrate): see ``_role_may``.
+    ("disputed", "resolve_dispute", BROKER): "resolved",
     ("in_progress", "complete", SYSTEM): "completed",  # every milestone settled
     ("resolved", "complete", SYSTEM): "completed",
     # Cancellation before funding: either party (or an operator), nothing to refund.
@@ -118,6 +134,8 @@ def actor_roles(deal: Deal, actor: User | None) -> set[str]:
         roles.add(SUPPLIER)
     if actor.is_operator:
         roles.add(OPERATOR)
+    if deal.active_broker_id is not None and deal.active_broker_id == actor.id:
+        roles.add(BROKER)
     return roles
 
 
@@ -125,10 +143,23 @@ def can_view(deal: Deal, actor: User | None) -> bool:
     return bool(actor_roles(deal, actor))
 
 
+def _role_may(deal: Deal, action: str, role: str) -> bool:
+    """Conditions the table cannot say: the broker arbitrates only if the contract lets
+    the broker it names do so."""
+    if role == BROKER and action == "resolve_dispute":
+        terms = deal.agreed_terms
+        return bool(
+            terms and terms.broker_may_arbitrate and terms.broker_id == deal.active_broker_id
+        )
+    return True
+
+
 def allowed_actions(deal: Deal, actor: User | None) -> list[str]:
     """What this user may do now (buttons, the API's ``actions``)."""
     roles = actor_roles(deal, actor)
-    return sorted({a for (s, a, r) in TRANSITIONS if s == deal.state and r in roles})
+    return sorted(
+        {a for (s, a, r) in TRANSITIONS if s == deal.state and r in roles and _role_may(deal, a, r)}
+    )
 
 
 def get_deal(session: Session, actor: User | None, deal_id: int) -> Deal:
@@ -150,7 +181,7 @@ def lock_deal(session: Session, actor: User | None, deal_id: int) -> Deal:
     deal = session.get(Deal, deal_id, populate_existing=True)
     if deal is None or not can_view(deal, actor):
         raise NotFound(f"No deal {deal_id}.")
-    session.expire(deal, ["milestones", "terms_versions"])
+    session.expire(deal, ["milestones", "terms_versions", "broker_assignments"])
     return deal
 
 
@@ -170,7 +201,7 @@ def check(deal: Deal, action: str, actor: User | None) -> str:
     """The role in which ``actor`` may take ``action`` now; Conflict or Forbidden if not."""
     if action not in ACTIONS:
         raise Invalid({"action": f"Unknown action '{action}'."})
-    roles = actor_roles(deal, actor)
+    roles = {r for r in actor_roles(deal, actor) if _role_may(deal, action, r)}
     ever = {r for (_, a, r) in TRANSITIONS if a == action}
     if not roles & ever:  # never theirs to take, whatever the state
         raise Forbidden(f"Only the {' or '.join(sorted(ever - {SYSTEM}))} may {action}.")
@@ -184,7 +215,7 @@ def check(deal: Deal, action: str, actor: User | None) -> str:
         who = " or ".join(sorted(allowed - {SYSTEM})) or "the platform"
         raise Forbidden(f"Only the {who} may {action} now. {hint}".strip())
     # Prefer acting as a party over acting as an operator when a user could be both.
-    for role in (BUYER, SUPPLIER, OPERATOR):
+    for role in (BUYER, SUPPLIER, BROKER, OPERATOR):
         if role in mine:
             return role
     raise AssertionError("unreachable")  # pragma: no cover
@@ -285,6 +316,10 @@ def open_deal(
     if message.strip():
         session.add(DealMessage(deal_id=deal.id, author_id=actor.id, role=role, body=message))
     session.flush()
+    # A broker whose mediation offer the item's owner accepted mediates its deals.
+    from marketplace.services import broker_offers  # it builds on this module
+
+    broker_offers.assign_item_broker(session, deal, ip=ip)
     return deal
 
 
@@ -297,7 +332,8 @@ def list_deals(
     page: int = 1,
     per_page: int = 20,
 ) -> Page:
-    """My deals: those of my organization (as buyer, supplier, or both); operators see all."""
+    """My deals: those of my organization (as buyer, supplier, or both) and those I mediate
+    as their broker; operators see all."""
     if actor is None:
         raise Unauthorized("Log in first.")
     stmt = select(Deal).order_by(Deal.updated_at.desc(), Deal.id.desc())
@@ -306,18 +342,30 @@ def list_deals(
         stmt = stmt.where(Deal.buyer_org_id == org_id)
     elif role == SUPPLIER:
         stmt = stmt.where(Deal.supplier_org_id == org_id)
+    elif role == BROKER:
+        stmt = stmt.where(Deal.id.in_(_mediated_by(actor)))
     elif not actor.is_operator:
-        stmt = stmt.where(or_(Deal.buyer_org_id == org_id, Deal.supplier_org_id == org_id))
-    if org_id is None and not actor.is_operator:
-        stmt = stmt.where(False)
+        stmt = stmt.where(
+            or_(
+                Deal.buyer_org_id == org_id,
+                Deal.supplier_org_id == org_id,
+                Deal.id.in_(_mediated_by(actor)),
+            )
+        )
     if state:
         stmt = stmt.where(Deal.state == state)
     return paginate(session, stmt, page, per_page)
 
 
+def _mediated_by(actor: User):
+    return select(BrokerAssignment.deal_id).where(
+        BrokerAssignment.broker_id == actor.id, BrokerAssignment.status == "active"
+    )
+
+
 def speaking_role(deal: Deal, actor: User) -> str:
     roles = actor_roles(deal, actor)
-    return next(r for r in (BUYER, SUPPLIER, OPERATOR) if r in roles)
+    return next(r for r in (BUYER, SUPPLIER, BROKER, OPERATOR) if r in roles)
 
 
 def list_messages(session: Session, actor: User | None, deal_id: int) -> list[DealMessage]:

@@ -10,6 +10,8 @@ def init_app(app: Flask) -> None:
     from marketplace.views import (  # noqa: F401 - importing registers the routes
         account,
         auth,
+        broker_deals,
+        brokers,
         deals,
         deals_operator,
         demands,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
@@ -34,7 +35,10 @@ def terms_form(terms) -> MultiDict:
         ("currency", terms.currency),
         ("transfer_mode", terms.transfer_mode),
         ("note", terms.note),
+        ("commission", _percent(terms.commission_bp)),
     ]
+    if terms.broker_may_arbitrate:
+        values.append(("broker_may_arbitrate", "on"))
     for i, m in enumerate(terms.milestones[:MILESTONE_ROWS]):
         values += [
             (f"milestones-{i}-title", m["title"]),
@@ -42,6 +46,28 @@ def terms_form(terms) -> MultiDict:
             (f"milestones-{i}-due_date", m.get("due_date") or ""),
         ]
     return MultiDict(values)
+
+
+def _percent(bp: int) -> str:
+    """Basis points as the percent a person types: 450 → '4.5'."""
+    return str((Decimal(bp) / 100).normalize()) if bp else ""
+
+
+def _basis_points(form: MultiDict, errors: Errors) -> int:
+    """The broker's commission typed as a percent (at most two decimals) → basis points."""
+    raw = (form.get("commission") or "").strip().rstrip("%").strip()
+    if not raw:
+        return 0
+    try:
+        bp = Decimal(raw) * 100
+    except InvalidOperation:
+        bp = Decimal("NaN")
+    if not bp.is_finite() or bp != bp.to_integral_value() or not 0 <= bp <= 10_000:
+        errors.setdefault("commission", []).append(
+            _("A percentage between 0 and 100, with at most two decimals.")
+        )
+        return 0
+    return int(bp)
 
 
 def yuan_amount(form: MultiDict, name: str, currency: str, errors: Errors) -> int | None:
@@ -65,6 +91,9 @@ def terms_payload(form: MultiDict) -> tuple[dict[str, Any] | None, Errors]:
         "transfer_mode": (form.get("transfer_mode") or "").strip(),
         "note": (form.get("note") or "").strip(),
         "milestones": [],
+        # Shown only when a broker mediates the deal (templates/brokers/_terms_fields.html).
+        "commission_bp": _basis_points(form, errors),
+        "broker_may_arbitrate": form.get("broker_may_arbitrate") == "on",
     }
     if not payload["transfer_mode"]:
         del payload["transfer_mode"]  # reported as missing, not as an unknown value

@@ -40,6 +40,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "supplier": _l("Supplier"),
         "operator": _l("Operator"),
         "system": _l("Platform"),
+        "broker": _l("Broker"),
     },
     "action": {
         "open": _l("opened the inquiry"),
@@ -57,6 +58,12 @@ LABELS: dict[str, dict[str, Any]] = {
         "request_cancellation": _l("requested cancellation"),
         "cancel_by_agreement": _l("both parties requested it: deal cancelled"),
         "payout_executed": _l("executed a payout"),
+        "broker_invited": _l("invited a broker"),
+        "broker_assigned": _l("the broker joined the deal"),
+        "broker_declined": _l("the invited broker declined"),
+        "broker_invitation_withdrawn": _l("withdrew the broker invitation"),
+        "broker_release_consent": _l("consented to release the broker"),
+        "broker_released": _l("both parties consented: the broker left the deal"),
     },
     "milestone": {
         "open": _l("Awaiting acceptance"),

@@ -169,7 +169,7 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
         fundings=deal_money.fundings(db.session, deal),
         messages=messages,
         attachments=deal_files.list_attachments(db.session, user, deal.id),
-        timeline=[_event(e, names, user.is_operator) for e in reversed(events)],
+        timeline=_timeline(deal, events, names, user),
         statement=deal_money.statement(db.session, deal),
         names=names,
         posted=posted,
@@ -179,6 +179,15 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
         rows=MILESTONE_ROWS,
         currencies=CURRENCIES,
     ), (422 if errors else 200)
+
+
+def _timeline(deal: Deal, events, names: dict[int, str], user: User) -> list[dict[str, Any]]:
+    """Newest first: the deal's events and the broker's shared brokerage entries."""
+    from marketplace.services.brokerage_records import aware
+    from marketplace.views.broker_deals import record_events
+
+    lines = [_event(e, names, user.is_operator) for e in events] + record_events(deal)
+    return sorted(lines, key=lambda line: aware(line["at"]), reverse=True)
 
 
 def _confirmers(deal: Deal) -> set[int | None]:

@@ -324,6 +324,17 @@ def deal_endpoints(did: int, mid: int, aid: int = 1) -> list[tuple[str, str, dic
         ("POST", f"{URL}/{did}/milestones/{mid}/resolve", {"outcome": "refund"}),
         ("POST", f"{URL}/{did}/cancel", {"reason": "x"}),
         ("POST", f"{URL}/{did}/cancellation-request", {"reason": "x"}),
+        # Brokers on the deal (api/broker_deals.py).
+        ("GET", f"{URL}/{did}/brokers", None),
+        ("POST", f"{URL}/{did}/brokers", {"broker_id": 1}),
+        ("POST", f"{URL}/{did}/brokers/release", None),
+        ("GET", f"{URL}/{did}/brokerage-records", None),
+        (
+            "POST",
+            f"{URL}/{did}/brokerage-records",
+            {"kind": "call", "occurred_at": "2026-01-01T08:00:00Z", "notes": "x"},
+        ),
+        ("POST", f"{URL}/{did}/broker-rating", {"score": 5}),
     ]
 
 

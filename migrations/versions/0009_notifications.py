@@ -1,7 +1,7 @@
 """notifications, notification preferences, saved searches, alert jobs
 
 Revision ID: 0008_notifications
-Revises: 0007_payout_account
+Revises: 0007_brokers
 Create Date: 2026-11-29 07:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_notifications"
-down_revision = "0007_payout_account"
+down_revision = "0007_brokers"
 branch_labels = None
 depends_on = None
 

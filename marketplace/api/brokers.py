@@ -1,0 +1,168 @@
+"""Brokers API: the directory and public profiles, a broker's own profile, operator
+verification, the operators' ranking (JSON, CSV, XLSX) and a broker's earnings statement
+(JSON, CSV). Deal-side broker endpoints are in api/broker_deals.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from marketplace.api.publication import page_body
+from marketplace.auth import current_actor
+from marketplace.extensions import db
+from marketplace.models import BrokerProfile
+from marketplace.schemas.brokers import (
+    DirectoryQuery,
+    EarningsOut,
+    PeriodQuery,
+    ProfileDetailOut,
+    ProfileIn,
+    ProfileOut,
+    ProfilePage,
+    RankingQuery,
+    RankingRowOut,
+    ReviewIn,
+)
+from marketplace.schemas.common import ApiError
+from marketplace.services import broker_earnings, broker_stats, brokers
+from marketplace.services.errors import NotFound, Unauthorized
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def profile_detail(profile: BrokerProfile) -> BrokerProfile:
+    """The public profile with the broker's performance (all time) and latest ratings
+    (set on the object for the response schema only)."""
+    perf = broker_stats.performance(db.session, [profile.user_id])[profile.user_id]
+    profile.performance = perf.as_dict()
+    profile.ratings = broker_stats.ratings_of(db.session, profile.user_id)
+    return profile
+
+
+def export(name: str, header, rows, fmt: str) -> Response:
+    """A CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) or XLSX download."""
+    if fmt == "xlsx":
+        body = broker_earnings.to_xlsx(header, rows, name)
+        mimetype, ext = XLSX, "xlsx"
+    else:
+        body = ("\ufeff" + broker_earnings.to_csv(header, rows)).encode("utf-8")
+        mimetype, ext = "text/csv; charset=utf-8", "csv"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def period_name(prefix: str, start: date | None, end: date | None) -> str:
+    return "-".join([prefix] + [d.isoformat() for d in (start, end) if d])
+
+
+def create_blueprint() -> Blueprint:
+    blp = Blueprint(
+        "brokers", __name__, url_prefix="/api/v1/brokers", description="Technology brokers"
+    )
+
+    @blp.route("", methods=["GET"])
+    @blp.arguments(DirectoryQuery, location="query")
+    @blp.response(200, ProfilePage)
+    def directory(args):
+        """Verified brokers, filtered by domain, region and free text."""
+        return page_body(brokers.directory(db.session, **args))
+
+    @blp.route("/me", methods=["GET"])
+    @blp.response(200, ProfileOut)
+    @blp.alt_response(404, schema=ApiError)
+    def my_profile():
+        """My broker profile, whatever its status (with the rejection reason)."""
+        actor = current_actor()
+        if actor is None:
+            raise Unauthorized("Log in first.")
+        profile = brokers.profile_of(db.session, actor.id)
+        if profile is None:
+            raise NotFound("You have no broker profile yet.")
+        return profile
+
+    @blp.route("/me", methods=["PUT"])
+    @blp.arguments(ProfileIn)
+    @blp.response(200, ProfileOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def save_profile(data):
+        """Create or update my profile; a new or corrected profile waits for an operator."""
+        profile = brokers.save_profile(db.session, current_actor(), data)
+        db.session.commit()
+        return profile
+
+    @blp.route("/me/earnings", methods=["GET"])
+    @blp.arguments(PeriodQuery, location="query")
+    @blp.response(200, EarningsOut)
+    def my_earnings(args):
+        """My commission over a period (dates included); ``format=csv`` downloads it."""
+        actor = current_actor()
+        if actor is None:
+            raise Unauthorized("Log in first.")
+        return _earnings(actor.id, args)
+
+    @blp.route("/<int:broker_id>/earnings", methods=["GET"])
+    @blp.arguments(PeriodQuery, location="query")
+    @blp.response(200, EarningsOut)
+    @blp.alt_response(404, schema=ApiError)
+    def earnings(args, broker_id: int):
+        """A broker's commission statement (the broker and operators)."""
+        return _earnings(broker_id, args)
+
+    def _earnings(broker_id: int, args):
+        statement = broker_earnings.earnings(
+            db.session, current_actor(), broker_id, start=args.get("start"), end=args.get("end")
+        )
+        if args["format"] == "json":
+            return statement
+        rows = broker_earnings.earnings_rows(statement)
+        name = period_name(f"earnings-{broker_id}", args.get("start"), args.get("end"))
+        return export(name, broker_earnings.EARNINGS_COLUMNS, rows, args["format"])
+
+    @blp.route("/reviews", methods=["GET"])
+    @blp.response(200, ProfileOut(many=True))
+    @blp.alt_response(403, schema=ApiError)
+    def pending():
+        """Profiles waiting for an operator's verification."""
+        return brokers.pending_profiles(db.session, current_actor())
+
+    @blp.route("/profiles/<int:profile_id>/review", methods=["POST"])
+    @blp.arguments(ReviewIn)
+    @blp.response(200, ProfileOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def review(data, profile_id: int):
+        """Verify a profile, or reject it with a reason (operators)."""
+        profile = brokers.review(
+            db.session, current_actor(), profile_id, data["decision"], data["reason"]
+        )
+        db.session.commit()
+        return profile
+
+    @blp.route("/ranking", methods=["GET"])
+    @blp.arguments(RankingQuery, location="query")
+    @blp.response(200, RankingRowOut(many=True))
+    @blp.alt_response(403, schema=ApiError)
+    def ranking(args):
+        """Every verified broker's performance over a period, best first (operators);
+        ``format=csv`` or ``format=xlsx`` downloads it."""
+        fmt = args.pop("format")
+        rows = broker_stats.ranking(db.session, current_actor(), **args)
+        if fmt == "json":
+            return [{"broker": p, "performance": perf.as_dict()} for p, perf in rows]
+        name = period_name("broker-ranking", args.get("start"), args.get("end"))
+        return export(name, broker_stats.RANKING_COLUMNS, broker_stats.ranking_rows(rows), fmt)
+
+    @blp.route("/<int:broker_id>", methods=["GET"])
+    @blp.response(200, ProfileDetailOut)
+    @blp.alt_response(404, schema=ApiError)
+    def profile(broker_id: int):
+        """A broker's public profile with performance and ratings."""
+        return profile_detail(brokers.get_profile(db.session, current_actor(), broker_id))
+
+    return blp
