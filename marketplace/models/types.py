@@ -12,6 +12,10 @@ from sqlalchemy.types import TypeDecorator
 JSONList = JSON().with_variant(JSONB(), "postgresql")
 
 
+# Primary keys are INTEGER columns (int4 on PostgreSQL): no row has an id above this.
+MAX_ROW_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

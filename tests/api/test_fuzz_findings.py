@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 
 def test_timestamps_carry_their_utc_offset(make, client):
     # SQLite keeps no offset: times came back naive and were printed without one, which
@@ -13,3 +15,32 @@ def test_timestamps_carry_their_utc_offset(make, client):
     for name in ("created_at", "updated_at", "submitted_at", "published_at"):
         stamp = datetime.fromisoformat(body[name])
         assert stamp.utcoffset() is not None and stamp.utcoffset().total_seconds() == 0, name
+
+
+BIG = 2**64 - 1  # what the fuzzer sent; the driver overflowed (SQLite) or refused (PG)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/listings/{BIG}",
+        f"/api/v1/demands/{BIG}",
+        f"/api/v1/organizations/{BIG}",
+        f"/api/v1/deals/{BIG}",
+        f"/api/v1/deals/1/attachments/{BIG}",
+        f"/listings/{BIG}",
+    ],
+)
+def test_an_id_no_row_can_have_is_not_found(make, app, path):
+    client = app.test_client(user=make.operator())
+    assert client.get(path).status_code == 404
+
+
+def test_an_id_no_row_can_have_in_a_body_or_query_is_invalid(make, app):
+    client = app.test_client(user=make.user("enterprise_member"))
+    r = client.post("/api/v1/deals", json={"listing_id": BIG})
+    assert r.status_code == 422 and "listing_id" in r.json["error"]["fields"]
+    r = client.get(f"/api/v1/listings?organization_id={BIG}")
+    assert r.status_code == 422 and "organization_id" in r.json["error"]["fields"]
+    r = client.post(f"/api/v1/deals/{BIG}/funding")
+    assert r.status_code == 404
