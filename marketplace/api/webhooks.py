@@ -13,11 +13,19 @@ import json
 
 from flask import current_app, request
 from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields
 from stripe import SignatureVerificationError
 
 from marketplace.extensions import db
+from marketplace.schemas.common import ApiError
 from marketplace.services.stripe_events import receive
 from payments.stripe_provider import verify_event
+
+
+class WebhookReceipt(Schema):
+    received = fields.Boolean(required=True)
+    duplicate = fields.Boolean(required=True, metadata={"description": "Seen before."})
+    status = fields.String(required=True, metadata={"description": "What became of it."})
 
 
 def create_blueprint() -> Blueprint:
@@ -30,6 +38,9 @@ def create_blueprint() -> Blueprint:
 
     @blp.route("/webhook", methods=["POST"])
     @blp.doc(security=[])
+    @blp.response(200, WebhookReceipt)
+    @blp.alt_response(400, schema=ApiError, description="Bad or stale signature")
+    @blp.alt_response(404, schema=ApiError, description="Webhooks are not configured")
     def webhook():
         """Stripe calls this; the Stripe-Signature header authenticates the request."""
         secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
