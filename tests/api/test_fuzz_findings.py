@@ -36,6 +36,21 @@ def test_an_id_no_row_can_have_is_not_found(make, app, path):
     assert client.get(path).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("DELETE", f"/api/v1/listings/{2**31}", None),
+        ("PATCH", f"/api/v1/demands/{2**31}", {}),
+        ("POST", f"/api/v1/deals/{2**31}/messages", {"body": "x"}),
+        ("GET", f"/api/v1/deals/{2**31}/attachments", None),
+    ],
+)
+def test_just_above_the_largest_id_is_not_found_either(make, app, method, path, body):
+    # Refused by the URL converter, it was a 405 (another rule for the same path matched).
+    client = app.test_client(user=make.user("researcher"))
+    assert client.open(path, method=method, json=body).status_code == 404
+
+
 def test_an_id_no_row_can_have_in_a_body_or_query_is_invalid(make, app):
     client = app.test_client(user=make.user("enterprise_member"))
     r = client.post("/api/v1/deals", json={"listing_id": BIG})
