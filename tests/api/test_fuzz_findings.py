@@ -59,3 +59,46 @@ def test_an_id_no_row_can_have_in_a_body_or_query_is_invalid(make, app):
     assert r.status_code == 422 and "organization_id" in r.json["error"]["fields"]
     r = client.post(f"/api/v1/deals/{BIG}/funding")
     assert r.status_code == 404
+
+
+WEBHOOK = "/api/v1/payments/stripe/webhook"
+
+
+@pytest.fixture
+def signed_post(app):
+    from tests.payments.conftest import sign
+
+    secret = "whsec_findings"
+    saved = app.config.get("STRIPE_WEBHOOK_SECRET")
+    app.config["STRIPE_WEBHOOK_SECRET"] = secret
+
+    def post(payload: str):
+        headers = {"Stripe-Signature": sign(payload, secret), "Content-Type": "application/json"}
+        return app.test_client().post(WEBHOOK, data=payload, headers=headers)
+
+    yield post
+    app.config["STRIPE_WEBHOOK_SECRET"] = saved
+
+
+def test_a_signed_body_that_is_not_an_event_is_a_400(signed_post):
+    # A signed JSON array crashed the stripe library's parser; a signed object without an
+    # id, type or data.object crashed receive(). Both were 500s.
+    for payload in (
+        "[]",
+        "{}",
+        '{"id": "evt_1", "type": "x"}',
+        '{"id": 1, "type": "x", "data": {}}',
+    ):
+        r = signed_post(payload)
+        assert r.status_code == 400 and r.json["error"]["code"] == "bad_request", payload
+
+
+def test_a_signed_event_with_an_unreadable_object_is_kept_for_an_operator(signed_post):
+    event = '{"id": "evt_2", "type": "charge.refunded", "data": {"object": {"payment_intent": []}}}'
+    assert signed_post(event).json == {"received": True, "duplicate": False, "status": "ignored"}
+    event = (
+        '{"id": "evt_3", "type": "payment_intent.succeeded",'
+        ' "data": {"object": {"id": "pi_1", "metadata": {"deal_id": "not a number"}}}}'
+    )
+    r = signed_post(event)
+    assert r.status_code == 200 and r.json["status"] == "needs_operator"

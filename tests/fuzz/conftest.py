@@ -22,6 +22,8 @@ from marketplace.services import search_sync
 from tests.fuzz.world import ROLES, World, build_world
 from tests.search.conftest import SearchServer
 
+WEBHOOK_SECRET = "whsec_fuzz"
+
 
 def pytest_collection_modifyitems(config, items) -> None:
     """In the ordinary test run (FUZZ_ROLES unset) each operation is fuzzed as one role,
@@ -91,7 +93,7 @@ def fuzz_state(fuzz_search_server) -> Iterator[tuple[Flask, World, str, str]]:
             "SERVER_NAME": "localhost",
             "SEARCH_SYNC": "worker",
             # Configured, so that unsigned deliveries reach the signature check (400).
-            "STRIPE_WEBHOOK_SECRET": "whsec_fuzz",
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "ELASTICSEARCH_URL": fuzz_search_server.url,
             "ELASTICSEARCH_INDEX_PREFIX": "fuzz",
             "ATTACHMENTS_DIR": os.path.join(root, "attachments"),
