@@ -89,7 +89,8 @@ def fuzz_state(fuzz_search_server) -> Iterator[tuple[Flask, World, str, str]]:
         {
             "SECRET_KEY": "fuzz-only-secret",
             "SQLALCHEMY_DATABASE_URI": "sqlite:///" + db_file,
-            "WTF_CSRF_ENABLED": False,
+            # As in production: token-authenticated API calls need no CSRF token.
+            "WTF_CSRF_ENABLED": True,
             "SERVER_NAME": "localhost",
             "SEARCH_SYNC": "worker",
             # Configured, so that unsigned deliveries reach the signature check (400).
