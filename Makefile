@@ -6,12 +6,16 @@ STAMP := $(VENV)/.installed-stamp
 E2E_STAMP := $(VENV)/.e2e-stamp
 export FLASK_APP := marketplace
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# make fuzz: examples per operation and role, the seed, and schemathesis' phases.
+FUZZ_EXAMPLES ?= 50
+FUZZ_SEED ?= 20261129
+FUZZ_PHASES ?= examples,coverage,fuzzing
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PO_FILES := $(wildcard marketplace/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run migrate demo test test-pg e2e chromium lint format translations extract-messages bench eval clean
+.PHONY: install run migrate demo test test-pg e2e chromium fuzz fuzz-short lint format translations extract-messages bench eval clean
 
 # Create the virtualenv and install the app with its dev extras, once per change of setup.cfg.
 $(STAMP): setup.cfg pyproject.toml
@@ -63,6 +67,15 @@ chromium:
 
 e2e: install $(E2E_STAMP) chromium
 	$(BIN)/pytest tests/e2e
+# schemathesis against the app's own /api/openapi.json, in-process, as every role in turn
+# (tests/fuzz): no 5xx, every status documented, every body in its documented shape.
+fuzz: install
+	FUZZ_ROLES=all FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) \
+		FUZZ_PHASES=$(FUZZ_PHASES) $(BIN)/pytest tests/fuzz
+
+# The version CI runs: fewer examples, no coverage phase (about a minute).
+fuzz-short:
+	$(MAKE) fuzz FUZZ_EXAMPLES=10 FUZZ_PHASES=examples,fuzzing
 
 lint: install
 	$(BIN)/ruff check .

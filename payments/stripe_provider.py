@@ -14,6 +14,7 @@ records and Stripe's charge (localstripe would accept more than was charged).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -44,18 +45,28 @@ def _major(amount: int) -> str:
 
 
 def object_id(value: Any) -> str:
-    """An expandable field's id: Stripe sends an id, localstripe sometimes the object."""
-    if value is None:
-        return ""
+    """An expandable field's id: Stripe sends an id, localstripe sometimes the object.
+    Anything else (a field this code does not know in that shape) has no id: ""."""
     if isinstance(value, str):
         return value
-    return value["id"]
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return value["id"]
+    return ""
 
 
-def verify_event(payload: bytes | str, signature: str | None, secret: str) -> stripe.Event:
-    """The event, once its Stripe-Signature is checked (HMAC and the default 5-minute
-    tolerance). Raises ValueError (not JSON) or stripe.SignatureVerificationError."""
-    return stripe.Webhook.construct_event(payload, signature, secret)
+def verify_event(payload: bytes | str, signature: str | None, secret: str) -> dict[str, Any]:
+    """The event as a dict, once its Stripe-Signature is checked (HMAC and the default
+    5-minute tolerance). Raises stripe.SignatureVerificationError, or ValueError when the
+    body is not UTF-8 or not a JSON object (the stripe library's own parser failed on a
+    signed JSON array with an AttributeError: a 500)."""
+    text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+    stripe.WebhookSignature.verify_header(
+        text, signature or "", secret, stripe.Webhook.DEFAULT_TOLERANCE
+    )
+    event = json.loads(text)
+    if not isinstance(event, dict):
+        raise ValueError("The event is not a JSON object.")
+    return event
 
 
 class StripeProvider(PaymentProvider):

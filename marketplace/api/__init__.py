@@ -5,8 +5,8 @@ from __future__ import annotations
 import swagger_ui_bundle
 from flask import Flask, current_app, request, send_from_directory
 from flask_login import current_user
-from flask_smorest import Api
 
+from marketplace.api.spec import CommonResponses, TechMarketApi
 from marketplace.auth import bearer_token
 from marketplace.extensions import csrf, limiter
 
@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
             "security": [{"bearerAuth": []}, {"cookieAuth": []}, {}],
         },
     )
-    api = Api(app)
+    api = TechMarketApi(app, spec_kwargs={"extra_plugins": [CommonResponses()]})
     app.extensions["techmarket_api"] = api
 
     from marketplace.api import (

@@ -7,6 +7,7 @@ from flask_login import login_user, logout_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
+from marketplace.api.spec import login_required
 from marketplace.auth import current_actor
 from marketplace.extensions import db, limiter
 from marketplace.schemas.accounts import LoginIn, RegisterIn, TokenIn, TokenOut, UserOut
@@ -39,6 +40,7 @@ def create_blueprint() -> Blueprint:
     @limiter.limit(_login_limit)
     @blp.arguments(RegisterIn)
     @blp.response(201, UserOut)
+    @blp.alt_response(409, schema=ApiError, description="The organization name is taken")
     @blp.alt_response(422, schema=ApiError)
     def register(data):
         """Register a person and their (unverified) organization, and log in."""
@@ -66,18 +68,20 @@ def create_blueprint() -> Blueprint:
         logout_user()
 
     @blp.route("/me", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, UserOut)
-    @blp.alt_response(401, schema=ApiError)
     def me():
         """The logged-in user, with a CSRF token for session-authenticated writes."""
         return _me(_require_user())
 
     @blp.route("/tokens", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, TokenOut(many=True))
     def list_tokens():
         return accounts.list_api_tokens(db.session, _require_user())
 
     @blp.route("/tokens", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(TokenIn)
     @blp.response(201, TokenOut)
     def create_token(data):
@@ -88,6 +92,7 @@ def create_blueprint() -> Blueprint:
         return token
 
     @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+    @login_required(blp)
     @blp.response(204)
     def revoke_token(token_id: int):
         accounts.revoke_api_token(db.session, _require_user(), token_id)

@@ -9,9 +9,10 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
+from marketplace.api.spec import login_required
 from marketplace.auth import current_actor
 from marketplace.extensions import db
-from marketplace.schemas.common import ApiError
+from marketplace.schemas.common import ApiError, RowId
 from marketplace.services import deal_files
 from marketplace.services.errors import Invalid
 
@@ -21,7 +22,7 @@ class AttachmentUpload(Schema):
 
 
 class AttachmentForm(Schema):
-    message_id = fields.Integer(load_default=None, allow_none=True)
+    message_id = RowId(load_default=None, allow_none=True)
 
 
 class AttachmentOut(Schema):
@@ -33,6 +34,16 @@ class AttachmentOut(Schema):
     message_id = fields.Integer(allow_none=True)
     uploaded_by_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
+
+
+# The file is served with the type its content was checked to be at upload.
+DOWNLOAD_RESPONSE = {
+    "description": "The file, as an attachment (Content-Disposition)",
+    "content": {
+        mimetype: {"schema": {"type": "string", "format": "binary"}}
+        for mimetype in deal_files.ALLOWED
+    },
+}
 
 
 def storage_dir() -> str:
@@ -64,6 +75,7 @@ def create_blueprint() -> Blueprint:
     )
 
     @blp.route("/<int:deal_id>/attachments", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(AttachmentUpload, location="files")
     @blp.arguments(AttachmentForm, location="form")
     @blp.response(201, AttachmentOut)
@@ -89,15 +101,15 @@ def create_blueprint() -> Blueprint:
         return attachment
 
     @blp.route("/<int:deal_id>/attachments", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, AttachmentOut(many=True))
     @blp.alt_response(404, schema=ApiError)
     def list_attachments(deal_id: int):
         return deal_files.list_attachments(db.session, current_actor(), deal_id)
 
     @blp.route("/<int:deal_id>/attachments/<int:attachment_id>", methods=["GET"])
-    @blp.response(
-        200, {"format": "binary", "type": "string"}, content_type="application/octet-stream"
-    )
+    @login_required(blp)
+    @blp.doc(responses={200: DOWNLOAD_RESPONSE})
     @blp.alt_response(404, schema=ApiError)
     def download(deal_id: int, attachment_id: int):
         """The file itself, as a download (never rendered inline)."""

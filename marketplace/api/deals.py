@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 
 import payments
 from marketplace.api.publication import page_body
+from marketplace.api.spec import login_required
 from marketplace.auth import current_actor
 from marketplace.extensions import db
 from marketplace.models import Deal, User
@@ -127,6 +128,7 @@ def create_blueprint() -> Blueprint:
     blp = Blueprint("deals", __name__, url_prefix="/api/v1/deals", description="Deals and escrow")
 
     @blp.route("", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(DealOpenIn)
     @blp.response(201, DealOut)
     @blp.alt_response(403, schema=ApiError)
@@ -140,6 +142,7 @@ def create_blueprint() -> Blueprint:
         return done(deal, actor)
 
     @blp.route("", methods=["GET"])
+    @login_required(blp)
     @blp.arguments(DealQuery, location="query")
     @blp.response(200, DealPage)
     def list_deals(args):
@@ -149,6 +152,7 @@ def create_blueprint() -> Blueprint:
         return page_body(page, lambda deal: summary(deal, actor))
 
     @blp.route("/<int:deal_id>", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, DealOut)
     @blp.alt_response(404, schema=ApiError)
     def get_deal(deal_id: int):
@@ -157,6 +161,7 @@ def create_blueprint() -> Blueprint:
         return deal_view(deals.get_deal(db.session, actor, deal_id), actor)
 
     @blp.route("/<int:deal_id>/messages", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, MessageOut(many=True))
     @blp.alt_response(404, schema=ApiError)
     def list_messages(deal_id: int):
@@ -164,6 +169,7 @@ def create_blueprint() -> Blueprint:
         return deals.list_messages(db.session, current_actor(), deal_id)
 
     @blp.route("/<int:deal_id>/messages", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(MessageIn)
     @blp.response(201, MessageOut)
     @blp.alt_response(404, schema=ApiError)
@@ -174,6 +180,7 @@ def create_blueprint() -> Blueprint:
         return message
 
     @blp.route("/<int:deal_id>/terms", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(TermsIn)
     @blp.response(201, DealOut)
     @blp.alt_response(403, schema=ApiError)
@@ -194,6 +201,7 @@ def create_blueprint() -> Blueprint:
         return done(terms.deal, actor)
 
     @blp.route("/<int:deal_id>/terms/confirm", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(ConfirmTermsIn)
     @blp.response(200, DealOut)
     @blp.alt_response(403, schema=ApiError)
@@ -208,6 +216,7 @@ def create_blueprint() -> Blueprint:
         return done(deal, actor)
 
     @blp.route("/<int:deal_id>/funding", methods=["POST"])
+    @login_required(blp)
     @blp.response(201, FundingOut)
     @blp.alt_response(403, schema=ApiError)
     @blp.alt_response(404, schema=ApiError)
@@ -221,6 +230,7 @@ def create_blueprint() -> Blueprint:
         return funding
 
     @blp.route("/<int:deal_id>/funding/confirm", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(BankTransferIn)
     @blp.response(200, DealOut)
     @blp.alt_response(403, schema=ApiError)
@@ -236,6 +246,7 @@ def create_blueprint() -> Blueprint:
         return done(deal, actor)
 
     @blp.route("/<int:deal_id>/start", methods=["POST"])
+    @login_required(blp)
     @blp.response(200, DealOut)
     @blp.alt_response(403, schema=ApiError)
     @blp.alt_response(404, schema=ApiError)
@@ -246,6 +257,7 @@ def create_blueprint() -> Blueprint:
         return done(deals.start_work(db.session, actor, deal_id, ip=request.remote_addr), actor)
 
     @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/accept", methods=["POST"])
+    @login_required(blp)
     @blp.response(200, DealOut)
     @blp.alt_response(403, schema=ApiError)
     @blp.alt_response(404, schema=ApiError)
@@ -259,6 +271,7 @@ def create_blueprint() -> Blueprint:
         return done(deal, actor)
 
     @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/dispute", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(DisputeIn)
     @blp.response(200, DealOut)
     @blp.alt_response(403, schema=ApiError)
@@ -273,6 +286,7 @@ def create_blueprint() -> Blueprint:
         return done(deal, actor)
 
     @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/resolve", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(ResolveIn)
     @blp.response(200, DealOut)
     @blp.alt_response(403, schema=ApiError)
@@ -296,6 +310,7 @@ def create_blueprint() -> Blueprint:
         return done(deal, actor)
 
     @blp.route("/<int:deal_id>/cancel", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(CancelIn, required=False)
     @blp.response(200, DealOut)
     @blp.alt_response(403, schema=ApiError)
@@ -316,6 +331,7 @@ def create_blueprint() -> Blueprint:
         return done(deal, actor)
 
     @blp.route("/<int:deal_id>/cancellation-request", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(CancelIn, required=False)
     @blp.response(200, DealOut)
     @blp.alt_response(403, schema=ApiError)
@@ -335,6 +351,7 @@ def create_blueprint() -> Blueprint:
         return done(deal, actor)
 
     @blp.route("/payouts", methods=["GET"])
+    @login_required(blp)
     @blp.arguments(PayoutQuery, location="query")
     @blp.response(200, PayoutOut(many=True))
     @blp.alt_response(403, schema=ApiError)
@@ -343,6 +360,7 @@ def create_blueprint() -> Blueprint:
         return deal_money.list_payouts(db.session, current_actor(), args["status"])
 
     @blp.route("/payouts/<int:payout_id>/execute", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(PayoutExecuteIn)
     @blp.response(200, PayoutOut)
     @blp.alt_response(403, schema=ApiError)

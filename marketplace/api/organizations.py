@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from marketplace.api.publication import page_body
+from marketplace.api.spec import login_required
 from marketplace.auth import current_actor
 from marketplace.extensions import db
 from marketplace.schemas.accounts import (
@@ -33,6 +34,7 @@ def create_blueprint() -> Blueprint:
         return page_body(organizations.list_organizations(db.session, **args))
 
     @blp.route("", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(OrganizationIn)
     @blp.response(201, OrganizationOut)
     @blp.alt_response(403, schema=ApiError)
@@ -49,6 +51,7 @@ def create_blueprint() -> Blueprint:
         return organizations.get_organization(db.session, org_id)
 
     @blp.route("/<int:org_id>", methods=["PATCH"])
+    @login_required(blp)
     @blp.arguments(patch_schema(OrganizationIn))
     @blp.response(200, OrganizationOut)
     @blp.alt_response(403, schema=ApiError)
@@ -59,6 +62,7 @@ def create_blueprint() -> Blueprint:
         return org
 
     @blp.route("/<int:org_id>/verification/<any(request, verify, reject):action>", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(VerificationIn, required=False)
     @blp.response(200, OrganizationOut)
     @blp.alt_response(403, schema=ApiError)
@@ -72,6 +76,7 @@ def create_blueprint() -> Blueprint:
         return org
 
     @blp.route("/<int:org_id>/payout-account", methods=["PUT"])
+    @login_required(blp)
     @blp.arguments(PayoutAccountIn)
     @blp.response(200, PayoutAccountOut)
     @blp.alt_response(403, schema=ApiError)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from marketplace.api.spec import login_required
 from marketplace.auth import current_actor
 from marketplace.extensions import db
 from marketplace.schemas.common import ActionArgs, ApiError, patch_schema
@@ -60,9 +61,10 @@ def make_blueprint(
         return page_body(search(db.session, actor, **args), lambda item: with_actions(item, actor))
 
     @blp.route("", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(schema_in)
     @blp.response(201, schema_out)
-    @blp.alt_response(401, schema=ApiError)
+    @blp.alt_response(403, schema=ApiError)
     @blp.alt_response(422, schema=ApiError)
     def create_item(data):
         """Create a draft owned by the caller's organization."""
@@ -79,6 +81,7 @@ def make_blueprint(
         return with_actions(get(db.session, actor, item_id), actor)
 
     @blp.route("/<int:item_id>", methods=["PATCH"])
+    @login_required(blp)
     @blp.arguments(patch_schema(schema_in))
     @blp.response(200, schema_out)
     @blp.alt_response(403, schema=ApiError)
@@ -92,7 +95,9 @@ def make_blueprint(
         return with_actions(item, actor)
 
     @blp.route("/<int:item_id>", methods=["DELETE"])
+    @login_required(blp)
     @blp.response(204)
+    @blp.alt_response(403, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
     def delete_item(item_id: int):
         """Delete a draft (anything submitted is withdrawn instead)."""
@@ -113,15 +118,16 @@ def make_blueprint(
         return view
 
     for action in publication.ACTIONS:
-        blp.route(f"/<int:item_id>/{action}", methods=["POST"])(
-            blp.arguments(ActionArgs, required=False)(
-                blp.response(200, schema_out)(
-                    blp.alt_response(409, schema=ApiError)(
-                        blp.alt_response(403, schema=ApiError)(action_view(action))
-                    )
-                )
-            )
-        )
+        view = action_view(action)
+        for decorate in (
+            blp.alt_response(403, schema=ApiError),
+            blp.alt_response(409, schema=ApiError),
+            blp.response(200, schema_out),
+            blp.arguments(ActionArgs, required=False),
+            login_required(blp),
+            blp.route(f"/<int:item_id>/{action}", methods=["POST"]),
+        ):
+            view = decorate(view)
     return blp
 
 

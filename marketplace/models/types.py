@@ -6,17 +6,40 @@ from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
 
 # JSON on SQLite, JSONB on PostgreSQL.
 JSONList = JSON().with_variant(JSONB(), "postgresql")
+
+
+# Primary keys are INTEGER columns (int4 on PostgreSQL): no row has an id above this.
+MAX_ROW_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-# Timezone-aware timestamps everywhere (timestamptz on PostgreSQL).
-TZDateTime = DateTime(timezone=True)
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware timestamps everywhere: timestamptz on PostgreSQL. SQLite keeps no
+    offset, so values are stored there in UTC and read back as UTC-aware datetimes; without
+    this they came back naive and the API printed times without an offset."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None and dialect.name == "sqlite":
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+TZDateTime = UTCDateTime()
 
 
 def in_list(column: str, values: tuple[str, ...]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from marketplace.models.types import MAX_ROW_ID
 from marketplace.validators import normalize_ipc, normalize_patent_number
 
 
@@ -41,6 +42,12 @@ class IpcCode(fields.String):
             return normalize_ipc(super()._deserialize(value, attr, data, **kwargs))
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
+
+
+def RowId(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
+    """A reference to a row: 1 … MAX_ROW_ID. A larger number is no id at all, and is
+    reported as invalid input instead of overflowing in the database driver (a 500)."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ROW_ID), **kwargs)
 
 
 Money = fields.Integer  # minor units; the field names say so (price_amount, budget_min)

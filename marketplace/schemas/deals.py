@@ -8,7 +8,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from marketplace.models.deals import DEAL_STATES, PARTY_ROLES, PAYOUT_STATUSES, RESOLUTIONS
-from marketplace.schemas.common import Choice, MinorUnits, PageArgs, PageMeta, StrictSchema
+from marketplace.schemas.common import (
+    Choice,
+    MinorUnits,
+    PageArgs,
+    PageMeta,
+    RowId,
+    StrictSchema,
+)
 from marketplace.vocab import CURRENCIES, TRANSFER_MODES
 
 Body = validate.Length(min=1, max=5_000)
@@ -16,8 +23,8 @@ Positive = validate.Range(min=1, max=10**15)
 
 
 class DealOpenIn(StrictSchema):
-    listing_id = fields.Integer(strict=True)
-    demand_id = fields.Integer(strict=True)
+    listing_id = RowId(strict=True)
+    demand_id = RowId(strict=True)
     message = fields.String(load_default="", validate=validate.Length(max=5_000))
 
 

@@ -11,6 +11,7 @@ from marketplace.schemas.common import (
     OrganizationRef,
     PageArgs,
     PageMeta,
+    RowId,
     StrictSchema,
     unique_items,
 )
@@ -66,7 +67,7 @@ class DemandQuery(PageArgs):
     domain = Choice(DOMAINS)
     region = fields.String(validate=validate.Length(max=100))
     status = Choice((*PUBLICATION_STATUSES, "any"))
-    organization_id = fields.Integer()
+    organization_id = RowId()
     q = fields.String(validate=validate.Length(max=200))
     min_budget = MinorUnits(strict=False)
     max_budget = MinorUnits(strict=False)

@@ -13,6 +13,7 @@ from marketplace.schemas.common import (
     PageArgs,
     PageMeta,
     PatentNumber,
+    RowId,
     StrictSchema,
     unique_items,
 )
@@ -133,7 +134,7 @@ class ListingQuery(PageArgs):
     domain = Choice(DOMAINS)
     region = fields.String(validate=validate.Length(max=100))
     status = Choice((*PUBLICATION_STATUSES, "any"))
-    organization_id = fields.Integer()
+    organization_id = RowId()
     q = fields.String(validate=validate.Length(max=200))
     min_price = MinorUnits(strict=False)
     max_price = MinorUnits(strict=False)

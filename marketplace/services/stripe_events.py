@@ -48,8 +48,8 @@ Outcome = tuple[str, str]  # (status, note)
 
 def _payment_intent_of(event_type: str, obj: dict[str, Any]) -> str:
     if event_type.startswith("payment_intent."):
-        return obj.get("id", "")
-    return object_id(obj.get("payment_intent"))
+        return object_id(obj.get("id"))[:255]
+    return object_id(obj.get("payment_intent"))[:255]
 
 
 def _funding(session: Session, payment_intent: str) -> Funding | None:
@@ -136,6 +136,13 @@ def _apply(session: Session, row: StripeWebhookEvent) -> None:
             row.status = "needs_operator"
             row.note = f"{exc.message} {exc.fields or ''}".strip()
             log.warning("Stripe event %s not applied: %s", row.event_id, row.note)
+        except (KeyError, TypeError, ValueError) as exc:
+            # Signed by Stripe, yet its object is not in the shape this code reads (a field
+            # missing, or of another type): kept for an operator, never a 500 that Stripe
+            # would retry for days.
+            row.status = "needs_operator"
+            row.note = f"The event's object could not be read: {exc!r}"
+            log.warning("Stripe event %s not readable: %s", row.event_id, row.note)
     row.processed_at = utcnow() if row.status != "deferred" else None
 
 

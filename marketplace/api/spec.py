@@ -1,0 +1,68 @@
+"""The OpenAPI document lists every status an operation really answers with, each with the
+error shape the API really sends ({"error": {status, code, message, fields}}).
+
+flask-smorest's defaults documented a catch-all ``default`` response with its own error
+schema, which is not what the API sends; the fuzzer (``make fuzz``) checks each response
+against the document, so the document has to be exact. Statuses that follow from the shape
+of an operation are added here once; the ones that follow from its rules (401, 403, 409)
+are declared on the view functions with ``alt_response``.
+"""
+
+from __future__ import annotations
+
+from apispec import BasePlugin
+from flask_smorest import Api
+
+from marketplace.schemas.common import ApiError
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+# Stripe's deliveries: authenticated by their signature, so not rate-limited, and read by
+# the view itself (its own 400s), not by webargs.
+WEBHOOK_PATHS = ("/api/v1/payments/stripe/webhook",)
+
+
+class TechMarketApi(Api):
+    ERROR_SCHEMA = ApiError
+    # No catch-all: each operation lists its statuses, and anything else is a bug.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+
+class CommonResponses(BasePlugin):
+    """Responses every operation of a given shape can give:
+
+    - a path with an id: 404 when there is no such row (or the caller may not see it);
+    - a JSON request body: 400 when it is not JSON at all, 422 when it does not validate;
+    - a write: 429 when the write rate limit is reached.
+    """
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        if path in WEBHOOK_PATHS:
+            return
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            if "{" in (path or ""):
+                responses.setdefault(404, "NOT_FOUND")
+            body = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in body:
+                responses.setdefault(400, "BAD_REQUEST")
+                responses.setdefault(422, "UNPROCESSABLE_ENTITY")
+            if method in WRITE_METHODS:
+                responses.setdefault(429, "TOO_MANY_REQUESTS")
+
+
+# Who may call an operation, in the document: anyone (the default, with `{}` as an
+# alternative) or a logged-in person only.
+AUTHENTICATED = [{"bearerAuth": []}, {"cookieAuth": []}]
+
+
+def login_required(blp):
+    """Document an operation as for logged-in callers: a session or a token, 401 otherwise.
+
+    The services enforce it (they raise Unauthorized for an anonymous actor); the fuzzer
+    checks that an anonymous caller never gets a success from such an operation."""
+
+    def decorator(view):
+        view = blp.alt_response(401, response="UNAUTHORIZED")(view)
+        return blp.doc(security=AUTHENTICATED)(view)
+
+    return decorator

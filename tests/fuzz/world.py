@@ -1,0 +1,152 @@
+"""The data the API fuzzer works on: one person per role, their organizations, listings and
+demands in every publication state, deals at several stages (with messages, an attachment,
+a released milestone and a pending payout), and a personal API token per person.
+
+Built once per session through the real services and the API itself, so every row is one
+the application could have made; tests/fuzz/conftest.py snapshots it and restores it before
+each test. The fuzzer steers integer path parameters onto the ids recorded here.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+from marketplace.extensions import db
+from marketplace.models import User
+from marketplace.services import accounts
+from tests.conftest import Factory
+
+ROLES = ("anonymous", "researcher", "enterprise_member", "broker", "operator")
+DEALS = "/api/v1/deals"
+
+
+@dataclass
+class World:
+    """What a fuzz run needs to know about the data: how to authenticate as each role,
+    and the ids of the rows it made, by kind."""
+
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    ids: dict[str, list[int]] = field(default_factory=dict)
+
+    def add(self, kind: str, *ids: int) -> None:
+        self.ids.setdefault(kind, []).extend(ids)
+
+
+def _ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, (response.status_code, response.get_json())
+    return response.get_json()
+
+
+def _terms(amounts: tuple[int, ...]) -> dict:
+    return {
+        "price": sum(amounts),
+        "currency": "CNY",
+        "transfer_mode": "license_exclusive",
+        "milestones": [
+            {"title": f"阶段 {n}", "amount": a, "due_date": "2027-03-01"}
+            for n, a in enumerate(amounts, start=1)
+        ],
+    }
+
+
+def build_world(app: Flask) -> World:
+    make = Factory(app)
+    world = World()
+    university = make.organization("university", name="宁波大学")
+    enterprise = make.organization("enterprise", name="宁波储能科技有限公司")
+    agency = make.organization("agency", name="甬江技术转移中心")
+    people: dict[str, User] = {
+        "researcher": make.user("researcher", organization=university, email="r@example.org"),
+        "enterprise_member": make.user(
+            "enterprise_member", organization=enterprise, email="e@example.org"
+        ),
+        "broker": make.user("broker", organization=agency, email="b@example.org"),
+        "operator": make.user("operator", email="o@example.org"),
+    }
+    world.add("organization", university.id, enterprise.id, agency.id)
+
+    # Listings by the researcher and demands by the enterprise, one per workflow state.
+    researcher, member = people["researcher"], people["enterprise_member"]
+    for status in ("published", "draft", "pending_review", "rejected", "closed", "withdrawn"):
+        world.add("listing", make.listing(researcher, status=status).id)
+        world.add("demand", make.demand(member, status=status).id)
+    second = make.listing(researcher, status="published", title="钠电池负极硬碳材料")
+    world.add("listing", second.id)
+
+    with app.app_context():
+        for role, person in people.items():
+            user = db.session.get(User, person.id)
+            _, secret = accounts.create_api_token(db.session, user, f"fuzz {role}")
+            world.headers[role] = {"Authorization": f"Bearer {secret}"}
+            # A second token, for the fuzzer to list and revoke instead of the one it uses.
+            spare, _ = accounts.create_api_token(db.session, user, f"spare {role}")
+            world.add("token", spare.id)
+        db.session.commit()
+    world.headers["anonymous"] = {}
+    clients = {role: _Client(app, world.headers[role]) for role in people}
+    buyer, supplier, operator = (
+        clients["enterprise_member"],
+        clients["researcher"],
+        clients["operator"],
+    )
+
+    # Deal 1: funded and in progress, one milestone accepted (a payout waits), one open.
+    deal = _ok(
+        buyer.post(DEALS, json={"listing_id": world.ids["listing"][0], "message": "你好"}), 201
+    )
+    did = deal["id"]
+    _ok(supplier.post(f"{DEALS}/{did}/messages", json={"body": "可以，价格面议。"}), 201)
+    offer = _ok(supplier.post(f"{DEALS}/{did}/terms", json=_terms((600_000, 400_000))), 201)
+    for side in (buyer, supplier):
+        _ok(
+            side.post(
+                f"{DEALS}/{did}/terms/confirm", json={"terms_hash": offer["current_terms_hash"]}
+            )
+        )
+    funding = _ok(buyer.post(f"{DEALS}/{did}/funding"), 201)
+    _ok(
+        operator.post(
+            f"{DEALS}/{did}/funding/confirm",
+            json={"reference": funding["reference"], "amount": 1_000_000},
+        )
+    )
+    deal = _ok(supplier.post(f"{DEALS}/{did}/start"))
+    first, second_ms = (m["id"] for m in deal["milestones"])
+    _ok(buyer.post(f"{DEALS}/{did}/milestones/{first}/accept"))
+    upload = {"file": (io.BytesIO(b"%PDF-1.4\n%fuzz\n"), "contract.pdf")}
+    attachment = _ok(
+        supplier.post(
+            f"{DEALS}/{did}/attachments", data=upload, content_type="multipart/form-data"
+        ),
+        201,
+    )
+    world.add("deal", did)
+    world.add("milestone", first, second_ms)
+    world.add("attachment", attachment["id"])
+
+    # Deal 2: negotiating, on the second listing. Deal 3: the researcher answers a demand.
+    deal2 = _ok(buyer.post(DEALS, json={"listing_id": second.id}), 201)["id"]
+    _ok(buyer.post(f"{DEALS}/{deal2}/terms", json=_terms((300_000,))), 201)
+    deal3 = _ok(supplier.post(DEALS, json={"demand_id": world.ids["demand"][0]}), 201)["id"]
+    world.add("deal", deal2, deal3)
+
+    payouts = _ok(operator.get(f"{DEALS}/payouts"))
+    world.add("payout", *(p["id"] for p in payouts))
+    return world
+
+
+class _Client:
+    """A test client that sends one person's bearer token with every request."""
+
+    def __init__(self, app: Flask, headers: dict[str, str]):
+        self.client = app.test_client()
+        self.headers = headers
+
+    def get(self, url: str, **kw):
+        return self.client.get(url, headers=self.headers, **kw)
+
+    def post(self, url: str, **kw):
+        return self.client.post(url, headers=self.headers, **kw)
