@@ -45,10 +45,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
 
-    from marketplace import auth, i18n
+    from marketplace import auth, i18n, security
     from marketplace.services import search_sync
 
     auth.init_app(app)
+    security.init_app(app)
     i18n.init_app(app)
     search_sync.init_app(app)
 

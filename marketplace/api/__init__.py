@@ -44,11 +44,13 @@ def init_app(app: Flask) -> None:
         demands,
         listings,
         organizations,
+        password_reset,
         search,
         webhooks,
     )
 
-    for module in (accounts, listings, demands, organizations, search, deals, deal_files, webhooks):
+    modules = (accounts, password_reset, listings, demands, organizations, search, deals)
+    for module in (*modules, deal_files, webhooks):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the
         # X-CSRFToken header; token-authenticated requests carry no ambient credentials.

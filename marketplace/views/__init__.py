@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
         home,
         imports,
         listings,
+        password,
         review,
         search,
     )
