@@ -37,8 +37,8 @@ def create_blueprint() -> Blueprint:
     )
 
     @blp.route("", methods=["POST"])
-    @limiter.limit(_reset_limit)
-    @limiter.limit(_email_limit, key_func=_email_key)
+    @limiter.shared_limit(_reset_limit, scope="password-reset")
+    @limiter.shared_limit(_email_limit, scope="password-reset-email", key_func=_email_key)
     @blp.arguments(PasswordResetRequestIn)
     @blp.response(202, NoticeOut)
     @blp.alt_response(422, schema=ApiError)
@@ -50,7 +50,7 @@ def create_blueprint() -> Blueprint:
         return {"message": SENT}
 
     @blp.route("/confirm", methods=["POST"])
-    @limiter.limit(_reset_limit)
+    @limiter.shared_limit(_reset_limit, scope="password-reset")
     @blp.arguments(PasswordResetIn)
     @blp.response(204)
     @blp.alt_response(422, schema=ApiError)

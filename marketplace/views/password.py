@@ -28,8 +28,10 @@ def _email_key() -> str:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
-@limiter.limit(_email_limit, methods=["POST"], key_func=_email_key)
+@limiter.shared_limit(_reset_limit, scope="password-reset", methods=["POST"])
+@limiter.shared_limit(
+    _email_limit, scope="password-reset-email", methods=["POST"], key_func=_email_key
+)
 def forgot_password():
     if request.method == "GET":
         return render_template("auth/forgot.html", email="", error="")
@@ -53,7 +55,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.shared_limit(_reset_limit, scope="password-reset", methods=["POST"])
 def reset_password(token: str):
     config = current_app.config
     secret, max_age = config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE"]
