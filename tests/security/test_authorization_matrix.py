@@ -26,6 +26,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -479,6 +480,9 @@ def test_matrix(app, make, endpoint, method, index):
         client = world.client(role)
         response = send(world, client, endpoint, method, c)
         got[role] = outcome(client, response)
+        if 300 <= response.status_code < 400:  # every redirect stays on the site
+            location = urlsplit(response.headers["Location"])
+            assert location.netloc in ("", "localhost"), (role, response.headers["Location"])
         if method != "GET" and response.status_code < 400 and not got[role].endswith("!"):
             # The request changed the world: the next role starts from a fresh one.
             with app.app_context():
