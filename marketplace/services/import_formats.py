@@ -65,9 +65,13 @@ def check_content(source_file: Source, filename: str) -> None:
         ok = kind is None and content_check.is_utf8_text(head)
         ok = ok and not content_check.looks_like_markup(head)
     if not ok:
-        what = {"jsonl": "JSON Lines text", "csv": "CSV text", "xlsx": "an Excel workbook"}
-        found = f" (its content is {kind})" if kind else ""
-        message = f"'{filename}' is not {what[fmt]}{found}; nothing was imported."
+        message = {
+            "jsonl": "The content of this file is not JSON Lines text (UTF-8); nothing was"
+            " imported.",
+            "csv": "The content of this file is not CSV text (UTF-8); nothing was imported.",
+            "xlsx": "The content of this file is not an Excel workbook (.xlsx); nothing was"
+            " imported.",
+        }[fmt]
         raise Invalid({"file": message}, message)
 
 

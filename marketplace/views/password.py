@@ -85,8 +85,9 @@ def reset_password(token: str):
     return render_template("auth/reset.html", token_error="", errors=errors), status
 
 
-# The service's messages, for `pybabel extract` (pages show them translated).
+# The services' messages, for `pybabel extract` (pages show them translated).
 MESSAGES = (
+    N_("Web pages (HTML, SVG, XML) cannot be attached."),
     N_("This reset link has expired. Ask for a new one."),
     N_("This reset link is not valid, or it has been used already. Ask for a new one."),
 )

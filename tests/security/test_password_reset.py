@@ -138,3 +138,19 @@ def test_a_token_signed_with_another_key_is_refused(app, make):
 
 def test_the_login_page_links_to_the_form(client):
     assert "/password/forgot" in text(client.get("/login"))
+
+
+def test_form_and_mail_speak_the_visitors_language(app, make, mailbox):
+    user = make.user()
+    zh = app.test_client()
+    assert "忘记密码" in text(zh.get("/password/forgot"))
+    zh.post("/password/forgot", data={"email": user.email})
+    en = app.test_client()
+    en.get("/?lang=en")
+    assert "Forgot your password?" in text(en.get("/password/forgot"))
+    en.post("/password/forgot", data={"email": user.email})
+    (_, zh_body), (_, en_body) = mailbox()
+    assert "您好" in zh_body and "60 分钟" in zh_body
+    assert "Hello" in en_body and "60 minutes" in en_body
+    expired = zh.get("/password/reset/not-a-token")
+    assert expired.status_code == 400 and "无效" in text(expired)

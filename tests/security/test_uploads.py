@@ -125,4 +125,4 @@ def test_the_command_line_import_checks_content_too(app, tmp_path):
     path.write_bytes(EXE)
     with app.app_context(), pytest.raises(Invalid) as err:
         imports.import_file(db.session, "listings", str(path), path.name)
-    assert "is not JSON Lines text" in err.value.message
+    assert "not JSON Lines text" in err.value.message
