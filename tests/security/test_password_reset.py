@@ -154,3 +154,12 @@ def test_form_and_mail_speak_the_visitors_language(app, make, mailbox):
     assert "Hello" in en_body and "60 minutes" in en_body
     expired = zh.get("/password/reset/not-a-token")
     assert expired.status_code == 400 and "无效" in text(expired)
+
+
+def test_a_forged_host_header_cannot_redirect_the_link(app, client, make, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://techmarket.example.org/")
+    user = make.user()
+    client.post("/password/forgot", data={"email": user.email}, headers={"Host": "evil.example"})
+    [(_, body)] = mailbox()
+    assert "https://techmarket.example.org/password/reset/" in body
+    assert "evil.example" not in body
