@@ -120,14 +120,19 @@ def test_session_cookie_flags(app, make):
 def test_secure_cookies_when_configured(database_url):
     from marketplace import create_app
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SESSION_COOKIE_SECURE": True,
-        }
-    )
+    from marketplace.extensions import limiter
+
+    try:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "SESSION_COOKIE_SECURE": True,
+            }
+        )
+    finally:
+        limiter.enabled = False  # init_app switched the shared limiter back on
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_HTTPONLY"] is True
     assert app.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
