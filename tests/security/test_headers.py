@@ -119,7 +119,6 @@ def test_session_cookie_flags(app, make):
 
 def test_secure_cookies_when_configured(database_url):
     from marketplace import create_app
-
     from marketplace.extensions import limiter
 
     try:
