@@ -45,11 +45,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
 
-    from marketplace import auth, i18n, routing
+    from marketplace import auth, i18n, routing, security
     from marketplace.services import search_sync
 
     routing.init_app(app)
     auth.init_app(app)
+    security.init_app(app)
     i18n.init_app(app)
     search_sync.init_app(app)
 

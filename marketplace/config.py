@@ -67,10 +67,25 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "noreply@techmarket.local"),
-        # Where users reach the site: the links in notification e-mails start with it.
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        # Strict-Transport-Security max-age for responses served over HTTPS (0: no header).
+        "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600))),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # Limits in Flask-Limiter's notation ("10 per minute", "5/hour;50/day").
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "5 per hour"),
+        "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour"),
+        # Per e-mail address, whoever asks: nobody can flood one inbox with reset mails.
+        "PASSWORD_RESET_EMAIL_LIMIT": os.environ.get("PASSWORD_RESET_EMAIL_LIMIT", "3 per hour"),
+        "WRITE_RATE_LIMIT": os.environ.get("WRITE_RATE_LIMIT", "120 per minute"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # The site's address for links in mails, e.g. https://techmarket.example.org
+        # (without it, links use the Host the request came with, and mails sent by the
+        # outbox worker link to http://127.0.0.1:5000: development only).
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # How long a password-reset link works, in seconds.
+        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # The platform's fee on each released milestone, in basis points (300 = 3 %).
         "PLATFORM_FEE_BP": int(os.environ.get("PLATFORM_FEE_BP", "300")),
@@ -111,6 +126,4 @@ DEFAULTS: dict = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
     "PAGE_SIZE_MAX": 100,
-    "LOGIN_RATE_LIMIT": "10 per minute",
-    "WRITE_RATE_LIMIT": "120 per minute",
 }

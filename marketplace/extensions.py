@@ -2,7 +2,6 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -10,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from marketplace.security import rate_limit_key
 
 # Deterministic constraint names, so Alembic migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -31,4 +32,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Counted per logged-in user (or API token), else per client address.
+limiter = Limiter(key_func=rate_limit_key, default_limits=[])

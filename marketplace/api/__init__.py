@@ -48,12 +48,14 @@ def init_app(app: Flask) -> None:
         matching,
         notifications,
         organizations,
+        password_reset,
         search,
         webhooks,
     )
 
     for module in (
         accounts,
+        password_reset,
         listings,
         demands,
         matching,
@@ -73,8 +75,10 @@ def init_app(app: Flask) -> None:
         blp.before_request(_api_csrf)
         if module is not webhooks:
             # Stripe's deliveries are authenticated by signature and must not be throttled.
-            limiter.limit(
+            # One allowance for all writes, per user (or per address when anonymous).
+            limiter.shared_limit(
                 lambda: app.config["WRITE_RATE_LIMIT"],
+                scope="api-write",
                 methods=["POST", "PUT", "PATCH", "DELETE"],
             )(blp)
         api.register_blueprint(blp)

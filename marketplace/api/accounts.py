@@ -20,6 +20,10 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
 def _me(user):
     user.csrf_token = generate_csrf()
     return user
@@ -37,7 +41,7 @@ def create_blueprint() -> Blueprint:
     blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
 
     @blp.route("/register", methods=["POST"])
-    @limiter.limit(_login_limit)
+    @limiter.limit(_register_limit)
     @blp.arguments(RegisterIn)
     @blp.response(201, UserOut)
     @blp.alt_response(409, schema=ApiError, description="The organization name is taken")

@@ -83,3 +83,16 @@ class PayoutAccountOut(Schema):
 
 class VerificationIn(StrictSchema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class PasswordResetRequestIn(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class PasswordResetIn(StrictSchema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=1000))
+
+
+class NoticeOut(Schema):
+    message = fields.String()

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.models import ApiToken, Organization, User, UserRole
 from marketplace.models.types import utcnow
-from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.vocab import ORGANIZATION_KINDS, ROLES
 
 # Roles a person may give themselves at registration; operators are appointed.
@@ -181,6 +181,8 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> None:
 
 
 def require_operator(actor: User | None) -> User:
-    if actor is None or not actor.is_operator:
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    if not actor.is_operator:
         raise Forbidden("Only operators may do this.")
     return actor

@@ -17,12 +17,11 @@ import tempfile
 import unicodedata
 from typing import BinaryIO
 
-import filetype
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.models import DealAttachment, User
-from marketplace.services import deals
+from marketplace.services import content_check, deals
 from marketplace.services.errors import Invalid, NotFound
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -47,10 +46,12 @@ def clean_filename(name: str) -> str:
 
 
 def detect(head: bytes, data_is_text: bool) -> str | None:
-    kind = filetype.guess(head)
+    kind = content_check.binary_kind(head)
     if kind is not None:
-        return kind.mime
-    return "text/plain" if data_is_text else None
+        return kind
+    if data_is_text and not content_check.looks_like_markup(head):
+        return "text/plain"
+    return None  # binary of no allowed kind, or a web page under another name
 
 
 def _is_text(data: bytes) -> bool:
@@ -74,7 +75,10 @@ def store_upload(
     if len(data) > max_bytes:
         raise Invalid({"file": f"Files up to {max_bytes // (1024 * 1024)} MiB."})
     name = clean_filename(filename)
-    mime = detect(data[:8192], _is_text(data))
+    is_text = _is_text(data)
+    if is_text and content_check.looks_like_markup(data):
+        raise Invalid({"file": "Web pages (HTML, SVG, XML) cannot be attached."})
+    mime = detect(data[:8192], is_text)
     if mime not in ALLOWED:
         raise Invalid(
             {"file": "Only PDF, PNG, JPEG, Word/Excel/PowerPoint (OOXML) and text files."}

@@ -16,9 +16,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from marketplace.services import content_check
 from marketplace.services.errors import Invalid
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_FIELDS = frozenset({"ipc", "inventors", "transfer_modes", "cooperation_modes"})
 INT_FIELDS = frozenset({"trl", "price_cny", "budget_min_cny", "budget_max_cny"})
 _SEPARATORS = re.compile(r"[;,|]")
@@ -38,6 +40,39 @@ def file_format(filename: str) -> str:
         )
         raise Invalid({"file": message}, message)
     return FORMATS[suffix]
+
+
+def check_content(source_file: Source, filename: str) -> None:
+    """Refuse a file whose bytes are not what its name says, before reading any record.
+
+    JSON Lines and CSV must be UTF-8 text and not a web page; XLSX must be an Excel
+    workbook (a ZIP of Office Open XML), whatever the name claims.
+    """
+    fmt = file_format(filename)
+    if isinstance(source_file, str | Path):
+        with open(source_file, "rb") as fh:
+            head = fh.read(content_check.HEAD_BYTES)
+    else:
+        if not source_file.seekable():
+            return  # a pipe: the readers below still refuse what they cannot parse
+        start = source_file.tell()
+        head = source_file.read(content_check.HEAD_BYTES)
+        source_file.seek(start)
+    kind = content_check.binary_kind(head)
+    if fmt == "xlsx":
+        ok = kind in (XLSX_MIME, "application/zip")
+    else:
+        ok = kind is None and content_check.is_utf8_text(head)
+        ok = ok and not content_check.looks_like_markup(head)
+    if not ok:
+        message = {
+            "jsonl": "The content of this file is not JSON Lines text (UTF-8); nothing was"
+            " imported.",
+            "csv": "The content of this file is not CSV text (UTF-8); nothing was imported.",
+            "xlsx": "The content of this file is not an Excel workbook (.xlsx); nothing was"
+            " imported.",
+        }[fmt]
+        raise Invalid({"file": message}, message)
 
 
 def _open(source_file: Source) -> tuple[IO[bytes], bool]:

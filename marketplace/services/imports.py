@@ -28,7 +28,7 @@ from marketplace.schemas.demands import DemandIn
 from marketplace.schemas.listings import ListingIn
 from marketplace.services import demands, listings, publication
 from marketplace.services.errors import Forbidden, Invalid
-from marketplace.services.import_formats import Line, Source, file_format, read_lines
+from marketplace.services.import_formats import Line, Source, check_content, read_lines
 from marketplace.services.money import to_minor
 
 KINDS = ("listings", "demands")
@@ -526,6 +526,6 @@ def import_file(
             raise Forbidden("Only members of an organization or operators may import.")
         if publish:
             raise Forbidden("Only operators may publish without review.")
-    file_format(filename)  # refuse an unknown extension before reading anything
+    check_content(source_file, filename)  # refuse a wrong extension or content up front
     importer = _Importer(session, kind, source, publish, actor, progress)
     return importer.run(read_lines(source_file, filename))

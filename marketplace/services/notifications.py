@@ -205,7 +205,8 @@ def target_endpoint(n: Notification) -> tuple[str, dict[str, int]]:
 
 def absolute_url(endpoint: str, **values: Any) -> str:
     """A link for an e-mail: built against PUBLIC_BASE_URL, with no request needed."""
-    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    # No request here (the outbox worker): without PUBLIC_BASE_URL, the development server.
+    base = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000")
     adapter = current_app.url_map.bind(
         base.netloc, url_scheme=base.scheme or "http", script_name=base.path or "/"
     )

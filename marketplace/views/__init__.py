@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         imports,
         listings,
         notifications,
+        password,
         payout_accounts,
         review,
         search,

@@ -50,6 +50,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 def register():
     if request.method == "GET":
         return render_template("auth/register.html", values={}, errors={}, message="")

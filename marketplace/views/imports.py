@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.extensions import db
 from marketplace.services.errors import Forbidden, Invalid
 from marketplace.views.base import actor, bp, field_errors, require_login
-from marketplace.views.messages import localize
+from marketplace.views.messages import N_, localize
 
 IMPORT_KINDS = {"listings": _l("Listings"), "demands": _l("Demands")}
 
@@ -73,3 +73,11 @@ def _form_again(kind: str, errors: dict[str, list[str]]):
     return render_template(
         "import/form.html", kinds=IMPORT_KINDS, values={"kind": kind}, errors=errors
     ), 422
+
+
+# Messages of the content check (services/import_formats.py), for `pybabel extract`.
+CONTENT_MESSAGES = (
+    N_("The content of this file is not JSON Lines text (UTF-8); nothing was imported."),
+    N_("The content of this file is not CSV text (UTF-8); nothing was imported."),
+    N_("The content of this file is not an Excel workbook (.xlsx); nothing was imported."),
+)

@@ -58,3 +58,14 @@ def test_without_a_publishable_key_the_page_shows_the_instructions(app, card_dea
     app.config.update(STRIPE_PUBLISHABLE_KEY="")
     page = app.test_client(user=p.buyer).get(f"/deals/{deal_id}").text
     assert 'id="card-payment"' not in page and "Pay by card." in page
+
+
+def test_the_deal_page_policy_lets_stripe_js_run_and_frame_the_card(app, card_deal):
+    p, deal_id = card_deal
+    policy = (
+        app.test_client(user=p.buyer).get(f"/deals/{deal_id}").headers["Content-Security-Policy"]
+    )
+    assert "script-src 'self' https://js.stripe.com;" in policy
+    assert "frame-src https://js.stripe.com" in policy and "'unsafe-inline'" not in policy
+    other = app.test_client(user=p.buyer).get("/deals").headers["Content-Security-Policy"]
+    assert "stripe" not in other

@@ -1,0 +1,93 @@
+"""Forgotten password: ask for a link, then choose a new password with it."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from marketplace.extensions import db, limiter
+from marketplace.password_mail import send_reset_link
+from marketplace.schemas.accounts import PasswordResetRequestIn
+from marketplace.services import password_reset
+from marketplace.services.errors import Invalid
+from marketplace.views.base import bp, field_errors
+from marketplace.views.messages import N_
+
+
+def _reset_limit() -> str:
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
+def _email_limit() -> str:
+    return current_app.config["PASSWORD_RESET_EMAIL_LIMIT"]
+
+
+def _email_key() -> str:
+    return "reset-email:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.shared_limit(_reset_limit, scope="password-reset", methods=["POST"])
+@limiter.shared_limit(
+    _email_limit, scope="password-reset-email", methods=["POST"], key_func=_email_key
+)
+def forgot_password():
+    if request.method == "GET":
+        return render_template("auth/forgot.html", email="", error="")
+    email = (request.form.get("email") or "").strip()
+    try:
+        PasswordResetRequestIn().load({"email": email})
+    except ValidationError:
+        return render_template(
+            "auth/forgot.html", email=email, error=_("Enter a valid e-mail address.")
+        ), 422
+    send_reset_link(email)
+    # The same answer whether or not the address has an account.
+    flash(
+        _(
+            "If an account uses this address, we have sent it a link to reset the password."
+            " Check your mailbox."
+        ),
+        "info",
+    )
+    return redirect(url_for("views.login"), 303)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.shared_limit(_reset_limit, scope="password-reset", methods=["POST"])
+def reset_password(token: str):
+    config = current_app.config
+    secret, max_age = config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE"]
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        password = request.form.get("password") or ""
+        if password != (request.form.get("password_confirm") or ""):
+            errors = {"password_confirm": [_("The two passwords differ.")]}
+        else:
+            try:
+                password_reset.reset_password(db.session, token, password, secret, max_age)
+                db.session.commit()
+            except Invalid as exc:
+                db.session.rollback()
+                errors = field_errors(exc.fields)
+            else:
+                flash(_("Your password is changed. Log in with the new one."), "success")
+                return redirect(url_for("views.login"), 303)
+    else:
+        try:
+            password_reset.user_for_token(db.session, token, secret, max_age)
+        except Invalid as exc:
+            errors = field_errors(exc.fields)
+    if "token" in errors:
+        return render_template("auth/reset.html", token_error=errors["token"][0], errors={}), 400
+    status = 422 if errors else 200
+    return render_template("auth/reset.html", token_error="", errors=errors), status
+
+
+# The services' messages, for `pybabel extract` (pages show them translated).
+MESSAGES = (
+    N_("Web pages (HTML, SVG, XML) cannot be attached."),
+    N_("This reset link has expired. Ask for a new one."),
+    N_("This reset link is not valid, or it has been used already. Ask for a new one."),
+)

@@ -1,0 +1,538 @@
+"""The authorization matrix: every route of the app, every role, the expected status.
+
+Every (endpoint, method) in ``app.url_map`` must have a row in ``MATRIX`` below; a route
+without one fails ``test_every_route_is_in_the_matrix`` with the line to add. So a new
+route cannot slip in without someone deciding, in writing, who may call it.
+
+A row is the status each role gets, in the order of ``ROLES`` (see tests/security/world.py):
+
+    anon  researcher  enterprise  broker  other  operator
+
+The researcher owns the listings and is the supplier in the deals; the enterprise member
+owns the demands and is the buyer; "other" has the owner's role in another organization;
+the broker is a logged-in stranger. Each row names its target (a draft, a pending item, a
+deal…) and sends a *valid* body, so a status reflects the permission check, not input
+validation. Each role runs against a fresh world whenever the previous request changed it.
+
+Status words: pages send anonymous visitors to the login page (302); the API answers 401.
+Things a user may not see are 404 (not 403), so their existence does not leak. A page form
+that is refused after a redirect (the deal and workflow forms go back to the page with the
+reason in an error message) is written ``303!``: the status, and an error flash.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+
+from tests.conftest import PASSWORD, demand_payload, empty_all_tables, listing_payload
+from tests.security.world import ROLES, World, build_world
+from tests.views.conftest import demand_form, listing_form
+
+Body = dict[str, Any] | Callable[[World], dict[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class Case:
+    expect: tuple[str, ...]
+    args: dict[str, Any] = field(default_factory=dict)
+    json: Body = None
+    form: Body = None
+    upload: bool = False
+
+    def url(self, app: Flask, endpoint: str, world: World) -> str:
+        values = {}
+        for name, value in self.args.items():
+            if isinstance(value, str) and value.startswith("@"):
+                value = world.reset_token if value == "@reset_token" else world.ids[value[1:]]
+            values[name] = value
+        with app.test_request_context():
+            from flask import url_for
+
+            return url_for(endpoint, **values)
+
+
+def case(expect: str, **kw: Any) -> Case:
+    """``expect`` is six statuses in ROLES order, e.g. "302 200 404 404 404 200"."""
+    codes = tuple(expect.split())
+    assert len(codes) == len(ROLES), expect
+    return Case(codes, **kw)
+
+
+# Common rows.
+EVERYONE = "200 200 200 200 200 200"
+PAGE_FOR_MEMBERS = "302 200 200 200 200 403"  # needs an organization; operators have none
+PAGE_FOR_OPERATORS = "302 403 403 403 403 200"
+API_FOR_USERS = "401 200 200 200 200 200"
+API_FOR_OPERATORS = "401 403 403 403 403 200"
+
+LISTING_PAGE = {"item_id": "@listing_draft"}
+DEMAND_PAGE = {"item_id": "@demand_draft"}
+DEAL = {"deal_id": "@deal"}
+AGREED = {"deal_id": "@deal_agreed"}
+MILESTONE = {"deal_id": "@deal", "milestone_id": "@milestone"}
+
+TERMS_FORM = {
+    "price": "10000",
+    "currency": "CNY",
+    "transfer_mode": "license_exclusive",
+    "note": "",
+    "milestones-0-title": "交付",
+    "milestones-0-amount": "10000",
+    "milestones-0-due_date": "",
+}
+TERMS_JSON = {
+    "price": 1_000_000,
+    "currency": "CNY",
+    "transfer_mode": "license_exclusive",
+    "milestones": [{"title": "交付", "amount": 1_000_000, "due_date": None}],
+}
+REGISTER = {
+    "email": "new.person@example.org",
+    "password": "long-enough-pw",
+    "display_name": "新人",
+    "role": "researcher",
+    "organization_name": "新的研究所",
+    "organization_kind": "institute",
+}
+
+
+def broker_login(world: World) -> dict[str, str]:
+    return {"email": world.users["broker"].email, "password": PASSWORD}
+
+
+MATRIX: dict[tuple[str, str], list[Case]] = {
+    # ------------------------------------------------------------------ views: public
+    #                                               anon res ent brk oth op
+    ("views.home", "GET"): [case(EVERYONE)],
+    ("views.listings", "GET"): [case(EVERYONE)],
+    ("views.demands", "GET"): [case(EVERYONE)],
+    ("views.search", "GET"): [case(EVERYONE)],
+    ("views.search_demands", "GET"): [case(EVERYONE)],
+    ("views.listing_detail", "GET"): [
+        case(EVERYONE, args={"item_id": "@listing_published"}),
+        case("404 200 404 404 404 200", args=LISTING_PAGE),  # a draft
+    ],
+    ("views.demand_detail", "GET"): [
+        case(EVERYONE, args={"item_id": "@demand_published"}),
+        case("404 404 200 404 404 200", args=DEMAND_PAGE),
+    ],
+    ("static", "GET"): [case(EVERYONE, args={"filename": "css/app.css"})],
+    # ------------------------------------------------------------------ views: accounts
+    ("views.login", "GET"): [case("200 302 302 302 302 302")],  # logged in: go on
+    ("views.login", "POST"): [case("303 303 303 303 303 303", form=broker_login)],
+    ("views.register", "GET"): [case(EVERYONE)],
+    ("views.register", "POST"): [
+        case("303 303 303 303 303 303", form=REGISTER | {"organization_kind": "institute"})
+    ],
+    ("views.logout", "POST"): [case("303 303 303 303 303 303")],
+    ("views.forgot_password", "GET"): [case(EVERYONE)],
+    ("views.forgot_password", "POST"): [
+        case("303 303 303 303 303 303", form={"email": "x@example.org"})
+    ],
+    ("views.reset_password", "GET"): [case(EVERYONE, args={"token": "@reset_token"})],
+    ("views.reset_password", "POST"): [
+        case(
+            "303 303 303 303 303 303",
+            args={"token": "@reset_token"},
+            form={"password": "new-password-1", "password_confirm": "new-password-1"},
+        )
+    ],
+    # An operator has no organization: the page says so, the request goes back to it.
+    ("views.my_organization", "GET"): [case("302 200 200 200 200 200")],
+    # "other" asked already (world.py): a second request is a conflict.
+    ("views.request_verification", "POST"): [case("302 303 303 303 409 303")],
+    ("views.import_records", "GET"): [case(PAGE_FOR_MEMBERS)],
+    ("views.import_records", "POST"): [
+        case(PAGE_FOR_MEMBERS, form={"kind": "listings"}, upload=True)
+    ],
+    # ------------------------------------------------------------------ views: listings
+    ("views.listing_new", "GET"): [case(PAGE_FOR_MEMBERS)],
+    ("views.listing_new", "POST"): [case("302 303 303 303 303 403", form=listing_form())],
+    ("views.listing_edit", "GET"): [case("302 200 404 404 404 403", args=LISTING_PAGE)],
+    ("views.listing_edit", "POST"): [
+        case("302 303 404 404 404 403", args=LISTING_PAGE, form=listing_form())
+    ],
+    ("views.listing_delete", "POST"): [case("302 303 404 404 404 403", args=LISTING_PAGE)],
+    ("views.listing_action", "POST"): [
+        case("302 303 404 404 404 403", args=LISTING_PAGE | {"action": "submit"}),
+        case(
+            "302 403 404 404 404 303",
+            args={"item_id": "@listing_pending_review", "action": "publish"},
+        ),
+        case(
+            "302 303 403 403 403 403",
+            args={"item_id": "@listing_published", "action": "close"},
+        ),
+    ],
+    # ------------------------------------------------------------------ views: demands
+    ("views.demand_new", "GET"): [case(PAGE_FOR_MEMBERS)],
+    ("views.demand_new", "POST"): [case("302 303 303 303 303 403", form=demand_form())],
+    ("views.demand_edit", "GET"): [case("302 404 200 404 404 403", args=DEMAND_PAGE)],
+    ("views.demand_edit", "POST"): [
+        case("302 404 303 404 404 403", args=DEMAND_PAGE, form=demand_form())
+    ],
+    ("views.demand_delete", "POST"): [case("302 404 303 404 404 403", args=DEMAND_PAGE)],
+    ("views.demand_action", "POST"): [
+        case("302 404 303 404 404 403", args=DEMAND_PAGE | {"action": "submit"}),
+        case(
+            "302 404 403 404 404 303",
+            args={"item_id": "@demand_pending_review", "action": "reject"},
+            form={"reason": "信息不全"},
+        ),
+    ],
+    # ------------------------------------------------------------------ views: review
+    ("views.review", "GET"): [case(PAGE_FOR_OPERATORS)],
+    ("views.verify_organization", "POST"): [
+        case(
+            "302 403 403 403 403 303",
+            args={"org_id": "@org_other", "action": "verify"},
+            form={"note": ""},
+        )
+    ],
+    # ------------------------------------------------------------------ views: deals
+    ("views.my_deals", "GET"): [case("302 200 200 200 200 200")],
+    ("views.deal", "GET"): [case("302 200 200 404 404 200", args=DEAL)],
+    ("views.open_deal", "POST"): [
+        case(
+            "302 303! 303 303! 303! 303!",
+            form=lambda w: {"listing_id": str(w.ids["listing_published"]), "message": "你好"},
+        )
+    ],
+    ("views.deal_message", "POST"): [
+        case("302 303 303 404 404 303", args=DEAL, form={"body": "进展如何？"})
+    ],
+    ("views.deal_attachment_upload", "POST"): [
+        case("302 303 303 404 404 303", args=DEAL, upload=True)
+    ],
+    ("views.deal_attachment", "GET"): [
+        case("302 200 200 404 404 200", args=DEAL | {"attachment_id": "@attachment"})
+    ],
+    # Operators mediate: they may write in the thread, add files and cancel; the parties'
+    # own steps (terms, paying, accepting) are refused to them with a reason.
+    ("views.deal_propose_terms", "POST"): [
+        case("302 303! 303! 404 404 303!", args=DEAL, form=TERMS_FORM)  # in progress: too late
+    ],
+    ("views.deal_confirm_terms", "POST"): [
+        case(
+            "302 303! 303! 404 404 303!",
+            args=AGREED,
+            form=lambda w: {"terms_hash": w.terms_hash},  # both confirmed already
+        )
+    ],
+    ("views.deal_request_funding", "POST"): [case("302 303! 303 404 404 303!", args=AGREED)],
+    ("views.deal_start", "POST"): [case("302 303! 303! 404 404 303!", args=DEAL)],
+    ("views.deal_accept_milestone", "POST"): [case("302 303! 303 404 404 303!", args=MILESTONE)],
+    ("views.deal_dispute_milestone", "POST"): [
+        case("302 303! 303 404 404 303!", args=MILESTONE, form={"reason": "样品不合格"})
+    ],
+    ("views.deal_cancel", "POST"): [
+        case("302 303 303 404 404 303", args=AGREED | {"what": "cancel"}, form={"reason": ""}),
+        case(
+            "302 303 303 404 404 303!",
+            args=DEAL | {"what": "cancellation-request"},
+            form={"reason": "不做了"},
+        ),
+    ],
+    ("views.operator_funding", "GET"): [case(PAGE_FOR_OPERATORS)],
+    ("views.operator_confirm_funding", "POST"): [
+        case(
+            "302 403 403 403 403 303",
+            args={"funding_id": "@funding"},
+            form=lambda w: {"reference": w.funding_reference, "amount": "10,000"},
+        )
+    ],
+    ("views.operator_payouts", "GET"): [case(PAGE_FOR_OPERATORS)],
+    ("views.operator_execute_payout", "POST"): [
+        case("302 403 403 403 403 303", args={"payout_id": "@payout"}, form={"reference": "B-1"})
+    ],
+    ("views.operator_disputes", "GET"): [case(PAGE_FOR_OPERATORS)],
+    ("views.operator_resolve_dispute", "POST"): [
+        case("302 403 403 403 403 303!", args=MILESTONE, form={"outcome": "refund"})
+    ],
+    # ------------------------------------------------------------------ API: docs
+    ("api-docs.openapi_json", "GET"): [case(EVERYONE)],
+    ("api-docs.openapi_swagger_ui", "GET"): [case(EVERYONE)],
+    ("swagger_static", "GET"): [case(EVERYONE, args={"filename": "swagger-ui.css"})],
+    # ------------------------------------------------------------------ API: accounts
+    ("auth.login", "POST"): [case(EVERYONE, json=broker_login)],
+    ("auth.logout", "POST"): [case("204 204 204 204 204 204")],
+    ("auth.register", "POST"): [case("201 201 201 201 201 201", json=REGISTER)],
+    ("auth.me", "GET"): [case(API_FOR_USERS)],
+    ("auth.list_tokens", "GET"): [case(API_FOR_USERS)],
+    ("auth.create_token", "POST"): [case("401 201 201 201 201 201", json={"name": "ci"})],
+    ("auth.revoke_token", "DELETE"): [case("401 204 404 404 404 404", args={"token_id": "@token"})],
+    ("password_reset.request_reset", "POST"): [
+        case("202 202 202 202 202 202", json={"email": "x@example.org"})
+    ],
+    ("password_reset.confirm_reset", "POST"): [
+        case(
+            "204 204 204 204 204 204",
+            json=lambda w: {"token": w.reset_token, "password": "new-password-1"},
+        )
+    ],
+    # ------------------------------------------------------------------ API: organizations
+    ("organizations.list_organizations", "GET"): [case(EVERYONE)],
+    ("organizations.get_organization", "GET"): [case(EVERYONE, args={"org_id": "@org"})],
+    ("organizations.create_organization", "POST"): [
+        case("401 403 403 403 403 201", json={"name": "新机构", "kind": "institute"})
+    ],
+    ("organizations.update_organization", "PATCH"): [
+        case("401 200 403 403 403 200", args={"org_id": "@org"}, json={"region": "杭州"})
+    ],
+    ("organizations.verification", "POST"): [
+        case("401 403 403 403 403 200", args={"org_id": "@org_other", "action": "verify"}),
+        case("401 200 403 403 403 403", args={"org_id": "@org", "action": "request"}),
+    ],
+    # ------------------------------------------------------------------ API: listings
+    ("listings.list_items", "GET"): [case(EVERYONE)],
+    ("listings.create_item", "POST"): [case("401 201 201 201 201 403", json=listing_payload())],
+    ("listings.get_item", "GET"): [
+        case(EVERYONE, args={"item_id": "@listing_published"}),
+        case("404 200 404 404 404 200", args={"item_id": "@listing_draft"}),
+    ],
+    ("listings.update_item", "PATCH"): [
+        case("401 200 404 404 404 403", args={"item_id": "@listing_draft"}, json={"trl": 7})
+    ],
+    ("listings.delete_item", "DELETE"): [
+        case("401 204 404 404 404 403", args={"item_id": "@listing_draft"})
+    ],
+    ("listings.submit_item", "POST"): [
+        case("401 200 404 404 404 403", args={"item_id": "@listing_draft"})
+    ],
+    ("listings.publish_item", "POST"): [
+        case("401 403 404 404 404 200", args={"item_id": "@listing_pending_review"})
+    ],
+    ("listings.reject_item", "POST"): [
+        case(
+            "401 403 404 404 404 200",
+            args={"item_id": "@listing_pending_review"},
+            json={"reason": "信息不全"},
+        )
+    ],
+    ("listings.withdraw_item", "POST"): [
+        case("401 200 403 403 403 403", args={"item_id": "@listing_published"})
+    ],
+    ("listings.close_item", "POST"): [
+        case("401 200 403 403 403 403", args={"item_id": "@listing_published"})
+    ],
+    # ------------------------------------------------------------------ API: demands
+    ("demands.list_items", "GET"): [case(EVERYONE)],
+    ("demands.create_item", "POST"): [case("401 201 201 201 201 403", json=demand_payload())],
+    ("demands.get_item", "GET"): [
+        case(EVERYONE, args={"item_id": "@demand_published"}),
+        case("404 404 200 404 404 200", args={"item_id": "@demand_draft"}),
+    ],
+    ("demands.update_item", "PATCH"): [
+        case("401 404 200 404 404 403", args={"item_id": "@demand_draft"}, json={"region": "宁波"})
+    ],
+    ("demands.delete_item", "DELETE"): [
+        case("401 404 204 404 404 403", args={"item_id": "@demand_draft"})
+    ],
+    ("demands.submit_item", "POST"): [
+        case("401 404 200 404 404 403", args={"item_id": "@demand_draft"})
+    ],
+    ("demands.publish_item", "POST"): [
+        case("401 404 403 404 404 200", args={"item_id": "@demand_pending_review"})
+    ],
+    ("demands.reject_item", "POST"): [
+        case(
+            "401 404 403 404 404 200",
+            args={"item_id": "@demand_pending_review"},
+            json={"reason": "信息不全"},
+        )
+    ],
+    ("demands.withdraw_item", "POST"): [
+        case("401 403 200 403 403 403", args={"item_id": "@demand_published"})
+    ],
+    ("demands.close_item", "POST"): [
+        case("401 403 200 403 403 403", args={"item_id": "@demand_published"})
+    ],
+    # ------------------------------------------------------------------ API: search
+    ("search.search_listings", "GET"): [case(EVERYONE)],
+    ("search.search_demands", "GET"): [case(EVERYONE)],
+    ("search.suggest", "GET"): [case(EVERYONE, args={"q": "电池"})],
+    # ------------------------------------------------------------------ API: deals
+    ("deals.list_deals", "GET"): [case(API_FOR_USERS)],
+    ("deals.open_deal", "POST"): [
+        case(
+            "401 403 201 403 403 403",
+            json=lambda w: {"listing_id": w.ids["listing_published"], "message": "你好"},
+        )
+    ],
+    ("deals.get_deal", "GET"): [case("401 200 200 404 404 200", args=DEAL)],
+    ("deals.list_messages", "GET"): [case("401 200 200 404 404 200", args=DEAL)],
+    ("deals.post_message", "POST"): [
+        case("401 201 201 404 404 201", args=DEAL, json={"body": "进展如何？"})
+    ],
+    ("deals.propose_terms", "POST"): [case("401 409 409 404 404 403", args=DEAL, json=TERMS_JSON)],
+    ("deals.confirm_terms", "POST"): [
+        case("401 409 409 404 404 403", args=AGREED, json=lambda w: {"terms_hash": w.terms_hash})
+    ],
+    ("deals.request_funding", "POST"): [case("401 403 201 404 404 403", args=AGREED)],
+    ("deals.confirm_bank_transfer", "POST"): [
+        case(
+            "401 403 403 404 404 200",
+            args=AGREED,
+            json=lambda w: {"reference": w.funding_reference, "amount": 1_000_000},
+        )
+    ],
+    ("deals.start_work", "POST"): [case("401 409 403 404 404 403", args=DEAL)],
+    ("deals.accept_milestone", "POST"): [case("401 403 200 404 404 403", args=MILESTONE)],
+    ("deals.dispute_milestone", "POST"): [
+        case("401 403 200 404 404 403", args=MILESTONE, json={"reason": "样品不合格"})
+    ],
+    ("deals.resolve_dispute", "POST"): [
+        case("401 403 403 404 404 409", args=MILESTONE, json={"outcome": "refund"})
+    ],
+    ("deals.cancel", "POST"): [case("401 200 200 404 404 200", args=AGREED, json={"reason": ""})],
+    ("deals.request_cancellation", "POST"): [
+        case("401 200 200 404 404 403", args=DEAL, json={"reason": "不做了"})
+    ],
+    ("deals.list_payouts", "GET"): [case(API_FOR_OPERATORS)],
+    ("deals.execute_payout", "POST"): [
+        case(API_FOR_OPERATORS, args={"payout_id": "@payout"}, json={"reference": "B-1"})
+    ],
+    ("deal_files.list_attachments", "GET"): [case("401 200 200 404 404 200", args=DEAL)],
+    ("deal_files.upload", "POST"): [case("401 201 201 404 404 201", args=DEAL, upload=True)],
+    ("deal_files.download", "GET"): [
+        case("401 200 200 404 404 200", args=DEAL | {"attachment_id": "@attachment"})
+    ],
+    # ------------------------------------------------------------------ API: payments
+    # Authenticated by Stripe's signature, not by a user. Without STRIPE_WEBHOOK_SECRET (as
+    # here) the endpoint does not exist; tests/payments checks signed and unsigned deliveries.
+    ("stripe_webhooks.webhook", "POST"): [case("404 404 404 404 404 404", json={"id": "evt_1"})],
+}
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def app_routes(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - IGNORED_METHODS
+    }
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = sorted(app_routes(app) - set(MATRIX))
+    assert not missing, (
+        "These routes have no row in MATRIX (tests/security/test_authorization_matrix.py); "
+        "add one saying which role gets which status:\n"
+        + "\n".join(f'    ("{e}", "{m}"): [case("401 200 200 200 200 200")],' for e, m in missing)
+    )
+
+
+def test_every_matrix_row_is_a_route(app):
+    assert not sorted(set(MATRIX) - app_routes(app)), "remove rows of routes that are gone"
+
+
+def upload_file(endpoint: str) -> tuple[io.BytesIO, str]:
+    if endpoint == "views.import_records":
+        return io.BytesIO(b'{"id": "x-1", "title": "t"}\n'), "records.jsonl"
+    return io.BytesIO(b"%PDF-1.4\n%matrix\n"), "spec.pdf"
+
+
+def outcome(client, response) -> str:
+    """The status, with "!" when the page redirected with an error message."""
+    status = str(response.status_code)
+    if response.status_code in (302, 303):
+        with client.session_transaction() as session:
+            if any(category == "error" for category, _ in session.get("_flashes", [])):
+                return status + "!"
+    return status
+
+
+def send(world: World, client, endpoint: str, method: str, c: Case):
+    url = c.url(world.app, endpoint, world)
+    body = lambda b: b(world) if callable(b) else b  # noqa: E731
+    if c.upload:
+        data = dict(body(c.form) or {})
+        data["file"] = upload_file(endpoint)
+        return client.open(url, method=method, data=data, content_type="multipart/form-data")
+    if c.form is not None:
+        return client.open(url, method=method, data=body(c.form))
+    if c.json is not None:
+        return client.open(url, method=method, json=body(c.json))
+    return client.open(url, method=method)
+
+
+def run_case(app: Flask, make, world: World, endpoint: str, method: str, c: Case):
+    """Each role's outcome; returns (got, expected, the world now in place)."""
+    got = {}
+    for role in ROLES:
+        client = world.client(role)
+        response = send(world, client, endpoint, method, c)
+        got[role] = outcome(client, response)
+        if 300 <= response.status_code < 400:  # every redirect stays on the site
+            location = urlsplit(response.headers["Location"])
+            assert location.netloc in ("", "localhost"), (role, response.headers["Location"])
+        if method != "GET" and response.status_code < 400 and not got[role].endswith("!"):
+            # The request changed the world: the next role starts from a fresh one.
+            with app.app_context():
+                empty_all_tables()
+            world = build_world(app, make)
+    return got, dict(zip(ROLES, c.expect, strict=True)), world
+
+
+def mismatch(app, endpoint: str, method: str, c: Case, world: World, got: dict) -> str:
+    return (
+        f"{endpoint} {method} {c.url(app, endpoint, world)}: got "
+        f'"{" ".join(got.values())}", the matrix says "{" ".join(c.expect)}"'
+    )
+
+
+def test_matrix_reads(app, make):
+    """All GET rows against one world (reads change nothing); every mismatch is listed."""
+    world = build_world(app, make)
+    failures = []
+    for (endpoint, method), cases in MATRIX.items():
+        if method != "GET":
+            continue
+        for c in cases:
+            got, expected, world = run_case(app, make, world, endpoint, method, c)
+            if got != expected:
+                failures.append(mismatch(app, endpoint, method, c, world, got))
+    assert not failures, "\n".join(failures)
+
+
+WRITES = [
+    pytest.param(endpoint, method, i, id=f"{endpoint}:{method}:{i}")
+    for (endpoint, method), cases in MATRIX.items()
+    if method != "GET"
+    for i in range(len(cases))
+]
+
+
+@pytest.mark.parametrize("endpoint,method,index", WRITES)
+def test_matrix_writes(app, make, endpoint, method, index):
+    c = MATRIX[(endpoint, method)][index]
+    got, expected, world = run_case(app, make, build_world(app, make), endpoint, method, c)
+    assert got == expected, mismatch(app, endpoint, method, c, world, got)
+
+
+def test_methods_a_route_does_not_take_are_405(app, client):
+    """Every rule refuses the methods it does not declare (no accidental catch-all)."""
+    by_path: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        by_path.setdefault(rule.rule, set()).update(rule.methods)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.arguments - {"item_id", "deal_id", "org_id", "token_id"}:
+            continue
+        allowed = by_path[rule.rule]
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<int:{name}>", "1")
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            if method not in allowed:
+                assert client.open(url, method=method).status_code == 405, (method, url)
+                checked += 1
+    assert checked > 100
