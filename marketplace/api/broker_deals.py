@@ -10,6 +10,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from marketplace.api.deal_files import storage_dir
+from marketplace.api.spec import login_required
 from marketplace.auth import current_actor
 from marketplace.extensions import db
 from marketplace.models import BrokerageRecord
@@ -52,6 +53,7 @@ def create_blueprint() -> Blueprint:
     # Assignment ---------------------------------------------------------------------
 
     @blp.route("/deals/<int:deal_id>/brokers", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, AssignmentOut(many=True))
     @blp.alt_response(404, schema=ApiError)
     def deal_brokers(deal_id: int):
@@ -59,6 +61,7 @@ def create_blueprint() -> Blueprint:
         return broker_assignment.deal_assignments(db.session, current_actor(), deal_id)
 
     @blp.route("/deals/<int:deal_id>/brokers", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(InviteIn)
     @blp.response(201, AssignmentOut)
     @blp.alt_response(403, schema=ApiError)
@@ -73,6 +76,7 @@ def create_blueprint() -> Blueprint:
         return assignment
 
     @blp.route("/deals/<int:deal_id>/brokers/release", methods=["POST"])
+    @login_required(blp)
     @blp.response(200, AssignmentOut)
     @blp.alt_response(403, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
@@ -83,6 +87,7 @@ def create_blueprint() -> Blueprint:
         return assignment
 
     @blp.route("/broker-invitations", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, AssignmentOut(many=True))
     def my_invitations():
         """Invitations waiting for my answer (brokers)."""
@@ -91,6 +96,7 @@ def create_blueprint() -> Blueprint:
     @blp.route(
         "/broker-invitations/<int:assignment_id>/<any(accept, decline):answer>", methods=["POST"]
     )
+    @login_required(blp)
     @blp.response(200, AssignmentOut)
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
@@ -103,6 +109,7 @@ def create_blueprint() -> Blueprint:
         return assignment
 
     @blp.route("/broker-invitations/<int:assignment_id>/withdraw", methods=["POST"])
+    @login_required(blp)
     @blp.response(200, AssignmentOut)
     @blp.alt_response(403, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
@@ -117,6 +124,7 @@ def create_blueprint() -> Blueprint:
     # Mediation offers ---------------------------------------------------------------
 
     @blp.route("/mediation-offers", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(OfferIn)
     @blp.response(201, OfferOut)
     @blp.alt_response(404, schema=ApiError)
@@ -128,6 +136,7 @@ def create_blueprint() -> Blueprint:
         return result
 
     @blp.route("/mediation-offers", methods=["GET"])
+    @login_required(blp)
     @blp.arguments(OfferQuery, location="query")
     @blp.response(200, OfferOut(many=True))
     def offers(args):
@@ -138,6 +147,7 @@ def create_blueprint() -> Blueprint:
         return broker_offers.offers_of_broker(db.session, current_actor())
 
     @blp.route("/mediation-offers/<int:offer_id>/<any(accept, decline):decision>", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(DecisionIn)
     @blp.response(200, OfferOut)
     @blp.alt_response(403, schema=ApiError)
@@ -151,6 +161,7 @@ def create_blueprint() -> Blueprint:
         return result
 
     @blp.route("/mediation-offers/<int:offer_id>/withdraw", methods=["POST"])
+    @login_required(blp)
     @blp.response(200, OfferOut)
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
@@ -162,6 +173,7 @@ def create_blueprint() -> Blueprint:
     # Brokerage records --------------------------------------------------------------
 
     @blp.route("/deals/<int:deal_id>/brokerage-records", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, RecordOut(many=True))
     @blp.alt_response(404, schema=ApiError)
     def records(deal_id: int):
@@ -172,6 +184,7 @@ def create_blueprint() -> Blueprint:
         ]
 
     @blp.route("/deals/<int:deal_id>/brokerage-records", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(RecordIn)
     @blp.response(201, RecordOut)
     @blp.alt_response(403, schema=ApiError)
@@ -183,12 +196,14 @@ def create_blueprint() -> Blueprint:
         return record_out(record)
 
     @blp.route("/brokerage-records/<int:record_id>", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, RecordOut)
     @blp.alt_response(404, schema=ApiError)
     def get_record(record_id: int):
         return record_out(brokerage_records.get_record(db.session, current_actor(), record_id))
 
     @blp.route("/brokerage-records/<int:record_id>", methods=["PUT"])
+    @login_required(blp)
     @blp.arguments(RecordIn)
     @blp.response(200, RecordOut)
     @blp.alt_response(403, schema=ApiError)
@@ -201,6 +216,7 @@ def create_blueprint() -> Blueprint:
         return record_out(record)
 
     @blp.route("/brokerage-records/<int:record_id>/attachments", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(FileUpload, location="files")
     @blp.response(201, RecordAttachmentOut)
     @blp.alt_response(409, schema=ApiError)
@@ -223,6 +239,7 @@ def create_blueprint() -> Blueprint:
         return attachment
 
     @blp.route("/brokerage-records/<int:record_id>/attachments/<int:attachment_id>")
+    @login_required(blp)
     @blp.response(
         200, {"format": "binary", "type": "string"}, content_type="application/octet-stream"
     )
@@ -233,6 +250,7 @@ def create_blueprint() -> Blueprint:
     # Ratings ------------------------------------------------------------------------
 
     @blp.route("/deals/<int:deal_id>/broker-rating", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(RatingIn)
     @blp.response(201, RatingOut)
     @blp.alt_response(403, schema=ApiError)

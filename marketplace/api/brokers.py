@@ -10,6 +10,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from marketplace.api.publication import page_body
+from marketplace.api.spec import login_required
 from marketplace.auth import current_actor
 from marketplace.extensions import db
 from marketplace.models import BrokerProfile
@@ -59,6 +60,18 @@ def period_name(prefix: str, start: date | None, end: date | None) -> str:
     return "-".join([prefix] + [d.isoformat() for d in (start, end) if d])
 
 
+def export_doc(json_schema: dict) -> dict:
+    """``format=csv|xlsx`` answers with a file instead of JSON: the document says so."""
+    files = {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}
+        },
+    }
+    content = {"application/json": {"schema": json_schema}} | files
+    return {"responses": {"200": {"description": "OK", "content": content}}}
+
+
 def create_blueprint() -> Blueprint:
     blp = Blueprint(
         "brokers", __name__, url_prefix="/api/v1/brokers", description="Technology brokers"
@@ -72,6 +85,7 @@ def create_blueprint() -> Blueprint:
         return page_body(brokers.directory(db.session, **args))
 
     @blp.route("/me", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, ProfileOut)
     @blp.alt_response(404, schema=ApiError)
     def my_profile():
@@ -85,6 +99,7 @@ def create_blueprint() -> Blueprint:
         return profile
 
     @blp.route("/me", methods=["PUT"])
+    @login_required(blp)
     @blp.arguments(ProfileIn)
     @blp.response(200, ProfileOut)
     @blp.alt_response(403, schema=ApiError)
@@ -96,8 +111,10 @@ def create_blueprint() -> Blueprint:
         return profile
 
     @blp.route("/me/earnings", methods=["GET"])
+    @login_required(blp)
     @blp.arguments(PeriodQuery, location="query")
     @blp.response(200, EarningsOut)
+    @blp.doc(**export_doc({"$ref": "#/components/schemas/EarningsOut"}))
     def my_earnings(args):
         """My commission over a period (dates included); ``format=csv`` downloads it."""
         actor = current_actor()
@@ -106,8 +123,10 @@ def create_blueprint() -> Blueprint:
         return _earnings(actor.id, args)
 
     @blp.route("/<int:broker_id>/earnings", methods=["GET"])
+    @login_required(blp)
     @blp.arguments(PeriodQuery, location="query")
     @blp.response(200, EarningsOut)
+    @blp.doc(**export_doc({"$ref": "#/components/schemas/EarningsOut"}))
     @blp.alt_response(404, schema=ApiError)
     def earnings(args, broker_id: int):
         """A broker's commission statement (the broker and operators)."""
@@ -124,6 +143,7 @@ def create_blueprint() -> Blueprint:
         return export(name, broker_earnings.EARNINGS_COLUMNS, rows, args["format"])
 
     @blp.route("/reviews", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, ProfileOut(many=True))
     @blp.alt_response(403, schema=ApiError)
     def pending():
@@ -131,6 +151,7 @@ def create_blueprint() -> Blueprint:
         return brokers.pending_profiles(db.session, current_actor())
 
     @blp.route("/profiles/<int:profile_id>/review", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(ReviewIn)
     @blp.response(200, ProfileOut)
     @blp.alt_response(403, schema=ApiError)
@@ -145,8 +166,12 @@ def create_blueprint() -> Blueprint:
         return profile
 
     @blp.route("/ranking", methods=["GET"])
+    @login_required(blp)
     @blp.arguments(RankingQuery, location="query")
     @blp.response(200, RankingRowOut(many=True))
+    @blp.doc(
+        **export_doc({"type": "array", "items": {"$ref": "#/components/schemas/RankingRowOut"}})
+    )
     @blp.alt_response(403, schema=ApiError)
     def ranking(args):
         """Every verified broker's performance over a period, best first (operators);

@@ -12,6 +12,7 @@ from flask import url_for
 from flask_smorest import Blueprint, abort
 from marshmallow import ValidationError
 
+from marketplace.api.spec import login_required
 from marketplace.auth import current_actor
 from marketplace.extensions import db
 from marketplace.models import Notification
@@ -71,6 +72,7 @@ def create_blueprint() -> Blueprint:
     )
 
     @blp.route("/notifications", methods=["GET"])
+    @login_required(blp)
     @blp.arguments(NotificationQuery, location="query")
     @blp.response(200, NotificationPage)
     @blp.alt_response(401, schema=ApiError)
@@ -90,6 +92,7 @@ def create_blueprint() -> Blueprint:
         }
 
     @blp.route("/notifications/unread-count", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, UnreadCount)
     @blp.alt_response(401, schema=ApiError)
     def unread_count():
@@ -97,6 +100,7 @@ def create_blueprint() -> Blueprint:
         return {"unread": notifications.unread_count(db.session, _actor())}
 
     @blp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+    @login_required(blp)
     @blp.response(200, NotificationOut)
     @blp.alt_response(404, schema=ApiError)
     def mark_read(notification_id: int):
@@ -106,6 +110,7 @@ def create_blueprint() -> Blueprint:
         return notification_view(n)
 
     @blp.route("/notifications/read-all", methods=["POST"])
+    @login_required(blp)
     @blp.response(200, MarkedCount)
     def mark_all_read():
         """Mark every unread notification of the caller read."""
@@ -114,12 +119,14 @@ def create_blueprint() -> Blueprint:
         return {"marked": marked}
 
     @blp.route("/notifications/preferences", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, PreferencesOut)
     def get_preferences():
         """Which alerts the caller receives (all on until turned off)."""
         return vars(notifications.preferences(db.session, _actor()))
 
     @blp.route("/notifications/preferences", methods=["PUT"])
+    @login_required(blp)
     @blp.arguments(PreferencesSchema)
     @blp.response(200, PreferencesOut)
     @blp.alt_response(422, schema=ApiError)
@@ -131,12 +138,14 @@ def create_blueprint() -> Blueprint:
         return vars(prefs)
 
     @blp.route("/saved-searches", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, SavedSearchList)
     def list_saved():
         """The caller's saved searches, newest first."""
         return {"items": saved_searches.list_saved(db.session, _actor())}
 
     @blp.route("/saved-searches", methods=["POST"])
+    @login_required(blp)
     @blp.arguments(SavedSearchIn)
     @blp.response(201, SavedSearchOut)
     @blp.alt_response(422, schema=ApiError)
@@ -148,12 +157,14 @@ def create_blueprint() -> Blueprint:
         return saved
 
     @blp.route("/saved-searches/<int:saved_id>", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, SavedSearchOut)
     @blp.alt_response(404, schema=ApiError)
     def get_saved(saved_id: int):
         return saved_searches.get_own(db.session, _actor(), saved_id)
 
     @blp.route("/saved-searches/<int:saved_id>", methods=["PATCH"])
+    @login_required(blp)
     @blp.arguments(SavedSearchPatch)
     @blp.response(200, SavedSearchOut)
     @blp.alt_response(404, schema=ApiError)
@@ -172,6 +183,7 @@ def create_blueprint() -> Blueprint:
         return saved
 
     @blp.route("/saved-searches/<int:saved_id>", methods=["DELETE"])
+    @login_required(blp)
     @blp.response(204)
     @blp.alt_response(404, schema=ApiError)
     def delete_saved(saved_id: int):
@@ -179,6 +191,7 @@ def create_blueprint() -> Blueprint:
         db.session.commit()
 
     @blp.route("/saved-searches/<int:saved_id>/new", methods=["GET"])
+    @login_required(blp)
     @blp.response(200, NewResults)
     @blp.alt_response(404, schema=ApiError)
     def new_results(saved_id: int):

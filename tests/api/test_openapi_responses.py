@@ -19,6 +19,12 @@ PUBLIC = {
     ("get", "/api/v1/search/demands"),
     ("get", "/api/v1/search/suggest"),
     ("post", "/api/v1/payments/stripe/webhook"),
+    ("post", "/api/v1/auth/password-reset"),
+    ("post", "/api/v1/auth/password-reset/confirm"),
+    ("get", "/api/v1/demands/{demand_id}/matches"),
+    ("get", "/api/v1/listings/{listing_id}/matches"),
+    ("get", "/api/v1/brokers"),
+    ("get", "/api/v1/brokers/{broker_id}"),
 }
 
 
