@@ -4,12 +4,12 @@ versions) and the parties' ratings of the broker."""
 
 from __future__ import annotations
 
-from flask import current_app, send_file
+from flask import current_app
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
-from marketplace.api.deal_files import storage_dir
+from marketplace.api.deal_files import send_download, storage_dir
 from marketplace.api.spec import login_required
 from marketplace.auth import current_actor
 from marketplace.extensions import db
@@ -271,13 +271,4 @@ def record_download(record_id: int, attachment_id: int):
     attachment, path = brokerage_records.open_attachment(
         db.session, current_actor(), record_id, attachment_id, storage_dir=storage_dir()
     )
-    response = send_file(
-        path,
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_download(attachment, path)

@@ -57,6 +57,11 @@ def download_response(deal_id: int, attachment_id: int):
     attachment, path = deal_files.open_attachment(
         db.session, current_actor(), deal_id, attachment_id, storage_dir=storage_dir()
     )
+    return send_download(attachment, path)
+
+
+def send_download(attachment, path):
+    """A stored file as a download: never rendered inline, never cached by the way."""
     response = send_file(
         path,
         mimetype=attachment.content_type,
