@@ -212,7 +212,9 @@ def decide_mediation_offer(offer_id: int, decision: str):
     except DomainError as exc:
         db.session.rollback()
         flash_error(exc)
-        return redirect(request.referrer or url_for("views.home"), 303)
+        # Back to the page the decision is made on (never a Referer the client chose).
+        page = "views.my_broker_profile" if decision == "withdraw" else "views.mediation_offers"
+        return redirect(url_for(page), 303)
     flash(_("Saved."), "success")
     return redirect(back, 303)
 

@@ -10,7 +10,9 @@ A row is the status each role gets, in the order of ``ROLES`` (see tests/securit
 
 The researcher owns the listings and is the supplier in the deals; the enterprise member
 owns the demands and is the buyer; "other" has the owner's role in another organization;
-the broker is a logged-in stranger. Each row names its target (a draft, a pending item, a
+the broker is a verified broker, a stranger to the listings, demands and the first two
+deals but the active broker of ``deal_brokered`` and ``deal_done`` and invited to
+``deal_invited`` (world.py). Each row names its target (a draft, a pending item, a
 deal…) and sends a *valid* body, so a status reflects the permission check, not input
 validation. Each role runs against a fresh world whenever the previous request changed it.
 
@@ -77,6 +79,19 @@ DEMAND_PAGE = {"item_id": "@demand_draft"}
 DEAL = {"deal_id": "@deal"}
 AGREED = {"deal_id": "@deal_agreed"}
 MILESTONE = {"deal_id": "@deal", "milestone_id": "@milestone"}
+BROKER = {"broker_id": "@broker"}
+PENDING_BROKER = {"broker_id": "@broker3"}
+BROKERED = {"deal_id": "@deal_brokered"}  # in inquiry, the broker active
+DONE = {"deal_id": "@deal_done"}  # completed, the broker active, two brokerage entries
+SHARED_RECORD = {"record_id": "@record_shared"}
+PRIVATE_RECORD = {"record_id": "@record_private"}
+RECORD_FILE = {"record_id": "@record_shared", "attachment_id": "@record_file"}
+NOTIFICATION = {"notification_id": "@notification"}  # the researcher's
+SAVED = {"saved_id": "@saved_search"}  # the researcher's
+# Only the one user it belongs to (here the researcher), whatever their role.
+OWNER_ONLY = "401 200 404 404 404 404"
+PAGE_OWNER_ONLY = "302 200 404 404 404 404"
+PAGE_FOR_USERS = "302 200 200 200 200 200"
 
 TERMS_FORM = {
     "price": "10000",
@@ -93,6 +108,37 @@ TERMS_JSON = {
     "transfer_mode": "license_exclusive",
     "milestones": [{"title": "交付", "amount": 1_000_000, "due_date": None}],
 }
+PROFILE = {
+    "certificate_number": "JJR-0001",
+    "display_name": "王经纪",
+    "domains": ["new_energy"],
+    "regions": ["宁波"],
+    "languages": ["zh"],
+    "bio": "十年技术转移经验。",
+}
+PROFILE_FORM = {
+    "certificate_number": "JJR-0001",
+    "display_name": "王经纪",
+    "domains": "new_energy",
+    "regions": "宁波、杭州",
+    "languages": "zh",
+    "bio": "十年技术转移经验。",
+}
+RECORD_JSON = {
+    "kind": "meeting",
+    "occurred_at": "2026-01-05T09:30:00+08:00",
+    "participants": ["李工"],
+    "notes": "现场讨论了样品指标。",
+    "visibility": "shared",
+}
+RECORD_FORM = {
+    "kind": "meeting",
+    "occurred_at": "2026-01-05T09:30",
+    "participants": "李工",
+    "notes": "现场讨论了样品指标。",
+    "visibility": "shared",
+}
+SAVED_SEARCH = {"name": "新的搜索", "doc_type": "listings", "query": {"q": "电池"}}
 REGISTER = {
     "email": "new.person@example.org",
     "password": "long-enough-pw",
@@ -256,6 +302,104 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("views.operator_resolve_dispute", "POST"): [
         case("302 403 403 403 403 303!", args=MILESTONE, form={"outcome": "refund"})
     ],
+    # ------------------------------------------------------------------ views: brokers
+    ("views.broker_directory", "GET"): [case(EVERYONE)],
+    ("views.broker_profile", "GET"): [
+        case(EVERYONE, args=BROKER),
+        case("404 404 404 404 404 200", args=PENDING_BROKER),  # not verified yet
+    ],
+    # Any user may open the page (it explains the role); only brokers keep a profile.
+    ("views.my_broker_profile", "GET"): [case(PAGE_FOR_USERS)],
+    ("views.my_broker_profile", "POST"): [case("302 303! 303! 303 303! 303!", form=PROFILE_FORM)],
+    ("views.my_earnings", "GET"): [case(PAGE_FOR_USERS)],  # one's own (empty) statement
+    ("views.operator_broker_earnings", "GET"): [case(PAGE_FOR_OPERATORS, args=BROKER)],
+    ("views.operator_brokers", "GET"): [case(PAGE_FOR_OPERATORS)],
+    ("views.operator_review_broker", "POST"): [
+        case(
+            "302 403 403 403 403 303",
+            args={"profile_id": "@profile_pending"},
+            form={"decision": "verify", "reason": ""},
+        )
+    ],
+    ("views.operator_broker_ranking", "GET"): [case(PAGE_FOR_OPERATORS)],
+    # ------------------------------------------------------------------ views: brokers on deals
+    # Parties invite (while the deal is open); the invited broker answers.
+    ("views.invite_broker", "POST"): [
+        case(
+            "302 303 303 404 404 303!",
+            args={"broker_id": "@broker2"},
+            form=lambda w: {"deal_id": str(w.ids["deal_invited"]), "message": "请协助"},
+        )
+    ],
+    ("views.answer_broker_invitation", "POST"): [
+        case(
+            "302 303! 303! 303 303! 303!",
+            args={"assignment_id": "@invitation", "answer": "accept"},
+        )
+    ],
+    ("views.deal_release_broker", "POST"): [case("302 303 303 303! 404 303!", args=BROKERED)],
+    # The broker offers to mediate; the item's owner decides; the broker may withdraw.
+    ("views.offer_mediation", "POST"): [
+        case(
+            "302 303! 303! 303 303! 303!",
+            form=lambda w: {"listing_id": str(w.ids["listing_published"]), "message": "我来"},
+        )
+    ],
+    ("views.mediation_offers", "GET"): [case(PAGE_FOR_USERS)],  # offers on one's own items
+    ("views.decide_mediation_offer", "POST"): [
+        case(
+            "302 303! 303 303! 303! 303!",
+            args={"offer_id": "@offer", "decision": "accept"},
+            form={"reason": ""},
+        ),
+        case("302 303! 303! 303 303! 303!", args={"offer_id": "@offer", "decision": "withdraw"}),
+    ],
+    # Brokerage records: written by the deal's broker; shared entries seen by the parties,
+    # private ones by the broker and operators only; nothing for strangers.
+    ("views.deal_add_record", "POST"): [
+        case("302 303! 303! 303 404 303!", args=DONE, form=RECORD_FORM)
+    ],
+    ("views.brokerage_record", "GET"): [
+        case("302 200 200 200 404 200", args=SHARED_RECORD),
+        case("302 404 404 200 404 200", args=PRIVATE_RECORD),
+    ],
+    ("views.brokerage_record", "POST"): [
+        case("302 303! 303! 303 404 303!", args=SHARED_RECORD, form=RECORD_FORM),
+        case("302 404 404 303 404 303!", args=PRIVATE_RECORD, form=RECORD_FORM),
+    ],
+    ("views.brokerage_record_upload", "POST"): [
+        case("302 303! 303! 303 303! 303!", args=SHARED_RECORD, upload=True)
+    ],
+    ("views.brokerage_record_download", "GET"): [case("302 200 200 200 404 200", args=RECORD_FILE)],
+    ("views.deal_rate_broker", "POST"): [
+        case("302 303 303 303! 404 303!", args=DONE, form={"score": "5", "comment": "好"})
+    ],
+    # ------------------------------------------------------------------ views: payout accounts
+    ("views.operator_payout_account", "POST"): [
+        case(
+            "302 403 403 403 403 303",
+            args={"org_id": "@org"},
+            form={"stripe_account_id": "acct_1Matrix"},
+        )
+    ],
+    # ------------------------------------------------------------------ views: notifications
+    ("views.notifications", "GET"): [case(PAGE_FOR_USERS)],  # one's own
+    ("views.notification_open", "GET"): [case("302 303 404 404 404 404", args=NOTIFICATION)],
+    ("views.notification_read", "POST"): [case("302 303 404 404 404 404", args=NOTIFICATION)],
+    ("views.notifications_read_all", "POST"): [case("302 303 303 303 303 303")],
+    ("views.notification_preferences", "GET"): [case(PAGE_FOR_USERS)],
+    ("views.notification_preferences", "POST"): [
+        case("302 303 303 303 303 303", form={"match_alerts": "on"})
+    ],
+    ("views.saved_searches_page", "GET"): [case(PAGE_FOR_USERS)],
+    ("views.saved_search_create", "POST"): [
+        case("302 303 303 303 303 303", form={"doc_type": "listings", "q": "电池", "name": "新的"})
+    ],
+    ("views.saved_search_detail", "GET"): [case(PAGE_OWNER_ONLY, args=SAVED)],
+    ("views.saved_search_alerts", "POST"): [
+        case("302 303 404 404 404 404", args=SAVED, form={"alerts": "on"})
+    ],
+    ("views.saved_search_delete", "POST"): [case("302 303 404 404 404 404", args=SAVED)],
     # ------------------------------------------------------------------ API: docs
     ("api-docs.openapi_json", "GET"): [case(EVERYONE)],
     ("api-docs.openapi_swagger_ui", "GET"): [case(EVERYONE)],
@@ -289,6 +433,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("organizations.verification", "POST"): [
         case("401 403 403 403 403 200", args={"org_id": "@org_other", "action": "verify"}),
         case("401 200 403 403 403 403", args={"org_id": "@org", "action": "request"}),
+    ],
+    ("organizations.set_payout_account", "PUT"): [
+        case(API_FOR_OPERATORS, args={"org_id": "@org"}, json={"stripe_account_id": "acct_1Mx"})
     ],
     # ------------------------------------------------------------------ API: listings
     ("listings.list_items", "GET"): [case(EVERYONE)],
@@ -404,6 +551,107 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("deal_files.download", "GET"): [
         case("401 200 200 404 404 200", args=DEAL | {"attachment_id": "@attachment"})
     ],
+    # ------------------------------------------------------------------ API: brokers
+    ("brokers.directory", "GET"): [case(EVERYONE)],
+    ("brokers.profile", "GET"): [
+        case(EVERYONE, args=BROKER),
+        case("404 404 404 404 404 200", args=PENDING_BROKER),
+    ],
+    ("brokers.my_profile", "GET"): [case("401 404 404 200 404 404")],  # only brokers have one
+    ("brokers.save_profile", "PUT"): [case("401 403 403 200 403 403", json=PROFILE)],
+    ("brokers.my_earnings", "GET"): [case(API_FOR_USERS)],
+    ("brokers.earnings", "GET"): [case("401 404 404 200 404 200", args=BROKER)],
+    ("brokers.pending", "GET"): [case(API_FOR_OPERATORS)],
+    ("brokers.review", "POST"): [
+        case(
+            API_FOR_OPERATORS,
+            args={"profile_id": "@profile_pending"},
+            json={"decision": "verify", "reason": ""},
+        )
+    ],
+    ("brokers.ranking", "GET"): [case(API_FOR_OPERATORS)],
+    # ------------------------------------------------------------------ API: brokers on deals
+    ("broker_deals.deal_brokers", "GET"): [case("401 200 200 200 404 200", args=BROKERED)],
+    ("broker_deals.invite", "POST"): [
+        case(
+            "401 201 201 404 404 403",
+            args={"deal_id": "@deal_invited"},
+            json=lambda w: {"broker_id": w.ids["broker2"], "message": "请协助"},
+        )
+    ],
+    ("broker_deals.release", "POST"): [case("401 200 200 403 404 403", args=BROKERED)],
+    ("broker_deals.my_invitations", "GET"): [case(API_FOR_USERS)],  # one's own
+    ("broker_deals.answer", "POST"): [
+        case("401 404 404 200 404 404", args={"assignment_id": "@invitation", "answer": "accept"})
+    ],
+    ("broker_deals.withdraw_invitation", "POST"): [
+        case("401 200 200 404 404 403", args={"assignment_id": "@invitation"})
+    ],
+    # Only verified brokers offer: to anyone else there is no such broker.
+    ("broker_deals.offer", "POST"): [
+        case(
+            "401 404 404 201 404 404",
+            json=lambda w: {"listing_id": w.ids["listing_published"], "message": "我来"},
+        )
+    ],
+    ("broker_deals.offers", "GET"): [
+        case(API_FOR_USERS),
+        case(API_FOR_USERS, args={"scope": "received"}),
+    ],
+    ("broker_deals.decide", "POST"): [
+        case(
+            "401 403 200 403 403 403",
+            args={"offer_id": "@offer", "decision": "accept"},
+            json={"reason": ""},
+        )
+    ],
+    ("broker_deals.withdraw_offer", "POST"): [
+        case("401 404 404 200 404 404", args={"offer_id": "@offer"})
+    ],
+    ("broker_deals.records", "GET"): [case("401 200 200 200 404 200", args=DONE)],
+    ("broker_deals.add_record", "POST"): [
+        case("401 403 403 201 404 403", args=DONE, json=RECORD_JSON)
+    ],
+    ("broker_deals.get_record", "GET"): [
+        case("401 200 200 200 404 200", args=SHARED_RECORD),
+        case("401 404 404 200 404 200", args=PRIVATE_RECORD),
+    ],
+    ("broker_deals.edit_record", "PUT"): [
+        case("401 403 403 200 404 403", args=SHARED_RECORD, json=RECORD_JSON),
+        case("401 404 404 200 404 403", args=PRIVATE_RECORD, json=RECORD_JSON),
+    ],
+    ("broker_deals.add_attachment", "POST"): [
+        case("401 403 403 201 404 403", args=SHARED_RECORD, upload=True)
+    ],
+    ("broker_deals.download", "GET"): [case("401 200 200 200 404 200", args=RECORD_FILE)],
+    ("broker_deals.rate", "POST"): [
+        case("401 201 201 403 404 403", args=DONE, json={"score": 5, "comment": "好"})
+    ],
+    # ------------------------------------------------------------------ API: matching
+    ("matches.demand_matches", "GET"): [
+        case(EVERYONE, args={"demand_id": "@demand_published"}),
+        case("404 404 200 404 404 200", args={"demand_id": "@demand_draft"}),
+    ],
+    ("matches.listing_matches", "GET"): [
+        case(EVERYONE, args={"listing_id": "@listing_published"}),
+        case("404 200 404 404 404 200", args={"listing_id": "@listing_draft"}),
+    ],
+    # ------------------------------------------------------------------ API: notifications
+    # Everything here is the caller's own; another user's does not exist for them.
+    ("notifications.list_notifications", "GET"): [case(API_FOR_USERS)],
+    ("notifications.unread_count", "GET"): [case(API_FOR_USERS)],
+    ("notifications.mark_read", "POST"): [case(OWNER_ONLY, args=NOTIFICATION)],
+    ("notifications.mark_all_read", "POST"): [case(API_FOR_USERS)],
+    ("notifications.get_preferences", "GET"): [case(API_FOR_USERS)],
+    ("notifications.put_preferences", "PUT"): [case(API_FOR_USERS, json={"email": False})],
+    ("notifications.list_saved", "GET"): [case(API_FOR_USERS)],
+    ("notifications.create_saved", "POST"): [case("401 201 201 201 201 201", json=SAVED_SEARCH)],
+    ("notifications.get_saved", "GET"): [case(OWNER_ONLY, args=SAVED)],
+    ("notifications.new_results", "GET"): [case(OWNER_ONLY, args=SAVED)],
+    ("notifications.update_saved", "PATCH"): [
+        case(OWNER_ONLY, args=SAVED, json={"name": "改名", "alerts": False})
+    ],
+    ("notifications.delete_saved", "DELETE"): [case("401 204 404 404 404 404", args=SAVED)],
     # ------------------------------------------------------------------ API: payments
     # Authenticated by Stripe's signature, not by a user. Without STRIPE_WEBHOOK_SECRET (as
     # here) the endpoint does not exist; tests/payments checks signed and unsigned deliveries.

@@ -2,7 +2,7 @@
 
 Every user-editable text (listing and patent fields, demands, organization, display
 names, deal messages, terms, dispute and rejection reasons, verification notes, file
-names, token names) is filled with markup through the API and the forms; then every page
+names, token names, broker profiles, brokerage records, ratings, saved-search names) is filled with markup through the API and the forms; then every page
 of the app is fetched as every role and must not contain the markup as live HTML.
 """
 
@@ -106,7 +106,37 @@ def fill_everything(app: Flask, world: World) -> dict[str, int]:
     )
     ok(upload, 201)
     ok(res.post("/api/v1/auth/tokens", json={"name": SCRIPT}), 201)
-    return {"listing": lid, "demand": did, "deal_new": deal}
+    # Brokers: the broker's profile (same certificate: it stays verified), an entry in the
+    # completed deal's brokerage record, the parties' ratings, a saved search's name.
+    brk = c["broker"]
+    profile = {
+        "certificate_number": "JJR-0001",
+        "display_name": marked("王经纪", SCRIPT),
+        "domains": ["new_energy"],
+        "regions": [marked("宁波", IMG), ATTR],
+        "bio": marked("简介", IMG) + "\n" + SCRIPT,
+    }
+    ok(brk.put("/api/v1/brokers/me", json=profile))
+    entry = {
+        "kind": "meeting",
+        "occurred_at": "2026-01-05T09:30:00+08:00",
+        "participants": [marked("参与人", SCRIPT), IMG],
+        "notes": marked("记录", IMG) + "\n" + ATTR,
+    }
+    done = world.ids["deal_done"]
+    record = ok(brk.post(f"/api/v1/deals/{done}/brokerage-records", json=entry), 201)["id"]
+    for party, payload in ((res, SCRIPT), (ent, IMG)):
+        rating = {"score": 4, "comment": marked("评价", payload)}
+        ok(party.post(f"/api/v1/deals/{done}/broker-rating", json=rating), 201)
+    search = {"name": marked("搜索", SCRIPT), "doc_type": "listings", "query": {"q": "电池"}}
+    saved = ok(res.post("/api/v1/saved-searches", json=search), 201)["id"]
+    return {
+        "listing": lid,
+        "demand": did,
+        "deal_new": deal,
+        "record": record,
+        "saved": saved,
+    }
 
 
 def pages(app: Flask, world: World, new: dict[str, int]) -> list[str]:
@@ -127,6 +157,10 @@ def pages(app: Flask, world: World, new: dict[str, int]) -> list[str]:
         f"/listings?q={IMG}&region={SCRIPT}",
         f"/demands?q={SCRIPT}",
         f"/login?next={IMG}",
+        f"/deals/{world.ids['deal_done']}",
+        f"/brokerage-records/{new['record']}",
+        f"/my/saved-searches/{new['saved']}",
+        f"/brokers?q={SCRIPT}&region={IMG}",
     ]
     return urls
 
@@ -141,6 +175,11 @@ def test_markup_in_every_text_field_comes_back_escaped_everywhere(app, make):
         org=marked("大学", IMG),
         name=marked("张伟", ATTR),
         message=marked("消息", SCRIPT),
+        bio=marked("简介", SCRIPT),
+        specialty=marked("长三角", IMG),
+        notes=marked("记录", SCRIPT),
+        participant=marked("李工", ATTR),
+        search=marked("钠电池", IMG),
     )
     new = fill_everything(app, world)
     escaped_seen = 0
@@ -169,6 +208,12 @@ def test_the_pages_that_show_each_field_show_it_escaped(app, make):
         (world.client("other"), "/my/organization"): ["材料不全"],
         (buyer, f"/deals/{new['deal_new']}"): ["交付", "备注"],
         (world.client("operator"), "/operator/disputes"): ["不合格"],
+        (buyer, f"/brokers/{world.ids['broker']}"): ["王经纪", "宁波", "简介", "评价"],
+        (world.client("anonymous"), "/brokers"): ["王经纪", "简介"],
+        (buyer, f"/brokerage-records/{new['record']}"): ["参与人", "记录"],
+        (buyer, f"/deals/{world.ids['deal_done']}"): ["参与人", "记录"],
+        (owner, "/my/saved-searches"): ["搜索"],
+        (owner, f"/my/saved-searches/{new['saved']}"): ["搜索"],
     }
     for (client, url), labels in expectations.items():
         html = client.get(url).get_data(as_text=True)
@@ -194,6 +239,9 @@ def test_json_stays_json_with_the_text_as_typed(app, make):
         "/api/v1/auth/tokens",
         f"/api/v1/organizations/{world.ids['org']}",
         f"/api/v1/search/listings?q={SCRIPT}",
+        f"/api/v1/brokers/{world.ids['broker']}",
+        f"/api/v1/brokerage-records/{new['record']}",
+        f"/api/v1/saved-searches/{new['saved']}",
     ]
     for url in urls:
         response = client.get(url)

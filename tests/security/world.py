@@ -6,7 +6,9 @@ Roles:
   anonymous   nobody logged in
   researcher  member of university U1: owns the listings, supplier in the deals
   enterprise  member of enterprise E1: owns the demands, buyer in the deals
-  broker      member of an agency: a logged-in stranger to everything here
+  broker      member of an agency, a verified broker: a stranger to the listings, demands
+              and the first two deals; the active broker of ``deal_brokered`` and
+              ``deal_done``, invited to ``deal_invited``
   other       member of another university: same role as the owner, not the owner
   operator    platform staff
 """
@@ -15,21 +17,29 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 
 from marketplace.extensions import db
 from marketplace.models import Deal, Funding, PayoutInstruction, User
+from marketplace.models.types import utcnow
 from marketplace.services import (
     accounts,
+    broker_assignment,
+    broker_offers,
+    brokerage_records,
+    brokers,
     deal_delivery,
     deal_files,
     deal_money,
     deal_terms,
     deals,
+    notifications,
     organizations,
     password_reset,
+    saved_searches,
 )
 
 ROLES = ("anonymous", "researcher", "enterprise", "broker", "other", "operator")
@@ -75,6 +85,34 @@ def _walk_to_agreed(session, buyer: User, supplier: User, listing_id: int) -> in
     return deal.id
 
 
+def broker_profile(name: str, certificate: str, bio: str = "", specialty: str = "") -> dict:
+    return {
+        "certificate_number": certificate,
+        "display_name": name,
+        "domains": ["new_energy"],
+        "regions": ["宁波"] + ([specialty] if specialty else []),
+        "languages": ["zh"],
+        "bio": bio or "十年技术转移经验。",
+    }
+
+
+def _verified_broker(s, operator: User, broker: User, profile: dict) -> int:
+    saved = brokers.save_profile(s, broker, profile)
+    s.commit()
+    brokers.review(s, operator, saved.id, "verify")
+    s.commit()
+    return saved.id
+
+
+def _brokered_deal(s, buyer: User, broker: User, listing_id: int) -> tuple[int, int]:
+    """A deal in inquiry on ``listing_id`` with ``broker`` invited; (deal, invitation)."""
+    deal = deals.open_deal(s, buyer, listing_id=listing_id, message="感兴趣")
+    s.commit()
+    invitation = broker_assignment.invite(s, buyer, deal.id, broker.id, "请协助")
+    s.commit()
+    return deal.id, invitation.id
+
+
 def build_world(app: Flask, make, **text: str) -> World:
     """``text`` overrides titles and names (the escaping test passes markup in)."""
     t = {
@@ -83,6 +121,11 @@ def build_world(app: Flask, make, **text: str) -> World:
         "org": "华中科技大学",
         "name": "张伟",
         "message": "请问可以独家许可吗？",
+        "bio": "十年技术转移经验，专注新能源材料。",
+        "specialty": "长三角",
+        "notes": "与双方电话沟通了许可范围。",
+        "participant": "李工",
+        "search": "钠电池",
         **text,
     }
     u1 = make.organization("university", name=t["org"])
@@ -98,7 +141,11 @@ def build_world(app: Flask, make, **text: str) -> World:
     for status in ("draft", "pending_review", "published"):
         ids[f"listing_{status}"] = make.listing(r, status=status, title=t["listing"]).id
         ids[f"demand_{status}"] = make.demand(e, status=status, title=t["demand"]).id
-    ids["listing_second"] = make.listing(r, status="published", title=t["listing"]).id
+    for name in ("listing_second", "listing_brokered", "listing_done", "listing_invited"):
+        ids[name] = make.listing(r, status="published", title=t["listing"]).id
+    # Brokers who are not one of the roles: one verified (to invite), one waiting.
+    broker2 = make.user("broker", organization=make.organization("agency"))
+    broker3 = make.user("broker", organization=make.organization("agency"))
     with app.app_context():
         s = db.session
         buyer, supplier = s.get(User, e.id), s.get(User, r.id)
@@ -146,6 +193,96 @@ def build_world(app: Flask, make, **text: str) -> World:
         ids["token"] = token.id
         ids["org"] = u1.id
         ids["org_other"] = users["other"].organization.id
+        # Brokers: the broker is verified (its profile carries the escaping test's text);
+        # broker2 is verified too, broker3 waits for an operator.
+        broker = s.get(User, users["broker"].id)
+        ids["broker"] = broker.id
+        ids["broker_profile"] = _verified_broker(
+            s,
+            operator,
+            broker,
+            broker_profile(t["name"], "JJR-0001", t["bio"], t["specialty"]),
+        )
+        ids["broker2"] = broker2.id
+        _verified_broker(s, operator, s.get(User, broker2.id), broker_profile("王二", "JJR-0002"))
+        ids["broker3"] = broker3.id
+        ids["profile_pending"] = brokers.save_profile(
+            s, s.get(User, broker3.id), broker_profile("王三", "JJR-0003")
+        ).id
+        s.commit()
+        # deal_brokered: in inquiry, the broker accepted the invitation (active).
+        did3, invitation = _brokered_deal(s, buyer, broker, ids["listing_brokered"])
+        broker_assignment.respond(s, broker, invitation, True)
+        s.commit()
+        # deal_done: the broker mediated it to completion; it keeps a shared entry (with a
+        # file) and a private one.
+        did4, invitation = _brokered_deal(s, buyer, broker, ids["listing_done"])
+        broker_assignment.respond(s, broker, invitation, True)
+        s.commit()
+        entry = {
+            "kind": "call",
+            "occurred_at": utcnow() - timedelta(hours=1),
+            "participants": [t["participant"]],
+            "notes": t["notes"],
+        }
+        shared = brokerage_records.add_record(s, broker, did4, entry | {"visibility": "shared"})
+        private = brokerage_records.add_record(s, broker, did4, entry | {"visibility": "private"})
+        s.commit()
+        record_file = brokerage_records.add_attachment(
+            s,
+            broker,
+            shared.id,
+            io.BytesIO(b"%PDF-1.4\n%record\n"),
+            "minutes.pdf",
+            storage_dir=app.config["ATTACHMENTS_DIR"],
+        )
+        s.commit()
+        deal_terms.propose_terms(s, supplier, did4, TERMS, platform_fee_bp=300)
+        s.commit()
+        hash4 = s.get(Deal, did4).current_terms.terms_hash
+        deal_terms.confirm_terms(s, buyer, did4, hash4)
+        deal_terms.confirm_terms(s, supplier, did4, hash4)
+        s.commit()
+        funding4 = deal_money.request_funding(s, buyer, did4)
+        deal_money.confirm_bank_transfer(
+            s, operator, did4, reference=funding4.reference, amount=TERMS["price"]
+        )
+        s.commit()
+        deals.start_work(s, supplier, did4)
+        s.commit()
+        for m in deals.fresh_milestones(s, s.get(Deal, did4)):
+            deal_delivery.accept_milestone(s, buyer, did4, m.id)
+            s.commit()
+        # deal_invited: in inquiry, the broker's invitation waits for an answer.
+        did5, invitation5 = _brokered_deal(s, buyer, broker, ids["listing_invited"])
+        # The broker offered to mediate the enterprise's published demand (pending).
+        offer = broker_offers.offer_mediation(
+            s, broker, demand_id=ids["demand_published"], message="我熟悉这个领域"
+        )
+        s.commit()
+        ids.update(
+            deal_brokered=did3,
+            deal_done=did4,
+            deal_invited=did5,
+            invitation=invitation5,
+            record_shared=shared.id,
+            record_private=private.id,
+            record_file=record_file.id,
+            offer=offer.id,
+        )
+        # The researcher has a notification and a saved search.
+        ids["notification"] = notifications.create(
+            s,
+            user_id=supplier.id,
+            kind="match_demand",
+            listing_id=ids["listing_published"],
+            demand_id=ids["demand_published"],
+            payload={"listing_title": t["listing"], "demand_title": t["demand"]},
+        )
+        ids["saved_search"] = saved_searches.create(
+            s, supplier, name=t["search"], doc_type="listings", query={"q": "电池"}
+        ).id
+        s.commit()
         reset = password_reset.make_token(s.get(User, users["broker"].id), app.config["SECRET_KEY"])
     return World(
         app=app,
