@@ -27,17 +27,15 @@ from sqlalchemy.orm import Session
 
 from marketplace.models import (
     BrokerAssignment,
-    BrokerDomain,
     BrokerProfile,
     BrokerRating,
-    BrokerRegion,
     Deal,
     DealEvent,
     DealTerms,
     User,
 )
 from marketplace.models.types import utcnow
-from marketplace.services import deals
+from marketplace.services import brokers, deals
 from marketplace.services.brokerage_records import aware
 from marketplace.services.deals import BUYER, SUPPLIER
 from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -245,19 +243,7 @@ def ranking(
         raise Unauthorized("Log in first.")
     if not actor.is_operator:
         raise Forbidden("Only operators see the brokers' ranking.")
-    stmt = select(BrokerProfile).where(BrokerProfile.status == "verified")
-    if domain:
-        stmt = stmt.where(
-            BrokerProfile.id.in_(
-                select(BrokerDomain.profile_id).where(BrokerDomain.domain == domain)
-            )
-        )
-    if region:
-        stmt = stmt.where(
-            BrokerProfile.id.in_(
-                select(BrokerRegion.profile_id).where(BrokerRegion.region == region)
-            )
-        )
+    stmt = brokers.verified_profiles(domain=domain, region=region)
     profiles = list(session.scalars(stmt))
     perf = performance(session, [p.user_id for p in profiles], start=start, end=end)
     rows = [(p, perf[p.user_id]) for p in profiles]

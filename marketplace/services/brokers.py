@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -174,6 +174,24 @@ def get_profile(session: Session, actor: User | None, broker_id: int) -> BrokerP
     return profile
 
 
+def verified_profiles(*, domain: str | None = None, region: str | None = None) -> Select:
+    """The query for verified brokers working in ``domain`` and ``region`` (exact)."""
+    stmt = select(BrokerProfile).where(BrokerProfile.status == "verified")
+    if domain:
+        stmt = stmt.where(
+            BrokerProfile.id.in_(
+                select(BrokerDomain.profile_id).where(BrokerDomain.domain == domain)
+            )
+        )
+    if region and region.strip():
+        stmt = stmt.where(
+            BrokerProfile.id.in_(
+                select(BrokerRegion.profile_id).where(BrokerRegion.region == region.strip())
+            )
+        )
+    return stmt
+
+
 def directory(
     session: Session,
     *,
@@ -185,23 +203,9 @@ def directory(
 ) -> Page:
     """Verified brokers, filtered by domain, region (exact) and free text (name,
     certificate number, biography, region)."""
-    stmt = (
-        select(BrokerProfile)
-        .where(BrokerProfile.status == "verified")
-        .order_by(BrokerProfile.display_name, BrokerProfile.id)
+    stmt = verified_profiles(domain=domain, region=region).order_by(
+        BrokerProfile.display_name, BrokerProfile.id
     )
-    if domain:
-        stmt = stmt.where(
-            BrokerProfile.id.in_(
-                select(BrokerDomain.profile_id).where(BrokerDomain.domain == domain)
-            )
-        )
-    if region:
-        stmt = stmt.where(
-            BrokerProfile.id.in_(
-                select(BrokerRegion.profile_id).where(BrokerRegion.region == region.strip())
-            )
-        )
     for word in (q or "").split()[:5]:
         pattern = f"%{word.replace('%', '').replace('_', '')}%"
         stmt = stmt.where(
