@@ -17,27 +17,22 @@ Target: match p95 ≤ 2 × direct p95.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flask_migrate import upgrade  # noqa: E402
 
+from bench.instance import temporary_instance  # noqa: E402
 from bench.search import generate, percentile  # noqa: E402
-from marketplace import create_app  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import Demand, Organization  # noqa: E402
 from marketplace.services import search_sync  # noqa: E402
 from marketplace.services.matching import match_listings  # noqa: E402
 from search.matching.queries import baseline  # noqa: E402
-from tests.search.conftest import SearchServer  # noqa: E402
 
 # Enterprise wording, one need per field; none of them is in the development set.
 DEMANDS = (
@@ -77,25 +72,9 @@ def main() -> None:
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
 
-    workdir = tempfile.mkdtemp(prefix="techmarket-bench-match-")
-    os.environ["INSTANCE_PATH"] = os.path.join(workdir, "instance")
-    server = SearchServer(os.path.join(workdir, "search-data"))
     began = time.perf_counter()
-    try:
-        server.start(timeout=60)
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(workdir, "bench.sqlite3"),
-                "ELASTICSEARCH_URL": server.url,
-                "ELASTICSEARCH_INDEX_PREFIX": "bench",
-                "SEARCH_SYNC": "worker",
-                "ELASTICSEARCH_TIMEOUT": 300,  # see bench/search.py: no degraded answers
-                "TESTING": True,
-                "SECRET_KEY": "bench-only-secret",
-            }
-        )
-        with app.app_context():
-            upgrade()
+    with temporary_instance("bench", TESTING=True) as instance:
+        app = instance.app
         generate(app, args.n, args.seed)
         with app.app_context():
             buyer = Organization(kind="enterprise", name="基准测试企业", region="宁波")
@@ -123,7 +102,7 @@ def main() -> None:
             started = time.perf_counter()
             search_sync.reindex(db.session, index, "listings")
             print(
-                f"noida-db at {server.url}; {args.n:,} listings indexed in "
+                f"noida-db at {instance.search_url}; {args.n:,} listings indexed in "
                 f"{time.perf_counter() - started:.1f} s; {len(ids)} demands × {args.repeat} repeats"
             )
             match_ms, direct_ms, rows = [], [], []
@@ -149,9 +128,6 @@ def main() -> None:
                 )
             db.session.remove()
             db.engine.dispose()
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
     print("\nper demand (ms, p50): match / direct   top match")
     for title, m, d, found in rows:

@@ -21,13 +21,10 @@ temporary SQLite database and generates N published listings across the 20 domai
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -37,10 +34,9 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from elasticsearch import helpers  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from marketplace import create_app  # noqa: E402
+from bench.instance import temporary_instance  # noqa: E402
 from marketplace.api.search import params_from_args  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import Listing, Organization, Patent  # noqa: E402
@@ -51,7 +47,6 @@ from marketplace.vocab import DOMAINS, LEGAL_STATUSES, TRANSFER_MODES  # noqa: E
 from search.analysis import SYNONYMS_FILE, index_settings, segment  # noqa: E402
 from search.mappings import mappings  # noqa: E402
 from search.queries import build_search  # noqa: E402
-from tests.search.conftest import SearchServer  # noqa: E402
 
 URL = "/api/v1/search/listings"
 
@@ -411,41 +406,17 @@ def main() -> None:
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
 
-    workdir = tempfile.mkdtemp(prefix="techmarket-bench-search-")
-    os.environ["INSTANCE_PATH"] = os.path.join(workdir, "instance")
-    server = SearchServer(os.path.join(workdir, "search-data"))
     began = time.perf_counter()
-    try:
-        server.start(timeout=60)
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(workdir, "bench.sqlite3"),
-                "ELASTICSEARCH_URL": server.url,
-                "ELASTICSEARCH_INDEX_PREFIX": "bench",
-                "SEARCH_SYNC": "worker",
-                # noida-db answers a full-text query over 10,000 documents in seconds,
-                # beyond the default 10 s timeout; a timeout would turn into a degraded
-                # (database) answer and poison the figures.
-                "ELASTICSEARCH_TIMEOUT": 300,
-                "TESTING": True,
-                "SECRET_KEY": "bench-only-secret",
-            }
-        )
-        with app.app_context():
-            upgrade()
+    with temporary_instance("bench", TESTING=True) as instance:
+        app = instance.app
         started = time.perf_counter()
         generate(app, args.n, args.seed)
         print(
-            f"noida-db at {server.url}; generated {args.n:,} listings with patents "
+            f"noida-db at {instance.search_url}; generated {args.n:,} listings with patents "
             f"in {time.perf_counter() - started:.1f} s"
         )
         bench_reindex(app, args.n, args.reindex_rounds)
         bench_queries(app, args.repeat)
-        with app.app_context():
-            db.engine.dispose()
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
     print(f"\ntotal {time.perf_counter() - began:.1f} s")
 
 

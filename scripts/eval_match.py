@@ -13,24 +13,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
 
+from bench.instance import temporary_instance  # noqa: E402
 from bench.match_eval import evaluate, read_qrels, read_run  # noqa: E402
-from marketplace import create_app  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.services import imports, search_sync  # noqa: E402
 from marketplace.services.match_export import run_lines  # noqa: E402
-from tests.search.conftest import SearchServer  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "dev"
 
@@ -107,25 +103,11 @@ def main() -> int:
         print(f"NOTE: {args.data} has no development set yet; using the sample_* files.")
     print(f"data: {patents.name}, {demands.name}, {qrels_file.name} from {args.data}")
 
-    workdir = tempfile.mkdtemp(prefix="techmarket-eval-")
-    os.environ["INSTANCE_PATH"] = os.path.join(workdir, "instance")
-    server = SearchServer(os.path.join(workdir, "search-data"))
     began = time.perf_counter()
-    try:
-        server.start(timeout=60)
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(workdir, "eval.sqlite3"),
-                "ELASTICSEARCH_URL": server.url,
-                "ELASTICSEARCH_INDEX_PREFIX": "eval",
-                "SEARCH_SYNC": "worker",
-                "ELASTICSEARCH_TIMEOUT": 300,
-                "SECRET_KEY": "eval-only-secret",
-            }
-        )
+    with temporary_instance("eval") as instance:
+        app, workdir = instance.app, instance.workdir
         runs = {}
         with app.app_context():
-            upgrade()
             for kind, path in (("listings", patents), ("demands", demands)):
                 report = imports.import_file(
                     db.session, kind, path, path.name, source="dev", publish=True
@@ -141,8 +123,6 @@ def main() -> int:
                 out.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
                 runs[system] = out
                 print(f"{system}: {len(lines)} lines in {time.perf_counter() - started:.1f} s")
-            db.session.remove()
-            db.engine.dispose()
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             for out in runs.values():
@@ -150,9 +130,6 @@ def main() -> int:
         qrels = read_qrels(qrels_file)
         parsed = {s: read_run(p) for s, p in runs.items()}
         results = {s: evaluate(r, qrels) for s, r in parsed.items()}
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
     metrics = ("ndcg@10", "recall@20", "mrr")
     print(
