@@ -1,7 +1,12 @@
-"""Turn database rows into search documents (duck-typed: search/ does not import models)."""
+"""Turn database rows into search documents (duck-typed: search/ does not import models).
+
+A row is anything with the listing's or demand's columns as attributes plus
+``organization_name``; a listing's patents come as a list of rows with the patent columns.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from search.analysis import segment
@@ -31,8 +36,7 @@ def _suggest(title: str, tags: list[str]) -> dict[str, Any]:
     return {"input": list(dict.fromkeys(inputs))}
 
 
-def listing_document(listing) -> dict[str, Any]:
-    patents = list(listing.patents)
+def listing_document(listing, patents: Sequence[Any]) -> dict[str, Any]:
     body_parts = [listing.summary, listing.description]
     for p in patents:
         body_parts += [p.abstract, p.first_claim]
@@ -51,7 +55,7 @@ def listing_document(listing) -> dict[str, Any]:
         "region": listing.region,
         "language": listing.language,
         "organization_id": listing.organization_id,
-        "organization_name": listing.organization.name if listing.organization else "",
+        "organization_name": listing.organization_name or "",
         "published_at": listing.published_at.isoformat() if listing.published_at else None,
         "currency": listing.currency,
         "trl": listing.trl,
@@ -69,7 +73,7 @@ def listing_document(listing) -> dict[str, Any]:
     }
 
 
-def demand_document(demand) -> dict[str, Any]:
+def demand_document(demand, _patents: Sequence[Any] = ()) -> dict[str, Any]:
     return {
         "id": demand.id,
         "doc_type": "demands",
@@ -82,7 +86,7 @@ def demand_document(demand) -> dict[str, Any]:
         "region": demand.region,
         "language": demand.language,
         "organization_id": demand.organization_id,
-        "organization_name": demand.organization.name if demand.organization else "",
+        "organization_name": demand.organization_name or "",
         "published_at": demand.published_at.isoformat() if demand.published_at else None,
         "currency": demand.currency,
         "cooperation_modes": list(demand.cooperation_modes or []),
