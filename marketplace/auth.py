@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Flask, request
 from flask_login import current_user
 
@@ -16,12 +18,17 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
+    def load_user(session_id: str) -> User | None:
+        # "<id>:<password fingerprint>" (User.get_id): a session begun before the
+        # password was reset names the old password and no longer loads.
+        user_id, _, fingerprint = session_id.partition(":")
         try:
             user = db.session.get(User, int(user_id))
         except ValueError:
             return None
-        return user if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        return user if hmac.compare_digest(fingerprint, user.password_fingerprint) else None
 
     @login_manager.request_loader
     def load_user_from_token(req) -> User | None:

@@ -62,7 +62,7 @@ COMMON_HEADERS = {
 def rate_limit_key() -> str:
     """Count per logged-in user (or API token holder), else per client address."""
     if current_user and current_user.is_authenticated:
-        return f"user:{current_user.get_id()}"
+        return f"user:{current_user.id}"
     return f"ip:{get_remote_address()}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -74,6 +75,15 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    @property
+    def password_fingerprint(self) -> str:
+        """A digest of the password hash (not the hash: it goes into signed, readable
+        tokens and cookies). It changes whenever the password does."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:32]
+
+    def get_id(self) -> str:  # Flask-Login: the session names the password it began with
+        return f"{self.id}:{self.password_fingerprint}"
 
 
 class UserRole(db.Model):

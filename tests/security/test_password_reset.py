@@ -163,3 +163,38 @@ def test_a_forged_host_header_cannot_redirect_the_link(app, client, make, mailbo
     [(_, body)] = mailbox()
     assert "https://techmarket.example.org/password/reset/" in body
     assert "evil.example" not in body
+
+
+def test_a_reset_ends_the_sessions_begun_with_the_old_password(app, make, mailbox):
+    user = make.user()
+    elsewhere, here = app.test_client(), app.test_client()
+    for c in (elsewhere, here):
+        assert c.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 303
+        assert c.get("/api/v1/auth/me").status_code == 200
+    token = here.post("/api/v1/auth/tokens", json={"name": "ci"}).get_json()["token"]
+
+    here.post("/api/v1/auth/password-reset", json={"email": user.email})
+    [(_, body)] = mailbox()
+    link = reset_link(body)
+    r = here.post(link, data={"password": NEW, "password_confirm": NEW})
+    assert r.status_code == 303
+
+    # Both browsers are logged out, whichever asked for the reset.
+    for c in (elsewhere, here):
+        assert c.get("/api/v1/auth/me").status_code == 401
+        assert c.get("/deals").headers.get("Location", "").startswith("/login")
+    assert here.post("/login", data={"email": user.email, "password": NEW}).status_code == 303
+    assert here.get("/api/v1/auth/me").get_json()["email"] == user.email
+    assert elsewhere.get("/api/v1/auth/me").status_code == 401
+    # A personal API token is not a session: it is revoked on its own.
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get("/api/v1/auth/me", headers=bearer).status_code == 200
+
+
+def test_a_session_cookie_naming_only_the_user_id_is_refused(app, make):
+    user = make.user()
+    c = app.test_client()
+    with c.session_transaction() as s:
+        s["_user_id"] = str(user.id)  # the form before sessions named the password
+        s["_fresh"] = True
+    assert c.get("/api/v1/auth/me").status_code == 401
