@@ -98,7 +98,10 @@ def decide_offer(
         raise NotFound(f"No mediation offer {offer_id}.")
     item = _offer_item(session, offer)
     if actor.organization_id is None or item.organization_id != actor.organization_id:
-        raise Forbidden("Only the item's owner decides on mediation offers.")
+        if actor.id == offer.broker_id or actor.is_operator:
+            raise Forbidden("Only the item's owner decides on mediation offers.")
+        # Anyone else learns nothing, not even that the offer exists.
+        raise NotFound(f"No mediation offer {offer_id}.")
     if offer.status != "pending":
         raise Conflict("The offer was already decided or withdrawn.")
     offer.decided_by_id = actor.id

@@ -257,10 +257,9 @@ def test_mediation_offers_through_the_api(cast):
     )
     received = ok(c["supplier"].get("/api/v1/mediation-offers?scope=received"))
     assert [o["id"] for o in received] == [offer["id"]]
-    assert (
-        c["buyer"].post(f"/api/v1/mediation-offers/{offer['id']}/accept", json={}).status_code
-        == 403
-    )
+    decide = f"/api/v1/mediation-offers/{offer['id']}/accept"
+    assert c["buyer"].post(decide, json={}).status_code == 404  # not told it exists
+    assert c["broker"].post(decide, json={}).status_code == 403  # their own offer
     ok(
         c["supplier"].post(
             f"/api/v1/mediation-offers/{offer['id']}/accept", json={"reason": "欢迎"}

@@ -600,7 +600,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("broker_deals.decide", "POST"): [
         case(
-            "401 403 200 403 403 403",
+            "401 404 200 403 404 403",
             args={"offer_id": "@offer", "decision": "accept"},
             json={"reason": ""},
         )

@@ -248,9 +248,12 @@ def test_mediation_offer_accepted_by_the_owner_puts_the_broker_on_new_deals(ctx,
     with pytest.raises(Conflict):  # one pending offer per broker and item
         broker_offers.offer_mediation(ctx, user(broker), listing_id=p.listing_id)
     ctx.rollback()
-    with pytest.raises(Forbidden):  # only the owner decides
-        broker_offers.decide_offer(ctx, user(p.buyer), offer.id, True)
-    ctx.rollback()
+    # Only the owner decides: the broker who offered and operators are told so; anyone
+    # else is not even told that the offer exists.
+    for refused, error in ((broker, Forbidden), (p.operator, Forbidden), (p.buyer, NotFound)):
+        with pytest.raises(error):
+            broker_offers.decide_offer(ctx, user(refused), offer.id, True)
+        ctx.rollback()
     assert [o.id for o in broker_offers.offers_for_owner(ctx, user(p.supplier))] == [offer.id]
     broker_offers.decide_offer(ctx, user(p.supplier), offer.id, True)
     ctx.commit()
