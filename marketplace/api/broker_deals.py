@@ -42,9 +42,14 @@ class FileUpload(Schema):
     file = Upload(required=True)
 
 
-def record_out(record: BrokerageRecord) -> BrokerageRecord:
-    record.editable_until = brokerage_records.editable_until(record)
-    return record
+def record_out(record: BrokerageRecord) -> dict:
+    """The record as the current user may read it (RecordOut)."""
+    return {
+        **{c.key: getattr(record, c.key) for c in BrokerageRecord.__table__.columns},
+        "editable_until": brokerage_records.editable_until(record),
+        "versions": brokerage_records.visible_versions(record, current_actor()),
+        "attachments": record.attachments,
+    }
 
 
 def create_blueprint() -> Blueprint:

@@ -62,6 +62,14 @@ def can_see(deal: Deal, record: BrokerageRecord, actor: User | None) -> bool:
     return OPERATOR in roles or (actor is not None and actor.id == record.broker_id and roles)
 
 
+def visible_versions(record: BrokerageRecord, actor: User | None) -> list:
+    """The earlier versions this reader may see: a version written while the entry was
+    private stays with the broker and operators, even after the entry became shared."""
+    if actor is not None and (actor.is_operator or actor.id == record.broker_id):
+        return list(record.versions)
+    return [v for v in record.versions if v.visibility == "shared"]
+
+
 def _validate(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     errors: dict[str, str] = {}
     kind = data.get("kind")

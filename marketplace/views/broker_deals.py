@@ -317,6 +317,7 @@ def brokerage_record(record_id: int):
     return render_template(
         "brokers/record.html",
         record=record,
+        versions=brokerage_records.visible_versions(record, actor()),
         deal=deal,
         values=values,
         errors=errors,

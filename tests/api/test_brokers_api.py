@@ -195,6 +195,21 @@ def test_a_whole_mediated_deal(cast, app):
     assert [e["detail"]["record_id"] for e in timeline if e["action"] == "brokerage_record"] == [
         shared["id"]
     ]
+    # A private entry made shared: its private past stays with the broker and operators.
+    ok(c["broker"].put(f"/api/v1/brokerage-records/{private['id']}", json=rec))
+    for insider in ("broker", "operator"):
+        past = ok(c[insider].get(f"/api/v1/brokerage-records/{private['id']}"))["versions"]
+        assert [v["notes"] for v in past] == ["买方预算上限"]
+    for party in ("buyer", "supplier"):
+        now_shared = ok(c[party].get(f"/api/v1/brokerage-records/{private['id']}"))
+        assert now_shared["notes"] == rec["notes"] and now_shared["versions"] == []
+        listed = ok(c[party].get(f"{URL}/{did}/brokerage-records"))
+        assert all(v["visibility"] == "shared" for x in listed for v in x["versions"])
+        page = c[party].get(f"/brokerage-records/{private['id']}")
+        assert page.status_code == 200 and "买方预算上限" not in page.get_data(as_text=True)
+    assert "买方预算上限" in c["broker"].get(f"/brokerage-records/{private['id']}").get_data(
+        as_text=True
+    )
     # Fund and accept both milestones: commission goes to the broker's account.
     funding = ok(c["buyer"].post(f"{URL}/{did}/funding"), 201)
     ok(
