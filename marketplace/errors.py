@@ -7,7 +7,9 @@ from typing import Any
 from flask import Flask, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from marketplace.extensions import db
 from marketplace.services.errors import DomainError
+from payments import ProviderUnavailable
 
 
 def is_api_request() -> bool:
@@ -71,6 +73,15 @@ def init_app(app: Flask) -> None:
         if exc.status == 401:
             return redirect(url_for("views.login", next=request.path))
         return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(ProviderUnavailable)
+    def handle_provider_unavailable(exc: ProviderUnavailable):
+        # Whatever the request had flushed (a transition, ledger postings) is undone.
+        db.session.rollback()
+        message = str(exc)
+        if is_api_request():
+            return jsonify(error_body(503, "provider_unavailable", message, {})), 503
+        return render_template("error.html", status=503, message=message), 503
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException):

@@ -16,6 +16,7 @@ from payments.base import (
     FundingInstruction,
     PaymentProvider,
     PayoutResult,
+    ProviderUnavailable,
 )
 from payments.offline import BankAccount, OfflineProvider
 
@@ -77,6 +78,7 @@ __all__ = [
     "Gateway",
     "PaymentProvider",
     "PayoutResult",
+    "ProviderUnavailable",
     "default_gateway",
     "gateway_from_config",
 ]

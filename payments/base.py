@@ -59,6 +59,12 @@ class PayoutResult:
     instructions: str = ""
 
 
+class ProviderUnavailable(Exception):
+    """The provider could not be reached, or failed on its side: whether the request took
+    effect is unknown. Nothing may be recorded as done or refused; the caller rolls back,
+    and a retry with the same idempotency key is safe."""
+
+
 class PaymentProvider(ABC):
     name: str
 

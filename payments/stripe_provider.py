@@ -14,6 +14,7 @@ records and Stripe's charge (localstripe would accept more than was charged).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,7 @@ from payments.base import (
     FundingInstruction,
     PaymentProvider,
     PayoutResult,
+    ProviderUnavailable,
 )
 
 # Refund statuses that mean Stripe took the refund; "failed"/"canceled" leave it to an operator.
@@ -67,6 +69,25 @@ def verify_event(payload: bytes | str, signature: str | None, secret: str) -> di
     if not isinstance(event, dict):
         raise ValueError("The event is not a JSON object.")
     return event
+
+
+# Stripe could not be reached, failed on its side, or asked us to slow down: the request
+# may or may not have taken effect, so nothing is recorded as done or refused.
+UNCERTAIN = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError)
+
+
+def _uncertain_is_unavailable(method):
+    @functools.wraps(method)
+    def call(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except UNCERTAIN as exc:
+            raise ProviderUnavailable(
+                f"Stripe did not answer ({exc.__class__.__name__}); nothing was changed. "
+                "Try again in a moment."
+            ) from exc
+
+    return call
 
 
 class StripeProvider(PaymentProvider):
@@ -110,6 +131,7 @@ class StripeProvider(PaymentProvider):
 
     # Funding ---------------------------------------------------------------------------
 
+    @_uncertain_is_unavailable
     def create_funding(
         self, deal: DealLike, amount: int, currency: str, idempotency_key: str
     ) -> FundingInstruction:
@@ -142,6 +164,7 @@ class StripeProvider(PaymentProvider):
 
     # Releases --------------------------------------------------------------------------
 
+    @_uncertain_is_unavailable
     def release(
         self,
         deal: DealLike,
@@ -173,9 +196,12 @@ class StripeProvider(PaymentProvider):
                     },
                     {"idempotency_key": idempotency_key},
                 )
+            except UNCERTAIN:
+                raise  # the transfer may exist: never pay by hand on top of it
             except stripe.StripeError as exc:
-                # The buyer's acceptance stands (the money is owed to the supplier either
-                # way); what Stripe refused becomes a payout an operator executes by hand.
+                # Refused for certain (a 4xx: balance, account, key). The buyer's acceptance
+                # stands (the money is owed to the supplier either way); what Stripe refused
+                # becomes a payout an operator executes by hand.
                 row.status = "failed"
                 return PayoutResult(
                     provider=self.name,
@@ -192,6 +218,7 @@ class StripeProvider(PaymentProvider):
 
     # Refunds ---------------------------------------------------------------------------
 
+    @_uncertain_is_unavailable
     def refundable(self, payment_intent: str) -> int:
         """What the PaymentIntent's charge can still give back: the smaller of Stripe's
         figure and ours (our requests count even if Stripe has not shown them yet)."""
@@ -211,6 +238,7 @@ class StripeProvider(PaymentProvider):
         )
         return max(0, min(by_stripe, charge.amount - int(asked)))
 
+    @_uncertain_is_unavailable
     def refund(
         self,
         deal: DealLike,

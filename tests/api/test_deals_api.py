@@ -431,3 +431,43 @@ def test_payouts_are_for_operators(cast):
     assert (
         c["operator"].post(f"{URL}/payouts/999/execute", json={"reference": "x"}).status_code == 404
     )
+
+
+def ledger_entries(app) -> int:
+    from sqlalchemy import func, select
+
+    from marketplace.models import LedgerEntry
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(LedgerEntry))
+
+
+def test_a_payment_provider_that_does_not_answer_is_a_503_that_changes_nothing(
+    app, cast, monkeypatch
+):
+    from payments import ProviderUnavailable
+    from payments.offline import OfflineProvider
+
+    c = cast
+    did = funded_deal(c)
+    before = ok(c["buyer"].get(f"{URL}/{did}"))
+    entries = ledger_entries(app)
+
+    def unavailable(self, *args, **kwargs):
+        raise ProviderUnavailable("Stripe did not answer (APIConnectionError); try again.")
+
+    monkeypatch.setattr(OfflineProvider, "release", unavailable)
+    first = before["milestones"][0]["id"]
+    r = c["buyer"].post(f"{URL}/{did}/milestones/{first}/accept")
+    assert r.status_code == 503 and r.json["error"]["code"] == "provider_unavailable"
+    page = c["buyer"].post(f"/deals/{did}/milestones/{first}/accept")
+    assert page.status_code == 503 and "try again" in page.get_data(as_text=True)
+    after = ok(c["buyer"].get(f"{URL}/{did}"))
+    assert after["state"] == before["state"] == "funded"
+    assert after["statement"] == before["statement"]
+    assert [m["state"] for m in after["milestones"]] == [m["state"] for m in before["milestones"]]
+    assert [e["action"] for e in after["timeline"]] == [e["action"] for e in before["timeline"]]
+    assert ledger_entries(app) == entries
+
+    monkeypatch.undo()  # the provider answers again: the same acceptance goes through
+    assert ok(c["buyer"].post(f"{URL}/{did}/milestones/{first}/accept"))["state"] == "in_progress"

@@ -24,7 +24,7 @@ from marketplace.models import (
     StripeWebhookEvent,
 )
 from marketplace.services import ledger
-from payments import Beneficiary
+from payments import Beneficiary, ProviderUnavailable
 from payments.stripe_provider import RefundLimitExceeded, StripeProvider
 from tests.api.test_deals_api import URL, agreed_deal, ok
 from tests.payments.conftest import WEBHOOK_PATH, event, register_webhook, sign
@@ -381,6 +381,36 @@ def test_a_refused_transfer_becomes_a_payout_instruction(app, make):
         assert "Insufficient funds" in result.instructions and len(http.calls) == 1
         row = db.session.scalars(select(StripeRequest)).one()
         assert (row.status, row.object_id) == ("failed", "")
+        db.session.rollback()
+
+
+class TimingOutHTTPClient(RecordingHTTPClient):
+    """The request went out and no answer came back: the transfer may exist at Stripe."""
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        self.calls.append((method, url, dict(headers or {}), {}))
+        raise stripe.APIConnectionError("Request timed out")
+
+
+class FailingHTTPClient(RecordingHTTPClient):
+    """Stripe answers 500: whether the transfer was made is unknown."""
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        self.calls.append((method, url, dict(headers or {}), {}))
+        error = {"error": {"type": "api_error", "message": "Something went wrong"}}
+        return json.dumps(error), 500, {"request-id": "req_failed"}
+
+
+@pytest.mark.parametrize("http_class", [TimingOutHTTPClient, FailingHTTPClient])
+def test_an_uncertain_transfer_is_never_turned_into_a_manual_payout(app, make, http_class):
+    """Paying by hand after a transfer that may have gone through could pay twice: the
+    provider says it is unavailable, and the caller undoes everything."""
+    http = http_class()
+    with app.app_context():
+        did, deal, provider, supplier = agreed_deal_and_provider(make, http)
+        with pytest.raises(ProviderUnavailable):
+            provider.release(deal, 582_000, "CNY", f"deal:{did}:m:1:release", supplier)
+        assert http.calls
         db.session.rollback()
 
 
