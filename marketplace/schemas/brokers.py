@@ -17,7 +17,7 @@ from marketplace.models.brokers import (
     RECORD_KINDS,
     RECORD_VISIBILITIES,
 )
-from marketplace.schemas.common import Choice, ChoiceList, PageArgs, PageMeta, StrictSchema
+from marketplace.schemas.common import Choice, ChoiceList, PageArgs, PageMeta, RowId, StrictSchema
 from marketplace.vocab import DOMAINS
 
 Text = validate.Length(max=5_000)
@@ -144,7 +144,7 @@ class EarningsOut(Schema):
 
 
 class InviteIn(StrictSchema):
-    broker_id = fields.Integer(required=True, strict=True)
+    broker_id = RowId(required=True, strict=True)
     message = fields.String(load_default="", validate=Text)
 
 
@@ -165,8 +165,8 @@ class AssignmentOut(Schema):
 
 
 class OfferIn(StrictSchema):
-    listing_id = fields.Integer(strict=True)
-    demand_id = fields.Integer(strict=True)
+    listing_id = RowId(strict=True)
+    demand_id = RowId(strict=True)
     message = fields.String(load_default="", validate=Text)
 
     @validates_schema

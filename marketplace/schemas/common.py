@@ -44,6 +44,9 @@ class IpcCode(fields.String):
             raise ValidationError(str(exc)) from None
 
 
+MAX_PAGE = 100_000  # deeper than anyone pages; the offset stays far inside 64 bits
+
+
 def RowId(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
     """A reference to a row: 1 … MAX_ROW_ID. A larger number is no id at all, and is
     reported as invalid input instead of overflowing in the database driver (a 500)."""
@@ -62,7 +65,7 @@ class MinorUnits(fields.Integer):
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 

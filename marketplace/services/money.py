@@ -20,6 +20,8 @@ def to_minor(major: str | int | Decimal, currency: str = "CNY") -> int:
         raise ValueError("Not a number")
     if amount < 0:
         raise ValueError("Must not be negative")
+    if amount.adjusted() > 15:  # 1e999999 would overflow Decimal's context below
+        raise ValueError("Too large")
     minor = amount * factor
     if minor != minor.to_integral_value():
         raise ValueError("Too many decimal places")

@@ -83,6 +83,13 @@ def _flush_or_name_taken(session: Session) -> None:
         raise Invalid({"name": NAME_TAKEN}) from None
 
 
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise Invalid({"name": "Give the search a name."})
+    return name
+
+
 def create(
     session: Session,
     actor: User | None,
@@ -94,7 +101,7 @@ def create(
 ) -> SavedSearch:
     """Save a search for the actor; the caller commits."""
     user = _require(actor)
-    name = name.strip()
+    name = _clean_name(name)
     count = session.scalar(
         select(func.count()).select_from(SavedSearch).where(SavedSearch.user_id == user.id)
     )
@@ -122,7 +129,7 @@ def update(
     """Rename, switch alerts, or replace the query; the caller commits."""
     saved = get_own(session, actor, saved_id)
     if "name" in changes:
-        name = changes["name"].strip()
+        name = _clean_name(changes["name"])
         if _name_taken(session, saved.user_id, name, saved.id):
             raise Invalid({"name": NAME_TAKEN})
         saved.name = name

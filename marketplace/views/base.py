@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from marketplace.auth import current_actor
 from marketplace.models import User
+from marketplace.models.types import MAX_ROW_ID
 from marketplace.services.errors import Unauthorized
 from marketplace.services.money import format_major
 from marketplace.views.messages import localize
@@ -52,6 +53,17 @@ def safe_next(target: str | None, default: str | None = None) -> str:
     if parts.scheme or parts.netloc:
         return fallback
     return target
+
+
+def form_int(raw: str | None, maximum: int = MAX_ROW_ID) -> int | None:
+    """A whole number typed or posted in a form (ASCII digits, 0 … ``maximum``), else
+    None. ``str.isdigit`` alone admits "²" and "١", which ``int`` then refuses (a 500),
+    and numbers no row id can reach, which overflow in the database driver."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(maximum)):
+        return None
+    number = int(raw)
+    return number if number <= maximum else None
 
 
 def field_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -31,7 +31,7 @@ from marketplace.services import (
 )
 from marketplace.services.brokerage_records import aware
 from marketplace.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from marketplace.views.base import actor, bp, require_login
+from marketplace.views.base import actor, bp, form_int, require_login
 from marketplace.views.deal_text import errors_of, flash_error, load_form, visible_deal
 
 
@@ -113,11 +113,10 @@ def _run(deal_id: int, run: Callable[[], Any], done: str, anchor: str = "brokers
 @require_login
 def invite_broker(broker_id: int):
     """The invite form of a broker's profile page: a deal of mine, a message."""
-    raw = request.form.get("deal_id", "").strip()
-    if not raw.isdigit():
+    deal_id = form_int(request.form.get("deal_id"))
+    if not deal_id:
         flash(_("Choose one of your deals."), "error")
         return redirect(url_for("views.broker_profile", broker_id=broker_id), 303)
-    deal_id = int(raw)
     return _run(
         deal_id,
         lambda: broker_assignment.invite(
@@ -163,14 +162,14 @@ def answer_broker_invitation(assignment_id: int, answer: str):
 @require_login
 def offer_mediation():
     kind = "listing" if request.form.get("listing_id") else "demand"
-    raw = request.form.get(f"{kind}_id", "")
-    if not raw.isdigit():
+    item_id = form_int(request.form.get(f"{kind}_id"))
+    if not item_id:
         flash(_("Choose a listing or a demand."), "error")
         return redirect(url_for("views.home"), 303)
-    back = url_for(f"views.{kind}_detail", item_id=int(raw))
+    back = url_for(f"views.{kind}_detail", item_id=item_id)
     try:
         broker_offers.offer_mediation(
-            db.session, actor(), message=request.form.get("message", ""), **{f"{kind}_id": int(raw)}
+            db.session, actor(), message=request.form.get("message", ""), **{f"{kind}_id": item_id}
         )
         db.session.commit()
     except DomainError as exc:

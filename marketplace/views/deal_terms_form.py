@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -59,15 +59,15 @@ def _basis_points(form: MultiDict, errors: Errors) -> int:
     if not raw:
         return 0
     try:
-        bp = Decimal(raw) * 100
-    except InvalidOperation:
-        bp = Decimal("NaN")
-    if not bp.is_finite() or bp != bp.to_integral_value() or not 0 <= bp <= 10_000:
+        bp = to_minor(raw, "CNY")  # hundredths, exactly as fen are hundredths of a yuan
+    except ValueError:
+        bp = -1
+    if not 0 <= bp <= 10_000:
         errors.setdefault("commission", []).append(
             _("A percentage between 0 and 100, with at most two decimals.")
         )
         return 0
-    return int(bp)
+    return bp
 
 
 def yuan_amount(form: MultiDict, name: str, currency: str, errors: Errors) -> int | None:

@@ -33,7 +33,7 @@ from marketplace.schemas.deals import (
 )
 from marketplace.services import deal_delivery, deal_files, deal_money, deal_terms, deals
 from marketplace.services.errors import Conflict, Forbidden, Invalid
-from marketplace.views.base import actor, bp, money, require_login
+from marketplace.views.base import actor, bp, form_int, money, require_login
 from marketplace.views.deal_terms_form import MILESTONE_ROWS, terms_form, terms_payload
 from marketplace.views.deal_text import (
     Errors,
@@ -100,17 +100,13 @@ def open_deal():
     """The contact button of a listing or a demand page."""
     form = request.form
     kind = "listing" if form.get("listing_id") else "demand"
-    item_id = form.get(f"{kind}_id", "")
-    back = (
-        url_for(f"views.{kind}_detail", item_id=int(item_id))
-        if item_id.isdigit()
-        else url_for("views.home")
-    )
+    item_id = form_int(form.get(f"{kind}_id"))
+    back = url_for(f"views.{kind}_detail", item_id=item_id) if item_id else url_for("views.home")
     payload = {"message": form.get("message", "")}
-    if item_id.isdigit():
-        payload[f"{kind}_id"] = int(item_id)
+    if item_id:
+        payload[f"{kind}_id"] = item_id
     data, errors = load_form(DealOpenIn(), payload)
-    if data is None or not item_id.isdigit():
+    if data is None or not item_id:
         for messages in errors.values() or [[_("Choose a listing or a demand.")]]:
             for message in messages:
                 flash(message, "error")

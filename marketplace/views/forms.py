@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace.models import Demand, Listing
 from marketplace.services.money import format_major, to_minor
-from marketplace.views.base import field_errors, merge_errors
+from marketplace.views.base import field_errors, form_int, merge_errors
 from marketplace.views.messages import localize
 from marketplace.vocab import CURRENCIES
 
@@ -95,7 +95,8 @@ def listing_payload(form: MultiDict) -> tuple[dict[str, Any], Errors, list[int]]
         "description": _text(form, "description"),
         "domain": _text(form, "domain"),
         "tags": split_list(form.get("tags")),
-        "trl": int(_text(form, "trl")) if _text(form, "trl").isdigit() else _optional(form, "trl"),
+        # A number when it is one; anything else goes to the schema, which says what is wrong.
+        "trl": form_int(_text(form, "trl"), 99) or _optional(form, "trl"),
         "transfer_modes": form.getlist("transfer_modes"),
         "price_type": price_type,
         "price_amount": None
@@ -141,9 +142,10 @@ def patent_payload(form: MultiDict, index: int) -> dict[str, Any] | None:
 def patent_blocks(values: MultiDict) -> int:
     """How many patent blocks a form has: three, or more when a listing already has more."""
     indices = [
-        int(key.split("-")[1])
+        index
         for key in values.keys()
-        if key.startswith("patents-") and key.split("-")[1].isdigit()
+        if key.startswith("patents-")
+        and (index := form_int(key.split("-")[1], MAX_PATENT_BLOCKS)) is not None
     ]
     return min(MAX_PATENT_BLOCKS, max([PATENT_BLOCKS - 1, *indices]) + 1)
 

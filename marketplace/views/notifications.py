@@ -12,10 +12,11 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
 from marketplace.models import Notification, SavedSearch
+from marketplace.schemas.common import MAX_PAGE
 from marketplace.schemas.notifications import load_query
 from marketplace.services import notifications, saved_searches
 from marketplace.services.errors import Invalid
-from marketplace.views.base import actor, bp, field_errors, require_login, safe_next
+from marketplace.views.base import actor, bp, field_errors, form_int, require_login, safe_next
 from marketplace.views.search import ENDPOINTS, SCHEMAS, facet_value_label, query_args
 from marketplace.views.search import PARAMETER_TITLES as QUERY_TITLES
 
@@ -52,10 +53,7 @@ def notification_item(n: Notification) -> dict[str, Any]:
 def notifications_page():
     user = actor()
     unread_only = request.args.get("unread") == "1"
-    try:
-        page_no = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page_no = 1
+    page_no = form_int(request.args.get("page"), MAX_PAGE) or 1
     page = notifications.list_notifications(
         db.session, user, unread=unread_only, page=page_no, per_page=PER_PAGE
     )

@@ -126,6 +126,7 @@ def test_saved_search_crud_and_validation(app, two):
 
     bad = [
         ({**body, "name": ""}, ["name"]),
+        ({**body, "name": "   "}, ["name"]),  # blank once trimmed
         ({k: v for k, v in body.items() if k != "name"}, ["name"]),
         ({**body, "doc_type": "patents"}, ["doc_type"]),
         ({**body, "name": "x", "query": {"domain": ["moon_mining"]}}, ["query"]),

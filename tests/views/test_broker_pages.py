@@ -19,7 +19,7 @@ from tests.services.broker_fixtures import (
     verified_broker,
 )
 from tests.services.test_deals_fixtures import parties, user, walk
-from tests.views.conftest import field_error, text
+from tests.views.conftest import field_error, listing_form, text
 
 PROFILE_FORM = {
     "certificate_number": "JJR-330200-0099",
@@ -234,10 +234,11 @@ def test_the_broker_proposes_terms_with_a_commission_through_the_form(app, world
     p, broker, deal_id, c = world
     page = text(c["broker"].get(f"/deals/{deal_id}"))
     assert 'name="commission"' in page and 'name="broker_may_arbitrate"' in page
-    r = c["broker"].post(
-        f"/deals/{deal_id}/terms", data=terms_form("6000", "4000", commission="4.555")
-    )
-    assert r.status_code == 422 and field_error(text(r))
+    for bad in ("4.555", "1e999999", "-1", "100.01", "百分之五"):
+        r = c["broker"].post(
+            f"/deals/{deal_id}/terms", data=terms_form("6000", "4000", commission=bad)
+        )
+        assert r.status_code == 422 and field_error(text(r)), bad
     r = c["broker"].post(
         f"/deals/{deal_id}/terms",
         data=terms_form("6000", "4000", commission="4.5", broker_may_arbitrate="on"),
@@ -254,3 +255,32 @@ def test_the_broker_proposes_terms_with_a_commission_through_the_form(app, world
     # The counter-offer form starts from these values.
     page = text(c["buyer"].get(f"/deals/{deal_id}"))
     assert 'name="commission" value="4.5"' in page
+
+
+# Numbers no form should send: "²" passes str.isdigit but not int(); 25 digits pass int()
+# but overflow in the database driver. Each is a message, never a 500.
+ODD_NUMBERS = ("²", "١٢", "9" * 25, "-1", "")
+
+
+def test_odd_numbers_in_forms_are_messages_not_500s(app, world, make, monkeypatch):
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # a crash: 500, not raise
+    p, broker, deal_id, c = world
+    for odd in ODD_NUMBERS:
+        for r in (
+            c["buyer"].post(f"/brokers/{broker.id}/invite", data={"deal_id": odd}),
+            c["broker"].post("/mediation-offers", data={"listing_id": odd}),
+            c["buyer"].post("/deals/open", data={"listing_id": odd, "message": "感兴趣"}),
+        ):
+            assert r.status_code == 303, (odd, r.request.path)
+        page = c["buyer"].get(f"/notifications?page={odd}")
+        assert page.status_code == 200, odd
+        form = listing_form(trl=odd, **{f"patents-{odd}-patent_number": "x"})
+        r = app.test_client(user=make.user("researcher")).post("/listings/new", data=form)
+        assert r.status_code in (303, 422), odd
+    # And through the API: a 422 naming the field.
+    huge = 2**70
+    r = c["buyer"].post(f"/api/v1/deals/{deal_id}/brokers", json={"broker_id": huge})
+    assert r.status_code == 422 and "broker_id" in r.json["error"]["fields"]
+    r = c["broker"].post("/api/v1/mediation-offers", json={"listing_id": huge})
+    assert r.status_code == 422 and "listing_id" in r.json["error"]["fields"]
+    assert c["buyer"].get("/notifications?page=100001").status_code == 200

@@ -252,6 +252,8 @@ def test_milestones_not_adding_up_re_render_with_the_message(app, cast):
     [
         ({"price": "abc"}, "price"),
         ({"price": "12.345"}, "price"),
+        ({"price": "1e999999"}, "price"),
+        ({"milestones-0-amount": "9e999999"}, "milestones-0-amount"),
         ({"milestones-0-amount": "-5"}, "milestones-0-amount"),
         ({"transfer_mode": "gift"}, "transfer_mode"),
         ({"transfer_mode": ""}, "transfer_mode"),
