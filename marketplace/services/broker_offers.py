@@ -182,9 +182,10 @@ def assign_item_broker(session: Session, deal: Deal, *, ip: str | None = None) -
     offer = _accepted_offer(session, deal.listing_id, deal.demand_id)
     if offer is None:
         return
-    profile = brokers.profile_of(session, offer.broker_id)
-    if profile is None or profile.status != "verified":
-        return
+    try:
+        profile = brokers.verified_profile(session, offer.broker_id)
+    except (NotFound, Conflict):
+        return  # no longer a verified broker: the deal starts without one
     if profile.user.organization_id in (deal.buyer_org_id, deal.supplier_org_id):
         return
     now = utcnow()

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.models import Demand, Listing, Organization, User
@@ -143,6 +144,15 @@ def domain_counts(session: Session) -> dict[str, int]:
     return {domain: count for domain, count in rows}
 
 
+def _account_owner(session: Session, account: str, *, other_than: int) -> int | None:
+    """The other organization connected to ``account``, as far as this transaction sees."""
+    return session.scalar(
+        select(Organization.id).where(
+            Organization.stripe_account_id == account, Organization.id != other_than
+        )
+    )
+
+
 def set_payout_account(
     session: Session, actor: User | None, org_id: int, stripe_account_id: str
 ) -> Organization:
@@ -157,14 +167,13 @@ def set_payout_account(
     value = stripe_account_id.strip()
     if value and not STRIPE_ACCOUNT_ID.match(value):
         raise Invalid({"stripe_account_id": "A Stripe account id looks like acct_1AbC…."})
-    if value:
-        owner = session.scalar(
-            select(Organization.id).where(
-                Organization.stripe_account_id == value, Organization.id != org.id
-            )
-        )
-        if owner is not None:
-            raise Conflict("This Stripe account is already connected to another organization.")
+    taken = Conflict("This Stripe account is already connected to another organization.")
+    if value and _account_owner(session, value, other_than=org.id) is not None:
+        raise taken
     org.stripe_account_id = value or None
-    session.flush()
+    try:
+        with session.begin_nested():  # the unique index decides between concurrent operators
+            session.flush()
+    except IntegrityError:
+        raise taken from None
     return org

@@ -267,6 +267,20 @@ def test_mediation_offer_accepted_by_the_owner_puts_the_broker_on_new_deals(ctx,
     assert deal.broker_assignments[0].source == "offer"
 
 
+def test_an_accepted_offer_of_someone_no_longer_a_broker_assigns_nobody(ctx, make):
+    p = parties(make)
+    broker = verified_broker(ctx, make, p.operator)
+    offer = broker_offers.offer_mediation(ctx, user(broker), listing_id=p.listing_id)
+    ctx.commit()
+    broker_offers.decide_offer(ctx, user(p.supplier), offer.id, True)
+    ctx.commit()
+    who = user(broker)
+    who.role_rows = [r for r in who.role_rows if r.role != "broker"]  # the role is taken away
+    ctx.commit()
+    deal_id = walk(ctx, p, "inquiry")
+    assert ctx.get(Deal, deal_id).active_broker_id is None
+
+
 def test_declined_offer_keeps_the_reason_and_assigns_nobody(ctx, make):
     p = parties(make)
     broker = verified_broker(ctx, make, p.operator)

@@ -5,6 +5,7 @@ HTTP boundary in tests/payments/test_stripe.py.)"""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 import payments
 from marketplace.models import Deal, Organization, PayoutInstruction
@@ -73,3 +74,20 @@ def test_only_operators_connect_and_an_account_belongs_to_one_organization(ctx, 
     with pytest.raises(Conflict):
         organizations.set_payout_account(ctx, user(operator), other.organization_id, "acct_1Mine")
     assert ctx.get(Organization, org_id).stripe_account_id == "acct_1Mine"
+
+
+def test_a_concurrent_connection_the_check_could_not_see_is_a_409(ctx, make, monkeypatch):
+    """Two operators connecting one account to two organizations at once: neither check
+    sees the other's uncommitted write, so the unique index decides — a 409, not a 500."""
+    operator = user(make.operator())
+    first, second = (make.user("researcher").organization_id for _ in range(2))
+    organizations.set_payout_account(ctx, operator, first, "acct_1Shared")
+    ctx.commit()
+    monkeypatch.setattr(organizations, "_account_owner", lambda *a, **kw: None)
+    with pytest.raises(Conflict):
+        organizations.set_payout_account(ctx, operator, second, "acct_1Shared")
+    ctx.rollback()
+    owners = ctx.scalars(
+        select(Organization.id).where(Organization.stripe_account_id == "acct_1Shared")
+    ).all()
+    assert owners == [first]
