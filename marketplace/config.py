@@ -68,7 +68,6 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "noreply@techmarket.local"),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
-        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         # Strict-Transport-Security max-age for responses served over HTTPS (0: no header).
         "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600))),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),

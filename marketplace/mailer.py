@@ -13,8 +13,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_mail import Message
 
 from marketplace.extensions import mail
@@ -48,3 +50,17 @@ def send_mail(
 def sent_files(folder: str | os.PathLike) -> list[Path]:
     """The messages written to ``folder``, oldest first (for tests and the dev CLI)."""
     return sorted(Path(folder).glob("*.eml"))
+
+
+def link_for(endpoint: str, **values: Any) -> str:
+    """An absolute link for a mail, built against PUBLIC_BASE_URL (production: a forged
+    Host header plays no part). Without it, the request's own host, and outside a request
+    (the outbox worker) the development server."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or (
+        request.host_url if has_request_context() else "http://127.0.0.1:5000"
+    )
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(
+        parts.netloc, url_scheme=parts.scheme or "http", script_name=parts.path or "/"
+    )
+    return adapter.build(endpoint, values, force_external=True)

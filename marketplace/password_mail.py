@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace.extensions import db
-from marketplace.mailer import send_mail
+from marketplace.mailer import link_for, send_mail
 from marketplace.services import password_reset
-
-
-def public_url(path: str) -> str:
-    """An absolute link for a mail. With PUBLIC_BASE_URL set (production) the request's Host
-    header plays no part, so a forged Host cannot send a reset token to another site."""
-    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-    if base:
-        return base + path
-    return request.host_url.rstrip("/") + path
 
 
 def send_reset_link(email: str) -> None:
@@ -28,7 +19,7 @@ def send_reset_link(email: str) -> None:
     if found is None:
         return
     user, token = found
-    link = public_url(url_for("views.reset_password", token=token))
+    link = link_for("views.reset_password", token=token)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     body = _(
         "Hello %(name)s,\n\n"

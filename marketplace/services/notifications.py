@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
@@ -22,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from marketplace.mailer import send_mail
+from marketplace.mailer import link_for, send_mail
 from marketplace.models import Notification, NotificationPreference, User
 from marketplace.models.types import utcnow
 from marketplace.services import publication
@@ -203,16 +202,6 @@ def target_endpoint(n: Notification) -> tuple[str, dict[str, int]]:
     return endpoint, {"item_id": item_id}
 
 
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """A link for an e-mail: built against PUBLIC_BASE_URL, with no request needed."""
-    # No request here (the outbox worker): without PUBLIC_BASE_URL, the development server.
-    base = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000")
-    adapter = current_app.url_map.bind(
-        base.netloc, url_scheme=base.scheme or "http", script_name=base.path or "/"
-    )
-    return adapter.build(endpoint, values, force_external=True)
-
-
 # -- e-mail --------------------------------------------------------------------------
 def send_pending_mail(session: Session, limit: int = 100) -> int:
     """Send the e-mail copies of committed notifications, each at most once.
@@ -260,12 +249,12 @@ def _send_one(n: Notification) -> None:
         lines = [
             body(n),
             "",
-            absolute_url(endpoint, **values),
+            link_for(endpoint, **values),
             "",
-            _("Your notifications: %(url)s", url=absolute_url("views.notifications")),
+            _("Your notifications: %(url)s", url=link_for("views.notifications")),
             _(
                 "To stop these e-mails, change your notification settings: %(url)s",
-                url=absolute_url("views.notification_preferences"),
+                url=link_for("views.notification_preferences"),
             ),
         ]
     send_mail(user.email, subject, "\n".join(lines))
