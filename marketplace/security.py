@@ -18,7 +18,7 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -42,7 +42,6 @@ DOCS_POLICY = (
 )
 # The deal page with the card form (STRIPE_PUBLISHABLE_KEY set): Stripe.js from its own
 # origin, its card fields in frames from that origin, its calls to Stripe's API.
-CARD_ENDPOINT = "views.deal"
 CARD_POLICY = (
     "default-src 'self'; script-src 'self' {js}; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self' {api}; frame-src {js} https://hooks.stripe.com; "
@@ -84,11 +83,7 @@ def set_security_headers(response: Response) -> Response:
     if request.endpoint == DOCS_ENDPOINT and response.mimetype == "text/html":
         hashes = " ".join(script_hashes(response.get_data()))
         policy = DOCS_POLICY.format(hashes=hashes)
-    elif (
-        request.endpoint == CARD_ENDPOINT
-        and response.mimetype == "text/html"
-        and current_app.config.get("STRIPE_PUBLISHABLE_KEY")
-    ):
+    elif g.get("card_form") and response.mimetype == "text/html":  # set by the deal page
         policy = CARD_POLICY.format(
             js=_origin(current_app.config["STRIPE_JS_URL"]),
             api=_origin(current_app.config.get("STRIPE_API_BASE") or "https://api.stripe.com"),

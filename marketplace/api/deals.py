@@ -92,7 +92,7 @@ def deal_view(deal: Deal, actor: User | None) -> dict[str, Any]:
             "role": deals.BROKER,
             "action": "brokerage_record",
             "from_state": None,
-            "to_state": deal.state,
+            "to_state": None,  # an entry changes no state
             "ip": None,
             "detail": {"record_id": r.id, "kind": r.kind, "notes": r.notes},
             "created_at": aware(r.occurred_at),

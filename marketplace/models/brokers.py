@@ -9,7 +9,6 @@ ledger in ``broker:{id}:commission``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -256,18 +255,6 @@ class BrokerageRecordVersion(db.Model):
     # When this content was written (the record's created_at or its previous edit).
     written_at: Mapped[datetime] = mapped_column(TZDateTime)
     replaced_at: Mapped[datetime] = mapped_column(TZDateTime)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "revision": self.revision,
-            "kind": self.kind,
-            "occurred_at": self.occurred_at,
-            "participants": self.participants,
-            "notes": self.notes,
-            "visibility": self.visibility,
-            "written_at": self.written_at,
-            "replaced_at": self.replaced_at,
-        }
 
 
 class BrokerageAttachment(db.Model):

@@ -154,7 +154,7 @@ class EventOut(Schema):
     role = fields.String()
     action = fields.String()
     from_state = fields.String(allow_none=True)
-    to_state = fields.String()
+    to_state = fields.String(allow_none=True)  # None for a brokerage entry
     # Shown to operators only.
     ip = fields.String(allow_none=True)
     detail = fields.Dict()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.models import BrokerDomain, BrokerProfile, BrokerRegion, User
 from marketplace.models.types import utcnow
+from marketplace.services.accounts import require_operator
 from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.services.locking import begin_write, lock_rows
 from marketplace.services.publication import Page, flush_or_conflict, paginate
@@ -27,12 +28,6 @@ def _require_user(actor: User | None) -> User:
     if actor is None:
         raise Unauthorized("Log in first.")
     return actor
-
-
-def _require_operator(actor: User | None) -> User:
-    if _require_user(actor).is_operator:
-        return actor
-    raise Forbidden("Only operators verify brokers.")
 
 
 def profile_of(session: Session, user_id: int) -> BrokerProfile | None:
@@ -131,7 +126,7 @@ def review(
     session: Session, actor: User | None, profile_id: int, decision: str, reason: str = ""
 ) -> BrokerProfile:
     """An operator verifies a profile, or rejects it with a reason the broker reads."""
-    actor = _require_operator(actor)
+    actor = require_operator(actor)
     if decision not in ("verify", "reject"):
         raise Invalid({"decision": "verify or reject."})
     reason = (reason or "").strip()
@@ -152,7 +147,7 @@ def review(
 
 
 def pending_profiles(session: Session, actor: User | None) -> list[BrokerProfile]:
-    _require_operator(actor)
+    require_operator(actor)
     return list(
         session.scalars(
             select(BrokerProfile)

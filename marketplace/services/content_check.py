@@ -28,13 +28,14 @@ def binary_kind(head: bytes) -> str | None:
     return kind.mime if kind is not None else None
 
 
-def is_utf8_text(data: bytes) -> bool:
-    """UTF-8 without NUL bytes; ``data`` may end in the middle of a character."""
+def is_utf8_text(data: bytes, *, complete: bool = False) -> bool:
+    """UTF-8 without NUL bytes; unless ``complete``, ``data`` (the head of a file) may end
+    in the middle of a character."""
     if b"\x00" in data:
         return False
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        decoder.decode(data, final=False)
+        decoder.decode(data, final=complete)
     except UnicodeDecodeError:
         return False
     return True

@@ -46,22 +46,11 @@ def clean_filename(name: str) -> str:
 
 
 def detect(head: bytes, data_is_text: bool) -> str | None:
+    """The MIME type by content; web pages are refused before this is asked."""
     kind = content_check.binary_kind(head)
     if kind is not None:
         return kind
-    if data_is_text and not content_check.looks_like_markup(head):
-        return "text/plain"
-    return None  # binary of no allowed kind, or a web page under another name
-
-
-def _is_text(data: bytes) -> bool:
-    if b"\x00" in data:
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return "text/plain" if data_is_text else None  # else binary of no allowed kind
 
 
 def store_upload(
@@ -75,7 +64,7 @@ def store_upload(
     if len(data) > max_bytes:
         raise Invalid({"file": f"Files up to {max_bytes // (1024 * 1024)} MiB."})
     name = clean_filename(filename)
-    is_text = _is_text(data)
+    is_text = content_check.is_utf8_text(data, complete=True)
     if is_text and content_check.looks_like_markup(data):
         raise Invalid({"file": "Web pages (HTML, SVG, XML) cannot be attached."})
     mime = detect(data[:8192], is_text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema
@@ -145,8 +145,17 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
         c.role for c in (current.confirmations if current else []) if c.role in roles
     }
     terms_values = values if posted == "terms" else terms_form(current)
+    fundings = deal_money.fundings(db.session, deal)
+    # The card form (and the policy that admits Stripe.js: security.py) only for a buyer
+    # with a card payment to make.
+    g.card_form = bool(
+        current_app.config.get("STRIPE_PUBLISHABLE_KEY")
+        and deals.BUYER in roles
+        and any(f.provider == "stripe" and f.status == "pending" for f in fundings)
+    )
     return render_template(
         "deals/detail.html",
+        card_form=g.card_form,
         deal=deal,
         roles=roles,
         actions=actions,
@@ -162,7 +171,7 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
         ],
         can_confirm="confirm_terms" in actions and current and not confirmed_by_me,
         milestones=deal.milestones,
-        fundings=deal_money.fundings(db.session, deal),
+        fundings=fundings,
         messages=messages,
         attachments=deal_files.list_attachments(db.session, user, deal.id),
         timeline=_timeline(deal, events, names, user),

@@ -15,7 +15,6 @@ from search.matching.scoring import (
     hard_constraint_failures,
     rank_demands,
     rank_listings,
-    satisfied_constraints,
     score_pair,
 )
 
@@ -31,6 +30,5 @@ __all__ = [
     "load_concepts",
     "rank_demands",
     "rank_listings",
-    "satisfied_constraints",
     "score_pair",
 ]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 
@@ -83,7 +83,6 @@ class DemandFacts:
     description: str = ""
     region: str = ""
     deadline: date | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def from_row(cls, demand) -> DemandFacts:

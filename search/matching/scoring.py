@@ -156,18 +156,6 @@ def variants(word: str) -> tuple[str, ...]:
     return _synonym_sets().get(word, (word,))
 
 
-def expansion_terms(demand: DemandFacts, concepts: list[Concept]) -> list[str]:
-    """Words to look for in listings: key words, their synonyms, the concepts' patent terms."""
-    out: dict[str, None] = {}
-    for word, _ in key_words(demand.title, demand.description):
-        for v in variants(word):
-            out[v] = None
-    for c in concepts:
-        for t in c.terms:
-            out[t] = None
-    return list(out)
-
-
 # -- the parts --------------------------------------------------------------------------
 def _best_field(fields: dict[str, str], word: str) -> float:
     return max(
@@ -346,7 +334,3 @@ def rank_demands(
         if demand_is_open(d, today) and not hard_constraint_failures(d, listing)
     ]
     return sorted(matches, key=_order)[:k]
-
-
-def satisfied_constraints(match: Match) -> list[str]:
-    return list(match.constraints)

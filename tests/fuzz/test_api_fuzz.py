@@ -101,6 +101,8 @@ PATH_KINDS = {
     "payout_id": "payout",
     "org_id": "organization",
     "token_id": "token",
+    "listing_id": "listing",  # matches of a listing
+    "demand_id": "demand",  # matches of a demand
 }
 CURRENT: dict = {}
 WEBHOOK = "/api/v1/payments/stripe/webhook"

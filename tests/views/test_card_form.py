@@ -49,8 +49,10 @@ def test_the_buyer_gets_the_card_form_with_stripe_js(app, card_deal):
 def test_nobody_else_sees_the_client_secret(app, card_deal):
     p, deal_id = card_deal
     for who in (p.supplier, p.operator):
-        page = app.test_client(user=who).get(f"/deals/{deal_id}").text
-        assert SECRET not in page and "js.stripe.com" not in page
+        response = app.test_client(user=who).get(f"/deals/{deal_id}")
+        assert SECRET not in response.text and "js.stripe.com" not in response.text
+        # nor does their page's policy admit Stripe's scripts and frames
+        assert "stripe" not in response.headers["Content-Security-Policy"]
 
 
 def test_without_a_publishable_key_the_page_shows_the_instructions(app, card_deal):
