@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from marketplace.auth import current_actor
 from marketplace.models import User
 from marketplace.models.types import MAX_ROW_ID
-from marketplace.services.errors import Unauthorized
+from marketplace.services.errors import Invalid, Unauthorized
 from marketplace.services.money import format_major
 from marketplace.views.messages import localize
 
@@ -64,6 +64,15 @@ def form_int(raw: str | None, maximum: int = MAX_ROW_ID) -> int | None:
         return None
     number = int(raw)
     return number if number <= maximum else None
+
+
+def form_text(name: str, limit: int = 5_000) -> str:
+    """A free-text field of a form that posts straight to a service, held to the same
+    length as the API's schemas hold it (Invalid, shown as a message, when longer)."""
+    text = request.form.get(name, "")
+    if len(text) > limit:
+        raise Invalid({name: f"Longer than maximum length {limit}."})
+    return text
 
 
 def field_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:

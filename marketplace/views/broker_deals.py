@@ -31,7 +31,7 @@ from marketplace.services import (
 )
 from marketplace.services.brokerage_records import aware
 from marketplace.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from marketplace.views.base import actor, bp, form_int, require_login
+from marketplace.views.base import actor, bp, form_int, form_text, require_login
 from marketplace.views.deal_text import errors_of, flash_error, load_form, visible_deal
 
 
@@ -120,7 +120,7 @@ def invite_broker(broker_id: int):
     return _run(
         deal_id,
         lambda: broker_assignment.invite(
-            db.session, actor(), deal_id, broker_id, request.form.get("message", "")
+            db.session, actor(), deal_id, broker_id, form_text("message")
         ),
         _("The broker is invited. They join the deal when they accept."),
     )
@@ -169,7 +169,7 @@ def offer_mediation():
     back = url_for(f"views.{kind}_detail", item_id=item_id)
     try:
         broker_offers.offer_mediation(
-            db.session, actor(), message=request.form.get("message", ""), **{f"{kind}_id": item_id}
+            db.session, actor(), message=form_text("message"), **{f"{kind}_id": item_id}
         )
         db.session.commit()
     except DomainError as exc:
@@ -204,7 +204,7 @@ def decide_mediation_offer(offer_id: int, decision: str):
                 actor(),
                 offer_id,
                 decision == "accept",
-                request.form.get("reason", ""),
+                form_text("reason"),
             )
             back = url_for("views.mediation_offers")
         db.session.commit()
@@ -372,7 +372,7 @@ def deal_rate_broker(deal_id: int):
     return _run(
         deal_id,
         lambda: broker_stats.rate_broker(
-            db.session, actor(), deal_id, int(raw), request.form.get("comment", "")
+            db.session, actor(), deal_id, int(raw), form_text("comment")
         ),
         _("Thank you: your rating is recorded."),
     )

@@ -26,7 +26,7 @@ from marketplace.services import (
 )
 from marketplace.services.accounts import require_operator
 from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound
-from marketplace.views.base import actor, bp, require_login
+from marketplace.views.base import actor, bp, form_text, require_login
 from marketplace.views.deal_text import errors_of, flash_error, load_form
 
 PER_PAGE = 20
@@ -237,7 +237,7 @@ def operator_review_broker(profile_id: int):
     require_operator(actor())
     decision = request.form.get("decision", "")
     try:
-        brokers.review(db.session, actor(), profile_id, decision, request.form.get("reason", ""))
+        brokers.review(db.session, actor(), profile_id, decision, form_text("reason"))
         db.session.commit()
     except Invalid as exc:
         db.session.rollback()

@@ -284,3 +284,21 @@ def test_odd_numbers_in_forms_are_messages_not_500s(app, world, make, monkeypatc
     r = c["broker"].post("/api/v1/mediation-offers", json={"listing_id": huge})
     assert r.status_code == 422 and "listing_id" in r.json["error"]["fields"]
     assert c["buyer"].get("/notifications?page=100001").status_code == 200
+
+
+def test_free_text_in_broker_forms_is_held_to_the_apis_length(app, world):
+    p, broker, deal_id, c = world
+    long = "长" * 5_001
+    r = c["broker"].post("/mediation-offers", data={"listing_id": p.listing_id, "message": long})
+    assert r.status_code == 303
+    with c["broker"].session_transaction() as session:
+        flashes = [m for cat, m in session.get("_flashes", []) if cat == "error"]
+    assert flashes and "5000" in flashes[0]
+    with app.app_context():
+        from marketplace.models import MediationOffer
+
+        assert db.session.query(MediationOffer).count() == 0
+    ok = c["broker"].post("/mediation-offers", data={"listing_id": p.listing_id, "message": "我来"})
+    assert ok.status_code == 303
+    with app.app_context():
+        assert db.session.query(MediationOffer).count() == 1
