@@ -142,7 +142,8 @@ def _apply(session: Session, row: StripeWebhookEvent) -> None:
             # would retry for days.
             row.status = "needs_operator"
             row.note = f"The event's object could not be read: {exc!r}"
-            log.warning("Stripe event %s not readable: %s", row.event_id, row.note)
+            # With the traceback: the same exceptions from a bug of ours must be found.
+            log.exception("Stripe event %s not readable: %s", row.event_id, row.note)
     row.processed_at = utcnow() if row.status != "deferred" else None
 
 
