@@ -92,7 +92,7 @@ extract-messages: install
 bench: install
 	$(BIN)/python bench/import.py
 
-# The matcher and the plain baseline on ../shared/data/dev, side by side (temporary instance).
+# The matcher and the plain baseline on eval/data/dev, side by side (temporary instance).
 eval: install
 	$(BIN)/python scripts/eval_match.py
 

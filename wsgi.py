@@ -7,7 +7,7 @@ import os
 import sys
 
 from marketplace import create_app
-from marketplace.schema_check import SchemaBehind, check_schema_current
+from marketplace.web.schema_check import SchemaBehind, check_schema_current
 
 
 def _flask_cli_maintenance_command() -> bool:

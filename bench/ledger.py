@@ -31,7 +31,15 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from marketplace import create_app  # noqa: E402
+from marketplace.accounts import users as accounts  # noqa: E402
+from marketplace.catalog import listings, publication  # noqa: E402
 from marketplace.config import normalise_database_url  # noqa: E402
+from marketplace.core import ledger  # noqa: E402
+from marketplace.core.errors import DomainError  # noqa: E402
+from marketplace.deals import delivery as deal_delivery  # noqa: E402
+from marketplace.deals import escrow as deal_money  # noqa: E402
+from marketplace.deals import machine as deals  # noqa: E402
+from marketplace.deals import terms as deal_terms  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import (  # noqa: E402
     Deal,
@@ -41,17 +49,6 @@ from marketplace.models import (  # noqa: E402
     User,
 )
 from marketplace.schemas.listings import ListingIn  # noqa: E402
-from marketplace.services import (  # noqa: E402
-    accounts,
-    deal_delivery,
-    deal_money,
-    deal_terms,
-    deals,
-    ledger,
-    listings,
-    publication,
-)
-from marketplace.services.errors import DomainError  # noqa: E402
 
 accounts.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # setup speed; not what is measured
 

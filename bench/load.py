@@ -51,10 +51,10 @@ from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 
 from marketplace import create_app  # noqa: E402
 from marketplace.config import normalise_database_url  # noqa: E402
+from marketplace.core.vocab import TRANSFER_MODES  # noqa: E402
+from marketplace.discovery import outbox as search_sync  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import Demand, Listing, Organization  # noqa: E402
-from marketplace.services import search_sync  # noqa: E402
-from marketplace.vocab import TRANSFER_MODES  # noqa: E402
 from tests.search.conftest import SearchServer, free_port  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_load"

@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.instance import temporary_instance  # noqa: E402
 from bench.search import generate, percentile  # noqa: E402
+from marketplace.discovery import outbox as search_sync  # noqa: E402
+from marketplace.discovery.matching import match_listings  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import Demand, Organization  # noqa: E402
-from marketplace.services import search_sync  # noqa: E402
-from marketplace.services.matching import match_listings  # noqa: E402
 from search.matching.queries import baseline  # noqa: E402
 
 # Enterprise wording, one need per field; none of them is in the development set.

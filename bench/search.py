@@ -38,12 +38,12 @@ from sqlalchemy import insert  # noqa: E402
 
 from bench.instance import temporary_instance  # noqa: E402
 from marketplace.api.search import params_from_args  # noqa: E402
+from marketplace.core.validators import cn_check_digit  # noqa: E402
+from marketplace.core.vocab import DOMAINS, LEGAL_STATUSES, TRANSFER_MODES  # noqa: E402
+from marketplace.discovery import outbox as search_sync  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import Listing, Organization, Patent  # noqa: E402
 from marketplace.schemas.search import ListingSearchArgs  # noqa: E402
-from marketplace.services import search_sync  # noqa: E402
-from marketplace.validators import cn_check_digit  # noqa: E402
-from marketplace.vocab import DOMAINS, LEGAL_STATUSES, TRANSFER_MODES  # noqa: E402
 from search.analysis import SYNONYMS_FILE, index_settings, segment  # noqa: E402
 from search.mappings import mappings  # noqa: E402
 from search.queries import build_search  # noqa: E402

@@ -45,8 +45,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
 
-    from marketplace import auth, i18n, routing, security
-    from marketplace.services import search_sync
+    from marketplace.discovery import outbox as search_sync
+    from marketplace.web import auth, i18n, routing, security
 
     routing.init_app(app)
     auth.init_app(app)
@@ -55,14 +55,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     search_sync.init_app(app)
 
     import marketplace.api as api_package
-    from marketplace import cli, errors, match_cli, search_cli, views
+    from marketplace import cli, views
+    from marketplace.web import errors
 
     api_package.init_app(app)
     views.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-    search_cli.init_app(app)
-    match_cli.init_app(app)
     return app
 
 

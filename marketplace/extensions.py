@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from marketplace.security import rate_limit_key
+from marketplace.web.security import rate_limit_key
 
 # Deterministic constraint names, so Alembic migrations can refer to them on every backend.
 NAMING_CONVENTION = {

@@ -1,6 +1,6 @@
 """`make eval`: the matcher and the plain baseline on the development set, side by side.
 
-Imports ../shared/data/dev/{patents,demands}.jsonl (published) into a fresh temporary
+Imports eval/data/dev/{patents,demands}.jsonl (published) into a fresh temporary
 instance (a temporary SQLite database and a noida-db on a free loopback port, both removed
 afterwards), exports both runs with the same code as `flask match export`, and scores
 them with bench/match_eval.py. Where the development files are not there yet, it uses the
@@ -24,11 +24,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.instance import temporary_instance  # noqa: E402
 from bench.match_eval import evaluate, read_qrels, read_run  # noqa: E402
+from marketplace.catalog import imports  # noqa: E402
+from marketplace.discovery import outbox as search_sync  # noqa: E402
+from marketplace.discovery.match_export import run_lines  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
-from marketplace.services import imports, search_sync  # noqa: E402
-from marketplace.services.match_export import run_lines  # noqa: E402
 
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "dev"
+DEFAULT_DATA = ROOT / "eval" / "data" / "dev"
 
 
 def data_files(data: Path) -> tuple[Path, Path, Path, bool]:

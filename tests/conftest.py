@@ -23,11 +23,12 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from marketplace import create_app
+from marketplace.accounts import users as accounts
+from marketplace.catalog import demands, listings, publication
 from marketplace.extensions import db, limiter
 from marketplace.models import Demand, Listing, Organization, User
 from marketplace.schemas.demands import DemandIn
 from marketplace.schemas.listings import ListingIn
-from marketplace.services import accounts, demands, listings, publication
 
 PASSWORD = "correct-horse-42"
 # Production hashes with scrypt's default cost; tests use a cheap cost to stay fast.

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from marketplace import create_app
-from marketplace.schema_check import SchemaBehind, check_schema_current
+from marketplace.web.schema_check import SchemaBehind, check_schema_current
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

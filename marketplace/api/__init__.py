@@ -7,8 +7,8 @@ from flask import Flask, current_app, request, send_from_directory
 from flask_login import current_user
 
 from marketplace.api.spec import CommonResponses, TechMarketApi
-from marketplace.auth import bearer_token
 from marketplace.extensions import csrf, limiter
+from marketplace.web.auth import bearer_token
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 

@@ -7,13 +7,13 @@ from flask_login import login_user, logout_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
+from marketplace.accounts import users as accounts
 from marketplace.api.spec import login_required
-from marketplace.auth import current_actor
+from marketplace.core.errors import Unauthorized
 from marketplace.extensions import db, limiter
 from marketplace.schemas.accounts import LoginIn, RegisterIn, TokenIn, TokenOut, UserOut
 from marketplace.schemas.common import ApiError
-from marketplace.services import accounts
-from marketplace.services.errors import Unauthorized
+from marketplace.web.auth import current_actor
 
 
 def _login_limit() -> str:

@@ -11,7 +11,12 @@ from marshmallow import Schema
 
 from marketplace.api.deal_files import send_download, storage_dir
 from marketplace.api.spec import login_required
-from marketplace.auth import current_actor
+from marketplace.brokers import assignment as broker_assignment
+from marketplace.brokers import offers as broker_offers
+from marketplace.brokers import records as brokerage_records
+from marketplace.brokers import stats as broker_stats
+from marketplace.core.errors import Invalid
+from marketplace.deals import files as deal_files
 from marketplace.extensions import db
 from marketplace.models import BrokerageRecord
 from marketplace.schemas.brokers import (
@@ -28,14 +33,7 @@ from marketplace.schemas.brokers import (
     RecordOut,
 )
 from marketplace.schemas.common import ApiError
-from marketplace.services import (
-    broker_assignment,
-    broker_offers,
-    broker_stats,
-    brokerage_records,
-    deal_files,
-)
-from marketplace.services.errors import Invalid
+from marketplace.web.auth import current_actor
 
 
 class FileUpload(Schema):

@@ -11,7 +11,10 @@ from flask_smorest import Blueprint
 
 from marketplace.api.publication import page_body
 from marketplace.api.spec import login_required
-from marketplace.auth import current_actor
+from marketplace.brokers import earnings as broker_earnings
+from marketplace.brokers import profiles as brokers
+from marketplace.brokers import stats as broker_stats
+from marketplace.core.errors import NotFound, Unauthorized
 from marketplace.extensions import db
 from marketplace.models import BrokerProfile
 from marketplace.schemas.brokers import (
@@ -27,8 +30,7 @@ from marketplace.schemas.brokers import (
     ReviewIn,
 )
 from marketplace.schemas.common import ApiError
-from marketplace.services import broker_earnings, broker_stats, brokers
-from marketplace.services.errors import NotFound, Unauthorized
+from marketplace.web.auth import current_actor
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

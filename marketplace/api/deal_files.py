@@ -10,11 +10,11 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from marketplace.api.spec import login_required
-from marketplace.auth import current_actor
+from marketplace.core.errors import Invalid
+from marketplace.deals import files as deal_files
 from marketplace.extensions import db
 from marketplace.schemas.common import ApiError, RowId
-from marketplace.services import deal_files
-from marketplace.services.errors import Invalid
+from marketplace.web.auth import current_actor
 
 
 class AttachmentUpload(Schema):

@@ -15,7 +15,12 @@ from flask_smorest import Blueprint
 import payments
 from marketplace.api.publication import page_body
 from marketplace.api.spec import login_required
-from marketplace.auth import current_actor
+from marketplace.brokers import records as brokerage_records
+from marketplace.brokers.records import aware
+from marketplace.deals import delivery as deal_delivery
+from marketplace.deals import escrow as deal_money
+from marketplace.deals import machine as deals
+from marketplace.deals import terms as deal_terms
 from marketplace.extensions import db
 from marketplace.models import Deal, User
 from marketplace.schemas.common import ApiError
@@ -37,8 +42,7 @@ from marketplace.schemas.deals import (
     ResolveIn,
     TermsIn,
 )
-from marketplace.services import brokerage_records, deal_delivery, deal_money, deal_terms, deals
-from marketplace.services.brokerage_records import aware
+from marketplace.web.auth import current_actor
 
 
 def gateway() -> payments.Gateway:

@@ -1,9 +1,9 @@
 """Demands API."""
 
 from marketplace.api.publication import make_blueprint
+from marketplace.catalog import demands
 from marketplace.models import Demand
 from marketplace.schemas.demands import DemandIn, DemandOut, DemandPage, DemandQuery
-from marketplace.services import demands
 
 
 def create_blueprint():

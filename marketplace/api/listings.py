@@ -1,9 +1,9 @@
 """Listings API."""
 
 from marketplace.api.publication import make_blueprint
+from marketplace.catalog import listings
 from marketplace.models import Listing
 from marketplace.schemas.listings import ListingIn, ListingOut, ListingPage, ListingQuery
-from marketplace.services import listings
 
 
 def create_blueprint():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from marketplace.auth import current_actor
+from marketplace.discovery import matching
 from marketplace.extensions import db
 from marketplace.schemas.common import ApiError
 from marketplace.schemas.matching import DemandMatches, ListingMatches, MatchArgs
-from marketplace.services import matching
+from marketplace.web.auth import current_actor
 
 
 def _listing(listing) -> dict:

@@ -13,9 +13,11 @@ from flask_smorest import Blueprint, abort
 from marshmallow import ValidationError
 
 from marketplace.api.spec import login_required
-from marketplace.auth import current_actor
+from marketplace.core.errors import Unauthorized
+from marketplace.discovery import saved_searches
 from marketplace.extensions import db
 from marketplace.models import Notification
+from marketplace.notifications import inbox as notifications
 from marketplace.schemas.common import ApiError
 from marketplace.schemas.notifications import (
     MarkedCount,
@@ -32,8 +34,7 @@ from marketplace.schemas.notifications import (
     UnreadCount,
     load_query,
 )
-from marketplace.services import notifications, saved_searches
-from marketplace.services.errors import Unauthorized
+from marketplace.web.auth import current_actor
 
 
 def notification_view(n: Notification) -> dict[str, Any]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from marketplace.accounts import organizations
 from marketplace.api.publication import page_body
 from marketplace.api.spec import login_required
-from marketplace.auth import current_actor
 from marketplace.extensions import db
 from marketplace.schemas.accounts import (
     OrganizationIn,
@@ -18,7 +18,7 @@ from marketplace.schemas.accounts import (
     VerificationIn,
 )
 from marketplace.schemas.common import ApiError, patch_schema
-from marketplace.services import organizations
+from marketplace.web.auth import current_actor
 
 
 def create_blueprint() -> Blueprint:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_smorest import Blueprint
 
+from marketplace.accounts import password_reset
+from marketplace.accounts.password_mail import send_reset_link
 from marketplace.extensions import db, limiter
-from marketplace.password_mail import send_reset_link
 from marketplace.schemas.accounts import NoticeOut, PasswordResetIn, PasswordResetRequestIn
 from marketplace.schemas.common import ApiError
-from marketplace.services import password_reset
 
 SENT = "If an account uses this address, a link to reset its password has been sent to it."
 

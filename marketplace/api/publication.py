@@ -9,10 +9,10 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from marketplace.api.spec import login_required
-from marketplace.auth import current_actor
+from marketplace.catalog import publication
 from marketplace.extensions import db
 from marketplace.schemas.common import ActionArgs, ApiError, patch_schema
-from marketplace.services import publication
+from marketplace.web.auth import current_actor
 
 
 def with_actions(item, actor):

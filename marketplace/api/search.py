@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from marketplace.discovery import search as search_service
+from marketplace.discovery.search import params_from_args
 from marketplace.extensions import db
 from marketplace.schemas.common import ApiError
 from marketplace.schemas.search import (
@@ -13,8 +15,6 @@ from marketplace.schemas.search import (
     SuggestArgs,
     Suggestions,
 )
-from marketplace.services import search as search_service
-from marketplace.services.search import params_from_args
 
 
 def create_blueprint() -> Blueprint:

@@ -14,9 +14,9 @@ from flask_smorest import Blueprint, abort
 from marshmallow import INCLUDE, Schema, fields, validate
 from stripe import SignatureVerificationError
 
+from marketplace.deals.stripe_events import HANDLERS, receive
 from marketplace.extensions import db
 from marketplace.schemas.common import ApiError
-from marketplace.services.stripe_events import HANDLERS, receive
 from payments.stripe_provider import verify_event
 
 

@@ -16,10 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from marketplace.extensions import db
-from marketplace.models.organizations import Organization, User
-from marketplace.models.types import JSONList, TZDateTime, in_list, utcnow
-from marketplace.vocab import (
+from marketplace.core.vocab import (
     DOMAINS,
     LANGUAGES,
     LEGAL_STATUSES,
@@ -27,6 +24,9 @@ from marketplace.vocab import (
     PRICE_TYPES,
     PUBLICATION_STATUSES,
 )
+from marketplace.extensions import db
+from marketplace.models.organizations import Organization, User
+from marketplace.models.types import JSONList, TZDateTime, in_list, utcnow
 
 
 class PublicationMixin:

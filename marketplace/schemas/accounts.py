@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from marketplace.core.vocab import ORGANIZATION_KINDS, VERIFICATION_STATUSES
 from marketplace.schemas.common import Choice, OrganizationRef, PageArgs, PageMeta, StrictSchema
-from marketplace.vocab import ORGANIZATION_KINDS, VERIFICATION_STATUSES
 
 
 class LoginIn(StrictSchema):

@@ -10,6 +10,7 @@ from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from marketplace.core.vocab import DOMAINS
 from marketplace.models.brokers import (
     ASSIGNMENT_STATUSES,
     OFFER_STATUSES,
@@ -18,7 +19,6 @@ from marketplace.models.brokers import (
     RECORD_VISIBILITIES,
 )
 from marketplace.schemas.common import Choice, ChoiceList, PageArgs, PageMeta, RowId, StrictSchema
-from marketplace.vocab import DOMAINS
 
 Text = validate.Length(max=5_000)
 Short = validate.Length(min=1, max=100)

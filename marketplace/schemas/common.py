@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from marketplace.core.validators import normalize_ipc, normalize_patent_number
 from marketplace.models.types import MAX_ROW_ID
-from marketplace.validators import normalize_ipc, normalize_patent_number
 
 
 class StrictSchema(Schema):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from marketplace.core.vocab import CURRENCIES, TRANSFER_MODES
 from marketplace.models.deals import DEAL_STATES, PARTY_ROLES, PAYOUT_STATUSES, RESOLUTIONS
 from marketplace.schemas.common import (
     Choice,
@@ -16,7 +17,6 @@ from marketplace.schemas.common import (
     RowId,
     StrictSchema,
 )
-from marketplace.vocab import CURRENCIES, TRANSFER_MODES
 
 Body = validate.Length(min=1, max=5_000)
 Positive = validate.Range(min=1, max=10**15)

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from marketplace.core.vocab import (
+    CURRENCIES,
+    DOMAINS,
+    LANGUAGES,
+    PUBLICATION_STATUSES,
+    TRANSFER_MODES,
+)
 from marketplace.schemas.common import (
     Choice,
     ChoiceList,
@@ -15,7 +22,6 @@ from marketplace.schemas.common import (
     StrictSchema,
     unique_items,
 )
-from marketplace.vocab import CURRENCIES, DOMAINS, LANGUAGES, PUBLICATION_STATUSES, TRANSFER_MODES
 
 
 class DemandIn(StrictSchema):

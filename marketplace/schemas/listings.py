@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from marketplace.core.validators import patent_type_of
+from marketplace.core.vocab import (
+    CURRENCIES,
+    DOMAINS,
+    LANGUAGES,
+    LEGAL_STATUSES,
+    PATENT_TYPES,
+    PRICE_TYPES,
+    PUBLICATION_STATUSES,
+    TRANSFER_MODES,
+)
 from marketplace.schemas.common import (
     Choice,
     ChoiceList,
@@ -16,17 +27,6 @@ from marketplace.schemas.common import (
     RowId,
     StrictSchema,
     unique_items,
-)
-from marketplace.validators import patent_type_of
-from marketplace.vocab import (
-    CURRENCIES,
-    DOMAINS,
-    LANGUAGES,
-    LEGAL_STATUSES,
-    PATENT_TYPES,
-    PRICE_TYPES,
-    PUBLICATION_STATUSES,
-    TRANSFER_MODES,
 )
 
 Text = validate.Length(max=20_000)

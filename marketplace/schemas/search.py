@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from marketplace.core.vocab import DOMAINS, LEGAL_STATUSES, PATENT_TYPES, TRANSFER_MODES
 from marketplace.schemas.common import Choice, ChoiceList, MinorUnits
-from marketplace.vocab import DOMAINS, LEGAL_STATUSES, PATENT_TYPES, TRANSFER_MODES
 from search.documents import PRICE_BANDS
 
 BANDS = (*(name for name, _, _ in PRICE_BANDS), "negotiable")

@@ -3,8 +3,9 @@
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from marketplace.accounts import organizations
+from marketplace.catalog import demands, listings
 from marketplace.extensions import db
-from marketplace.services import demands, listings, organizations
 from marketplace.views.base import actor, bp, require_login
 
 ALL = 100

@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from marshmallow import ValidationError
 
+from marketplace.accounts import users as accounts
+from marketplace.core.errors import Conflict, Invalid
 from marketplace.extensions import db, limiter
 from marketplace.schemas.accounts import RegisterIn
-from marketplace.services import accounts
-from marketplace.services.errors import Conflict, Invalid
 from marketplace.views.base import actor, bp, field_errors, safe_next
 from marketplace.views.messages import localize
 

@@ -10,12 +10,12 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 
-from marketplace.auth import current_actor
+from marketplace.core.errors import Invalid, Unauthorized
+from marketplace.core.money import format_major
 from marketplace.models import User
 from marketplace.models.types import MAX_ROW_ID
-from marketplace.services.errors import Invalid, Unauthorized
-from marketplace.services.money import format_major
 from marketplace.views.messages import localize
+from marketplace.web.auth import current_actor
 
 bp = Blueprint("views", __name__)
 
@@ -151,8 +151,8 @@ bp.add_app_template_filter(localize, "localize")
 
 @bp.app_context_processor
 def inject_vocabularies() -> dict[str, Any]:
-    from marketplace import vocab
-    from marketplace.services.accounts import SELF_SERVICE_ROLES
+    from marketplace.accounts.users import SELF_SERVICE_ROLES
+    from marketplace.core import vocab
 
     return {
         "vocab": vocab,
@@ -164,7 +164,7 @@ def inject_vocabularies() -> dict[str, Any]:
 @bp.app_template_global()
 def options(vocabulary: str, codes: Any) -> list[tuple[str, str]]:
     """(code, translated label) pairs for a select, radio or checkbox group."""
-    from marketplace.i18n import label
+    from marketplace.web.i18n import label
 
     return [(code, label(vocabulary, code)) for code in codes]
 
@@ -177,7 +177,7 @@ def trl_options() -> list[tuple[str, str]]:
 @bp.app_template_global()
 def currency_options() -> list[tuple[str, str]]:
     names = {"CNY": _("Yuan (CNY)"), "USD": _("US dollar (USD)"), "EUR": _("Euro (EUR)")}
-    from marketplace.vocab import CURRENCIES
+    from marketplace.core.vocab import CURRENCIES
 
     return [(code, names.get(code, code)) for code in CURRENCIES]
 

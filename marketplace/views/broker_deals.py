@@ -18,19 +18,17 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace.api.broker_deals import record_download
 from marketplace.api.deal_files import storage_dir
+from marketplace.brokers import assignment as broker_assignment
+from marketplace.brokers import offers as broker_offers
+from marketplace.brokers import profiles as brokers
+from marketplace.brokers import records as brokerage_records
+from marketplace.brokers import stats as broker_stats
+from marketplace.brokers.records import aware
+from marketplace.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from marketplace.deals import machine as deals
 from marketplace.extensions import db
 from marketplace.models import BrokerRating, Deal, User
 from marketplace.schemas.brokers import RecordIn
-from marketplace.services import (
-    broker_assignment,
-    broker_offers,
-    broker_stats,
-    brokerage_records,
-    brokers,
-    deals,
-)
-from marketplace.services.brokerage_records import aware
-from marketplace.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from marketplace.views.base import actor, bp, form_int, form_text, require_login
 from marketplace.views.deal_text import errors_of, flash_error, load_form, visible_deal
 

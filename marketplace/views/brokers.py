@@ -14,18 +14,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from marketplace.accounts.users import require_operator
 from marketplace.api.brokers import export, period_name, profile_detail
+from marketplace.brokers import assignment as broker_assignment
+from marketplace.brokers import earnings as broker_earnings
+from marketplace.brokers import offers as broker_offers
+from marketplace.brokers import profiles as brokers
+from marketplace.brokers import stats as broker_stats
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.extensions import db
 from marketplace.schemas.brokers import DirectoryQuery, PeriodQuery, ProfileIn, RankingQuery
-from marketplace.services import (
-    broker_assignment,
-    broker_earnings,
-    broker_offers,
-    broker_stats,
-    brokers,
-)
-from marketplace.services.accounts import require_operator
-from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.views.base import actor, bp, form_text, require_login
 from marketplace.views.deal_text import errors_of, flash_error, load_form
 
@@ -113,7 +111,7 @@ def _invitable_deals(broker_id: int) -> list:
     user = actor()
     if user is None or user.organization_id is None:
         return []
-    from marketplace.services import deals
+    from marketplace.deals import machine as deals
 
     page = deals.list_deals(db.session, user, per_page=100)
     return [

@@ -10,10 +10,11 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from marketplace.core.money import to_minor
+from marketplace.core.vocab import CURRENCIES
 from marketplace.schemas.deals import (
     TermsIn,
 )
-from marketplace.services.money import to_minor
 from marketplace.views.base import merge_errors
 from marketplace.views.deal_text import (
     Errors,
@@ -21,7 +22,6 @@ from marketplace.views.deal_text import (
 )
 from marketplace.views.forms import typed_amount
 from marketplace.views.messages import localize
-from marketplace.vocab import CURRENCIES
 
 MILESTONE_ROWS = 5  # rows of the propose-terms form; empty rows are ignored
 

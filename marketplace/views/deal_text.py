@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 
+from marketplace.core.errors import DomainError, NotFound
+from marketplace.deals import machine as deals
 from marketplace.extensions import db
 from marketplace.models import Deal
-from marketplace.services import deals
-from marketplace.services.errors import DomainError, NotFound
 from marketplace.views.base import actor, bp, field_errors, money
 from marketplace.views.messages import N_, localize
 

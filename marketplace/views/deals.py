@@ -20,6 +20,13 @@ from werkzeug.datastructures import MultiDict
 
 import payments
 from marketplace.api import deal_files as deal_files_api
+from marketplace.core.errors import Conflict, Forbidden, Invalid
+from marketplace.core.vocab import CURRENCIES
+from marketplace.deals import delivery as deal_delivery
+from marketplace.deals import escrow as deal_money
+from marketplace.deals import files as deal_files
+from marketplace.deals import machine as deals
+from marketplace.deals import terms as deal_terms
 from marketplace.extensions import db
 from marketplace.models import Deal, User
 from marketplace.models.deals import DEAL_STATES, PARTY_ROLES
@@ -31,8 +38,6 @@ from marketplace.schemas.deals import (
     DisputeIn,
     MessageIn,
 )
-from marketplace.services import deal_delivery, deal_files, deal_money, deal_terms, deals
-from marketplace.services.errors import Conflict, Forbidden, Invalid
 from marketplace.views.base import actor, bp, form_int, money, require_login
 from marketplace.views.deal_terms_form import MILESTONE_ROWS, terms_form, terms_payload
 from marketplace.views.deal_text import (
@@ -45,7 +50,6 @@ from marketplace.views.deal_text import (
     say,
     visible_deal,
 )
-from marketplace.vocab import CURRENCIES
 
 PER_PAGE = 20
 
@@ -188,7 +192,7 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
 
 def _timeline(deal: Deal, events, names: dict[int, str], user: User) -> list[dict[str, Any]]:
     """Newest first: the deal's events and the broker's shared brokerage entries."""
-    from marketplace.services.brokerage_records import aware
+    from marketplace.brokers.records import aware
     from marketplace.views.broker_deals import record_events
 
     lines = [_event(e, names, user.is_operator) for e in events] + record_events(deal)

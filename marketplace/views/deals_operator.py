@@ -10,6 +10,10 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 import payments
+from marketplace.accounts.users import require_operator
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.deals import delivery as deal_delivery
+from marketplace.deals import escrow as deal_money
 from marketplace.extensions import db
 from marketplace.models import Deal, Funding, User
 from marketplace.schemas.deals import (
@@ -17,9 +21,6 @@ from marketplace.schemas.deals import (
     PayoutExecuteIn,
     ResolveIn,
 )
-from marketplace.services import deal_delivery, deal_money
-from marketplace.services.accounts import require_operator
-from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.views.base import actor, bp, merge_errors, require_login
 from marketplace.views.deal_terms_form import yuan_amount
 from marketplace.views.deal_text import (

@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.catalog import demands
 from marketplace.models import Demand
 from marketplace.schemas.demands import DemandIn, DemandQuery
-from marketplace.services import demands
 from marketplace.views import forms, items, matching
 
 KIND = items.Kind(

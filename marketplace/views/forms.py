@@ -16,11 +16,11 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from marketplace.core.money import format_major, to_minor
+from marketplace.core.vocab import CURRENCIES
 from marketplace.models import Demand, Listing
-from marketplace.services.money import format_major, to_minor
 from marketplace.views.base import field_errors, form_int, merge_errors
 from marketplace.views.messages import localize
-from marketplace.vocab import CURRENCIES
 
 PATENT_BLOCKS = 3
 MAX_PATENT_BLOCKS = 50  # ListingIn's limit

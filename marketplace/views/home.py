@@ -2,10 +2,11 @@
 
 from flask import render_template
 
+from marketplace.accounts import organizations
+from marketplace.catalog import demands, listings
+from marketplace.core.vocab import DOMAINS
 from marketplace.extensions import db
-from marketplace.services import demands, listings, organizations
 from marketplace.views.base import actor, bp
-from marketplace.vocab import DOMAINS
 
 NEWEST = 6
 

@@ -10,8 +10,8 @@ from flask import flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from marketplace.core.errors import Forbidden, Invalid
 from marketplace.extensions import db
-from marketplace.services.errors import Forbidden, Invalid
 from marketplace.views.base import actor, bp, field_errors, require_login
 from marketplace.views.messages import N_, localize
 
@@ -41,7 +41,7 @@ def import_records():
     if errors:
         return _form_again(kind, errors)
 
-    from marketplace.services import imports  # written alongside the CLI import
+    from marketplace.catalog import imports  # written alongside the CLI import
 
     try:
         report = imports.import_file(

@@ -16,10 +16,10 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from marketplace.catalog import publication
+from marketplace.core.errors import Forbidden, Invalid
+from marketplace.core.money import to_minor
 from marketplace.extensions import db
-from marketplace.services import publication
-from marketplace.services.errors import Forbidden, Invalid
-from marketplace.services.money import to_minor
 from marketplace.views import forms
 from marketplace.views.base import actor, bp, field_errors, require_login, safe_next
 from marketplace.views.messages import localize

@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.catalog import listings
 from marketplace.models import Listing
 from marketplace.schemas.listings import ListingIn, ListingQuery
-from marketplace.services import listings
 from marketplace.views import forms, items, matching
 
 KIND = items.Kind(

@@ -8,8 +8,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from marketplace.i18n import label
-from marketplace.services import matching
+from marketplace.discovery import matching
+from marketplace.web.i18n import label
 
 SHOWN = 8
 MAX_TERMS = 6

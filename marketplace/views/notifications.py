@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from marketplace.core.errors import Invalid
+from marketplace.discovery import saved_searches
 from marketplace.extensions import db
 from marketplace.models import Notification, SavedSearch
+from marketplace.notifications import inbox as notifications
 from marketplace.schemas.common import MAX_PAGE
 from marketplace.schemas.notifications import load_query
-from marketplace.services import notifications, saved_searches
-from marketplace.services.errors import Invalid
 from marketplace.views.base import actor, bp, field_errors, form_int, require_login, safe_next
 from marketplace.views.search import ENDPOINTS, SCHEMAS, facet_value_label, query_args
 from marketplace.views.search import PARAMETER_TITLES as QUERY_TITLES

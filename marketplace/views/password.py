@@ -6,11 +6,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from marketplace.accounts import password_reset
+from marketplace.accounts.password_mail import send_reset_link
+from marketplace.core.errors import Invalid
 from marketplace.extensions import db, limiter
-from marketplace.password_mail import send_reset_link
 from marketplace.schemas.accounts import PasswordResetRequestIn
-from marketplace.services import password_reset
-from marketplace.services.errors import Invalid
 from marketplace.views.base import bp, field_errors
 from marketplace.views.messages import N_
 

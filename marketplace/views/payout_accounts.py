@@ -3,9 +3,9 @@
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from marketplace.accounts import organizations
+from marketplace.core.errors import Conflict, Invalid
 from marketplace.extensions import db
-from marketplace.services import organizations
-from marketplace.services.errors import Conflict, Invalid
 from marketplace.views.base import actor, bp, field_errors, require_login
 from marketplace.views.messages import localize
 

@@ -3,10 +3,11 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from marketplace.accounts import organizations
+from marketplace.accounts.users import require_operator
+from marketplace.catalog import demands, listings
+from marketplace.core.errors import Invalid
 from marketplace.extensions import db
-from marketplace.services import demands, listings, organizations
-from marketplace.services.accounts import require_operator
-from marketplace.services.errors import Invalid
 from marketplace.views.base import actor, bp, field_errors, require_login
 
 QUEUE = 100

@@ -15,14 +15,14 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
+from marketplace.core.errors import Invalid
+from marketplace.core.vocab import DOMAINS
+from marketplace.discovery import search as search_service
 from marketplace.extensions import db
-from marketplace.i18n import label
 from marketplace.schemas.search import BANDS, DemandSearchArgs, ListingSearchArgs
-from marketplace.services import search as search_service
-from marketplace.services.errors import Invalid
 from marketplace.views.base import bp, field_errors
 from marketplace.views.messages import N_, localize
-from marketplace.vocab import DOMAINS
+from marketplace.web.i18n import label
 from search.queries import FACETS
 
 ENDPOINTS = {"listings": "views.search", "demands": "views.search_demands"}

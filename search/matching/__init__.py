@@ -3,7 +3,7 @@
 ``marketplace/services/matching.py`` loads rows, asks Elasticsearch for candidates with
 the bodies built in :mod:`search.matching.queries`, and ranks them with
 :mod:`search.matching.scoring`. Callers use the service:
-``from marketplace.services.matching import match_listings, match_demands, Match``.
+``from marketplace.discovery.matching import match_listings, match_demands, Match``.
 """
 
 from search.matching.concepts import Concept, concepts_in, load_concepts

@@ -127,9 +127,9 @@ def test_session_writes_need_the_csrf_header(app, client, make, csrf_on):
 def test_bearer_token_writes_need_no_csrf(app, client, make, csrf_on):
     user = make.user("researcher")
     with app.app_context():
+        from marketplace.accounts import users as accounts
         from marketplace.extensions import db
         from marketplace.models import User
-        from marketplace.services import accounts
 
         _, secret = accounts.create_api_token(db.session, db.session.get(User, user.id), "t")
         db.session.commit()

@@ -8,8 +8,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from marketplace.core import ledger
 from marketplace.extensions import db
-from marketplace.services import ledger
 from tests.api.test_deals_api import URL, ok, terms
 
 BROKERS = "/api/v1/brokers"

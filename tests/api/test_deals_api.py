@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from marketplace.core import ledger
 from marketplace.extensions import db
-from marketplace.services import ledger
 from tests.services.test_deals_fixtures import balances
 
 URL = "/api/v1/deals"

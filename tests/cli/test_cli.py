@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from marketplace import demo_data
+from marketplace.accounts import users as accounts
+from marketplace.core.vocab import ROLES
+from marketplace.demo import data as demo_data
 from marketplace.extensions import db
 from marketplace.models import Demand, Listing, Organization, User, UserRole
-from marketplace.services import accounts
-from marketplace.vocab import ROLES
+from tests.paths import DEV_DATA
 
-DEV = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "dev"
+DEV = DEV_DATA
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 from sqlalchemy import text
 
+from marketplace.core import ledger
 from marketplace.extensions import db
-from marketplace.services import ledger
 
 
 def test_ledger_check_passes_then_fails_on_a_forged_entry(app):

@@ -35,8 +35,8 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from marketplace import create_app
+from marketplace.discovery import outbox as search_sync
 from marketplace.extensions import db, limiter
-from marketplace.services import search_sync
 from tests.search.conftest import search_server  # noqa: F401 - the session fixture, reused
 
 try:

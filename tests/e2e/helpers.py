@@ -8,7 +8,7 @@ from functools import cache
 from babel.support import Translations
 from playwright.sync_api import Page, expect
 
-from marketplace.i18n import TRANSLATIONS
+from marketplace.web.i18n import TRANSLATIONS
 from tests.conftest import PASSWORD
 
 

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from marketplace.i18n import label as vocabulary_label
+from marketplace.web.i18n import label as vocabulary_label
 from tests.e2e.helpers import t
 
 

@@ -17,8 +17,8 @@ from flask_migrate import upgrade
 from sqlalchemy import event
 
 from marketplace import create_app
+from marketplace.discovery import outbox as search_sync
 from marketplace.extensions import db, limiter
-from marketplace.services import search_sync
 from tests.fuzz.world import ROLES, World, build_world
 from tests.search.conftest import SearchServer
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
+from marketplace.accounts import users as accounts
 from marketplace.extensions import db
 from marketplace.models import User
-from marketplace.services import accounts
 from tests.conftest import Factory
 
 ROLES = ("anonymous", "researcher", "enterprise_member", "broker", "operator")

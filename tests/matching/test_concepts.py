@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from marketplace.vocab import DOMAINS
+from marketplace.core.vocab import DOMAINS
 from search.matching.concepts import (
     DOMAIN_IPC,
     NEIGHBOURS,

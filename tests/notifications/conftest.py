@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from marketplace.core.mailer import sent_files
+from marketplace.discovery import outbox as search_sync
 from marketplace.extensions import db
-from marketplace.mailer import sent_files
 from marketplace.models import AlertJob, Notification
-from marketplace.services import search_sync
 from tests.search.conftest import search_app, search_server  # noqa: F401 - shared fixtures
 
 

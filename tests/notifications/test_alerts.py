@@ -9,9 +9,12 @@ import threading
 import pytest
 from sqlalchemy import select, update
 
+from marketplace.catalog import publication
+from marketplace.discovery import alerts, saved_searches
+from marketplace.discovery import outbox as search_sync
 from marketplace.extensions import db
 from marketplace.models import AlertJob, Demand, Listing, Notification, SavedSearch, User
-from marketplace.services import alerts, notifications, publication, saved_searches, search_sync
+from marketplace.notifications import inbox as notifications
 from tests.notifications.conftest import jobs, mails, notes, work
 
 BATTERY_DEMAND = {

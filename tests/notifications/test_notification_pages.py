@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
+from marketplace.discovery import saved_searches
 from marketplace.extensions import db
 from marketplace.models import SavedSearch
-from marketplace.services import notifications, saved_searches
+from marketplace.notifications import inbox as notifications
 from tests.notifications.test_notifications_api import _notify
 
 

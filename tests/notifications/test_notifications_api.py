@@ -9,7 +9,7 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.models import Notification
-from marketplace.services import notifications
+from marketplace.notifications import inbox as notifications
 
 URL = "/api/v1/notifications"
 SAVED = "/api/v1/saved-searches"

@@ -13,6 +13,7 @@ import requests
 import stripe
 from sqlalchemy import func, select
 
+from marketplace.core import ledger
 from marketplace.extensions import db
 from marketplace.models import (
     Deal,
@@ -23,7 +24,6 @@ from marketplace.models import (
     StripeRequest,
     StripeWebhookEvent,
 )
-from marketplace.services import ledger
 from payments import Beneficiary, ProviderUnavailable
 from payments.stripe_provider import RefundLimitExceeded, StripeProvider
 from tests.api.test_deals_api import URL, agreed_deal, ok

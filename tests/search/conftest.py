@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from marketplace.discovery import outbox as search_sync
 from marketplace.extensions import db
-from marketplace.services import search_sync
 
 _counter = itertools.count()
 

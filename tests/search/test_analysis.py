@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search.analysis import _segmenter, segment, synonym_terms
+from tests.paths import DEV_DATA
 
-DEV = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "dev"
+DEV = DEV_DATA
 _SPACE = re.compile(r"\s+")
 _WORDLIKE = re.compile(r"\w")
 
@@ -51,7 +51,7 @@ def dev_texts() -> list[str]:
 @pytest.mark.parametrize("for_query", [False, True])
 def test_dev_set_and_synonym_terms_cut_as_the_reference(for_query):
     dev = dev_texts()
-    assert len(dev) > 300, "the development set (../shared/data/dev) is missing"
+    assert len(dev) > 300, "the development set (eval/data/dev) is missing"
     texts = dev + sorted(synonym_terms())
     differing = [t for t in texts if segment(t, for_query=for_query) != reference(t, for_query)]
     assert differing == []

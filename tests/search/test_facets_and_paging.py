@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.discovery import outbox as search_sync
 from marketplace.extensions import db
 from marketplace.models import Listing, Patent
-from marketplace.services import search_sync
 from search.documents import price_band
 from tests.search.conftest import refresh
 from tests.search.helpers import generate_listings

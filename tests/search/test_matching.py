@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from datetime import date
 
+from marketplace.discovery import outbox as search_sync
+from marketplace.discovery.matching import match_demands, match_listings
 from marketplace.extensions import db
 from marketplace.models import Demand, Listing
-from marketplace.services import search_sync
-from marketplace.services.matching import match_demands, match_listings
 from search.matching import DemandFacts, ListingFacts
 from search.matching.concepts import contains
 from tests.matching.test_scoring_properties import assert_admissible

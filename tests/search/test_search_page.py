@@ -3,8 +3,8 @@
 import html
 import re
 
+from marketplace.discovery import outbox as search_sync
 from marketplace.extensions import db
-from marketplace.services import search_sync
 from tests.search.conftest import refresh
 from tests.search.helpers import generate_listings
 

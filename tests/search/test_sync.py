@@ -4,9 +4,9 @@ import shutil
 import tempfile
 import threading
 
+from marketplace.discovery import outbox as search_sync
 from marketplace.extensions import db
 from marketplace.models import SearchOutbox
-from marketplace.services import search_sync
 from tests.conftest import listing_payload
 from tests.search.conftest import SearchServer, refresh
 from tests.search.helpers import generate_listings

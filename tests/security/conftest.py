@@ -7,8 +7,8 @@ from email import message_from_bytes
 
 import pytest
 
+from marketplace.core.mailer import sent_files
 from marketplace.extensions import limiter
-from marketplace.mailer import sent_files
 
 
 @pytest.fixture

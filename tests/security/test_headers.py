@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import url_for
 
-from marketplace.security import PAGE_POLICY
+from marketplace.web.security import PAGE_POLICY
 from tests.security.test_authorization_matrix import MATRIX
 from tests.security.world import build_world
 

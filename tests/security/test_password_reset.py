@@ -7,9 +7,10 @@ import time
 
 import pytest
 
+from marketplace.accounts import password_reset
+from marketplace.accounts import users as accounts
+from marketplace.core.errors import Invalid
 from marketplace.extensions import db
-from marketplace.services import accounts, password_reset
-from marketplace.services.errors import Invalid
 from tests.conftest import PASSWORD
 from tests.security.conftest import reset_link
 from tests.views.conftest import text

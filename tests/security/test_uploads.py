@@ -118,8 +118,8 @@ def test_imports_refuse_files_whose_content_is_not_their_format(app, make, conte
 
 
 def test_the_command_line_import_checks_content_too(app, tmp_path):
-    from marketplace.services import imports
-    from marketplace.services.errors import Invalid
+    from marketplace.catalog import imports
+    from marketplace.core.errors import Invalid
 
     path = tmp_path / "patents.jsonl"
     path.write_bytes(EXE)

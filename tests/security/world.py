@@ -22,25 +22,22 @@ from typing import Any
 
 from flask import Flask
 
+from marketplace.accounts import organizations, password_reset
+from marketplace.accounts import users as accounts
+from marketplace.brokers import assignment as broker_assignment
+from marketplace.brokers import offers as broker_offers
+from marketplace.brokers import profiles as brokers
+from marketplace.brokers import records as brokerage_records
+from marketplace.deals import delivery as deal_delivery
+from marketplace.deals import escrow as deal_money
+from marketplace.deals import files as deal_files
+from marketplace.deals import machine as deals
+from marketplace.deals import terms as deal_terms
+from marketplace.discovery import saved_searches
 from marketplace.extensions import db
 from marketplace.models import Deal, Funding, PayoutInstruction, User
 from marketplace.models.types import utcnow
-from marketplace.services import (
-    accounts,
-    broker_assignment,
-    broker_offers,
-    brokerage_records,
-    brokers,
-    deal_delivery,
-    deal_files,
-    deal_money,
-    deal_terms,
-    deals,
-    notifications,
-    organizations,
-    password_reset,
-    saved_searches,
-)
+from marketplace.notifications import inbox as notifications
 
 ROLES = ("anonymous", "researcher", "enterprise", "broker", "other", "operator")
 

@@ -3,9 +3,12 @@ assigned, a deal walked to completion through the real services. (No tests here.
 
 from __future__ import annotations
 
+from marketplace.brokers import assignment as broker_assignment
+from marketplace.brokers import profiles as brokers
+from marketplace.deals import delivery as deal_delivery
+from marketplace.deals import terms as deal_terms
 from marketplace.extensions import db
 from marketplace.models import Deal, User
-from marketplace.services import broker_assignment, brokers, deal_delivery, deal_terms
 from tests.services.test_deals_fixtures import Parties, terms_data, user, walk
 
 _counter = {"n": 0}
@@ -71,7 +74,7 @@ def agree_with_commission(
 
 
 def fund(session, p: Parties, deal_id: int) -> None:
-    from marketplace.services import deal_money
+    from marketplace.deals import escrow as deal_money
 
     deal = session.get(Deal, deal_id)
     funding = deal_money.request_funding(session, user(p.buyer), deal_id)

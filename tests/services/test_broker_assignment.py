@@ -6,16 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from marketplace.brokers import assignment as broker_assignment
+from marketplace.brokers import offers as broker_offers
+from marketplace.brokers import profiles as brokers
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.deals import delivery as deal_delivery
+from marketplace.deals import machine as deals
+from marketplace.deals import terms as deal_terms
 from marketplace.models import BrokerAssignment, Deal, DealEvent
-from marketplace.services import (
-    broker_assignment,
-    broker_offers,
-    brokers,
-    deal_delivery,
-    deal_terms,
-    deals,
-)
-from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.services.broker_fixtures import (
     agree_with_commission,
     deal_with_broker,

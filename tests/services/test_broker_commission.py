@@ -9,9 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from marketplace.brokers import earnings as broker_earnings
+from marketplace.core import ledger
+from marketplace.core.errors import NotFound
+from marketplace.deals import delivery as deal_delivery
+from marketplace.deals import escrow as deal_money
 from marketplace.models import Deal
-from marketplace.services import broker_earnings, deal_delivery, deal_money, ledger
-from marketplace.services.errors import NotFound
 from tests.services.broker_fixtures import agree_with_commission, deal_with_broker, fund
 from tests.services.test_deals_fixtures import parties, user
 

@@ -10,6 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import bindparam, text
 
+from marketplace.brokers import earnings as broker_earnings
+from marketplace.brokers import stats as broker_stats
+from marketplace.core.errors import Conflict, Forbidden, Invalid
 from marketplace.models import (
     BrokerAssignment,
     BrokerRating,
@@ -18,8 +21,6 @@ from marketplace.models import (
     DealTerms,
 )
 from marketplace.models.types import TZDateTime
-from marketplace.services import broker_earnings, broker_stats
-from marketplace.services.errors import Conflict, Forbidden, Invalid
 from tests.services.broker_fixtures import (
     agree_with_commission,
     complete,

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from marketplace.brokers import records
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.models import Deal
-from marketplace.services import brokerage_records as records
-from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.services.broker_fixtures import deal_with_broker
 from tests.services.test_deals_fixtures import parties, user
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.services import brokers
-from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.brokers import profiles as brokers
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.services.broker_fixtures import profile_data, verified_broker
 from tests.services.test_deals_fixtures import user
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from marketplace.brokers import assignment as broker_assignment
+from marketplace.brokers import offers as broker_offers
+from marketplace.brokers import stats as broker_stats
 from marketplace.extensions import db
 from marketplace.models import BrokerAssignment, BrokerRating, MediationOffer, User
-from marketplace.services import broker_assignment, broker_offers, broker_stats
 from tests.services.broker_fixtures import (
     agree_with_commission,
     complete,

@@ -6,10 +6,10 @@ version column turns a lost update into a Conflict.
 
 import threading
 
+from marketplace.catalog import publication
+from marketplace.core.errors import Conflict
 from marketplace.extensions import db
 from marketplace.models import Listing, User
-from marketplace.services import publication
-from marketplace.services.errors import Conflict
 
 
 def test_concurrent_publishes_have_one_winner(app, make):

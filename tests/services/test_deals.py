@@ -8,10 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from marketplace.core import ledger
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.deals import delivery as deal_delivery
+from marketplace.deals import escrow as deal_money
+from marketplace.deals import machine as deals
+from marketplace.deals import terms as deal_terms
 from marketplace.models import Deal, DealEvent, JournalTransaction, LedgerEntry, PayoutInstruction
 from marketplace.models.deals import ACTOR_ROLES, DEAL_STATES
-from marketplace.services import deal_delivery, deal_money, deal_terms, deals, ledger
-from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.services.test_deals_fixtures import balances, parties, terms_data, user, walk
 
 

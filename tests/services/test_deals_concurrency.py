@@ -13,10 +13,12 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.core import ledger
+from marketplace.core.errors import Conflict
+from marketplace.deals import delivery as deal_delivery
+from marketplace.deals import escrow as deal_money
 from marketplace.extensions import db
 from marketplace.models import Deal, Funding, JournalTransaction, Milestone, PayoutInstruction, User
-from marketplace.services import deal_delivery, deal_money, ledger
-from marketplace.services.errors import Conflict
 from tests.services.test_deals_fixtures import parties, walk
 
 

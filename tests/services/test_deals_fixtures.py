@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from marketplace.core import ledger
+from marketplace.deals import escrow as deal_money
+from marketplace.deals import machine as deals
+from marketplace.deals import terms as deal_terms
 from marketplace.extensions import db
 from marketplace.models import Deal, User
-from marketplace.services import deal_money, deal_terms, deals, ledger
 
 STAGES = ("inquiry", "negotiating", "agreed", "funded")
 

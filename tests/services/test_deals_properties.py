@@ -12,10 +12,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from marketplace.core import ledger
+from marketplace.core.errors import DomainError
+from marketplace.deals import delivery as deal_delivery
+from marketplace.deals import escrow as deal_money
+from marketplace.deals import terms as deal_terms
 from marketplace.extensions import db
 from marketplace.models import Deal, LedgerEntry, PayoutInstruction
-from marketplace.services import deal_delivery, deal_money, deal_terms, ledger
-from marketplace.services.errors import DomainError
 from tests.services.test_deals_fixtures import parties, terms_data, user, walk
 
 # "natural" is whoever would normally take the action; the others test refusals.

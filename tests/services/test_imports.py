@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.catalog import imports
+from marketplace.core.errors import Forbidden, Invalid
+from marketplace.core.validators import cn_check_digit
 from marketplace.models import Demand, Listing, Organization, User
-from marketplace.services import imports
-from marketplace.services.errors import Forbidden, Invalid
-from marketplace.validators import cn_check_digit
+from tests.paths import DEV_DATA
 
-DEV = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "dev"
+DEV = DEV_DATA
 
 
 def dev_lines(name: str) -> list[dict]:

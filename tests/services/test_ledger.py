@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from marketplace.core import ledger
+from marketplace.core.errors import Conflict, Invalid
 from marketplace.extensions import db
 from marketplace.models import LedgerEntry
-from marketplace.services import ledger
-from marketplace.services.errors import Conflict, Invalid
 
 
 def accounts(session, deal=1):

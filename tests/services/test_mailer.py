@@ -1,7 +1,7 @@
 from email import message_from_bytes
 from email.header import decode_header, make_header
 
-from marketplace.mailer import send_mail, sent_files
+from marketplace.core.mailer import send_mail, sent_files
 
 
 def test_without_smtp_server_messages_are_written_as_files(app, tmp_path):

@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import select
 
 import payments
+from marketplace.accounts import organizations
+from marketplace.core import ledger
+from marketplace.core.errors import Conflict, Forbidden, Invalid
+from marketplace.deals import delivery as deal_delivery
 from marketplace.models import Deal, Organization, PayoutInstruction
-from marketplace.services import deal_delivery, ledger, organizations
-from marketplace.services.errors import Conflict, Forbidden, Invalid
 from payments.offline import BankAccount, OfflineProvider
 from tests.services.test_deals_fixtures import balances, parties, user, walk
 

@@ -2,10 +2,10 @@
 
 import pytest
 
+from marketplace.catalog import publication
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.vocab import PUBLICATION_STATUSES
 from marketplace.models import Demand, Listing, User
-from marketplace.services import publication
-from marketplace.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from marketplace.vocab import PUBLICATION_STATUSES
 
 KINDS = {"listing": Listing, "demand": Demand}
 

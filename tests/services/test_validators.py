@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marketplace.services.money import format_major, to_minor
-from marketplace.validators import (
+from marketplace.core.money import format_major, to_minor
+from marketplace.core.validators import (
     cn_check_digit,
     normalize_ipc,
     normalize_patent_number,

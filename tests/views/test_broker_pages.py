@@ -9,9 +9,10 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from marketplace.brokers import assignment as broker_assignment
+from marketplace.brokers import profiles as brokers
 from marketplace.extensions import db
 from marketplace.models import BrokerageRecord, BrokerProfile, Deal
-from marketplace.services import broker_assignment, brokers
 from tests.services.broker_fixtures import (
     agree_with_commission,
     complete,

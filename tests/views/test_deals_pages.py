@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from marketplace.deals import escrow as deal_money
 from marketplace.extensions import db
 from marketplace.models import Deal
-from marketplace.services import deal_money
 from tests.views.conftest import field_error, text
 
 REFERENCE = r"TM-{deal}-[2-9A-Z]{{8}}"

@@ -12,7 +12,7 @@ from marketplace.extensions import db
 from tests.views.conftest import field_error, text
 
 imports = pytest.importorskip(
-    "marketplace.services.imports", reason="the import service is written in parallel"
+    "marketplace.catalog.imports", reason="the import service is written in parallel"
 )
 
 

@@ -42,7 +42,7 @@ def test_queue_pages_keep_element_ids_unique(app, make):
     import re
     from collections import Counter
 
-    from marketplace.services import deal_money
+    from marketplace.deals import escrow as deal_money
 
     with app.app_context():
         p = parties(make)

@@ -1,0 +1,179 @@
+"""Organizations: directory, edits by members, verification by operators."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from marketplace.accounts.users import require_operator
+from marketplace.catalog import publication
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.models import Demand, Listing, Organization, User
+
+EDITABLE_FIELDS = ("name", "region")
+VERIFICATION_ACTIONS = {"verify": "verified", "reject": "rejected", "request": "pending"}
+STRIPE_ACCOUNT_ID = re.compile(r"^acct_[A-Za-z0-9]{1,59}$")
+
+
+def get_organization(session: Session, org_id: int) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(f"No organization {org_id}.")
+    return org
+
+
+def list_organizations(
+    session: Session,
+    *,
+    kind: str | None = None,
+    region: str | None = None,
+    verification_status: str | None = None,
+    q: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> publication.Page:
+    stmt = select(Organization).order_by(Organization.name)
+    if kind:
+        stmt = stmt.where(Organization.kind == kind)
+    if region:
+        stmt = stmt.where(Organization.region == region)
+    if verification_status:
+        stmt = stmt.where(Organization.verification_status == verification_status)
+    if q:
+        stmt = stmt.where(Organization.name.ilike(f"%{q.strip()}%"))
+    return publication.paginate(session, stmt, page, per_page)
+
+
+def create_organization(session: Session, actor: User | None, data: dict[str, Any]) -> Organization:
+    require_operator(actor)
+    if session.scalar(select(Organization.id).where(Organization.name == data["name"])):
+        raise Invalid({"name": "An organization with this name exists."})
+    org = Organization(**data)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def update_organization(
+    session: Session, actor: User | None, org_id: int, data: dict[str, Any]
+) -> Organization:
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    org = get_organization(session, org_id)
+    if not (actor.is_operator or actor.organization_id == org.id):
+        raise Forbidden("Only members of this organization may edit it.")
+    if "name" in data and data["name"] != org.name:
+        if org.verification_status == "verified" and not actor.is_operator:
+            raise Conflict("A verified organization's name changes only through an operator.")
+        taken = session.scalar(select(Organization.id).where(Organization.name == data["name"]))
+        if taken:
+            raise Invalid({"name": "An organization with this name exists."})
+    for key in EDITABLE_FIELDS:
+        if key in data:
+            setattr(org, key, data[key])
+    if "kind" in data and actor.is_operator:
+        org.kind = data["kind"]
+    session.flush()
+    return org
+
+
+def set_verification(
+    session: Session, actor: User | None, org_id: int, action: str, note: str = ""
+) -> Organization:
+    """Members request verification; operators verify or reject it (with a note)."""
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    org = session.scalar(select(Organization).where(Organization.id == org_id).with_for_update())
+    if org is None:
+        raise NotFound(f"No organization {org_id}.")
+    if action not in VERIFICATION_ACTIONS:
+        raise Invalid({"action": "Use request, verify or reject."})
+    if action == "request":
+        if actor.organization_id != org.id:
+            raise Forbidden("Only members may request verification of their organization.")
+        if org.verification_status not in ("unverified", "rejected"):
+            raise Conflict(f"The organization is already {org.verification_status}.")
+    else:
+        require_operator(actor)
+        if action == "reject" and not note.strip():
+            raise Invalid({"note": "Say why verification is refused."})
+    org.verification_status = VERIFICATION_ACTIONS[action]
+    org.verification_note = note.strip()
+    session.flush()
+    return org
+
+
+def organization_counts(session: Session, org_id: int) -> dict[str, dict[str, int]]:
+    """Listing and demand counts per status for one organization."""
+    result: dict[str, dict[str, int]] = {}
+    for name, model in (("listings", Listing), ("demands", Demand)):
+        rows = session.execute(
+            select(model.status, func.count())
+            .where(model.organization_id == org_id)
+            .group_by(model.status)
+        )
+        result[name] = {status: count for status, count in rows}
+    return result
+
+
+def market_counts(session: Session) -> dict[str, int]:
+    """Counts for the home page: what the market shows."""
+    return {
+        "listings": session.scalar(
+            select(func.count()).select_from(Listing).where(Listing.status == "published")
+        )
+        or 0,
+        "demands": session.scalar(
+            select(func.count()).select_from(Demand).where(Demand.status == "published")
+        )
+        or 0,
+        "organizations": session.scalar(select(func.count()).select_from(Organization)) or 0,
+    }
+
+
+def domain_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(Listing.domain, func.count())
+        .where(Listing.status == "published")
+        .group_by(Listing.domain)
+    )
+    return {domain: count for domain, count in rows}
+
+
+def _account_owner(session: Session, account: str, *, other_than: int) -> int | None:
+    """The other organization connected to ``account``, as far as this transaction sees."""
+    return session.scalar(
+        select(Organization.id).where(
+            Organization.stripe_account_id == account, Organization.id != other_than
+        )
+    )
+
+
+def set_payout_account(
+    session: Session, actor: User | None, org_id: int, stripe_account_id: str
+) -> Organization:
+    """Operators connect an organization's Stripe account (or clear it with "").
+
+    Releases to a connected organization become Stripe Connect transfers; without one
+    they stay payout instructions that an operator executes by bank transfer."""
+    require_operator(actor)
+    org = session.scalar(select(Organization).where(Organization.id == org_id).with_for_update())
+    if org is None:
+        raise NotFound(f"No organization {org_id}.")
+    value = stripe_account_id.strip()
+    if value and not STRIPE_ACCOUNT_ID.match(value):
+        raise Invalid({"stripe_account_id": "A Stripe account id looks like acct_1AbC…."})
+    taken = Conflict("This Stripe account is already connected to another organization.")
+    if value and _account_owner(session, value, other_than=org.id) is not None:
+        raise taken
+    org.stripe_account_id = value or None
+    try:
+        with session.begin_nested():  # the unique index decides between concurrent operators
+            session.flush()
+    except IntegrityError:
+        raise taken from None
+    return org

@@ -1,0 +1,213 @@
+"""Mediation offers: a verified broker offers to mediate a published listing or demand;
+the item's owner (a member of its organization) accepts or declines. At most one accepted
+offer per item (a partial unique index). Deals opened on an item with an accepted offer
+start with that broker (``assign_item_broker``, called by deals.open_deal).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from marketplace.brokers import profiles as brokers
+from marketplace.catalog.publication import flush_or_conflict, get_visible
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.locking import lock_rows
+from marketplace.deals import machine as deals
+from marketplace.deals.machine import SYSTEM
+from marketplace.models import BrokerAssignment, Deal, Demand, Listing, MediationOffer, User
+from marketplace.models.types import utcnow
+
+# Mediation offers on listings and demands ----------------------------------------------
+
+
+def _item(session: Session, actor: User | None, listing_id, demand_id):
+    if (listing_id is None) == (demand_id is None):
+        raise Invalid({"listing_id": "Give either a listing_id or a demand_id."})
+    if listing_id is not None:
+        return get_visible(session, Listing, listing_id, actor)
+    return get_visible(session, Demand, demand_id, actor)
+
+
+def _accepted_offer(session: Session, listing_id, demand_id) -> MediationOffer | None:
+    stmt = select(MediationOffer).where(MediationOffer.status == "accepted")
+    if listing_id is not None:
+        stmt = stmt.where(MediationOffer.listing_id == listing_id)
+    else:
+        stmt = stmt.where(MediationOffer.demand_id == demand_id)
+    return session.scalar(stmt)
+
+
+def offer_mediation(
+    session: Session,
+    actor: User | None,
+    *,
+    listing_id: int | None = None,
+    demand_id: int | None = None,
+    message: str = "",
+) -> MediationOffer:
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    brokers.verified_profile(session, actor.id)
+    item = _item(session, actor, listing_id, demand_id)
+    if item.status != "published":
+        raise Conflict("Brokers mediate published items only.")
+    if item.organization_id == actor.organization_id:
+        raise Conflict("A broker cannot mediate their own organization's item.")
+    if _accepted_offer(session, listing_id, demand_id) is not None:
+        raise Conflict("The owner already accepted a broker for this item.")
+    pending = session.scalar(
+        select(MediationOffer).where(
+            MediationOffer.broker_id == actor.id,
+            MediationOffer.status == "pending",
+            MediationOffer.listing_id == listing_id
+            if listing_id is not None
+            else MediationOffer.demand_id == demand_id,
+        )
+    )
+    if pending is not None:
+        raise Conflict("You already offered to mediate this item; wait for the owner's answer.")
+    offer = MediationOffer(
+        broker_id=actor.id,
+        listing_id=listing_id,
+        demand_id=demand_id,
+        message=(message or "").strip(),
+        status="pending",
+        created_at=utcnow(),
+    )
+    session.add(offer)
+    session.flush()
+    return offer
+
+
+def _offer_item(session: Session, offer: MediationOffer):
+    if offer.listing_id is not None:
+        return session.get(Listing, offer.listing_id)
+    return session.get(Demand, offer.demand_id)
+
+
+def decide_offer(
+    session: Session, actor: User | None, offer_id: int, accept: bool, reason: str = ""
+) -> MediationOffer:
+    """The item's owner (a member of its organization) accepts or declines an offer."""
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    lock_rows(session, MediationOffer, [offer_id])
+    offer = session.get(MediationOffer, offer_id, populate_existing=True)
+    if offer is None:
+        raise NotFound(f"No mediation offer {offer_id}.")
+    item = _offer_item(session, offer)
+    if actor.organization_id is None or item.organization_id != actor.organization_id:
+        if actor.id == offer.broker_id or actor.is_operator:
+            raise Forbidden("Only the item's owner decides on mediation offers.")
+        # Anyone else learns nothing, not even that the offer exists.
+        raise NotFound(f"No mediation offer {offer_id}.")
+    if offer.status != "pending":
+        raise Conflict("The offer was already decided or withdrawn.")
+    offer.decided_by_id = actor.id
+    offer.decided_at = utcnow()
+    offer.decision_reason = (reason or "").strip()
+    if not accept:
+        offer.status = "declined"
+        flush_or_conflict(session)
+        return offer
+    if item.status != "published":
+        raise Conflict("Brokers mediate published items only.")
+    brokers.verified_profile(session, offer.broker_id)
+    offer.status = "accepted"
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("A broker was already accepted for this item.") from None
+    return offer
+
+
+def withdraw_offer(session: Session, actor: User | None, offer_id: int) -> MediationOffer:
+    """The broker takes back a pending offer, or stops mediating an accepted one (deals
+    already opened keep their broker)."""
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    lock_rows(session, MediationOffer, [offer_id])
+    offer = session.get(MediationOffer, offer_id, populate_existing=True)
+    if offer is None or offer.broker_id != actor.id:
+        raise NotFound(f"No mediation offer {offer_id}.")
+    if offer.status not in ("pending", "accepted"):
+        raise Conflict("The offer was already decided or withdrawn.")
+    offer.status = "withdrawn"
+    flush_or_conflict(session)
+    return offer
+
+
+def offers_for_owner(session: Session, actor: User | None) -> list[MediationOffer]:
+    """Offers on the actor's organization's listings and demands, newest first."""
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    if actor.organization_id is None:
+        return []
+    org = actor.organization_id
+    return list(
+        session.scalars(
+            select(MediationOffer)
+            .outerjoin(Listing, Listing.id == MediationOffer.listing_id)
+            .outerjoin(Demand, Demand.id == MediationOffer.demand_id)
+            .where((Listing.organization_id == org) | (Demand.organization_id == org))
+            .order_by(MediationOffer.id.desc())
+        )
+    )
+
+
+def offers_of_broker(session: Session, actor: User | None) -> list[MediationOffer]:
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    return list(
+        session.scalars(
+            select(MediationOffer)
+            .where(MediationOffer.broker_id == actor.id)
+            .order_by(MediationOffer.id.desc())
+        )
+    )
+
+
+def item_broker(
+    session: Session, *, listing_id: int | None = None, demand_id: int | None = None
+) -> MediationOffer | None:
+    """The accepted offer of a listing or demand (shown on its page)."""
+    return _accepted_offer(session, listing_id, demand_id)
+
+
+def assign_item_broker(session: Session, deal: Deal, *, ip: str | None = None) -> None:
+    """A new deal on an item with an accepted mediation offer starts with that broker
+    (if still verified and independent of both parties)."""
+    offer = _accepted_offer(session, deal.listing_id, deal.demand_id)
+    if offer is None:
+        return
+    try:
+        profile = brokers.verified_profile(session, offer.broker_id)
+    except (NotFound, Conflict):
+        return  # no longer a verified broker: the deal starts without one
+    if profile.user.organization_id in (deal.buyer_org_id, deal.supplier_org_id):
+        return
+    now = utcnow()
+    session.add(
+        BrokerAssignment(
+            deal_id=deal.id,
+            broker_id=offer.broker_id,
+            status="active",
+            source="offer",
+            created_at=now,
+            accepted_at=now,
+        )
+    )
+    deals.record(
+        session,
+        deal,
+        "broker_assigned",
+        SYSTEM,
+        None,
+        ip=ip,
+        detail={"broker_id": offer.broker_id, "offer_id": offer.id},
+    )
+    session.flush()
+    session.expire(deal, ["broker_assignments"])

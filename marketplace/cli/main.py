@@ -1,0 +1,161 @@
+"""flask commands: import, demo data, users. Thin: the work is done by services."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from marketplace.accounts import users as accounts
+from marketplace.catalog import import_formats, imports
+from marketplace.core import ledger
+from marketplace.core.errors import DomainError
+from marketplace.core.vocab import ROLES
+from marketplace.demo import load as demo
+from marketplace.extensions import db
+from marketplace.models import Organization
+
+import_cli = AppGroup("import", help="Bulk import listings or demands (JSONL, CSV or XLSX).")
+demo_cli = AppGroup("demo", help="Demo content for development.")
+users_cli = AppGroup("users", help="User accounts.")
+
+
+def _fail(error: DomainError) -> click.ClickException:
+    details = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())
+    return click.ClickException(details if details else error.message)
+
+
+def _import(kind: str, file: Path, source: str, publish: bool) -> None:
+    try:
+        import_formats.file_format(file.name)
+        if sys.stdout.isatty():
+            length = import_formats.count_records(file)
+            with click.progressbar(length=length, label=f"Importing {kind}") as bar:
+                report = imports.import_file(
+                    db.session,
+                    kind,
+                    file,
+                    file.name,
+                    source=source,
+                    publish=publish,
+                    progress=bar.update,
+                )
+        else:
+            report = imports.import_file(
+                db.session, kind, file, file.name, source=source, publish=publish
+            )
+    except DomainError as exc:
+        raise _fail(exc) from None
+    click.echo(
+        f"created {report.created}, updated {report.updated},"
+        f" unchanged {report.unchanged}, failed {report.failed}"
+    )
+    for error in report.errors:
+        click.echo(f"line {error.line} (id {error.external_id or '-'}): {error.message}", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+def _import_command(kind: str, what: str):
+    @import_cli.command(kind)
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option(
+        "--source",
+        default="import",
+        show_default=True,
+        help="Where the records come from; with each line's id it identifies a record.",
+    )
+    @click.option("--publish", is_flag=True, help="Publish at once instead of waiting for review.")
+    def command(file: Path, source: str, publish: bool) -> None:
+        _import(kind, file, source, publish)
+
+    command.__doc__ = (
+        f"Import {what} from FILE (.jsonl, .csv or .xlsx). Idempotent: a line whose id was"
+        " imported before updates its record, or changes nothing if it is the same."
+        " Exits 1 if any line failed."
+    )
+    return command
+
+
+_import_command("listings", "listings (patents.jsonl format)")
+_import_command("demands", "demands (demands.jsonl format)")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo organizations, accounts, listings and demands (once)."""
+    loaded = demo.load(db.session)
+    db.session.commit()
+    if not loaded:
+        click.echo("The demo data is already loaded; nothing changed.")
+    click.echo("Demo accounts (development only):")
+    for account in demo.DEMO_ACCOUNTS:
+        click.echo(
+            f"  {account.role:<18} {account.email:<36} {account.password}"
+            f"  {account.organization or ''}"
+        )
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+@click.option("--name", required=True, help="Display name.")
+@click.option("--organization", help="Name of an existing organization.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input (else it is prompted for).",
+)
+def users_create(
+    email: str, roles: tuple[str, ...], name: str, organization: str | None, password_stdin: bool
+) -> None:
+    """Create a user with any role (the only way to appoint an operator).
+
+    The password is never an argument, so it stays out of shell history and `ps`."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    org = None
+    if organization:
+        org = db.session.scalar(select(Organization).where(Organization.name == organization))
+        if org is None:
+            raise click.ClickException(f"No organization named '{organization}'.")
+    try:
+        user = accounts.create_user(
+            db.session,
+            email=email,
+            password=password,
+            display_name=name,
+            roles=list(roles),
+            organization=org,
+        )
+    except DomainError as exc:
+        raise _fail(exc) from None
+    db.session.commit()
+    click.echo(f"Created user {user.email} ({', '.join(sorted(user.roles))}).")
+
+
+ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
+
+
+@ledger_cli.command("check")
+def ledger_check_command() -> None:
+    """Verify every ledger invariant over the whole database; exit 1 on any violation."""
+    violations = ledger.check(db.session)
+    for v in violations:
+        click.echo(f"{v.rule}: {v.detail}", err=True)
+    if violations:
+        sys.exit(1)
+    click.echo("ledger: every transaction balances, no holding account is negative")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,218 @@
+"""Delivery: milestones accepted or disputed by the buyer, disputes resolved by an operator,
+cancellation (freely before funding; after funding by both parties' request or an
+operator's arbitration, refunding the escrow balance).
+
+Every function locks the deal (deals.lock_deal) before it reads milestone states, so two
+simultaneous requests on one milestone have exactly one effect. Money moves through
+deal_money.release / deal_money.refund, in the same database transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import payments
+from marketplace.core import ledger
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.deals import machine as deals
+from marketplace.deals.escrow import contract, escrow_account, refund, release
+from marketplace.deals.machine import BUYER, SYSTEM
+from marketplace.models import Deal, Milestone, User
+from marketplace.models.deals import RESOLUTIONS
+
+
+def _milestone(session: Session, deal: Deal, milestone_id: int) -> Milestone:
+    for m in deals.fresh_milestones(session, deal):
+        if m.id == milestone_id:
+            return m
+    raise NotFound(f"No milestone {milestone_id} on deal {deal.id}.")
+
+
+def _complete_if_settled(session: Session, deal: Deal, actor: User | None, ip: str | None) -> None:
+    if all(m.settled for m in deals.fresh_milestones(session, deal)):
+        deals.apply(session, deal, "complete", SYSTEM, actor, ip=ip)
+
+
+def accept_milestone(
+    session: Session,
+    actor: User | None,
+    deal_id: int,
+    milestone_id: int,
+    *,
+    gateway: payments.Gateway | None = None,
+    ip: str | None = None,
+) -> Deal:
+    """The buyer accepts a delivered milestone: its amount is released from escrow."""
+    gateway = gateway or payments.default_gateway()
+    deal = deals.lock_deal(session, actor, deal_id)
+    milestone = _milestone(session, deal, milestone_id)
+    role = deals.check(deal, "accept_milestone", actor)
+    if milestone.state != "open":
+        raise Conflict(f"Milestone {milestone.position} is {milestone.state}, not open.")
+    detail = {"milestone_id": milestone.id, "position": milestone.position}
+    detail |= release(session, deal, milestone, milestone.amount, actor, gateway)
+    milestone.state = "accepted"
+    deals.apply(session, deal, "accept_milestone", role, actor, ip=ip, detail=detail)
+    _complete_if_settled(session, deal, actor, ip)
+    return deal
+
+
+def dispute_milestone(
+    session: Session,
+    actor: User | None,
+    deal_id: int,
+    milestone_id: int,
+    reason: str,
+    *,
+    ip: str | None = None,
+) -> Deal:
+    """The buyer contests a milestone; an operator decides."""
+    deal = deals.lock_deal(session, actor, deal_id)
+    milestone = _milestone(session, deal, milestone_id)
+    role = deals.check(deal, "dispute_milestone", actor)
+    if milestone.state != "open":
+        raise Conflict(f"Milestone {milestone.position} is {milestone.state}, not open.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": "Say what is wrong with the delivery; the operator reads it."})
+    milestone.state = "disputed"
+    milestone.dispute_reason = reason
+    detail = {"milestone_id": milestone.id, "position": milestone.position, "reason": reason}
+    deals.apply(session, deal, "dispute_milestone", role, actor, ip=ip, detail=detail)
+    return deal
+
+
+def resolve_dispute(
+    session: Session,
+    actor: User | None,
+    deal_id: int,
+    milestone_id: int,
+    outcome: str,
+    *,
+    release_amount: int | None = None,
+    note: str = "",
+    gateway: payments.Gateway | None = None,
+    ip: str | None = None,
+) -> Deal:
+    """An operator releases the disputed milestone, refunds it, or splits it (release
+    ``release_amount``, refund the rest)."""
+    gateway = gateway or payments.default_gateway()
+    deal = deals.lock_deal(session, actor, deal_id)
+    milestone = _milestone(session, deal, milestone_id)
+    role = deals.check(deal, "resolve_dispute", actor)
+    if milestone.state != "disputed":
+        raise Conflict(f"Milestone {milestone.position} is {milestone.state}, not disputed.")
+    if outcome not in RESOLUTIONS:
+        raise Invalid({"outcome": f"One of {', '.join(RESOLUTIONS)}."})
+    if outcome == "release":
+        released = milestone.amount
+    elif outcome == "refund":
+        released = 0
+    else:
+        if release_amount is None or not 0 < release_amount < milestone.amount:
+            raise Invalid(
+                {
+                    "release_amount": f"A split releases more than 0 and less than {milestone.amount}."
+                }
+            )
+        released = release_amount
+    detail: dict[str, Any] = {
+        "milestone_id": milestone.id,
+        "position": milestone.position,
+        "outcome": outcome,
+        "note": note,
+    }
+    if released:
+        detail |= release(session, deal, milestone, released, actor, gateway)
+    if milestone.amount - released:
+        key = f"deal:{deal.id}:milestone:{milestone.id}:refund"
+        detail |= refund(session, deal, milestone, milestone.amount - released, key, actor, gateway)
+        milestone.refunded_amount += milestone.amount - released
+    milestone.state = "resolved"
+    milestone.resolution = outcome
+    deals.apply(session, deal, "resolve_dispute", role, actor, ip=ip, detail=detail)
+    _complete_if_settled(session, deal, actor, ip)
+    return deal
+
+
+# Cancellation -------------------------------------------------------------------------
+
+
+def cancel(
+    session: Session,
+    actor: User | None,
+    deal_id: int,
+    reason: str = "",
+    *,
+    gateway: payments.Gateway | None = None,
+    ip: str | None = None,
+) -> Deal:
+    """Before funding either party cancels; after funding only an operator (arbitration),
+    and the whole escrow balance goes back to the buyer."""
+    gateway = gateway or payments.default_gateway()
+    deal = deals.lock_deal(session, actor, deal_id)
+    role = deals.check(deal, "cancel", actor)
+    detail: dict[str, Any] = {"reason": reason.strip()}
+    if deal.state in deals.FUNDED_STATES:
+        if not reason.strip():
+            raise Invalid({"reason": "An arbitrated cancellation needs a reason."})
+        detail |= _refund_escrow(session, deal, actor, gateway)
+    deals.apply(session, deal, "cancel", role, actor, ip=ip, detail=detail)
+    return deal
+
+
+def request_cancellation(
+    session: Session,
+    actor: User | None,
+    deal_id: int,
+    reason: str = "",
+    *,
+    gateway: payments.Gateway | None = None,
+    ip: str | None = None,
+) -> Deal:
+    """A party asks to cancel a funded deal; once both have asked, it is cancelled and the
+    escrow refunded. Asking twice changes nothing."""
+    gateway = gateway or payments.default_gateway()
+    deal = deals.lock_deal(session, actor, deal_id)
+    role = deals.check(deal, "request_cancellation", actor)
+    flag = "buyer_cancel_requested" if role == BUYER else "supplier_cancel_requested"
+    if getattr(deal, flag):
+        return deal
+    setattr(deal, flag, True)
+    deals.apply(
+        session, deal, "request_cancellation", role, actor, ip=ip, detail={"reason": reason}
+    )
+    if deal.buyer_cancel_requested and deal.supplier_cancel_requested:
+        detail = _refund_escrow(session, deal, actor, gateway)
+        deals.apply(session, deal, "cancel_by_agreement", SYSTEM, actor, ip=ip, detail=detail)
+    return deal
+
+
+def _refund_escrow(
+    session: Session, deal: Deal, actor: User | None, gateway: payments.Gateway
+) -> dict[str, int]:
+    currency = contract(deal).currency
+    held = ledger.balance(session, escrow_account(session, deal, currency))
+    unsettled = [m for m in deals.fresh_milestones(session, deal) if not m.settled]
+    if held != sum(m.amount for m in unsettled):
+        raise Conflict(f"Escrow holds {held}, not what the unsettled milestones add up to.")
+    for m in unsettled:
+        m.refunded_amount = m.amount
+        m.state = "cancelled"
+    if not held:
+        return {"refunded": 0}
+    return refund(session, deal, None, held, f"deal:{deal.id}:cancel:refund", actor, gateway)
+
+
+def open_disputes(session: Session, actor: User | None) -> list[Milestone]:
+    """Disputed milestones, oldest first (operators)."""
+    if actor is None or not actor.is_operator:
+        raise Forbidden("Only operators resolve disputes.")
+    return list(
+        session.scalars(
+            select(Milestone).where(Milestone.state == "disputed").order_by(Milestone.id)
+        )
+    )

@@ -1,0 +1,401 @@
+"""Deals: the state machine, who may see and act on a deal, opening, the thread, the timeline.
+
+One explicit transition table, (state, action, actor role) → next state, applied by one
+function (``apply``) to a deal row locked with ``lock_deal`` (SELECT … FOR UPDATE on
+PostgreSQL, the write lock on SQLite) and guarded by its version column.
+
+    inquiry ─propose_terms─▶ negotiating ─(both confirm one version)─▶ agreed
+    agreed ─confirm_funding─▶ funded ─start_work / accept_milestone─▶ in_progress
+    funded | in_progress | resolved ─dispute_milestone─▶ disputed ─resolve_dispute─▶ resolved
+    in_progress | resolved ─(every milestone settled)─▶ completed
+    inquiry | negotiating | agreed ─cancel (either party)─▶ cancelled
+    funded … resolved ─cancel (operator) or both parties request─▶ cancelled, escrow refunded
+
+Terms live in deal_terms.py, money (funding, releases, refunds, payouts) in deal_money.py.
+The deal's active broker (broker_assignment.py) is a participant: sees the deal, writes
+in the thread, proposes terms, and resolves disputes only if the contract allows it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from marketplace.catalog.publication import Page, flush_or_conflict, get_visible, paginate
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.locking import lock_rows
+from marketplace.models import (
+    BrokerAssignment,
+    Deal,
+    DealEvent,
+    DealMessage,
+    Demand,
+    Listing,
+    Milestone,
+    User,
+)
+from marketplace.models.types import utcnow
+
+BUYER = "buyer"  # members of the buying organization
+SUPPLIER = "supplier"  # members of the supplying organization
+OPERATOR = "operator"  # platform staff
+SYSTEM = "system"  # the platform itself: payment confirmations, automatic steps
+BROKER = "broker"  # the broker assigned to the deal (services/broker_assignment.py)
+
+# (state, action, actor role) → next state. Nothing else changes a deal's state.
+TRANSITIONS: dict[tuple[str, str, str], str] = {
+    # Negotiation: offers and counter-offers, then both parties confirm one version.
+    ("inquiry", "propose_terms", BUYER): "negotiating",
+    ("inquiry", "propose_terms", SUPPLIER): "negotiating",
+    ("inquiry", "propose_terms", BROKER): "negotiating",
+    ("negotiating", "propose_terms", BROKER): "negotiating",
+    ("negotiating", "propose_terms", BUYER): "negotiating",
+    ("negotiating", "propose_terms", SUPPLIER): "negotiating",
+    ("negotiating", "confirm_terms", BUYER): "negotiating",
+    ("negotiating", "confirm_terms", SUPPLIER): "negotiating",
+    ("negotiating", "agree", SYSTEM): "agreed",  # buyer and supplier confirmed one hash
+    # Funding the escrow.
+    ("agreed", "request_funding", BUYER): "agreed",
+    ("agreed", "confirm_funding", OPERATOR): "funded",  # bank transfer received
+    ("agreed", "confirm_funding", SYSTEM): "funded",  # provider notification
+    # Delivery, milestone by milestone.
+    ("funded", "start_work", SUPPLIER): "in_progress",
+    ("funded", "accept_milestone", BUYER): "in_progress",
+    ("in_progress", "accept_milestone", BUYER): "in_progress",
+    ("resolved", "accept_milestone", BUYER): "in_progress",
+    ("funded", "dispute_milestone", BUYER): "disputed",
+    ("in_progress", "dispute_milestone", BUYER): "disputed",
+    ("resolved", "dispute_milestone", BUYER): "disputed",
+    ("disputed", "resolve_dispute", OPERATOR): "resolved",
+    # Only when the contract says so (broker_may_arbitrate): see ``_role_may``.
+    ("disputed", "resolve_dispute", BROKER): "resolved",
+    ("in_progress", "complete", SYSTEM): "completed",  # every milestone settled
+    ("resolved", "complete", SYSTEM): "completed",
+    # Cancellation before funding: either party (or an operator), nothing to refund.
+    ("inquiry", "cancel", BUYER): "cancelled",
+    ("inquiry", "cancel", SUPPLIER): "cancelled",
+    ("inquiry", "cancel", OPERATOR): "cancelled",
+    ("negotiating", "cancel", BUYER): "cancelled",
+    ("negotiating", "cancel", SUPPLIER): "cancelled",
+    ("negotiating", "cancel", OPERATOR): "cancelled",
+    ("agreed", "cancel", BUYER): "cancelled",
+    ("agreed", "cancel", SUPPLIER): "cancelled",
+    ("agreed", "cancel", OPERATOR): "cancelled",
+    # After funding: both parties request it, or an operator arbitrates; escrow is refunded.
+    ("funded", "request_cancellation", BUYER): "funded",
+    ("funded", "request_cancellation", SUPPLIER): "funded",
+    ("in_progress", "request_cancellation", BUYER): "in_progress",
+    ("in_progress", "request_cancellation", SUPPLIER): "in_progress",
+    ("disputed", "request_cancellation", BUYER): "disputed",
+    ("disputed", "request_cancellation", SUPPLIER): "disputed",
+    ("resolved", "request_cancellation", BUYER): "resolved",
+    ("resolved", "request_cancellation", SUPPLIER): "resolved",
+    ("funded", "cancel_by_agreement", SYSTEM): "cancelled",
+    ("in_progress", "cancel_by_agreement", SYSTEM): "cancelled",
+    ("disputed", "cancel_by_agreement", SYSTEM): "cancelled",
+    ("resolved", "cancel_by_agreement", SYSTEM): "cancelled",
+    ("funded", "cancel", OPERATOR): "cancelled",
+    ("in_progress", "cancel", OPERATOR): "cancelled",
+    ("disputed", "cancel", OPERATOR): "cancelled",
+    ("resolved", "cancel", OPERATOR): "cancelled",
+}
+ACTIONS = tuple(sorted({action for _, action, _ in TRANSITIONS}))
+FUNDED_STATES = ("funded", "in_progress", "disputed", "resolved")
+
+# Why an action is refused in a state where nobody may take it (the 409's message).
+REFUSALS = {
+    "propose_terms": "Terms can only change during negotiation; the contract is fixed once agreed.",
+    "confirm_terms": "There is nothing to confirm: terms are confirmed during negotiation.",
+    "request_funding": "Funding is requested once both parties agreed the terms.",
+    "confirm_funding": "Only an agreed, unfunded deal can be funded.",
+    "start_work": "Work starts once the deal is funded.",
+    "accept_milestone": "Milestones are accepted while a funded deal is under way and not in dispute.",
+    "dispute_milestone": "Milestones are disputed while a funded deal is under way and not already in dispute.",
+    "resolve_dispute": "The deal is not in dispute.",
+    "cancel": "The deal is already closed.",
+    "request_cancellation": "Cancellation is requested after funding, before the deal is closed.",
+}
+FORBIDDEN_HINTS = {
+    ("cancel", OPERATOR): "A funded deal is cancelled by both parties' request or by an "
+    "operator's arbitration; request cancellation instead.",
+}
+
+
+def actor_roles(deal: Deal, actor: User | None) -> set[str]:
+    """The roles this user has on this deal (a user may in principle hold two)."""
+    if actor is None:
+        return set()
+    roles = set()
+    if actor.organization_id is not None and actor.organization_id == deal.buyer_org_id:
+        roles.add(BUYER)
+    if actor.organization_id is not None and actor.organization_id == deal.supplier_org_id:
+        roles.add(SUPPLIER)
+    if actor.is_operator:
+        roles.add(OPERATOR)
+    if deal.active_broker_id is not None and deal.active_broker_id == actor.id:
+        roles.add(BROKER)
+    return roles
+
+
+def can_view(deal: Deal, actor: User | None) -> bool:
+    return bool(actor_roles(deal, actor))
+
+
+def _role_may(deal: Deal, action: str, role: str) -> bool:
+    """Conditions the table cannot say: the broker arbitrates only if the contract lets
+    the broker it names do so."""
+    if role == BROKER and action == "resolve_dispute":
+        terms = deal.agreed_terms
+        return bool(
+            terms and terms.broker_may_arbitrate and terms.broker_id == deal.active_broker_id
+        )
+    return True
+
+
+def allowed_actions(deal: Deal, actor: User | None) -> list[str]:
+    """What this user may do now (buttons, the API's ``actions``)."""
+    roles = actor_roles(deal, actor)
+    return sorted(
+        {a for (s, a, r) in TRANSITIONS if s == deal.state and r in roles and _role_may(deal, a, r)}
+    )
+
+
+def get_deal(session: Session, actor: User | None, deal_id: int) -> Deal:
+    """The deal if the actor is a party or an operator; NotFound for everyone else."""
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    deal = session.get(Deal, deal_id)
+    if deal is None or not can_view(deal, actor):
+        raise NotFound(f"No deal {deal_id}.")
+    return deal
+
+
+def lock_deal(session: Session, actor: User | None, deal_id: int) -> Deal:
+    """Lock the deal row, then read it fresh: every change to a deal starts here, so two
+    requests on one deal run one after the other and the second sees the first's result."""
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    lock_rows(session, Deal, [deal_id])
+    deal = session.get(Deal, deal_id, populate_existing=True)
+    if deal is None or not can_view(deal, actor):
+        raise NotFound(f"No deal {deal_id}.")
+    session.expire(deal, ["milestones", "terms_versions", "broker_assignments"])
+    return deal
+
+
+def fresh_milestones(session: Session, deal: Deal) -> list[Milestone]:
+    """The deal's milestones as committed now (read after lock_deal)."""
+    return list(
+        session.scalars(
+            select(Milestone)
+            .where(Milestone.deal_id == deal.id)
+            .order_by(Milestone.position)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def check(deal: Deal, action: str, actor: User | None) -> str:
+    """The role in which ``actor`` may take ``action`` now; Conflict or Forbidden if not."""
+    if action not in ACTIONS:
+        raise Invalid({"action": f"Unknown action '{action}'."})
+    roles = {r for r in actor_roles(deal, actor) if _role_may(deal, action, r)}
+    ever = {r for (_, a, r) in TRANSITIONS if a == action}
+    if not roles & ever:  # never theirs to take, whatever the state
+        raise Forbidden(f"Only the {' or '.join(sorted(ever - {SYSTEM}))} may {action}.")
+    allowed = {r for (s, a, r) in TRANSITIONS if s == deal.state and a == action}
+    if not allowed:
+        reason = REFUSALS.get(action, "")
+        raise Conflict(f"Cannot {action} a deal that is {deal.state}. {reason}".strip())
+    mine = roles & allowed
+    if not mine:
+        hint = " ".join(FORBIDDEN_HINTS.get((action, r), "") for r in sorted(allowed)).strip()
+        who = " or ".join(sorted(allowed - {SYSTEM})) or "the platform"
+        raise Forbidden(f"Only the {who} may {action} now. {hint}".strip())
+    # Prefer acting as a party over acting as an operator when a user could be both.
+    for role in (BUYER, SUPPLIER, BROKER, OPERATOR):
+        if role in mine:
+            return role
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def apply(
+    session: Session,
+    deal: Deal,
+    action: str,
+    role: str,
+    actor: User | None,
+    *,
+    ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Deal:
+    """Move a locked deal along the table and write the timeline event."""
+    next_state = TRANSITIONS.get((deal.state, action, role))
+    if next_state is None:
+        raise Conflict(f"Cannot {action} a deal that is {deal.state}.")
+    record(session, deal, action, role, actor, to_state=next_state, ip=ip, detail=detail)
+    deal.state = next_state
+    deal.updated_at = utcnow()
+    flush_or_conflict(session)
+    return deal
+
+
+def record(
+    session: Session,
+    deal: Deal,
+    action: str,
+    role: str,
+    actor: User | None,
+    *,
+    to_state: str | None = None,
+    ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> DealEvent:
+    """One timeline event: a transition, or a money event that leaves the state as it is."""
+    event = DealEvent(
+        deal_id=deal.id,
+        actor_id=actor.id if actor is not None else None,
+        role=role,
+        action=action,
+        from_state=deal.state,
+        to_state=to_state or deal.state,
+        ip=ip,
+        detail=detail or {},
+        created_at=utcnow(),
+    )
+    session.add(event)
+    return event
+
+
+def open_deal(
+    session: Session,
+    actor: User | None,
+    *,
+    listing_id: int | None = None,
+    demand_id: int | None = None,
+    message: str = "",
+    ip: str | None = None,
+) -> Deal:
+    """An enterprise member asks about a published listing (their organization buys), or a
+    university/institute member answers a published demand (their organization supplies)."""
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    if (listing_id is None) == (demand_id is None):
+        raise Invalid({"listing_id": "Give either a listing_id or a demand_id."})
+    org = actor.organization
+    if listing_id is not None:
+        item = get_visible(session, Listing, listing_id, actor)
+        if org is None or not actor.has_role("enterprise_member"):
+            raise Forbidden("Only enterprise members open a deal on a listing.")
+        role, buyer_id, supplier_id = BUYER, org.id, item.organization_id
+    else:
+        item = get_visible(session, Demand, demand_id, actor)
+        if org is None or not org.is_supply_side:
+            raise Forbidden("Only members of a university or institute answer a demand.")
+        role, buyer_id, supplier_id = SUPPLIER, item.organization_id, org.id
+    if item.status != "published":
+        raise Conflict(f"Deals are opened on published items; this one is {item.status}.")
+    if buyer_id == supplier_id:
+        raise Forbidden("You cannot open a deal on your own organization's item.")
+    deal = Deal(
+        state="inquiry",
+        title=item.title,
+        listing_id=listing_id,
+        demand_id=demand_id,
+        buyer_org_id=buyer_id,
+        supplier_org_id=supplier_id,
+        opened_by_id=actor.id,
+        opened_by_role=role,
+    )
+    session.add(deal)
+    session.flush()
+    event = record(session, deal, "open", role, actor, ip=ip, detail={"message": bool(message)})
+    event.from_state = None
+    if message.strip():
+        session.add(DealMessage(deal_id=deal.id, author_id=actor.id, role=role, body=message))
+    session.flush()
+    # A broker whose mediation offer the item's owner accepted mediates its deals.
+    from marketplace.brokers import offers as broker_offers  # it builds on this module
+
+    broker_offers.assign_item_broker(session, deal, ip=ip)
+    return deal
+
+
+def list_deals(
+    session: Session,
+    actor: User | None,
+    *,
+    state: str | None = None,
+    role: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page:
+    """My deals: those of my organization (as buyer, supplier, or both) and those I mediate
+    as their broker; operators see all."""
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    stmt = select(Deal).order_by(Deal.updated_at.desc(), Deal.id.desc())
+    org_id = actor.organization_id
+    if role == BUYER:
+        stmt = stmt.where(Deal.buyer_org_id == org_id)
+    elif role == SUPPLIER:
+        stmt = stmt.where(Deal.supplier_org_id == org_id)
+    elif role == BROKER:
+        stmt = stmt.where(Deal.id.in_(_mediated_by(actor)))
+    elif not actor.is_operator:
+        stmt = stmt.where(
+            or_(
+                Deal.buyer_org_id == org_id,
+                Deal.supplier_org_id == org_id,
+                Deal.id.in_(_mediated_by(actor)),
+            )
+        )
+    if state:
+        stmt = stmt.where(Deal.state == state)
+    return paginate(session, stmt, page, per_page)
+
+
+def _mediated_by(actor: User):
+    return select(BrokerAssignment.deal_id).where(
+        BrokerAssignment.broker_id == actor.id, BrokerAssignment.status == "active"
+    )
+
+
+def speaking_role(deal: Deal, actor: User) -> str:
+    roles = actor_roles(deal, actor)
+    return next(r for r in (BUYER, SUPPLIER, BROKER, OPERATOR) if r in roles)
+
+
+def list_messages(session: Session, actor: User | None, deal_id: int) -> list[DealMessage]:
+    deal = get_deal(session, actor, deal_id)
+    return list(
+        session.scalars(
+            select(DealMessage).where(DealMessage.deal_id == deal.id).order_by(DealMessage.id)
+        )
+    )
+
+
+def post_message(session: Session, actor: User | None, deal_id: int, body: str) -> DealMessage:
+    """A message in the negotiation thread (parties and operators; any state, the thread
+    stays open for questions after completion). Attachments: not yet."""
+    deal = get_deal(session, actor, deal_id)
+    body = (body or "").strip()
+    if not body:
+        raise Invalid({"body": "Write something."})
+    message = DealMessage(
+        deal_id=deal.id, author_id=actor.id, role=speaking_role(deal, actor), body=body
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def start_work(
+    session: Session, actor: User | None, deal_id: int, *, ip: str | None = None
+) -> Deal:
+    """The supplier says delivery has begun (optional: accepting a milestone also starts it)."""
+    deal = lock_deal(session, actor, deal_id)
+    role = check(deal, "start_work", actor)
+    return apply(session, deal, "start_work", role, actor, ip=ip)

@@ -1,0 +1,177 @@
+"""Load the demo content (marketplace/demo_data.py) through the services, so the same rules
+apply as for real users: schemas validate, listings and demands walk the publication workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace.accounts import organizations
+from marketplace.accounts import users as accounts
+from marketplace.catalog import demands, listings, publication
+from marketplace.core.validators import cn_check_digit
+from marketplace.demo.data import (
+    ACCOUNTS,
+    DEMANDS,
+    DEMO_PASSWORDS,
+    LISTINGS,
+    ORGANIZATIONS,
+    REJECTION_REASON,
+)
+from marketplace.models import Demand, Listing, Organization, User
+from marketplace.schemas.demands import DemandIn
+from marketplace.schemas.listings import ListingIn
+
+# The workflow actions that lead from draft to each status: (action, by the operator?).
+PATHS = {
+    "draft": (),
+    "pending_review": (("submit", False),),
+    "published": (("submit", False), ("publish", True)),
+    "rejected": (("submit", False), ("reject", True)),
+    "closed": (("submit", False), ("publish", True), ("close", False)),
+}
+
+
+class DemoAccount:
+    def __init__(self, role: str, email: str, organization: str | None):
+        self.role = role
+        self.email = email
+        self.password = DEMO_PASSWORDS[role]
+        self.organization = organization
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount(a.role, a.email, ORGANIZATIONS[a.organization][1] if a.organization else None)
+    for a in ACCOUNTS
+]
+
+
+def is_loaded(session: Session) -> bool:
+    names = [name for _, name, _, _ in ORGANIZATIONS.values()]
+    return session.scalar(select(Organization.id).where(Organization.name.in_(names))) is not None
+
+
+def patent_number(filing_date: str, type_digit: str, serial: int) -> str:
+    digits = f"{filing_date[:4]}{type_digit}{serial:07d}"
+    return f"CN{digits}.{cn_check_digit(digits)}"
+
+
+def load(session: Session) -> bool:
+    """Create the demo data unless its organizations exist; True if it was created.
+    The caller commits."""
+    if is_loaded(session):
+        return False
+    operator = accounts.create_user(
+        session,
+        email=ACCOUNTS[0].email,
+        password=DEMO_PASSWORDS["operator"],
+        display_name=ACCOUNTS[0].name,
+        roles=["operator"],
+    )
+    orgs: dict[str, Organization] = {}
+    for key, (kind, name, region, verified) in ORGANIZATIONS.items():
+        org = organizations.create_organization(
+            session, operator, {"kind": kind, "name": name, "region": region}
+        )
+        if verified:
+            organizations.set_verification(session, operator, org.id, "verify", "营业执照已核验")
+        orgs[key] = org
+    members: dict[str, User] = {}
+    for account in ACCOUNTS[1:]:
+        user = accounts.create_user(
+            session,
+            email=account.email,
+            password=DEMO_PASSWORDS[account.role],
+            display_name=account.name,
+            roles=[account.role],
+            organization=orgs[account.organization],
+        )
+        members.setdefault(account.organization, user)
+
+    for row in LISTINGS:
+        (
+            org,
+            domain,
+            title,
+            summary,
+            description,
+            claim,
+            ipc,
+            inventors,
+            filed,
+            type_digit,
+            serial,
+            legal_status,
+            trl,
+            modes,
+            price_type,
+            price,
+            status,
+            language,
+            tags,
+        ) = row
+        data = ListingIn().load(
+            {
+                "title": title,
+                "summary": summary,
+                "description": description,
+                "domain": domain,
+                "tags": tags,
+                "trl": trl,
+                "transfer_modes": modes,
+                "price_type": price_type,
+                "price_amount": None if price is None else price * 100,
+                "region": ORGANIZATIONS[org][2],
+                "language": language,
+                "patents": [
+                    {
+                        "patent_number": patent_number(filed, type_digit, serial),
+                        "legal_status": legal_status,
+                        "ipc_codes": ipc,
+                        "applicant": ORGANIZATIONS[org][1],
+                        "inventors": inventors,
+                        "filing_date": filed,
+                        "abstract": description,
+                        "first_claim": claim,
+                    }
+                ],
+            }
+        )
+        item = listings.create_listing(session, members[org], data)
+        _advance(session, Listing, item.id, members[org], operator, status)
+
+    today = date.today()
+    for row in DEMANDS:
+        org, domain, title, description, low, high, modes, days, status, language = row
+        data = DemandIn().load(
+            {
+                "title": title,
+                "description": description,
+                "domain": domain,
+                "budget_min": low * 100,
+                "budget_max": high * 100,
+                "cooperation_modes": modes,
+                "deadline": (today + timedelta(days=days)).isoformat(),
+                "region": ORGANIZATIONS[org][2],
+                "language": language,
+            }
+        )
+        item = demands.create_demand(session, members[org], data)
+        _advance(session, Demand, item.id, members[org], operator, status)
+    session.flush()
+    return True
+
+
+def _advance(session: Session, model, item_id: int, owner: User, operator: User, status: str):
+    for action, by_operator in PATHS[status]:
+        publication.transition(
+            session,
+            model,
+            item_id,
+            action,
+            operator if by_operator else owner,
+            reason=REJECTION_REASON,
+        )

@@ -1,0 +1,260 @@
+"""In-app notifications and their e-mail copies; each user's notification preferences.
+
+A notification is created at most once per (user, kind, listing, demand): the insert is
+guarded by a unique index (``uq_notification_once``) with ``ON CONFLICT DO NOTHING``, so
+two workers alerting about the same pair at the same moment leave one row (PostgreSQL
+makes the second insert wait for the first and then skip it). E-mail goes out after the
+row is committed, claimed by a conditional update so that it is sent at most once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from marketplace.catalog import publication
+from marketplace.core.errors import NotFound, Unauthorized
+from marketplace.core.mailer import link_for, send_mail
+from marketplace.models import Notification, NotificationPreference, User
+from marketplace.models.types import utcnow
+
+log = logging.getLogger(__name__)
+PREFERENCE_FIELDS = ("match_alerts", "saved_search_alerts", "email")
+TERMS_SHOWN = 8
+
+
+# -- preferences -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Preferences:
+    match_alerts: bool = True
+    saved_search_alerts: bool = True
+    email: bool = True
+
+
+def _require(actor: User | None) -> User:
+    if actor is None:
+        raise Unauthorized("Log in first.")
+    return actor
+
+
+def preferences(session: Session, actor: User | None) -> Preferences:
+    """The actor's preferences; every alert is on until the user turns it off."""
+    row = session.get(NotificationPreference, _require(actor).id)
+    if row is None:
+        return Preferences()
+    return Preferences(**{name: getattr(row, name) for name in PREFERENCE_FIELDS})
+
+
+def set_preferences(session: Session, actor: User | None, changes: dict[str, bool]) -> Preferences:
+    """Change some of the actor's preferences; the caller commits."""
+    user = _require(actor)
+    row = session.get(NotificationPreference, user.id)
+    if row is None:
+        row = NotificationPreference(user_id=user.id, **vars(Preferences()))
+        session.add(row)
+    for name in PREFERENCE_FIELDS:
+        if name in changes:
+            setattr(row, name, bool(changes[name]))
+    session.flush()
+    return preferences(session, user)
+
+
+def preferences_of(session: Session, user_ids: list[int]) -> dict[int, Preferences]:
+    """Preferences of many users at once (the alert step's recipients)."""
+    rows = session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id.in_(user_ids))
+    )
+    found = {
+        row.user_id: Preferences(**{n: getattr(row, n) for n in PREFERENCE_FIELDS}) for row in rows
+    }
+    return {uid: found.get(uid, Preferences()) for uid in user_ids}
+
+
+# -- creating ------------------------------------------------------------------------
+def create(
+    session: Session,
+    *,
+    user_id: int,
+    kind: str,
+    listing_id: int | None = None,
+    demand_id: int | None = None,
+    saved_search_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    email: bool = False,
+) -> int | None:
+    """Insert one notification unless this user already has one for (kind, listing,
+    demand); return the new id, or None when it existed. The caller commits."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(Notification)
+        .values(
+            user_id=user_id,
+            kind=kind,
+            listing_id=listing_id,
+            demand_id=demand_id,
+            saved_search_id=saved_search_id,
+            payload=payload or {},
+            created_at=utcnow(),
+            email_state="pending" if email else "none",
+            email_error="",
+        )
+        .on_conflict_do_nothing()
+        .returning(Notification.id)
+    )
+    return session.execute(stmt).scalar()
+
+
+# -- reading -------------------------------------------------------------------------
+def list_notifications(
+    session: Session,
+    actor: User | None,
+    *,
+    unread: bool = False,
+    page: int = 1,
+    per_page: int = 20,
+) -> publication.Page:
+    user = _require(actor)
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    stmt = stmt.order_by(Notification.id.desc())
+    return publication.paginate(session, stmt, page, per_page)
+
+
+def unread_count(session: Session, actor: User | None) -> int:
+    user = _require(actor)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def get_own(session: Session, actor: User | None, notification_id: int) -> Notification:
+    """The actor's notification; someone else's does not exist for them (404)."""
+    user = _require(actor)
+    row = session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(f"No notification {notification_id}.")
+    return row
+
+
+def mark_read(session: Session, actor: User | None, notification_id: int) -> Notification:
+    row = get_own(session, actor, notification_id)
+    if row.read_at is None:
+        row.read_at = utcnow()
+        session.flush()
+    return row
+
+
+def mark_all_read(session: Session, actor: User | None) -> int:
+    user = _require(actor)
+    result = session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount or 0
+
+
+# -- text: rendered in the reader's language when shown or mailed --------------------
+def title(n: Notification) -> str:
+    p = n.payload or {}
+    if n.kind == "match_listing":
+        return _("A new listing matches your demand “%(title)s”", title=p.get("demand_title", ""))
+    if n.kind == "match_demand":
+        return _("A new demand matches your listing “%(title)s”", title=p.get("listing_title", ""))
+    return _("New result for your saved search “%(name)s”", name=p.get("search_name", ""))
+
+
+def body(n: Notification) -> str:
+    p = n.payload or {}
+    if n.kind == "saved_search":
+        return p.get("item_title", "")
+    other = p.get("listing_title" if n.kind == "match_listing" else "demand_title", "")
+    terms = p.get("matched_terms") or []
+    if not terms:
+        return other
+    return _(
+        "%(title)s — matched on: %(terms)s",
+        title=other,
+        terms=", ".join(terms[:TERMS_SHOWN]),
+    )
+
+
+def target_endpoint(n: Notification) -> tuple[str, dict[str, int]]:
+    doc_type, item_id = n.target
+    endpoint = "views.listing_detail" if doc_type == "listings" else "views.demand_detail"
+    return endpoint, {"item_id": item_id}
+
+
+# -- e-mail --------------------------------------------------------------------------
+def send_pending_mail(session: Session, limit: int = 100) -> int:
+    """Send the e-mail copies of committed notifications, each at most once.
+
+    Each row is claimed (pending → sent) and committed before the message goes out, so
+    a second worker cannot send it too; a message that fails is marked failed with the
+    reason and logged (the in-app notification stays)."""
+    ids = list(
+        session.scalars(
+            select(Notification.id)
+            .where(Notification.email_state == "pending")
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+    )
+    sent = 0
+    for notification_id in ids:
+        claimed = session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.email_state == "pending")
+            .values(email_state="sent"),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        session.commit()
+        if not claimed:
+            continue
+        n = session.get(Notification, notification_id)
+        try:
+            _send_one(n)
+            sent += 1
+        except Exception as exc:  # noqa: BLE001 - recorded on the row and logged, not hidden
+            log.exception("notification %s: e-mail failed", notification_id)
+            n.email_state = "failed"
+            n.email_error = f"{type(exc).__name__}: {exc}"[:500]
+            session.commit()
+    return sent
+
+
+def _send_one(n: Notification) -> None:
+    user = n.user
+    locale = user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+    with force_locale(locale):
+        subject = title(n)
+        endpoint, values = target_endpoint(n)
+        lines = [
+            body(n),
+            "",
+            link_for(endpoint, **values),
+            "",
+            _("Your notifications: %(url)s", url=link_for("views.notifications")),
+            _(
+                "To stop these e-mails, change your notification settings: %(url)s",
+                url=link_for("views.notification_preferences"),
+            ),
+        ]
+    send_mail(user.email, subject, "\n".join(lines))

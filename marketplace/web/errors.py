@@ -1,0 +1,90 @@
+"""One place that turns errors into responses: JSON under /api, pages and flashes elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from marketplace.core.errors import DomainError
+from marketplace.extensions import db
+from payments import ProviderUnavailable
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_body(status: int, code: str, message: str, fields: dict | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": {"status": status, "code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return body
+
+
+def flatten_webargs_messages(messages: Any) -> dict[str, list[str]]:
+    """webargs reports {'json': {'field': [...]}}; the API reports {'field': [...]}."""
+    if not isinstance(messages, dict):
+        return {"_schema": [str(messages)]}
+    fields: dict[str, Any] = {}
+    for location, errs in messages.items():
+        if isinstance(errs, dict):
+            fields.update(errs)
+        else:
+            fields[location] = errs
+    return fields
+
+
+def http_error_response(exc: HTTPException):
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    fields = None
+    if "messages" in data:
+        fields = flatten_webargs_messages(data["messages"])
+    message = data.get("message") or exc.description or exc.name
+    if status == 422 and fields:
+        message = "The input is not valid."
+    code = {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+        422: "validation_error",
+        429: "rate_limited",
+    }.get(status, "http_error")
+    response = jsonify(error_body(status, code, message, fields))
+    response.status_code = status
+    for key, value in exc.get_headers() if hasattr(exc, "get_headers") else []:
+        if key.lower() not in ("content-type", "content-length"):
+            response.headers[key] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError):
+        if is_api_request():
+            return jsonify(error_body(exc.status, exc.code, exc.message, exc.fields)), exc.status
+        if exc.status == 401:
+            return redirect(url_for("views.login", next=request.path))
+        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(ProviderUnavailable)
+    def handle_provider_unavailable(exc: ProviderUnavailable):
+        # Whatever the request had flushed (a transition, ledger postings) is undone.
+        db.session.rollback()
+        message = str(exc)
+        if is_api_request():
+            return jsonify(error_body(503, "provider_unavailable", message, {})), 503
+        return render_template("error.html", status=503, message=message), 503
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(exc: HTTPException):
+        if is_api_request():
+            return http_error_response(exc)
+        return render_template("error.html", status=exc.code, message=exc.description), exc.code
