@@ -77,9 +77,11 @@ fuzz: install
 fuzz-short:
 	$(MAKE) fuzz FUZZ_EXAMPLES=10 FUZZ_PHASES=examples,fuzzing
 
+# ruff, and the layers of ARCHITECTURE.md (import-linter contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

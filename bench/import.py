@@ -33,8 +33,8 @@ from marketplace import create_app  # noqa: E402
 from marketplace.catalog.imports import import_file  # noqa: E402
 from marketplace.config import normalise_database_url  # noqa: E402
 from marketplace.core.validators import cn_check_digit  # noqa: E402
-from marketplace.core.vocab import DOMAINS, TRANSFER_MODES  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
+from marketplace.models.vocab import DOMAINS, TRANSFER_MODES  # noqa: E402
 
 CITIES = ("宁波", "杭州", "余姚", "慈溪", "绍兴", "温州", "嘉兴", "湖州", "台州", "金华")
 STEMS = ("海洋", "材料", "智能", "信息", "工程", "理工", "医学", "农林", "能源", "先进制造")

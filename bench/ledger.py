@@ -38,8 +38,8 @@ from marketplace.core import ledger  # noqa: E402
 from marketplace.core.errors import DomainError  # noqa: E402
 from marketplace.deals import delivery as deal_delivery  # noqa: E402
 from marketplace.deals import escrow as deal_money  # noqa: E402
-from marketplace.deals import machine as deals  # noqa: E402
 from marketplace.deals import terms as deal_terms  # noqa: E402
+from marketplace.deals import workflow as deal_workflow  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import (  # noqa: E402
     Deal,
@@ -89,7 +89,7 @@ def setup(app, n_deals: int, milestones: int) -> tuple[dict, list[int]]:
     amount = 100_000
     ids = []
     for _ in range(n_deals):
-        deal = deals.open_deal(s, buyer, listing_id=listing.id, message="bench")
+        deal = deal_workflow.open_deal(s, buyer, listing_id=listing.id, message="bench")
         s.commit()
         terms = {
             "price": amount * milestones,

@@ -51,10 +51,11 @@ from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 
 from marketplace import create_app  # noqa: E402
 from marketplace.config import normalise_database_url  # noqa: E402
-from marketplace.core.vocab import TRANSFER_MODES  # noqa: E402
-from marketplace.discovery import outbox as search_sync  # noqa: E402
+from marketplace.discovery import outbox, reindex  # noqa: E402
+from marketplace.discovery.index import search_index  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import Demand, Listing, Organization  # noqa: E402
+from marketplace.models.vocab import TRANSFER_MODES  # noqa: E402
 from tests.search.conftest import SearchServer, free_port  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_load"
@@ -153,9 +154,9 @@ def prepare(args, search_url: str, bench_search) -> tuple[list[int], list[int], 
     bench_search.generate(app, args.listings, args.seed)
     generate_demands(app, bench_search, args.demands, args.seed)
     with app.app_context():
-        index = search_sync.search_index(app)
-        for doc_type in search_sync.DOC_TYPES:
-            search_sync.reindex(db.session, index, doc_type)
+        index = search_index(app)
+        for doc_type in outbox.DOC_TYPES:
+            reindex.reindex(db.session, index, doc_type)
         listing_ids = list(db.session.scalars(select(Listing.id)))
         demand_ids = list(db.session.scalars(select(Demand.id)))
         db.engine.dispose()

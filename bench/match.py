@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.instance import temporary_instance  # noqa: E402
 from bench.search import generate, percentile  # noqa: E402
-from marketplace.discovery import outbox as search_sync  # noqa: E402
+from marketplace.discovery import reindex  # noqa: E402
+from marketplace.discovery.index import search_index  # noqa: E402
 from marketplace.discovery.matching import match_listings  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import Demand, Organization  # noqa: E402
@@ -98,9 +99,9 @@ def main() -> None:
                 db.session.flush()
                 ids.append(demand.id)
             db.session.commit()
-            index = search_sync.search_index(app)
+            index = search_index(app)
             started = time.perf_counter()
-            search_sync.reindex(db.session, index, "listings")
+            reindex.reindex(db.session, index, "listings")
             print(
                 f"noida-db at {instance.search_url}; {args.n:,} listings indexed in "
                 f"{time.perf_counter() - started:.1f} s; {len(ids)} demands × {args.repeat} repeats"

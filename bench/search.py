@@ -7,7 +7,7 @@ the same work done directly with the Elasticsearch client. Prints figures; not a
 It starts its own noida-db on a free port with a temporary data directory, migrates a
 temporary SQLite database and generates N published listings across the 20 domains.
 
-(a) reindex: ``search_sync.reindex`` (database rows → documents → bulk → refresh → alias
+(a) reindex: ``reindex.reindex`` (database rows → documents → bulk → refresh → alias
     swap) against a bare ``helpers.bulk`` of the same documents, built in memory
     beforehand, into a fresh index with the same settings and mappings (so the bare run
     measures the server and the client only). Target: ratio ≥ 0.8.
@@ -39,10 +39,14 @@ from sqlalchemy import insert  # noqa: E402
 from bench.instance import temporary_instance  # noqa: E402
 from marketplace.api.search import params_from_args  # noqa: E402
 from marketplace.core.validators import cn_check_digit  # noqa: E402
-from marketplace.core.vocab import DOMAINS, LEGAL_STATUSES, TRANSFER_MODES  # noqa: E402
-from marketplace.discovery import outbox as search_sync  # noqa: E402
+from marketplace.discovery import (
+    outbox,  # noqa: E402
+    reindex,  # noqa: E402
+)
+from marketplace.discovery.index import search_index  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import Listing, Organization, Patent  # noqa: E402
+from marketplace.models.vocab import DOMAINS, LEGAL_STATUSES, TRANSFER_MODES  # noqa: E402
 from marketplace.schemas.search import ListingSearchArgs  # noqa: E402
 from search.analysis import SYNONYMS_FILE, index_settings, segment  # noqa: E402
 from search.mappings import mappings  # noqa: E402
@@ -285,16 +289,16 @@ def bench_reindex(app, n: int, rounds: int) -> None:
     """``rounds`` pairs of (reindex, bare bulk), run alternately so that whatever else the
     machine is doing weighs on both; the verdict uses the median of the paired ratios."""
     with app.app_context():
-        index = search_sync.search_index(app)
+        index = search_index(app)
         client = index.client
         segment("预热")  # load the segmenter and its dictionary outside the timing
-        for doc_type in search_sync.DOC_TYPES:
+        for doc_type in outbox.DOC_TYPES:
             index.ensure(doc_type)
-        docs = list(search_sync.published_documents(db.session, "listings"))
+        docs = list(reindex.published_documents(db.session, "listings"))
         app_rates, bare_rates, ratios = [], [], []
         for _ in range(rounds):
             started = time.perf_counter()
-            new_index, _, count = search_sync.reindex(db.session, index, "listings")
+            new_index, _, count = reindex.reindex(db.session, index, "listings")
             reindex_s = time.perf_counter() - started
 
             bare = "bench-bare-listings"
@@ -322,7 +326,7 @@ def bench_reindex(app, n: int, rounds: int) -> None:
         return f"median {median:{fmt}}  (min {min(values):{fmt}}, max {max(values):{fmt}})"
 
     print(f"\n(a) reindex of {n:,} listings, {rounds} alternating rounds (last: {new_index})")
-    print(f"    search_sync.reindex  docs/s  {spread(app_rates, ',.0f')}")
+    print(f"    reindex.reindex  docs/s  {spread(app_rates, ',.0f')}")
     print(f"    bare helpers.bulk    docs/s  {spread(bare_rates, ',.0f')}")
     verdict = "meets" if statistics.median(ratios) >= 0.8 else "MISSES"
     print(f"    ratio reindex/bare          {spread(ratios, '.2f')}  ({verdict} the 0.8 target)")
@@ -336,7 +340,7 @@ def bench_queries(app, repeat: int) -> None:
     inside_ms: list[float] = []  # API call minus its own Elasticsearch round trip
     per_query: list[tuple[str, float, float]] = []
     with app.app_context():
-        index = search_sync.search_index(app)
+        index = search_index(app)
         client, alias = index.client, index.names.alias("listings")
         timed = index.client = TimedClient(client)
         for args in QUERIES:

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from marketplace import config as config_module
+from marketplace.discovery import worker
 from marketplace.extensions import csrf, db, limiter, mail, migrate
 
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,14 +46,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
 
-    from marketplace.discovery import outbox as search_sync
     from marketplace.web import auth, i18n, routing, security
 
     routing.init_app(app)
     auth.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
-    search_sync.init_app(app)
+    worker.init_app(app)
 
     import marketplace.api as api_package
     from marketplace import cli, views

@@ -2,15 +2,14 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_login import LoginManager
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from marketplace.web.security import rate_limit_key
 
 # Deterministic constraint names, so Alembic migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -32,5 +31,13 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
-# Counted per logged-in user (or API token), else per client address.
+
+
+def rate_limit_key() -> str:
+    """Count per logged-in user (or API token holder), else per client address."""
+    if current_user and current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"ip:{get_remote_address()}"
+
+
 limiter = Limiter(key_func=rate_limit_key, default_limits=[])

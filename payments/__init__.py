@@ -1,9 +1,10 @@
 """Payment providers behind one small interface (payments/base.py).
 
 A ``Gateway`` holds the configured providers and says which one new fundings use:
-``offline`` unless another provider is configured (the Stripe provider registers itself
-here when STRIPE_SECRET_KEY is set). Releases and refunds go through the provider that
-took the deal's funding.
+``offline`` unless another provider is configured (the Stripe provider when
+STRIPE_SECRET_KEY is set). Releases and refunds go through the provider that took the
+deal's funding. This package never imports the app: what a provider must record (the
+Stripe provider's requests) is handed to it as a ``RequestLog``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from payments.base import (
     PaymentProvider,
     PayoutResult,
     ProviderUnavailable,
+    RequestLog,
 )
 from payments.offline import BankAccount, OfflineProvider
+from payments.stripe_provider import StripeProvider
 
 
 class Gateway:
@@ -38,8 +41,11 @@ class Gateway:
             raise LookupError(f"Payment provider {name!r} is not configured") from None
 
 
-def gateway_from_config(config: Mapping[str, Any]) -> Gateway:
-    """The gateway an app's configuration describes."""
+def gateway_from_config(
+    config: Mapping[str, Any], *, requests: RequestLog | None = None
+) -> Gateway:
+    """The gateway an app's configuration describes. ``requests`` is where the Stripe
+    provider records its requests (required when STRIPE_SECRET_KEY is set)."""
     account = BankAccount(
         **{
             key: config[name]
@@ -53,15 +59,13 @@ def gateway_from_config(config: Mapping[str, Any]) -> Gateway:
     )
     providers: list[PaymentProvider] = [OfflineProvider(account)]
     if config.get("STRIPE_SECRET_KEY"):
-        # Imported here: the provider records its requests through the app's session.
-        from marketplace.extensions import db
-        from payments.stripe_provider import StripeProvider
-
+        if requests is None:
+            raise ValueError("The Stripe provider needs a RequestLog to record its requests")
         providers.append(
             StripeProvider(
                 config["STRIPE_SECRET_KEY"],
                 api_base=config.get("STRIPE_API_BASE") or "",
-                session=lambda: db.session,
+                requests=requests,
             )
         )
         return Gateway(providers, default="stripe")
@@ -79,14 +83,7 @@ __all__ = [
     "PaymentProvider",
     "PayoutResult",
     "ProviderUnavailable",
+    "RequestLog",
     "default_gateway",
     "gateway_from_config",
 ]
-
-
-def gateway_for(app) -> Gateway:
-    """The app's payment providers, built once from its configuration and kept with it."""
-    found = app.extensions.get("payments_gateway")
-    if found is None:
-        found = app.extensions["payments_gateway"] = gateway_from_config(app.config)
-    return found

@@ -59,6 +59,36 @@ class PayoutResult:
     instructions: str = ""
 
 
+class RequestRecord(Protocol):
+    """One request the platform made to a provider, as the platform's own store keeps it.
+    A provider sets ``object_id`` (the provider's id for what it created) and ``status``
+    once the provider has answered."""
+
+    idempotency_key: str
+    kind: str
+    payment_intent: str
+    object_id: str
+    status: str
+
+
+class RequestLog(Protocol):
+    """The platform's record of provider requests, keyed by idempotency key (unique). A
+    provider whose own idempotency is not to be relied on (Stripe forgets keys after 24
+    hours) writes each request here before sending it. The app hands one to the provider;
+    this package never stores anything itself."""
+
+    def find(self, key: str) -> RequestRecord | None:
+        """The request recorded under this key, if any."""
+
+    def add(
+        self, key: str, kind: str, deal_id: int, amount: int, currency: str, **fields: str
+    ) -> RequestRecord:
+        """Record a new request; a concurrent twin with the same key fails here."""
+
+    def refunds_asked(self, payment_intent: str) -> int:
+        """What was asked back so far from this payment (refunds the provider answered)."""
+
+
 class ProviderUnavailable(Exception):
     """The provider could not be reached, or failed on its side: whether the request took
     effect is unknown. Nothing may be recorded as done or refused; the caller rolls back,

@@ -2,8 +2,9 @@
 releases with Connect transfers (or payout instructions when the supplier has no
 connected account).
 
-Every POST carries an idempotency key, and the key is also recorded in our own database
-(``StripeRequest``, unique) before the request is sent: Stripe forgets keys after 24 hours
+Every POST carries an idempotency key, and the key is also recorded in the platform's own
+store (a ``RequestLog`` the app hands over: the ``stripe_request`` table, unique key)
+before the request is sent: Stripe forgets keys after 24 hours
 and the local fake (localstripe) ignores them, so our table is what makes one money event
 one Stripe object. A key seen before is answered from the recorded Stripe id.
 
@@ -16,14 +17,10 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
 from typing import Any
 
 import stripe
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from marketplace.models.payments import StripeRequest
 from payments.base import (
     Beneficiary,
     DealLike,
@@ -31,6 +28,8 @@ from payments.base import (
     PaymentProvider,
     PayoutResult,
     ProviderUnavailable,
+    RequestLog,
+    RequestRecord,
 )
 
 # Refund statuses that mean Stripe took the refund; "failed"/"canceled" leave it to an operator.
@@ -97,7 +96,7 @@ class StripeProvider(PaymentProvider):
         self,
         secret_key: str,
         *,
-        session: Callable[[], Session],
+        requests: RequestLog,
         api_base: str = "",
         http_client: stripe.HTTPClient | None = None,
     ):
@@ -105,28 +104,16 @@ class StripeProvider(PaymentProvider):
         if api_base:
             options["base_addresses"] = {"api": api_base.rstrip("/")}
         self.client = stripe.StripeClient(secret_key, **options)
-        self._session = session
+        self.requests = requests
 
     # Our record of requests ------------------------------------------------------------
 
-    def _recorded(self, key: str) -> StripeRequest | None:
-        return self._session().scalar(
-            select(StripeRequest).where(StripeRequest.idempotency_key == key)
-        )
-
-    def _record(self, key: str, kind: str, deal: DealLike, amount: int, currency: str, **kw):
-        row = self._recorded(key)
+    def _record(
+        self, key: str, kind: str, deal: DealLike, amount: int, currency: str, **kw: str
+    ) -> RequestRecord:
+        row = self.requests.find(key)
         if row is None:
-            row = StripeRequest(
-                idempotency_key=key,
-                kind=kind,
-                deal_id=deal.id,
-                amount=amount,
-                currency=currency.upper(),
-                **kw,
-            )
-            self._session().add(row)
-            self._session().flush()  # the unique key: a concurrent twin fails here
+            row = self.requests.add(key, kind, deal.id, amount, currency.upper(), **kw)
         return row
 
     # Funding ---------------------------------------------------------------------------
@@ -228,15 +215,8 @@ class StripeProvider(PaymentProvider):
             return 0  # nothing was charged
         charge = self.client.v1.charges.retrieve(object_id(charge_ref))
         by_stripe = charge.amount - (charge.amount_refunded or 0)
-        session = self._session()
-        asked = session.scalar(
-            select(func.coalesce(func.sum(StripeRequest.amount), 0)).where(
-                StripeRequest.kind == "refund",
-                StripeRequest.payment_intent == payment_intent,
-                StripeRequest.object_id != "",
-            )
-        )
-        return max(0, min(by_stripe, charge.amount - int(asked)))
+        asked = self.requests.refunds_asked(payment_intent)
+        return max(0, min(by_stripe, charge.amount - asked))
 
     @_uncertain_is_unavailable
     def refund(
@@ -248,7 +228,7 @@ class StripeProvider(PaymentProvider):
         beneficiary: Beneficiary,
         funding_reference: str,
     ) -> PayoutResult:
-        row = self._recorded(idempotency_key)
+        row = self.requests.find(idempotency_key)
         if row is None or not row.object_id:
             available = self.refundable(funding_reference)
             if amount > available:

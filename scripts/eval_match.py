@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 from bench.instance import temporary_instance  # noqa: E402
 from bench.match_eval import evaluate, read_qrels, read_run  # noqa: E402
 from marketplace.catalog import imports  # noqa: E402
-from marketplace.discovery import outbox as search_sync  # noqa: E402
+from marketplace.discovery import outbox, reindex  # noqa: E402
+from marketplace.discovery.index import search_index  # noqa: E402
 from marketplace.discovery.match_export import run_lines  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 
@@ -114,9 +115,9 @@ def main() -> int:
                     db.session, kind, path, path.name, source="dev", publish=True
                 )
                 print(f"imported {kind}: {report.created} created, {report.failed} failed")
-            index = search_sync.search_index()
-            for doc_type in search_sync.DOC_TYPES:
-                search_sync.reindex(db.session, index, doc_type)
+            index = search_index()
+            for doc_type in outbox.DOC_TYPES:
+                reindex.reindex(db.session, index, doc_type)
             for system in ("baseline", "matcher"):
                 out = Path(workdir) / f"{system}.run"
                 started = time.perf_counter()

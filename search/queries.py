@@ -31,6 +31,16 @@ FACETS = {
         "price_band": "price_band",
     },
 }
+
+# The search arguments a saved search keeps, beside the facets.
+QUERY_SCALARS = ("q", "min_price", "max_price", "trl_min", "trl_max")
+
+
+def query_keys(doc_type: str) -> tuple[str, ...]:
+    """The search arguments a saved search keeps for this document type."""
+    return (*QUERY_SCALARS, *FACETS[doc_type])
+
+
 FACET_SIZE = 50
 
 SORTS = {

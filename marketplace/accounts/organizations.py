@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.users import require_operator
-from marketplace.catalog import publication
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.paging import Page, paginate
 from marketplace.models import Demand, Listing, Organization, User
 
 EDITABLE_FIELDS = ("name", "region")
@@ -35,7 +35,7 @@ def list_organizations(
     q: str | None = None,
     page: int = 1,
     per_page: int = 20,
-) -> publication.Page:
+) -> Page:
     stmt = select(Organization).order_by(Organization.name)
     if kind:
         stmt = stmt.where(Organization.kind == kind)
@@ -45,7 +45,7 @@ def list_organizations(
         stmt = stmt.where(Organization.verification_status == verification_status)
     if q:
         stmt = stmt.where(Organization.name.ilike(f"%{q.strip()}%"))
-    return publication.paginate(session, stmt, page, per_page)
+    return paginate(session, stmt, page, per_page)
 
 
 def create_organization(session: Session, actor: User | None, data: dict[str, Any]) -> Organization:

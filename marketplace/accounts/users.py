@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from marketplace.core.vocab import ORGANIZATION_KINDS, ROLES
 from marketplace.models import ApiToken, Organization, User, UserRole
 from marketplace.models.types import utcnow
+from marketplace.models.vocab import ORGANIZATION_KINDS, ROLES
 
 # Roles a person may give themselves at registration; operators are appointed.
 SELF_SERVICE_ROLES = ("researcher", "enterprise_member", "broker")

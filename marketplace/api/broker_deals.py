@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
-from marketplace.api.deal_files import send_download, storage_dir
 from marketplace.api.spec import login_required
 from marketplace.brokers import assignment as broker_assignment
 from marketplace.brokers import offers as broker_offers
@@ -34,6 +33,7 @@ from marketplace.schemas.brokers import (
 )
 from marketplace.schemas.common import ApiError
 from marketplace.web.auth import current_actor
+from marketplace.web.downloads import record_download, storage_dir
 
 
 class FileUpload(Schema):
@@ -267,11 +267,3 @@ def create_blueprint() -> Blueprint:
         return rating
 
     return blp
-
-
-def record_download(record_id: int, attachment_id: int):
-    """A record's file as a download, with the record's visibility (API and pages)."""
-    attachment, path = brokerage_records.open_attachment(
-        db.session, current_actor(), record_id, attachment_id, storage_dir=storage_dir()
-    )
-    return send_download(attachment, path)

@@ -4,19 +4,15 @@ verification, the operators' ranking (JSON, CSV, XLSX) and a broker's earnings s
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Response
 from flask_smorest import Blueprint
 
+from marketplace.accounts import brokers
 from marketplace.api.publication import page_body
 from marketplace.api.spec import login_required
 from marketplace.brokers import earnings as broker_earnings
-from marketplace.brokers import profiles as brokers
 from marketplace.brokers import stats as broker_stats
 from marketplace.core.errors import NotFound, Unauthorized
 from marketplace.extensions import db
-from marketplace.models import BrokerProfile
 from marketplace.schemas.brokers import (
     DirectoryQuery,
     EarningsOut,
@@ -31,35 +27,7 @@ from marketplace.schemas.brokers import (
 )
 from marketplace.schemas.common import ApiError
 from marketplace.web.auth import current_actor
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def profile_detail(profile: BrokerProfile) -> BrokerProfile:
-    """The public profile with the broker's performance (all time) and latest ratings
-    (set on the object for the response schema only)."""
-    perf = broker_stats.performance(db.session, [profile.user_id])[profile.user_id]
-    profile.performance = perf.as_dict()
-    profile.ratings = broker_stats.ratings_of(db.session, profile.user_id)
-    return profile
-
-
-def export(name: str, header, rows, fmt: str) -> Response:
-    """A CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) or XLSX download."""
-    if fmt == "xlsx":
-        body = broker_earnings.to_xlsx(header, rows, name)
-        mimetype, ext = XLSX, "xlsx"
-    else:
-        body = ("\ufeff" + broker_earnings.to_csv(header, rows)).encode("utf-8")
-        mimetype, ext = "text/csv; charset=utf-8", "csv"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def period_name(prefix: str, start: date | None, end: date | None) -> str:
-    return "-".join([prefix] + [d.isoformat() for d in (start, end) if d])
+from marketplace.web.exports import export, period_name
 
 
 def export_doc(json_schema: dict) -> dict:
@@ -190,6 +158,8 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     def profile(broker_id: int):
         """A broker's public profile with performance and ratings."""
-        return profile_detail(brokers.get_profile(db.session, current_actor(), broker_id))
+        return broker_stats.profile_detail(
+            db.session, brokers.get_profile(db.session, current_actor(), broker_id)
+        )
 
     return blp

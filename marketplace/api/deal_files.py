@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
@@ -15,6 +13,7 @@ from marketplace.deals import files as deal_files
 from marketplace.extensions import db
 from marketplace.schemas.common import ApiError, RowId
 from marketplace.web.auth import current_actor
+from marketplace.web.downloads import attachment_download, storage_dir
 
 
 class AttachmentUpload(Schema):
@@ -44,34 +43,6 @@ DOWNLOAD_RESPONSE = {
         for mimetype in deal_files.ALLOWED
     },
 }
-
-
-def storage_dir() -> str:
-    return current_app.config.get("ATTACHMENTS_DIR") or os.path.join(
-        current_app.instance_path, "attachments"
-    )
-
-
-def download_response(deal_id: int, attachment_id: int):
-    """The attachment as a download (never rendered inline), for the API and the deal page."""
-    attachment, path = deal_files.open_attachment(
-        db.session, current_actor(), deal_id, attachment_id, storage_dir=storage_dir()
-    )
-    return send_download(attachment, path)
-
-
-def send_download(attachment, path):
-    """A stored file as a download: never rendered inline, never cached by the way."""
-    response = send_file(
-        path,
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def create_blueprint() -> Blueprint:
@@ -118,6 +89,6 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     def download(deal_id: int, attachment_id: int):
         """The file itself, as a download (never rendered inline)."""
-        return download_response(deal_id, attachment_id)
+        return attachment_download(deal_id, attachment_id)
 
     return blp

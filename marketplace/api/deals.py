@@ -15,12 +15,13 @@ from flask_smorest import Blueprint
 import payments
 from marketplace.api.publication import page_body
 from marketplace.api.spec import login_required
-from marketplace.brokers import records as brokerage_records
-from marketplace.brokers.records import aware
+from marketplace.brokers import deal_timeline
+from marketplace.core.payments import gateway_for
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import machine as deals
 from marketplace.deals import terms as deal_terms
+from marketplace.deals import workflow as deal_workflow
 from marketplace.extensions import db
 from marketplace.models import Deal, User
 from marketplace.schemas.common import ApiError
@@ -46,7 +47,7 @@ from marketplace.web.auth import current_actor
 
 
 def gateway() -> payments.Gateway:
-    return payments.gateway_for(current_app)
+    return gateway_for(current_app)
 
 
 def party(org) -> dict[str, Any]:
@@ -71,39 +72,8 @@ def summary(deal: Deal, actor: User | None) -> dict[str, Any]:
 def deal_view(deal: Deal, actor: User | None) -> dict[str, Any]:
     """Everything a party sees on the deal page: terms and who confirmed them, milestones,
     funding instructions, the timeline and the statement."""
-    is_operator = actor is not None and actor.is_operator
     agreed = deal.agreed_terms
     current = deal.current_terms
-    timeline = [
-        {
-            "id": e.id,
-            "actor_id": e.actor_id,
-            "role": e.role,
-            "action": e.action,
-            "from_state": e.from_state,
-            "to_state": e.to_state,
-            "ip": e.ip if is_operator else None,
-            "detail": e.detail,
-            "created_at": e.created_at,
-        }
-        for e in deal.events
-    ]
-    # The broker's shared brokerage entries belong to the timeline too (at when they happened).
-    timeline += [
-        {
-            "id": None,
-            "actor_id": r.broker_id,
-            "role": deals.BROKER,
-            "action": "brokerage_record",
-            "from_state": None,
-            "to_state": None,  # an entry changes no state
-            "ip": None,
-            "detail": {"record_id": r.id, "kind": r.kind, "notes": r.notes},
-            "created_at": aware(r.occurred_at),
-        }
-        for r in brokerage_records.shared_records(db.session, deal)
-    ]
-    timeline.sort(key=lambda e: aware(e["created_at"]))
     return summary(deal, actor) | {
         "broker_id": deal.active_broker_id,
         "opened_by_role": deal.opened_by_role,
@@ -113,7 +83,7 @@ def deal_view(deal: Deal, actor: User | None) -> dict[str, Any]:
         "terms": deal.terms_versions,
         "milestones": deal.milestones,
         "fundings": deal_money.fundings(db.session, deal),
-        "timeline": timeline,
+        "timeline": deal_timeline.timeline(db.session, deal, actor),
         "statement": deal_money.statement(db.session, deal),
         "buyer_cancel_requested": deal.buyer_cancel_requested,
         "supplier_cancel_requested": deal.supplier_cancel_requested,
@@ -142,7 +112,7 @@ def create_blueprint() -> Blueprint:
         """Open an inquiry on a published listing (enterprise members) or answer a published
         demand (university and institute members)."""
         actor = current_actor()
-        deal = deals.open_deal(db.session, actor, ip=request.remote_addr, **data)
+        deal = deal_workflow.open_deal(db.session, actor, ip=request.remote_addr, **data)
         return done(deal, actor)
 
     @blp.route("", methods=["GET"])
@@ -152,7 +122,7 @@ def create_blueprint() -> Blueprint:
     def list_deals(args):
         """My organization's deals (operators: all), filtered by state and my role."""
         actor = current_actor()
-        page = deals.list_deals(db.session, actor, **args)
+        page = deal_workflow.list_deals(db.session, actor, **args)
         return page_body(page, lambda deal: summary(deal, actor))
 
     @blp.route("/<int:deal_id>", methods=["GET"])
@@ -170,7 +140,7 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     def list_messages(deal_id: int):
         """The negotiation thread, oldest first."""
-        return deals.list_messages(db.session, current_actor(), deal_id)
+        return deal_workflow.list_messages(db.session, current_actor(), deal_id)
 
     @blp.route("/<int:deal_id>/messages", methods=["POST"])
     @login_required(blp)
@@ -179,7 +149,7 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     def post_message(data, deal_id: int):
         """Write in the thread (attachments are not supported yet)."""
-        message = deals.post_message(db.session, current_actor(), deal_id, data["body"])
+        message = deal_workflow.post_message(db.session, current_actor(), deal_id, data["body"])
         db.session.commit()
         return message
 
@@ -258,7 +228,9 @@ def create_blueprint() -> Blueprint:
     def start_work(deal_id: int):
         """The supplier starts delivering a funded deal."""
         actor = current_actor()
-        return done(deals.start_work(db.session, actor, deal_id, ip=request.remote_addr), actor)
+        return done(
+            deal_workflow.start_work(db.session, actor, deal_id, ip=request.remote_addr), actor
+        )
 
     @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/accept", methods=["POST"])
     @login_required(blp)

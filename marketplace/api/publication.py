@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from marketplace.api.spec import login_required
 from marketplace.catalog import publication
+from marketplace.core.paging import Page
 from marketplace.extensions import db
 from marketplace.schemas.common import ActionArgs, ApiError, patch_schema
 from marketplace.web.auth import current_actor
@@ -20,7 +21,7 @@ def with_actions(item, actor):
     return item
 
 
-def page_body(page: publication.Page, decorate: Callable | None = None) -> dict[str, Any]:
+def page_body(page: Page, decorate: Callable | None = None) -> dict[str, Any]:
     return {
         "items": [decorate(item) if decorate else item for item in page.items],
         "meta": {

@@ -23,10 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.brokers import profiles as brokers
-from marketplace.catalog.publication import flush_or_conflict
+from marketplace.accounts import brokers
 from marketplace.core.errors import Conflict, Forbidden, NotFound, Unauthorized
-from marketplace.core.locking import begin_write, lock_rows
+from marketplace.core.locking import begin_write, flush_or_conflict, lock_rows
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import BROKER, BUYER, SUPPLIER, SYSTEM
 from marketplace.models import BrokerAssignment, Deal, User

@@ -1,7 +1,7 @@
 """Mediation offers: a verified broker offers to mediate a published listing or demand;
 the item's owner (a member of its organization) accepts or declines. At most one accepted
 offer per item (a partial unique index). Deals opened on an item with an accepted offer
-start with that broker (``assign_item_broker``, called by deals.open_deal).
+start with that broker (deals/mediation.py).
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.brokers import profiles as brokers
-from marketplace.catalog.publication import flush_or_conflict, get_visible
+from marketplace.accounts import brokers
+from marketplace.catalog.publication import get_visible
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from marketplace.core.locking import lock_rows
-from marketplace.deals import machine as deals
-from marketplace.deals.machine import SYSTEM
-from marketplace.models import BrokerAssignment, Deal, Demand, Listing, MediationOffer, User
+from marketplace.core.locking import flush_or_conflict, lock_rows
+from marketplace.deals import mediation
+from marketplace.models import Demand, Listing, MediationOffer, User
 from marketplace.models.types import utcnow
 
 # Mediation offers on listings and demands ----------------------------------------------
@@ -28,15 +27,6 @@ def _item(session: Session, actor: User | None, listing_id, demand_id):
     if listing_id is not None:
         return get_visible(session, Listing, listing_id, actor)
     return get_visible(session, Demand, demand_id, actor)
-
-
-def _accepted_offer(session: Session, listing_id, demand_id) -> MediationOffer | None:
-    stmt = select(MediationOffer).where(MediationOffer.status == "accepted")
-    if listing_id is not None:
-        stmt = stmt.where(MediationOffer.listing_id == listing_id)
-    else:
-        stmt = stmt.where(MediationOffer.demand_id == demand_id)
-    return session.scalar(stmt)
 
 
 def offer_mediation(
@@ -55,7 +45,7 @@ def offer_mediation(
         raise Conflict("Brokers mediate published items only.")
     if item.organization_id == actor.organization_id:
         raise Conflict("A broker cannot mediate their own organization's item.")
-    if _accepted_offer(session, listing_id, demand_id) is not None:
+    if mediation.accepted_offer(session, listing_id, demand_id) is not None:
         raise Conflict("The owner already accepted a broker for this item.")
     pending = session.scalar(
         select(MediationOffer).where(
@@ -168,46 +158,3 @@ def offers_of_broker(session: Session, actor: User | None) -> list[MediationOffe
             .order_by(MediationOffer.id.desc())
         )
     )
-
-
-def item_broker(
-    session: Session, *, listing_id: int | None = None, demand_id: int | None = None
-) -> MediationOffer | None:
-    """The accepted offer of a listing or demand (shown on its page)."""
-    return _accepted_offer(session, listing_id, demand_id)
-
-
-def assign_item_broker(session: Session, deal: Deal, *, ip: str | None = None) -> None:
-    """A new deal on an item with an accepted mediation offer starts with that broker
-    (if still verified and independent of both parties)."""
-    offer = _accepted_offer(session, deal.listing_id, deal.demand_id)
-    if offer is None:
-        return
-    try:
-        profile = brokers.verified_profile(session, offer.broker_id)
-    except (NotFound, Conflict):
-        return  # no longer a verified broker: the deal starts without one
-    if profile.user.organization_id in (deal.buyer_org_id, deal.supplier_org_id):
-        return
-    now = utcnow()
-    session.add(
-        BrokerAssignment(
-            deal_id=deal.id,
-            broker_id=offer.broker_id,
-            status="active",
-            source="offer",
-            created_at=now,
-            accepted_at=now,
-        )
-    )
-    deals.record(
-        session,
-        deal,
-        "broker_assigned",
-        SYSTEM,
-        None,
-        ip=ip,
-        detail={"broker_id": offer.broker_id, "offer_id": offer.id},
-    )
-    session.flush()
-    session.expire(deal, ["broker_assignments"])

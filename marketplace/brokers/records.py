@@ -23,9 +23,8 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.publication import flush_or_conflict
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
-from marketplace.core.locking import lock_rows
+from marketplace.core.locking import flush_or_conflict, lock_rows
 from marketplace.deals import files as deal_files
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import BROKER, OPERATOR

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.brokers import profiles as brokers
+from marketplace.accounts import brokers
 from marketplace.brokers.records import aware
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import begin_write
@@ -303,3 +303,12 @@ def broker_user(session: Session, broker_id: int) -> User:
     if user is None:
         raise NotFound(f"No broker {broker_id}.")
     return user
+
+
+def profile_detail(session: Session, profile: BrokerProfile) -> BrokerProfile:
+    """The public profile with the broker's performance (all time) and latest ratings
+    (set on the object for the response schema only)."""
+    perf = performance(session, [profile.user_id])[profile.user_id]
+    profile.performance = perf.as_dict()
+    profile.ratings = ratings_of(session, profile.user_id)
+    return profile

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog import publication
 from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
+from marketplace.core.locking import flush_or_conflict
+from marketplace.core.paging import Page, paginate
 from marketplace.models import Demand, User
 
 DEMAND_FIELDS = (
@@ -63,7 +65,7 @@ def update_demand(
     check_budget(merged)
     if publication.apply_changes(demand, {k: v for k, v in data.items() if k in DEMAND_FIELDS}):
         publication.after_edit(demand)
-    publication.flush_or_conflict(session)
+    flush_or_conflict(session)
     return demand
 
 
@@ -86,7 +88,7 @@ def list_demands(
     max_budget: int | None = None,
     sort: str = "newest",
     **filters: Any,
-) -> publication.Page:
+) -> Page:
     stmt = publication.base_query(Demand, actor, **filters)
     # A price range selects demands whose budget range overlaps it.
     if min_budget is not None:
@@ -99,7 +101,7 @@ def list_demands(
         "deadline": (Demand.deadline.asc().nulls_last(), Demand.id),
         "budget_desc": (Demand.budget_max.desc().nulls_last(), Demand.id),
     }[sort]
-    return publication.paginate(session, stmt.order_by(*order), page, per_page)
+    return paginate(session, stmt.order_by(*order), page, per_page)
 
 
 def get_demand(session: Session, actor: User | None, demand_id: int) -> Demand:

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog import publication
 from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
+from marketplace.core.locking import flush_or_conflict
+from marketplace.core.paging import Page, paginate
 from marketplace.models import Listing, Patent, User
 
 LISTING_FIELDS = (
@@ -108,7 +110,7 @@ def update_listing(
         changed = set_patents(session, listing, data["patents"] or []) or changed
     if changed:
         publication.after_edit(listing)
-    publication.flush_or_conflict(session)
+    flush_or_conflict(session)
     return listing
 
 
@@ -132,7 +134,7 @@ def list_listings(
     max_price: int | None = None,
     sort: str = "newest",
     **filters: Any,
-) -> publication.Page:
+) -> Page:
     stmt = publication.base_query(Listing, actor, **filters)
     if min_price is not None:
         stmt = stmt.where(Listing.price_amount >= min_price)
@@ -145,7 +147,7 @@ def list_listings(
         "price_desc": (Listing.price_amount.desc().nulls_last(), Listing.id),
     }[sort]
     stmt = stmt.order_by(*order)
-    return publication.paginate(session, stmt, page, per_page)
+    return paginate(session, stmt, page, per_page)
 
 
 def get_listing(session: Session, actor: User | None, listing_id: int) -> Listing:

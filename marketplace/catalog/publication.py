@@ -11,14 +11,13 @@ two operators (or an owner and an operator) acting at once cannot both win.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.locking import flush_or_conflict
 from marketplace.models import Demand, Listing, User
 from marketplace.models.types import utcnow
 
@@ -157,34 +156,6 @@ def transition(
     item.status = next_state
     flush_or_conflict(session)
     return item
-
-
-def flush_or_conflict(session: Session) -> None:
-    """Flush; a row changed by a concurrent writer since we read it becomes a 409."""
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict(
-            "Someone else changed this at the same time; reload and try again."
-        ) from None
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def paginate(session: Session, stmt: Select, page: int, per_page: int) -> Page:
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
-    return Page(items=items, total=total or 0, page=page, per_page=per_page)
 
 
 def base_query(

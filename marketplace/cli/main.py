@@ -14,10 +14,10 @@ from marketplace.accounts import users as accounts
 from marketplace.catalog import import_formats, imports
 from marketplace.core import ledger
 from marketplace.core.errors import DomainError
-from marketplace.core.vocab import ROLES
 from marketplace.demo import load as demo
 from marketplace.extensions import db
 from marketplace.models import Organization
+from marketplace.models.vocab import ROLES
 
 import_cli = AppGroup("import", help="Bulk import listings or demands (JSONL, CSV or XLSX).")
 demo_cli = AppGroup("demo", help="Demo content for development.")

@@ -9,8 +9,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from marketplace.discovery import alerts
-from marketplace.discovery import outbox as search_sync
+from marketplace.discovery import alerts, outbox, reindex, worker
+from marketplace.discovery.index import search_index
 from marketplace.extensions import db
 from search.client import DOC_TYPES
 
@@ -22,9 +22,9 @@ search_cli = AppGroup("search", help="Keep the Elasticsearch index in step with 
 @click.option("--retry-now", is_flag=True, help="Retry rows that are backing off after an outage.")
 def drain_command(once: bool, retry_now: bool) -> None:
     """Send the search outbox to Elasticsearch."""
-    index = search_sync.search_index()
+    index = search_index()
     if retry_now:
-        search_sync.retry_now(db.session)
+        outbox.retry_now(db.session)
     stopping = {"flag": False}
 
     def stop(*_):
@@ -36,10 +36,10 @@ def drain_command(once: bool, retry_now: bool) -> None:
     def report(batch):
         click.echo(f"sent {batch.sent} documents, {batch.failed} failed", err=batch.failed > 0)
 
-    done = search_sync.drain(
+    done = worker.drain(
         db.session, index, once=once, on_batch=report, stop=lambda: stopping["flag"]
     )
-    left = search_sync.backlog(db.session)
+    left = outbox.backlog(db.session)
     click.echo(f"outbox: {done} rows done, {left} pending")
     if once and left:
         sys.exit(1)
@@ -49,18 +49,18 @@ def drain_command(once: bool, retry_now: bool) -> None:
 @click.argument("doc_types", nargs=-1, type=click.Choice(DOC_TYPES))
 def reindex_command(doc_types: tuple[str, ...]) -> None:
     """Rebuild into a new versioned index, swap the alias, delete the old index."""
-    index = search_sync.search_index()
+    index = search_index()
     for doc_type in doc_types or DOC_TYPES:
-        total = search_sync.published_count(db.session, doc_type)
+        total = reindex.published_count(db.session, doc_type)
         with click.progressbar(length=total, label=f"{doc_type}", file=sys.stderr) as bar:
-            new, old, count = search_sync.reindex(db.session, index, doc_type, progress=bar.update)
+            new, old, count = reindex.reindex(db.session, index, doc_type, progress=bar.update)
         click.echo(f"{doc_type}: {count} documents into {new} (was {old or 'none'})")
 
 
 @search_cli.command("status")
 def status_command() -> None:
     """Indexes, aliases, document counts, outbox backlog, and whether index and database agree."""
-    index = search_sync.search_index()
+    index = search_index()
     ok = True
     for doc_type in DOC_TYPES:
         current = index.current_index(doc_type)
@@ -69,7 +69,7 @@ def status_command() -> None:
             f"{index.names.alias(doc_type)} → {current or '(no alias)'}; indexes: {', '.join(versions) or 'none'}"
         )
         if current:
-            report = search_sync.compare(db.session, index, doc_type)
+            report = reindex.compare(db.session, index, doc_type)
             ok = ok and report["in_sync"]
             click.echo(
                 f"  database {report['database']} published, index {report['index']} documents; "
@@ -78,7 +78,7 @@ def status_command() -> None:
             )
         else:
             ok = False
-    click.echo(f"outbox backlog: {search_sync.backlog(db.session)}")
+    click.echo(f"outbox backlog: {outbox.backlog(db.session)}")
     waiting, given_up = alerts.status(db.session)
     click.echo(f"alert jobs: {waiting} waiting, {given_up} given up (see alert_job.last_error)")
     if not ok:

@@ -6,6 +6,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from marketplace.core.errors import Conflict
 
 
 def lock_rows(session: Session, model, ids: Iterable[int]) -> None:
@@ -39,3 +42,13 @@ def begin_write(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
+
+
+def flush_or_conflict(session: Session) -> None:
+    """Flush; a row changed by a concurrent writer since we read it becomes a 409."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(
+            "Someone else changed this at the same time; reload and try again."
+        ) from None

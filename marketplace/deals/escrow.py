@@ -28,10 +28,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import payments
-from marketplace.catalog.publication import flush_or_conflict
 from marketplace.core import ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from marketplace.core.locking import lock_rows
+from marketplace.core.locking import flush_or_conflict, lock_rows
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import OPERATOR, SYSTEM
 from marketplace.models import (

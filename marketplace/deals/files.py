@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from marketplace.core import content_check
 from marketplace.core.errors import Invalid, NotFound
 from marketplace.deals import machine as deals
-from marketplace.models import DealAttachment, User
+from marketplace.models import DealAttachment, DealMessage, User
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # Detected MIME type → extensions a file of that kind may carry.
@@ -104,8 +104,6 @@ def add_attachment(
 ) -> DealAttachment:
     deal = deals.get_deal(session, actor, deal_id)
     if message_id is not None:
-        from marketplace.models import DealMessage
-
         message = session.get(DealMessage, message_id)
         if message is None or message.deal_id != deal.id:
             raise Invalid({"message_id": "No such message in this deal."})

@@ -1,11 +1,11 @@
 """Alerts for newly published listings and demands, run by the outbox worker.
 
-1. ``enqueue``: the search dispatcher (search_sync.drain_once) calls it in the commit that
+1. ``enqueue``: the search dispatcher (outbox.drain_once, as the worker's after_ack hook) calls it in the commit that
    marks outbox rows done, with the documents Elasticsearch acknowledged. Each one that
    is published gets one ``alert_job`` per publication (unique on doc, published_at), so
    the index already holds the item when its alerts run, and a second drain, a second
    worker or a later edit adds nothing.
-2. ``run_due``: the worker (search_sync.drain, ``flask search drain``) runs due jobs, one
+2. ``run_due``: the worker (worker.drain, ``flask search drain``) runs due jobs, one
    transaction each. A job finds the strongly matching open items on the other side
    (the matcher) and notifies the users of their organizations; and it notifies the
    owners of saved searches that find the new item. Notifications are unique per (user,
@@ -32,8 +32,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from marketplace.discovery import outbox as search_sync
 from marketplace.discovery import saved_searches
+from marketplace.discovery.index import SEARCH_ERRORS, search_index
+from marketplace.discovery.matching import match_demands, match_listings
 from marketplace.models import AlertJob, Demand, Listing, SavedSearch, User
 from marketplace.models.types import utcnow
 from marketplace.notifications import inbox as notifications
@@ -98,7 +99,6 @@ def find_matches(session: Session, doc_type: str, item_id: int) -> list[Any]:
     for a demand, the listings that could solve it. Each has ``listing_id``,
     ``demand_id``, ``score``, ``matched_terms`` and ``strong``. (The one call into the
     matcher, so tests can stand in for it.)"""
-    from marketplace.discovery.matching import match_demands, match_listings
 
     if doc_type == "listings":
         return match_demands(session, item_id, k=MATCH_K)
@@ -140,11 +140,11 @@ def _refresh_if_due(session: Session) -> None:
         .where((AlertJob.next_attempt_at.is_(None)) | (AlertJob.next_attempt_at <= utcnow()))
         .distinct()
     ).all()
-    index = search_sync.search_index()
+    index = search_index()
     for doc_type in due:
         try:
             index.refresh(doc_type)
-        except search_sync.SEARCH_ERRORS as exc:
+        except SEARCH_ERRORS as exc:
             log.warning("alerts: could not refresh %s: %s", doc_type, exc)
 
 

@@ -19,16 +19,10 @@ from marketplace.core.errors import Invalid, NotFound, Unauthorized
 from marketplace.discovery import search as search_service
 from marketplace.discovery.outbox import search_index
 from marketplace.models import SavedSearch, User
-from search.queries import FACETS, SearchParams, build_search
+from search.queries import SearchParams, build_search, query_keys
 
 MAX_PER_USER = 50
 NEW_RESULTS_SCAN = 100  # how far back "new results" looks, newest first
-QUERY_SCALARS = ("q", "min_price", "max_price", "trl_min", "trl_max")
-
-
-def query_keys(doc_type: str) -> tuple[str, ...]:
-    """The search arguments a saved search keeps for this document type."""
-    return (*QUERY_SCALARS, *FACETS[doc_type])
 
 
 def clean_query(doc_type: str, args: dict[str, Any]) -> dict[str, Any]:

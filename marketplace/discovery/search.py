@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog import publication
 from marketplace.core.errors import Invalid
+from marketplace.core.paging import paginate
 from marketplace.discovery.outbox import SEARCH_ERRORS, search_index
 from marketplace.models import Demand, Listing
 from search.documents import price_band
@@ -96,9 +97,7 @@ def database_search(session: Session, params: SearchParams) -> dict[str, Any]:
         "price_asc": amount.asc().nulls_last(),
         "price_desc": amount.desc().nulls_last(),
     }.get(params.sort, model.published_at.desc())
-    page = publication.paginate(
-        session, stmt.order_by(order, model.id.desc()), params.page, params.per_page
-    )
+    page = paginate(session, stmt.order_by(order, model.id.desc()), params.page, params.per_page)
     items = []
     for row in page.items:
         item = {

@@ -21,11 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.core.vocab import CURRENCIES, TRANSFER_MODES
 from marketplace.extensions import db
 from marketplace.models.organizations import Organization
 from marketplace.models.outbox import BigId
 from marketplace.models.types import JSONList, TZDateTime, in_list, utcnow
+from marketplace.models.vocab import CURRENCIES, TRANSFER_MODES
 
 DEAL_STATES = (
     "inquiry",

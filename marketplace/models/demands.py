@@ -16,11 +16,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.core.vocab import DOMAINS, LANGUAGES, PUBLICATION_STATUSES
 from marketplace.extensions import db
 from marketplace.models.listings import PublicationMixin
 from marketplace.models.organizations import Organization, User
 from marketplace.models.types import JSONList, in_list
+from marketplace.models.vocab import DOMAINS, LANGUAGES, PUBLICATION_STATUSES
 
 
 class Demand(PublicationMixin, db.Model):

@@ -16,7 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from marketplace.core.vocab import (
+from marketplace.extensions import db
+from marketplace.models.organizations import Organization, User
+from marketplace.models.types import JSONList, TZDateTime, in_list, utcnow
+from marketplace.models.vocab import (
     DOMAINS,
     LANGUAGES,
     LEGAL_STATUSES,
@@ -24,9 +27,6 @@ from marketplace.core.vocab import (
     PRICE_TYPES,
     PUBLICATION_STATUSES,
 )
-from marketplace.extensions import db
-from marketplace.models.organizations import Organization, User
-from marketplace.models.types import JSONList, TZDateTime, in_list, utcnow
 
 
 class PublicationMixin:

@@ -9,9 +9,9 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.core.vocab import ORGANIZATION_KINDS, ROLES, VERIFICATION_STATUSES
 from marketplace.extensions import db
 from marketplace.models.types import TZDateTime, in_list, utcnow
+from marketplace.models.vocab import ORGANIZATION_KINDS, ROLES, VERIFICATION_STATUSES
 
 
 class Organization(db.Model):

@@ -21,9 +21,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from marketplace.catalog import publication
 from marketplace.core.errors import NotFound, Unauthorized
 from marketplace.core.mailer import link_for, send_mail
+from marketplace.core.paging import Page, paginate
 from marketplace.models import Notification, NotificationPreference, User
 from marketplace.models.types import utcnow
 
@@ -122,13 +122,13 @@ def list_notifications(
     unread: bool = False,
     page: int = 1,
     per_page: int = 20,
-) -> publication.Page:
+) -> Page:
     user = _require(actor)
     stmt = select(Notification).where(Notification.user_id == user.id)
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
     stmt = stmt.order_by(Notification.id.desc())
-    return publication.paginate(session, stmt, page, per_page)
+    return paginate(session, stmt, page, per_page)
 
 
 def unread_count(session: Session, actor: User | None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from marketplace.core.vocab import ORGANIZATION_KINDS, VERIFICATION_STATUSES
+from marketplace.models.vocab import ORGANIZATION_KINDS, VERIFICATION_STATUSES
 from marketplace.schemas.common import Choice, OrganizationRef, PageArgs, PageMeta, StrictSchema
 
 

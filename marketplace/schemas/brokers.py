@@ -10,7 +10,6 @@ from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from marketplace.core.vocab import DOMAINS
 from marketplace.models.brokers import (
     ASSIGNMENT_STATUSES,
     OFFER_STATUSES,
@@ -18,6 +17,7 @@ from marketplace.models.brokers import (
     RECORD_KINDS,
     RECORD_VISIBILITIES,
 )
+from marketplace.models.vocab import DOMAINS
 from marketplace.schemas.common import Choice, ChoiceList, PageArgs, PageMeta, RowId, StrictSchema
 
 Text = validate.Length(max=5_000)

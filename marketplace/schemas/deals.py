@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from marketplace.core.vocab import CURRENCIES, TRANSFER_MODES
 from marketplace.models.deals import DEAL_STATES, PARTY_ROLES, PAYOUT_STATUSES, RESOLUTIONS
+from marketplace.models.vocab import CURRENCIES, TRANSFER_MODES
 from marketplace.schemas.common import (
     Choice,
     MinorUnits,

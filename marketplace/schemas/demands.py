@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from marketplace.core.vocab import (
+from marketplace.models.vocab import (
     CURRENCIES,
     DOMAINS,
     LANGUAGES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from marketplace.core.validators import patent_type_of
-from marketplace.core.vocab import (
+from marketplace.models.vocab import (
     CURRENCIES,
     DOMAINS,
     LANGUAGES,

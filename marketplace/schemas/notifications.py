@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from marketplace.discovery.saved_searches import query_keys
 from marketplace.models.notifications import NOTIFICATION_KINDS
 from marketplace.schemas.common import Choice, PageArgs, PageMeta, StrictSchema
 from marketplace.schemas.search import DemandSearchArgs, ListingSearchArgs, SearchHit
 from search.client import DOC_TYPES
+from search.queries import query_keys
 
 SEARCH_ARGS = {"listings": ListingSearchArgs, "demands": DemandSearchArgs}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from marketplace.core.vocab import DOMAINS, LEGAL_STATUSES, PATENT_TYPES, TRANSFER_MODES
+from marketplace.models.vocab import DOMAINS, LEGAL_STATUSES, PATENT_TYPES, TRANSFER_MODES
 from marketplace.schemas.common import Choice, ChoiceList, MinorUnits
 from search.documents import PRICE_BANDS
 

@@ -10,12 +10,15 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 
+from marketplace.accounts.users import SELF_SERVICE_ROLES
 from marketplace.core.errors import Invalid, Unauthorized
 from marketplace.core.money import format_major
-from marketplace.models import User
+from marketplace.models import User, vocab
 from marketplace.models.types import MAX_ROW_ID
+from marketplace.models.vocab import CURRENCIES
 from marketplace.views.messages import localize
 from marketplace.web.auth import current_actor
+from marketplace.web.i18n import label
 
 bp = Blueprint("views", __name__)
 
@@ -151,9 +154,6 @@ bp.add_app_template_filter(localize, "localize")
 
 @bp.app_context_processor
 def inject_vocabularies() -> dict[str, Any]:
-    from marketplace.accounts.users import SELF_SERVICE_ROLES
-    from marketplace.core import vocab
-
     return {
         "vocab": vocab,
         "self_service_roles": SELF_SERVICE_ROLES,
@@ -164,8 +164,6 @@ def inject_vocabularies() -> dict[str, Any]:
 @bp.app_template_global()
 def options(vocabulary: str, codes: Any) -> list[tuple[str, str]]:
     """(code, translated label) pairs for a select, radio or checkbox group."""
-    from marketplace.web.i18n import label
-
     return [(code, label(vocabulary, code)) for code in codes]
 
 
@@ -177,8 +175,6 @@ def trl_options() -> list[tuple[str, str]]:
 @bp.app_template_global()
 def currency_options() -> list[tuple[str, str]]:
     names = {"CNY": _("Yuan (CNY)"), "USD": _("US dollar (USD)"), "EUR": _("Euro (EUR)")}
-    from marketplace.core.vocab import CURRENCIES
-
     return [(code, names.get(code, code)) for code in CURRENCIES]
 
 

@@ -16,21 +16,21 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from marketplace.api.broker_deals import record_download
-from marketplace.api.deal_files import storage_dir
+from marketplace.accounts import brokers
 from marketplace.brokers import assignment as broker_assignment
 from marketplace.brokers import offers as broker_offers
-from marketplace.brokers import profiles as brokers
 from marketplace.brokers import records as brokerage_records
 from marketplace.brokers import stats as broker_stats
 from marketplace.brokers.records import aware
 from marketplace.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from marketplace.deals import machine as deals
+from marketplace.deals import mediation
 from marketplace.extensions import db
-from marketplace.models import BrokerRating, Deal, User
+from marketplace.models import BrokerRating, Deal
 from marketplace.schemas.brokers import RecordIn
 from marketplace.views.base import actor, bp, form_int, form_text, require_login
 from marketplace.views.deal_text import errors_of, flash_error, load_form, visible_deal
+from marketplace.web.downloads import record_download, storage_dir
 
 
 @bp.app_template_global()
@@ -62,28 +62,6 @@ def broker_panel(deal: Deal) -> dict[str, Any]:
         "editable": lambda r: brokerage_records.is_editable(r),
         "editable_until": brokerage_records.editable_until,
     }
-
-
-def record_events(deal: Deal) -> list[dict[str, Any]]:
-    """The shared brokerage entries as timeline lines (views/deals.py merges them)."""
-    from marketplace.views.brokers import broker_label
-
-    lines = []
-    for r in brokerage_records.shared_records(db.session, deal):
-        names = db.session.get(User, r.broker_id)
-        lines.append(
-            {
-                "at": aware(r.occurred_at),
-                "role": deals.BROKER,
-                "who": names.display_name if names else "",
-                "what": _("recorded: %(kind)s", kind=broker_label("record", r.kind)),
-                "facts": list(r.participants),
-                "text": r.notes,
-                "to_state": None,
-                "ip": None,
-            }
-        )
-    return lines
 
 
 def _back(deal_id: int, anchor: str = "brokers") -> str:
@@ -219,7 +197,7 @@ def decide_mediation_offer(offer_id: int, decision: str):
 @bp.app_template_global()
 def item_broker(kind: str, item_id: int):
     """The broker accepted for a listing or demand (its page shows them)."""
-    offer = broker_offers.item_broker(db.session, **{f"{kind}_id": item_id})
+    offer = mediation.item_broker(db.session, **{f"{kind}_id": item_id})
     return brokers.profile_of(db.session, offer.broker_id) if offer else None
 
 

@@ -14,18 +14,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from marketplace.accounts import brokers
 from marketplace.accounts.users import require_operator
-from marketplace.api.brokers import export, period_name, profile_detail
 from marketplace.brokers import assignment as broker_assignment
 from marketplace.brokers import earnings as broker_earnings
 from marketplace.brokers import offers as broker_offers
-from marketplace.brokers import profiles as brokers
 from marketplace.brokers import stats as broker_stats
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.deals import machine as deals
+from marketplace.deals import workflow as deal_workflow
 from marketplace.extensions import db
 from marketplace.schemas.brokers import DirectoryQuery, PeriodQuery, ProfileIn, RankingQuery
 from marketplace.views.base import actor, bp, form_text, require_login
 from marketplace.views.deal_text import errors_of, flash_error, load_form
+from marketplace.web.exports import export, period_name
 
 PER_PAGE = 20
 
@@ -101,7 +103,7 @@ def broker_profile(broker_id: int):
         return render_template("error.html", message=_("No such broker.")), 404
     return render_template(
         "brokers/profile.html",
-        profile=profile_detail(profile),
+        profile=broker_stats.profile_detail(db.session, profile),
         invitable_deals=_invitable_deals(broker_id),
     )
 
@@ -111,9 +113,7 @@ def _invitable_deals(broker_id: int) -> list:
     user = actor()
     if user is None or user.organization_id is None:
         return []
-    from marketplace.deals import machine as deals
-
-    page = deals.list_deals(db.session, user, per_page=100)
+    page = deal_workflow.list_deals(db.session, user, per_page=100)
     return [
         d
         for d in page.items

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from marketplace.core.money import to_minor
-from marketplace.core.vocab import CURRENCIES
+from marketplace.models.vocab import CURRENCIES
 from marketplace.schemas.deals import (
     TermsIn,
 )

@@ -18,18 +18,19 @@ from marshmallow import Schema
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-import payments
-from marketplace.api import deal_files as deal_files_api
+from marketplace.brokers import deal_timeline
 from marketplace.core.errors import Conflict, Forbidden, Invalid
-from marketplace.core.vocab import CURRENCIES
+from marketplace.core.payments import gateway_for
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import files as deal_files
 from marketplace.deals import machine as deals
 from marketplace.deals import terms as deal_terms
+from marketplace.deals import workflow as deal_workflow
 from marketplace.extensions import db
 from marketplace.models import Deal, User
 from marketplace.models.deals import DEAL_STATES, PARTY_ROLES
+from marketplace.models.vocab import CURRENCIES
 from marketplace.schemas.deals import (
     CancelIn,
     ConfirmTermsIn,
@@ -39,6 +40,7 @@ from marketplace.schemas.deals import (
     MessageIn,
 )
 from marketplace.views.base import actor, bp, form_int, money, require_login
+from marketplace.views.brokers import broker_label
 from marketplace.views.deal_terms_form import MILESTONE_ROWS, terms_form, terms_payload
 from marketplace.views.deal_text import (
     Errors,
@@ -50,6 +52,7 @@ from marketplace.views.deal_text import (
     say,
     visible_deal,
 )
+from marketplace.web.downloads import attachment_download, storage_dir
 
 PER_PAGE = 20
 
@@ -68,7 +71,7 @@ def my_deals():
             DealQuery(), {k: v for k, v in raw.items() if v and k not in errors}
         )
         args = args or {}
-    page = deals.list_deals(db.session, user, **(args | {"per_page": PER_PAGE}))
+    page = deal_workflow.list_deals(db.session, user, **(args | {"per_page": PER_PAGE}))
     rows = [_row(deal, user) for deal in page.items]
     return render_template(
         "deals/list.html",
@@ -116,7 +119,7 @@ def open_deal():
                 flash(message, "error")
         return redirect(back, 303)
     try:
-        deal = deals.open_deal(db.session, actor(), ip=client_ip(), **data)
+        deal = deal_workflow.open_deal(db.session, actor(), ip=client_ip(), **data)
         db.session.commit()
     except (Conflict, Forbidden, Invalid) as exc:
         db.session.rollback()
@@ -141,10 +144,10 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
     roles = deals.actor_roles(deal, user)
     actions = deals.allowed_actions(deal, user)
     current = deal.current_terms
-    events = list(deal.events)
-    messages = deals.list_messages(db.session, user, deal.id)
+    entries = deal_timeline.timeline(db.session, deal, user)
+    messages = deal_workflow.list_messages(db.session, user, deal.id)
     authors = {m.author_id for m in messages}
-    names = _names({e.actor_id for e in events} | _confirmers(deal) | authors)
+    names = _names({e.actor_id for e in entries} | _confirmers(deal) | authors)
     confirmed_by_me = {
         c.role for c in (current.confirmations if current else []) if c.role in roles
     }
@@ -178,7 +181,7 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
         fundings=fundings,
         messages=messages,
         attachments=deal_files.list_attachments(db.session, user, deal.id),
-        timeline=_timeline(deal, events, names, user),
+        timeline=[_line(e, names) for e in reversed(entries)],
         statement=deal_money.statement(db.session, deal),
         names=names,
         posted=posted,
@@ -188,15 +191,6 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
         rows=MILESTONE_ROWS,
         currencies=CURRENCIES,
     ), (422 if errors else 200)
-
-
-def _timeline(deal: Deal, events, names: dict[int, str], user: User) -> list[dict[str, Any]]:
-    """Newest first: the deal's events and the broker's shared brokerage entries."""
-    from marketplace.brokers.records import aware
-    from marketplace.views.broker_deals import record_events
-
-    lines = [_event(e, names, user.is_operator) for e in events] + record_events(deal)
-    return sorted(lines, key=lambda line: aware(line["at"]), reverse=True)
 
 
 def _confirmers(deal: Deal) -> set[int | None]:
@@ -213,9 +207,20 @@ def _names(ids: set[int | None]) -> dict[int, str]:
     return {u.id: u.display_name for u in users}
 
 
-def _event(event, names: dict[int, str], is_operator: bool) -> dict[str, Any]:
+def _line(entry: deal_timeline.TimelineEntry, names: dict[int, str]) -> dict[str, Any]:
     """One timeline line: who, when, what (and, for operators only, from which IP)."""
-    d = event.detail or {}
+    d = entry.detail
+    if entry.action == deal_timeline.RECORD_ACTION:
+        return {
+            "at": entry.created_at,
+            "role": entry.role,
+            "who": names.get(entry.actor_id, ""),
+            "what": _("recorded: %(kind)s", kind=broker_label("record", d["kind"])),
+            "facts": list(entry.participants),
+            "text": d["notes"],
+            "to_state": None,
+            "ip": None,
+        }
     currency = d.get("currency", "CNY")
     facts = []
     if "terms_version" in d:
@@ -238,15 +243,15 @@ def _event(event, names: dict[int, str], is_operator: bool) -> dict[str, Any]:
     if d.get("reference"):
         facts.append(_("reference %(reference)s", reference=d["reference"]))
     return {
-        "at": event.created_at,
-        "role": event.role,
+        "at": entry.created_at,
+        "role": entry.role,
         # The platform's own steps (agreement, completion) are not the triggering user's.
-        "who": "" if event.role == deals.SYSTEM else names.get(event.actor_id, ""),
-        "what": deal_label("action", event.action),
+        "who": "" if entry.role == deals.SYSTEM else names.get(entry.actor_id, ""),
+        "what": deal_label("action", entry.action),
         "facts": facts,
         "text": d.get("reason") or d.get("note") or "",
-        "to_state": event.to_state if event.to_state != event.from_state else None,
-        "ip": event.ip if is_operator else None,
+        "to_state": entry.to_state if entry.to_state != entry.from_state else None,
+        "ip": entry.ip,
     }
 
 
@@ -290,7 +295,7 @@ def deal_message(deal_id: int):
         lambda data: _form_action(
             deal_id,
             "message",
-            lambda: deals.post_message(db.session, actor(), deal_id, data["body"]),
+            lambda: deal_workflow.post_message(db.session, actor(), deal_id, data["body"]),
             _("Message sent."),
         ),
     )
@@ -310,7 +315,7 @@ def deal_attachment_upload(deal_id: int):
             deal_id,
             upload.stream,
             upload.filename,
-            storage_dir=deal_files_api.storage_dir(),
+            storage_dir=storage_dir(),
             max_bytes=current_app.config.get("MAX_ATTACHMENT_BYTES", deal_files.DEFAULT_MAX_BYTES),
             ip=client_ip(),
         )
@@ -321,7 +326,7 @@ def deal_attachment_upload(deal_id: int):
 @bp.route("/deals/<int:deal_id>/attachments/<int:attachment_id>")
 @require_login
 def deal_attachment(deal_id: int, attachment_id: int):
-    return deal_files_api.download_response(deal_id, attachment_id)
+    return attachment_download(deal_id, attachment_id)
 
 
 @bp.route("/deals/<int:deal_id>/terms", methods=["POST"])
@@ -365,7 +370,7 @@ def deal_request_funding(deal_id: int):
         deal_id,
         "payment",
         lambda: deal_money.request_funding(
-            db.session, actor(), deal_id, gateway=payments.gateway_for(current_app), ip=client_ip()
+            db.session, actor(), deal_id, gateway=gateway_for(current_app), ip=client_ip()
         ),
         _("Here is how to pay. The escrow is funded once the platform receives the money."),
     )
@@ -377,7 +382,7 @@ def deal_start(deal_id: int):
     return _form_action(
         deal_id,
         "milestones",
-        lambda: deals.start_work(db.session, actor(), deal_id, ip=client_ip()),
+        lambda: deal_workflow.start_work(db.session, actor(), deal_id, ip=client_ip()),
         _("Delivery has started."),
     )
 
@@ -393,7 +398,7 @@ def deal_accept_milestone(deal_id: int, milestone_id: int):
             actor(),
             deal_id,
             milestone_id,
-            gateway=payments.gateway_for(current_app),
+            gateway=gateway_for(current_app),
             ip=client_ip(),
         ),
         _("The milestone is accepted; its amount is released to the supplier."),
@@ -436,7 +441,7 @@ def deal_cancel(deal_id: int, what: str):
                 actor(),
                 deal_id,
                 data["reason"],
-                gateway=payments.gateway_for(current_app),
+                gateway=gateway_for(current_app),
                 ip=client_ip(),
             ),
             done,

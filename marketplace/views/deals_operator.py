@@ -9,9 +9,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-import payments
 from marketplace.accounts.users import require_operator
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.core.payments import gateway_for
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.extensions import db
@@ -184,7 +184,7 @@ def operator_resolve_dispute(deal_id: int, milestone_id: int):
             data["outcome"],
             release_amount=data.get("release_amount"),
             note=data["note"],
-            gateway=payments.gateway_for(current_app),
+            gateway=gateway_for(current_app),
             ip=client_ip(),
         )
         db.session.commit()

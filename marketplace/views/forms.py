@@ -17,8 +17,8 @@ from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
 from marketplace.core.money import format_major, to_minor
-from marketplace.core.vocab import CURRENCIES
 from marketplace.models import Demand, Listing
+from marketplace.models.vocab import CURRENCIES
 from marketplace.views.base import field_errors, form_int, merge_errors
 from marketplace.views.messages import localize
 

@@ -4,8 +4,8 @@ from flask import render_template
 
 from marketplace.accounts import organizations
 from marketplace.catalog import demands, listings
-from marketplace.core.vocab import DOMAINS
 from marketplace.extensions import db
+from marketplace.models.vocab import DOMAINS
 from marketplace.views.base import actor, bp
 
 NEWEST = 6

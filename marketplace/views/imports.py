@@ -10,6 +10,7 @@ from flask import flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from marketplace.catalog import imports
 from marketplace.core.errors import Forbidden, Invalid
 from marketplace.extensions import db
 from marketplace.views.base import actor, bp, field_errors, require_login
@@ -40,8 +41,6 @@ def import_records():
         errors["file"] = [_("Choose a file to upload.")]
     if errors:
         return _form_again(kind, errors)
-
-    from marketplace.catalog import imports  # written alongside the CLI import
 
     try:
         report = imports.import_file(

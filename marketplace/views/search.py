@@ -16,9 +16,9 @@ from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
 from marketplace.core.errors import Invalid
-from marketplace.core.vocab import DOMAINS
 from marketplace.discovery import search as search_service
 from marketplace.extensions import db
+from marketplace.models.vocab import DOMAINS
 from marketplace.schemas.search import BANDS, DemandSearchArgs, ListingSearchArgs
 from marketplace.views.base import bp, field_errors
 from marketplace.views.messages import N_, localize

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
-from marketplace import PACKAGE_ROOT
 from marketplace.extensions import db
 
 UPGRADE_HINT = (
@@ -21,9 +18,10 @@ class SchemaBehind(RuntimeError):
     pass
 
 
-def head_revisions() -> set[str]:
+def head_revisions(app: Flask) -> set[str]:
     cfg = Config()
-    cfg.set_main_option("script_location", os.path.join(PACKAGE_ROOT, "migrations"))
+    # The migrations directory create_app gave Flask-Migrate.
+    cfg.set_main_option("script_location", app.extensions["migrate"].directory)
     return set(ScriptDirectory.from_config(cfg).get_heads())
 
 
@@ -34,7 +32,7 @@ def current_revisions(app: Flask) -> set[str]:
 
 def check_schema_current(app: Flask) -> None:
     """Raise SchemaBehind, saying which command to run, unless the database is at head."""
-    current, heads = current_revisions(app), head_revisions()
+    current, heads = current_revisions(app), head_revisions(app)
     if current != heads:
         where = app.config["SQLALCHEMY_DATABASE_URI"].split("@")[-1]
         state = ", ".join(sorted(current)) or "empty (no migrations applied)"

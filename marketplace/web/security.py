@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
-from flask_limiter.util import get_remote_address
-from flask_login import current_user
+
+from marketplace.extensions import limiter
+from marketplace.web.errors import error_body, is_api_request
 
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -56,13 +57,6 @@ COMMON_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
-
-
-def rate_limit_key() -> str:
-    """Count per logged-in user (or API token holder), else per client address."""
-    if current_user and current_user.is_authenticated:
-        return f"user:{current_user.id}"
-    return f"ip:{get_remote_address()}"
 
 
 def script_hashes(body: bytes) -> list[str]:
@@ -104,8 +98,6 @@ def set_security_headers(response: Response) -> Response:
 
 
 def _retry_after_seconds(exc: RateLimitExceeded) -> int:
-    from marketplace.extensions import limiter
-
     current = limiter.current_limit
     if current is not None:
         return max(1, int(current.reset_at - time.time()))
@@ -114,8 +106,6 @@ def _retry_after_seconds(exc: RateLimitExceeded) -> int:
 
 def rate_limited(exc: RateLimitExceeded):
     """A clear 429: what the limit is, when to try again; JSON under /api, a page elsewhere."""
-    from marketplace.web.errors import error_body, is_api_request
-
     wait = _retry_after_seconds(exc)
     if is_api_request():
         message = f"Too many requests: the limit is {exc.limit.limit}. Try again in {wait} seconds."

@@ -35,7 +35,8 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from marketplace import create_app
-from marketplace.discovery import outbox as search_sync
+from marketplace.discovery import outbox
+from marketplace.discovery.index import search_index
 from marketplace.extensions import db, limiter
 from tests.search.conftest import search_server  # noqa: F401 - the session fixture, reused
 
@@ -122,19 +123,19 @@ def e2e_search(app: Flask, search_server) -> Iterator[Callable[[], None]]:  # no
     )
     app.extensions.pop("search_index", None)
     with app.app_context():
-        index = search_sync.search_index(app)
-        for doc_type in search_sync.DOC_TYPES:
+        index = search_index(app)
+        for doc_type in outbox.DOC_TYPES:
             index.ensure(doc_type)
 
     def refresh() -> None:
         with app.app_context():
-            for doc_type in search_sync.DOC_TYPES:
-                search_sync.search_index(app).refresh(doc_type)
+            for doc_type in outbox.DOC_TYPES:
+                search_index(app).refresh(doc_type)
 
     yield refresh
     with app.app_context():
-        index = search_sync.search_index(app)
-        for doc_type in search_sync.DOC_TYPES:  # by name: the server refuses wildcards
+        index = search_index(app)
+        for doc_type in outbox.DOC_TYPES:  # by name: the server refuses wildcards
             for name in index.versions(doc_type):
                 index.client.indices.delete(index=name)
         db.session.remove()

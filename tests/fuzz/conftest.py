@@ -17,7 +17,8 @@ from flask_migrate import upgrade
 from sqlalchemy import event
 
 from marketplace import create_app
-from marketplace.discovery import outbox as search_sync
+from marketplace.discovery import outbox, reindex
+from marketplace.discovery.index import search_index
 from marketplace.extensions import db, limiter
 from tests.fuzz.world import ROLES, World, build_world
 from tests.search.conftest import SearchServer
@@ -109,9 +110,9 @@ def fuzz_state(fuzz_search_server) -> Iterator[tuple[Flask, World, str, str]]:
     # Requests run in their own app context, as in production: none may be open here.
     world = build_world(app)
     with app.app_context():
-        index = search_sync.search_index(app)
-        for doc_type in search_sync.DOC_TYPES:
-            search_sync.reindex(db.session, index, doc_type)
+        index = search_index(app)
+        for doc_type in outbox.DOC_TYPES:
+            reindex.reindex(db.session, index, doc_type)
             index.refresh(doc_type)
         db.session.remove()
         db.engine.dispose()

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from marketplace.core.vocab import DOMAINS
+from marketplace.models.vocab import DOMAINS
 from search.matching.concepts import (
     DOMAIN_IPC,
     NEIGHBOURS,

@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marketplace.core.vocab import DOMAINS, LEGAL_STATUSES, PUBLICATION_STATUSES, TRANSFER_MODES
+from marketplace.models.vocab import DOMAINS, LEGAL_STATUSES, PUBLICATION_STATUSES, TRANSFER_MODES
 from search.matching import (
     DemandFacts,
     ListingFacts,

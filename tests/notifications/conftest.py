@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.core.mailer import sent_files
-from marketplace.discovery import outbox as search_sync
+from marketplace.discovery import worker
+from marketplace.discovery.index import search_index
 from marketplace.extensions import db
 from marketplace.models import AlertJob, Notification
 from tests.search.conftest import search_app, search_server  # noqa: F401 - shared fixtures
@@ -29,7 +30,7 @@ def mailbox(app, tmp_path) -> Path:
 def work(app) -> None:
     """What the worker does: drain the outbox, then run the alert jobs."""
     with app.app_context():
-        search_sync.drain(db.session, search_sync.search_index(), once=True)
+        worker.drain(db.session, search_index(), once=True)
 
 
 def notes(app, user=None, kind=None) -> list[Notification]:

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, update
 
 from marketplace.catalog import publication
-from marketplace.discovery import alerts, saved_searches
-from marketplace.discovery import outbox as search_sync
+from marketplace.discovery import alerts, outbox, saved_searches
+from marketplace.discovery.index import search_index
 from marketplace.extensions import db
 from marketplace.models import AlertJob, Demand, Listing, Notification, SavedSearch, User
 from marketplace.notifications import inbox as notifications
@@ -165,8 +165,8 @@ def test_a_failing_alert_never_holds_up_search_sync_and_is_retried(
     listing = make.listing(seller, status="published")
     work(search_app)
     with search_app.app_context():
-        assert search_sync.backlog(db.session) == 0
-        index = search_sync.search_index()
+        assert outbox.backlog(db.session) == 0
+        index = search_index()
         index.refresh("listings")
         assert str(listing.id) in index.ids("listings")
     job = jobs(search_app)[-1]

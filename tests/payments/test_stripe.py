@@ -14,6 +14,7 @@ import stripe
 from sqlalchemy import func, select
 
 from marketplace.core import ledger
+from marketplace.core.payments import StripeRequestLog
 from marketplace.extensions import db
 from marketplace.models import (
     Deal,
@@ -318,7 +319,10 @@ def agreed_deal_and_provider(make, http):
     did = walk(db.session, parties(make), "agreed")
     deal = db.session.get(Deal, did)
     provider = StripeProvider(
-        "sk_test_x", api_base="https://stripe.invalid", session=lambda: db.session, http_client=http
+        "sk_test_x",
+        api_base="https://stripe.invalid",
+        requests=StripeRequestLog(),
+        http_client=http,
     )
     supplier = Beneficiary(deal.supplier_org_id, "供应方", provider_account="acct_1Supplier")
     return did, deal, provider, supplier

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.discovery import outbox as search_sync
+from marketplace.discovery import outbox
+from marketplace.discovery.index import search_index
 from marketplace.extensions import db
 
 _counter = itertools.count()
@@ -114,12 +115,12 @@ def search_app(app, search_server):
     )
     app.extensions.pop("search_index", None)
     with app.app_context():
-        index = search_sync.search_index(app)
-        for doc_type in search_sync.DOC_TYPES:
+        index = search_index(app)
+        for doc_type in outbox.DOC_TYPES:
             index.ensure(doc_type)
     yield app
     with app.app_context():
-        index = search_sync.search_index(app)
+        index = search_index(app)
         try:
             index.client.indices.delete(index=f"{app.config['ELASTICSEARCH_INDEX_PREFIX']}-*")
         except Exception:  # noqa: BLE001 - the server may be down in the outage test
@@ -131,6 +132,6 @@ def search_app(app, search_server):
 
 def refresh(app) -> None:
     with app.app_context():
-        index = search_sync.search_index(app)
-        for doc_type in search_sync.DOC_TYPES:
+        index = search_index(app)
+        for doc_type in outbox.DOC_TYPES:
             index.refresh(doc_type)

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert
 
 from marketplace.core.validators import cn_check_digit
-from marketplace.core.vocab import DOMAINS, LEGAL_STATUSES, TRANSFER_MODES
 from marketplace.extensions import db
 from marketplace.models import Listing, Organization, Patent
+from marketplace.models.vocab import DOMAINS, LEGAL_STATUSES, TRANSFER_MODES
 
 REGIONS = ("宁波", "杭州", "余姚", "慈溪", "绍兴")
 IPC = ("H01M4/505", "H01F1/057", "B22F10/28", "G06N3/08", "A61K9/00", "C22C14/00", "H01L21/02")

@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.discovery import outbox as search_sync
+from marketplace.discovery import reindex
+from marketplace.discovery.index import search_index
 from marketplace.extensions import db
 from marketplace.models import Listing, Patent
 from search.documents import price_band
@@ -17,7 +18,7 @@ URL = "/api/v1/search/listings"
 def thousand(search_app):
     ids = generate_listings(search_app, 1000)
     with search_app.app_context():
-        search_sync.reindex(db.session, search_sync.search_index(), "listings")
+        reindex.reindex(db.session, search_index(), "listings")
     refresh(search_app)
     return ids
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from marketplace.discovery import outbox as search_sync
+from marketplace.discovery import outbox, reindex
+from marketplace.discovery.index import search_index
 from marketplace.discovery.matching import match_demands, match_listings
 from marketplace.extensions import db
 from marketplace.models import Demand, Listing
@@ -217,9 +218,9 @@ def test_export_and_evaluation_commands(search_app, make, tmp_path):
     make.listing(researcher, status="published", **RECYCLING)
     demand = make.demand(buyer, status="published")
     with search_app.app_context():
-        index = search_sync.search_index()
-        for doc_type in search_sync.DOC_TYPES:
-            search_sync.reindex(db.session, index, doc_type)
+        index = search_index()
+        for doc_type in outbox.DOC_TYPES:
+            reindex.reindex(db.session, index, doc_type)
     out = tmp_path / "run.tsv"
     runner = search_app.test_cli_runner()
     result = runner.invoke(args=["match", "export", "--out", str(out), "--k", "5"])

@@ -3,7 +3,8 @@
 import html
 import re
 
-from marketplace.discovery import outbox as search_sync
+from marketplace.discovery import reindex
+from marketplace.discovery.index import search_index
 from marketplace.extensions import db
 from tests.search.conftest import refresh
 from tests.search.helpers import generate_listings
@@ -148,7 +149,7 @@ def test_bad_parameters_are_a_422_page_with_a_message(search_app, make):
 def test_deep_pages_follow_the_cursor(search_app):
     generate_listings(search_app, 25)
     with search_app.app_context():
-        search_sync.reindex(db.session, search_sync.search_index(), "listings")
+        reindex.reindex(db.session, search_index(), "listings")
     refresh(search_app)
     c = search_app.test_client()
     seen = []

@@ -4,7 +4,8 @@ import shutil
 import tempfile
 import threading
 
-from marketplace.discovery import outbox as search_sync
+from marketplace.discovery import outbox, reindex, worker
+from marketplace.discovery.index import search_index
 from marketplace.extensions import db
 from marketplace.models import SearchOutbox
 from tests.conftest import listing_payload
@@ -29,9 +30,7 @@ def test_outage_queues_writes_and_drain_catches_up(app, make):
         before = make.listing(owner, status="published")
         to_unpublish = make.listing(owner, status="published")
         with app.app_context():
-            assert search_sync.compare(db.session, search_sync.search_index(), "listings")[
-                "in_sync"
-            ]
+            assert reindex.compare(db.session, search_index(), "listings")["in_sync"]
 
         server.stop()
         created = []
@@ -45,16 +44,16 @@ def test_outage_queues_writes_and_drain_catches_up(app, make):
         r = app.test_client().get(URL, query_string={"q": "电池"})
         assert r.status_code == 200 and r.json["degraded"] is True
         with app.app_context():
-            assert search_sync.backlog(db.session) > 0
+            assert outbox.backlog(db.session) > 0
 
         server.start()
         with app.app_context():
-            search_sync.retry_now(db.session)
-            search_sync.drain(db.session, search_sync.search_index(), once=True)
-            assert search_sync.backlog(db.session) == 0
-            index = search_sync.search_index()
+            outbox.retry_now(db.session)
+            worker.drain(db.session, search_index(), once=True)
+            assert outbox.backlog(db.session) == 0
+            index = search_index()
             index.refresh("listings")
-            report = search_sync.compare(db.session, index, "listings")
+            report = reindex.compare(db.session, index, "listings")
             assert report["in_sync"], report
             assert set(index.ids("listings")) == {str(i) for i in created}
             errors = db.session.query(SearchOutbox).filter(SearchOutbox.attempts > 0).count()
@@ -70,8 +69,8 @@ def test_outage_queues_writes_and_drain_catches_up(app, make):
 def test_reindex_during_searches_never_fails_a_search(search_app):
     generate_listings(search_app, 300)
     with search_app.app_context():
-        index = search_sync.search_index()
-        search_sync.reindex(db.session, index, "listings")
+        index = search_index()
+        reindex.reindex(db.session, index, "listings")
     refresh(search_app)
     failures, totals, stop = [], [], threading.Event()
 
@@ -89,9 +88,7 @@ def test_reindex_during_searches_never_fails_a_search(search_app):
     try:
         with search_app.app_context():
             for _ in range(2):
-                new, old, count = search_sync.reindex(
-                    db.session, search_sync.search_index(), "listings"
-                )
+                new, old, count = reindex.reindex(db.session, search_index(), "listings")
                 assert count == 300 and new != old
     finally:
         stop.set()
@@ -99,7 +96,7 @@ def test_reindex_during_searches_never_fails_a_search(search_app):
     assert failures == []
     assert totals and set(totals) == {300}
     with search_app.app_context():
-        index = search_sync.search_index()
+        index = search_index()
         assert index.versions("listings") == [index.current_index("listings")]
 
 
@@ -107,21 +104,21 @@ def test_changes_during_reindex_are_replayed(search_app, make):
     owner = make.user("researcher")
     first = make.listing(owner, status="published")
     with search_app.app_context():
-        index = search_sync.search_index()
-        original = search_sync.published_documents
+        index = search_index()
+        original = reindex.published_documents
 
         def slow_documents(session, doc_type, chunk=1000):
             yield from original(session, doc_type, chunk)
             # A publication committed while the new index is being built:
             make.listing(owner, status="published", title="重建索引期间发布的成果")
 
-        search_sync.published_documents = slow_documents
+        reindex.published_documents = slow_documents
         try:
-            search_sync.reindex(db.session, index, "listings")
+            reindex.reindex(db.session, index, "listings")
         finally:
-            search_sync.published_documents = original
+            reindex.published_documents = original
         index.refresh("listings")
-        report = search_sync.compare(db.session, index, "listings")
+        report = reindex.compare(db.session, index, "listings")
     assert report["in_sync"] and report["database"] == 2, report
     assert first.id
 

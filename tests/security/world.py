@@ -22,17 +22,17 @@ from typing import Any
 
 from flask import Flask
 
-from marketplace.accounts import organizations, password_reset
+from marketplace.accounts import brokers, organizations, password_reset
 from marketplace.accounts import users as accounts
 from marketplace.brokers import assignment as broker_assignment
 from marketplace.brokers import offers as broker_offers
-from marketplace.brokers import profiles as brokers
 from marketplace.brokers import records as brokerage_records
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import files as deal_files
 from marketplace.deals import machine as deals
 from marketplace.deals import terms as deal_terms
+from marketplace.deals import workflow as deal_workflow
 from marketplace.discovery import saved_searches
 from marketplace.extensions import db
 from marketplace.models import Deal, Funding, PayoutInstruction, User
@@ -71,7 +71,9 @@ class World:
 
 
 def _walk_to_agreed(session, buyer: User, supplier: User, listing_id: int) -> int:
-    deal = deals.open_deal(session, buyer, listing_id=listing_id, message="感兴趣，可以详谈吗？")
+    deal = deal_workflow.open_deal(
+        session, buyer, listing_id=listing_id, message="感兴趣，可以详谈吗？"
+    )
     session.commit()
     deal_terms.propose_terms(session, supplier, deal.id, TERMS, platform_fee_bp=300)
     session.commit()
@@ -103,7 +105,7 @@ def _verified_broker(s, operator: User, broker: User, profile: dict) -> int:
 
 def _brokered_deal(s, buyer: User, broker: User, listing_id: int) -> tuple[int, int]:
     """A deal in inquiry on ``listing_id`` with ``broker`` invited; (deal, invitation)."""
-    deal = deals.open_deal(s, buyer, listing_id=listing_id, message="感兴趣")
+    deal = deal_workflow.open_deal(s, buyer, listing_id=listing_id, message="感兴趣")
     s.commit()
     invitation = broker_assignment.invite(s, buyer, deal.id, broker.id, "请协助")
     s.commit()
@@ -154,7 +156,7 @@ def build_world(app: Flask, make, **text: str) -> World:
             s, operator, did, reference=funding.reference, amount=TERMS["price"]
         )
         s.commit()
-        deals.post_message(s, supplier, did, t["message"])
+        deal_workflow.post_message(s, supplier, did, t["message"])
         attachment = deal_files.add_attachment(
             s,
             buyer,
@@ -164,7 +166,7 @@ def build_world(app: Flask, make, **text: str) -> World:
             storage_dir=app.config["ATTACHMENTS_DIR"],
         )
         s.commit()
-        deals.start_work(s, supplier, did)
+        deal_workflow.start_work(s, supplier, did)
         s.commit()
         milestones = deals.fresh_milestones(s, s.get(Deal, did))
         deal_delivery.accept_milestone(s, buyer, did, milestones[0].id)
@@ -245,7 +247,7 @@ def build_world(app: Flask, make, **text: str) -> World:
             s, operator, did4, reference=funding4.reference, amount=TERMS["price"]
         )
         s.commit()
-        deals.start_work(s, supplier, did4)
+        deal_workflow.start_work(s, supplier, did4)
         s.commit()
         for m in deals.fresh_milestones(s, s.get(Deal, did4)):
             deal_delivery.accept_milestone(s, buyer, did4, m.id)

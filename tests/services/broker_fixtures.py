@@ -3,8 +3,8 @@ assigned, a deal walked to completion through the real services. (No tests here.
 
 from __future__ import annotations
 
+from marketplace.accounts import brokers
 from marketplace.brokers import assignment as broker_assignment
-from marketplace.brokers import profiles as brokers
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import terms as deal_terms
 from marketplace.extensions import db

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from marketplace.accounts import brokers
 from marketplace.brokers import assignment as broker_assignment
 from marketplace.brokers import offers as broker_offers
-from marketplace.brokers import profiles as brokers
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import machine as deals
 from marketplace.deals import terms as deal_terms
+from marketplace.deals import workflow as deal_workflow
 from marketplace.models import BrokerAssignment, Deal, DealEvent
 from tests.services.broker_fixtures import (
     agree_with_commission,
@@ -154,10 +155,12 @@ def test_a_broker_of_a_party_cannot_mediate(ctx, make):
 def test_broker_sees_thread_posts_and_proposes_terms_but_does_not_confirm(ctx, make):
     p = parties(make)
     deal_id, broker = deal_with_broker(ctx, make, p)
-    message = deals.post_message(ctx, user(broker), deal_id, "我来协调双方的技术评估")
+    message = deal_workflow.post_message(ctx, user(broker), deal_id, "我来协调双方的技术评估")
     ctx.commit()
     assert message.role == "broker"
-    assert [m.body for m in deals.list_messages(ctx, user(p.buyer), deal_id)][-1].startswith("我来")
+    assert [m.body for m in deal_workflow.list_messages(ctx, user(p.buyer), deal_id)][
+        -1
+    ].startswith("我来")
     data = terms_data() | {"commission_bp": 500}
     terms = deal_terms.propose_terms(ctx, user(broker), deal_id, data)
     ctx.commit()
@@ -166,8 +169,10 @@ def test_broker_sees_thread_posts_and_proposes_terms_but_does_not_confirm(ctx, m
         deal_terms.confirm_terms(ctx, user(broker), deal_id, terms.terms_hash)
     ctx.rollback()
     # The broker's deals list shows it.
-    assert [d.id for d in deals.list_deals(ctx, user(broker)).items] == [deal_id]
-    assert [d.id for d in deals.list_deals(ctx, user(broker), role="broker").items] == [deal_id]
+    assert [d.id for d in deal_workflow.list_deals(ctx, user(broker)).items] == [deal_id]
+    assert [d.id for d in deal_workflow.list_deals(ctx, user(broker), role="broker").items] == [
+        deal_id
+    ]
 
 
 def test_commission_needs_a_broker_and_fits_beside_the_fee(ctx, make):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.brokers import profiles as brokers
+from marketplace.accounts import brokers
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.services.broker_fixtures import profile_data, verified_broker
 from tests.services.test_deals_fixtures import user

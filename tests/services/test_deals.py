@@ -14,6 +14,7 @@ from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import machine as deals
 from marketplace.deals import terms as deal_terms
+from marketplace.deals import workflow as deal_workflow
 from marketplace.models import Deal, DealEvent, JournalTransaction, LedgerEntry, PayoutInstruction
 from marketplace.models.deals import ACTOR_ROLES, DEAL_STATES
 from tests.services.test_deals_fixtures import balances, parties, terms_data, user, walk
@@ -61,16 +62,16 @@ def test_refused_transition_is_a_conflict_and_wrong_role_is_forbidden(ctx, make)
 def test_open_rules(ctx, make):
     p = parties(make)
     with pytest.raises(Forbidden, match="enterprise members"):
-        deals.open_deal(ctx, user(make.user("researcher")), listing_id=p.listing_id)
+        deal_workflow.open_deal(ctx, user(make.user("researcher")), listing_id=p.listing_id)
     colleague = make.user("enterprise_member", organization=p.supplier.organization)
     with pytest.raises(Forbidden):
-        deals.open_deal(ctx, user(colleague), listing_id=p.listing_id)
+        deal_workflow.open_deal(ctx, user(colleague), listing_id=p.listing_id)
     draft = make.listing(p.supplier)
     with pytest.raises(NotFound):
-        deals.open_deal(ctx, user(p.buyer), listing_id=draft.id)
+        deal_workflow.open_deal(ctx, user(p.buyer), listing_id=draft.id)
     with pytest.raises(Invalid):
-        deals.open_deal(ctx, user(p.buyer))
-    deal = deals.open_deal(ctx, user(p.buyer), listing_id=p.listing_id, ip="10.0.0.1")
+        deal_workflow.open_deal(ctx, user(p.buyer))
+    deal = deal_workflow.open_deal(ctx, user(p.buyer), listing_id=p.listing_id, ip="10.0.0.1")
     assert (deal.buyer_org_id, deal.supplier_org_id) == (
         p.buyer.organization_id,
         p.supplier.organization_id,
@@ -89,9 +90,9 @@ def test_a_university_answers_a_demand(ctx, make):
     poster = make.user("enterprise_member")
     demand = make.demand(poster, status="published")
     with pytest.raises(Forbidden, match="university or institute"):
-        deals.open_deal(ctx, user(make.user("enterprise_member")), demand_id=demand.id)
+        deal_workflow.open_deal(ctx, user(make.user("enterprise_member")), demand_id=demand.id)
     researcher = make.user("researcher")
-    deal = deals.open_deal(ctx, user(researcher), demand_id=demand.id)
+    deal = deal_workflow.open_deal(ctx, user(researcher), demand_id=demand.id)
     assert deal.buyer_org_id == poster.organization_id
     assert deal.supplier_org_id == researcher.organization_id
     assert deal.opened_by_role == "supplier"

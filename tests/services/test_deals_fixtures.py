@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from marketplace.core import ledger
 from marketplace.deals import escrow as deal_money
-from marketplace.deals import machine as deals
 from marketplace.deals import terms as deal_terms
+from marketplace.deals import workflow as deal_workflow
 from marketplace.extensions import db
 from marketplace.models import Deal, User
 
@@ -54,7 +54,9 @@ def user(u: User) -> User:
 
 def walk(session, p: Parties, stage: str, amounts=(600_000, 400_000), fee_bp=300) -> int:
     """Open a deal on the listing and walk it to ``stage``; returns its id (committed)."""
-    deal = deals.open_deal(session, user(p.buyer), listing_id=p.listing_id, message="感兴趣")
+    deal = deal_workflow.open_deal(
+        session, user(p.buyer), listing_id=p.listing_id, message="感兴趣"
+    )
     session.commit()
     deal_id = deal.id
     if STAGES.index(stage) >= 1:

@@ -4,8 +4,8 @@ import pytest
 
 from marketplace.catalog import publication
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from marketplace.core.vocab import PUBLICATION_STATUSES
 from marketplace.models import Demand, Listing, User
+from marketplace.models.vocab import PUBLICATION_STATUSES
 
 KINDS = {"listing": Listing, "demand": Demand}
 

@@ -9,8 +9,8 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from marketplace.accounts import brokers
 from marketplace.brokers import assignment as broker_assignment
-from marketplace.brokers import profiles as brokers
 from marketplace.extensions import db
 from marketplace.models import BrokerageRecord, BrokerProfile, Deal
 from tests.services.broker_fixtures import (

@@ -16,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.users import require_operator
-from marketplace.catalog.publication import Page, flush_or_conflict, paginate
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from marketplace.core.locking import begin_write, lock_rows
-from marketplace.core.vocab import DOMAINS
+from marketplace.core.locking import begin_write, flush_or_conflict, lock_rows
+from marketplace.core.paging import Page, paginate
 from marketplace.models import BrokerDomain, BrokerProfile, BrokerRegion, User
 from marketplace.models.types import utcnow
+from marketplace.models.vocab import DOMAINS
 
 
 def _require_user(actor: User | None) -> User:
