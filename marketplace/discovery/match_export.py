@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Invalid
+from marketplace.discovery.index import search_index
 from marketplace.discovery.matching import match_listings
-from marketplace.discovery.outbox import search_index
 from marketplace.models import Demand, Listing
 from search.matching.queries import baseline
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.catalog import publication
 from marketplace.core.errors import NotFound
-from marketplace.discovery.outbox import SEARCH_ERRORS, search_index
+from marketplace.discovery.index import SEARCH_ERRORS, search_index
 from marketplace.models import Demand, Listing, User
 from search.matching import (
     DemandFacts,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Invalid, NotFound, Unauthorized
 from marketplace.discovery import search as search_service
-from marketplace.discovery.outbox import search_index
+from marketplace.discovery.index import search_index
 from marketplace.models import SavedSearch, User
 from search.queries import SearchParams, build_search, query_keys
 

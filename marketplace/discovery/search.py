@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalog import publication
 from marketplace.core.errors import Invalid
 from marketplace.core.paging import paginate
-from marketplace.discovery.outbox import SEARCH_ERRORS, search_index
+from marketplace.discovery.index import SEARCH_ERRORS, search_index
 from marketplace.models import Demand, Listing
 from search.documents import price_band
 from search.queries import (
