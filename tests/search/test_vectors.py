@@ -13,7 +13,7 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from search.client import IndexNames
-from search.documents import listing_document
+from search.documents import demand_embedding_text, listing_document, listing_embedding_text
 from search.embedding import embedder_from_config
 from search.indexes import SearchIndex
 from search.mappings import mappings
@@ -134,7 +134,7 @@ def listings(search_server, embedder) -> Iterator[tuple[Elasticsearch, str]]:
     index = SearchIndex(client, IndexNames(f"v{os.getpid()}-{next(_prefix)}"), embedder=embedder)
     name = index.ensure("listings")
     ids = sorted(LISTINGS)
-    vectors = embedder.embed_documents([f"{LISTINGS[i][0]}\n{LISTINGS[i][1]}" for i in ids])
+    vectors = embedder.embed_documents([listing_embedding_text(*listing_row(i)) for i in ids])
     actions = []
     for lid, vector in zip(ids, vectors, strict=True):
         source = listing_document(*listing_row(lid))
@@ -209,3 +209,18 @@ def test_most_words_find_what_all_words_do_not(listings):
     (only,) = words_queries("钠离子电池 正极材料")
     assert set(ids(client, alias, {"query": only})) == {"1", "4", "5"}
     assert words_queries("的 和") == []
+
+
+def test_the_embedded_text_has_each_piece_of_an_imported_listing_once():
+    abstract = "本发明公开了一种钠离子电池正极材料。通过镁钛共掺杂抑制相变，循环寿命长。"
+    listing = SimpleNamespace(
+        title="一种钠离子电池正极材料",  # also inside the abstract: kept all the same
+        summary=abstract[:14] + "…",  # the import cuts the abstract short
+        description=abstract,
+        tags=[],
+    )
+    patents = [SimpleNamespace(abstract=abstract), SimpleNamespace(abstract="另一件专利的摘要。")]
+    text = listing_embedding_text(listing, patents)
+    assert text == f"一种钠离子电池正极材料\n{abstract}\n另一件专利的摘要。"
+    demand = SimpleNamespace(title="钠电池", description="  ")
+    assert demand_embedding_text(demand) == "钠电池"
