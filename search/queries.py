@@ -223,7 +223,7 @@ def words_queries(q: str, minimum_should_match: str = RELAXED) -> list[dict[str,
     return tiers
 
 
-def knn_search(params: SearchParams, vector: Any, k: int = 50) -> dict[str, Any]:
+def knn_for(params: SearchParams, vector: Any, k: int = 50) -> dict[str, Any]:
     """The kNN clause for a search: the same filter clauses as :func:`build_search`."""
     return knn_clause(vector, k=k, filters=filter_clauses(params))
 

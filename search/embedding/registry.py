@@ -61,8 +61,9 @@ def embedder_from_config(config: Mapping[str, Any]) -> Embedder | None:
     factory = EMBEDDERS[name]
     if factory is None:
         return None
+    cache = config.get("EMBEDDER_QUERY_CACHE")
     options = {
-        "batch_size": int(config.get("EMBEDDER_BATCH_SIZE", 32)),
-        "query_cache_size": int(config.get("EMBEDDER_QUERY_CACHE", 512)),
+        "batch_size": int(config.get("EMBEDDER_BATCH_SIZE") or 32),
+        "query_cache_size": 512 if cache is None or cache == "" else int(cache),
     }
     return factory(config, options)

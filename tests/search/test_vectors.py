@@ -18,7 +18,7 @@ from search.embedding import embedder_from_config
 from search.indexes import SearchIndex
 from search.mappings import mappings
 from search.matching.queries import listing_candidates, listing_filters
-from search.queries import SearchParams, knn_search, words_queries
+from search.queries import SearchParams, knn_for, words_queries
 from search.vectors import EMBEDDING_FIELD, knn_body, knn_clause, vector_value
 
 _prefix = itertools.count()
@@ -193,9 +193,9 @@ def test_the_search_pages_knn_takes_the_pages_filters(listings, embedder):
     client, alias = listings
     (query,) = embedder.embed_queries(["钠离子电池"])
     params = SearchParams(doc_type="listings", filters={"transfer_mode": ["assignment"]})
-    assert ids(client, alias, knn_body(knn_search(params, query, k=10))) == ["4"]
+    assert ids(client, alias, knn_body(knn_for(params, query, k=10))) == ["4"]
     cheap = SearchParams(doc_type="listings", max_price=1_000_000 * 100)
-    assert set(ids(client, alias, knn_body(knn_search(cheap, query, k=10)))) == {"1"}
+    assert set(ids(client, alias, knn_body(knn_for(cheap, query, k=10)))) == {"1"}
 
 
 def test_most_words_find_what_all_words_do_not(listings):
