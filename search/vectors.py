@@ -13,8 +13,9 @@ sections, knn beside a ``query`` (scores add), the ``knn`` query inside ``bool``
 ``script_score`` with ``cosineSimilarity``/``dotProduct``. A knn hit scores
 (1 + cosine) / 2, as in ES. Differences from ES: noida-db also answers ``rank.rrf`` and
 the ``rrf`` retriever (ES refuses them without a licence), accepts ``_source.excludes`` in
-the mapping but still returns the vector in ``_source``, and its knn appears exact where
-ES's HNSW is approximate; so tests here must not depend on those.
+the mapping but still returns the vector in ``_source``, and its knn scores were exact
+cosines in these checks where ES's (int8-quantised) HNSW is approximate; so tests here must
+not depend on those.
 """
 
 from __future__ import annotations
