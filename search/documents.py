@@ -99,3 +99,32 @@ def demand_document(demand, _patents: Sequence[Any] = ()) -> dict[str, Any]:
 
 
 BUILDERS = {"listings": listing_document, "demands": demand_document}
+
+
+# -- the text an embedder sees ----------------------------------------------------------
+def _distinct(parts: Sequence[str | None]) -> list[str]:
+    """Non-empty parts in order, without one that another part already contains (an
+    imported listing's summary is its abstract cut short, its description the abstract)."""
+    texts = [p.strip() for p in parts if p and p.strip()]
+    kept: list[str] = []
+    for i, text in enumerate(texts):
+        core = text.rstrip("…").strip()
+        inside = any(
+            core in other and (len(other) > len(text) or (other == text and j < i))
+            for j, other in enumerate(texts)
+            if j != i
+        )
+        if not inside:
+            kept.append(text)
+    return kept
+
+
+def listing_embedding_text(listing, patents: Sequence[Any]) -> str:
+    """Title, summary, description and the patents' abstracts; not the claims, which
+    made dense retrieval worse on the development set (bench/dense_eval.py)."""
+    body = _distinct([listing.summary, listing.description, *(p.abstract for p in patents)])
+    return "\n".join(_distinct([listing.title]) + body)  # the title even if the body has it
+
+
+def demand_embedding_text(demand) -> str:
+    return "\n".join(_distinct([demand.title]) + _distinct([demand.description]))

@@ -6,13 +6,16 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 
 from search.analysis import index_settings
 from search.client import IndexNames
 from search.mappings import mappings
+
+if TYPE_CHECKING:
+    from search.embedding import Embedder
 
 CHUNK = 500
 _DONE = object()
@@ -25,10 +28,18 @@ class BulkResult:
 
 
 class SearchIndex:
-    def __init__(self, client: Elasticsearch, names: IndexNames, *, replicas: int = 0):
+    def __init__(
+        self,
+        client: Elasticsearch,
+        names: IndexNames,
+        *,
+        replicas: int = 0,
+        embedder: Embedder | None = None,
+    ):
         self.client = client
         self.names = names
         self.replicas = replicas
+        self.embedder = embedder  # new indexes get its dense_vector field (search.mappings)
 
     # -- indexes and aliases -------------------------------------------------
     def current_index(self, doc_type: str) -> str | None:
@@ -53,7 +64,7 @@ class SearchIndex:
         self.client.indices.create(
             index=name,
             settings=index_settings(replicas=self.replicas),
-            mappings=mappings(doc_type),
+            mappings=mappings(doc_type, self.embedder),
         )
         return name
 

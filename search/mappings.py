@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from search.vectors import EMBEDDING_FIELD, dense_vector_field
+
+if TYPE_CHECKING:
+    from search.embedding import Embedder
+
 # Bump when mappings or analysis change: `flask search reindex` builds the new version.
 MAPPING_VERSION = 1
 
@@ -60,5 +67,14 @@ DEMAND_PROPERTIES = _COMMON | {
 PROPERTIES = {"listings": LISTING_PROPERTIES, "demands": DEMAND_PROPERTIES}
 
 
-def mappings(doc_type: str) -> dict:
-    return {"dynamic": "strict", "properties": PROPERTIES[doc_type]}
+def mappings(doc_type: str, embedder: Embedder | None = None) -> dict:
+    """With an embedder, an ``embedding`` field of its size and the model's id in
+    ``_meta``: vectors of two models cannot be compared, so a query must be embedded by
+    the model that built the index."""
+    found: dict[str, Any] = {"dynamic": "strict", "properties": PROPERTIES[doc_type]}
+    if embedder is not None:
+        found["properties"] = found["properties"] | {
+            EMBEDDING_FIELD: dense_vector_field(embedder.dimensions)
+        }
+        found["_meta"] = {"embedding_model": embedder.model_id}
+    return found

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from search.analysis import segment
+from search.vectors import knn_clause
 
 # Facets per document type: name → indexed field.
 FACETS = {
@@ -172,16 +173,69 @@ def text_query(q: str) -> dict[str, Any]:
         should.append(
             {
                 "bool": {
-                    "should": [
-                        {"multi_match": {"query": w, "fields": WORD_FIELDS, "type": "most_fields"}}
-                        for w in words
-                    ],
-                    "minimum_should_match": "2<75%",
+                    "should": _word_clauses(words),
+                    "minimum_should_match": RELAXED,
                     "boost": 1.5,
                 }
             }
         )
     return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+# Most words: all of one or two, two of three, three of four or five, four of six...
+RELAXED = "2<75%"
+
+
+def _word_clauses(words: list[str]) -> list[dict[str, Any]]:
+    """One clause per word through the word view (each word through the synonym filter)."""
+    return [
+        {"multi_match": {"query": w, "fields": WORD_FIELDS, "type": "most_fields"}} for w in words
+    ]
+
+
+def required_words(n: int, minimum_should_match: str = RELAXED) -> int:
+    """How many of n should-clauses ``minimum_should_match`` requires, for the forms used
+    here: ``"3"``, ``"75%"`` (rounded down, as ES does) and ``"2<75%"`` (all up to 2)."""
+    spec = minimum_should_match.replace(" ", "")
+    if "<" in spec:
+        upto, spec = spec.split("<", 1)
+        if n <= int(upto):
+            return n
+    if spec.endswith("%"):
+        return min(n, max(1, n * int(spec[:-1]) // 100))
+    return min(n, int(spec))
+
+
+def all_words_query(q: str) -> dict[str, Any] | None:
+    """Documents that have every meaningful word of ``q``; None when it has none."""
+    words = query_words(q)
+    return {"bool": {"must": _word_clauses(words)}} if words else None
+
+
+def relaxed_words_query(q: str, minimum_should_match: str = RELAXED) -> dict[str, Any] | None:
+    """The same words as should-clauses, most of them required: the fallback for when
+    :func:`all_words_query` finds nothing. Documents with more of the words score higher."""
+    words = query_words(q)
+    if not words:
+        return None
+    return {"bool": {"should": _word_clauses(words), "minimum_should_match": minimum_should_match}}
+
+
+def words_queries(q: str, minimum_should_match: str = RELAXED) -> list[dict[str, Any]]:
+    """The queries to try in turn until one finds something: all words, then most words
+    (left out when it would require them all anyway, as ``2<75%`` does for two words)."""
+    words = query_words(q)
+    if not words:
+        return []
+    tiers = [all_words_query(q)]
+    if required_words(len(words), minimum_should_match) < len(words):
+        tiers.append(relaxed_words_query(q, minimum_should_match))
+    return tiers
+
+
+def knn_for(params: SearchParams, vector: Any, k: int = 50) -> dict[str, Any]:
+    """The kNN clause for a search: the same filter clauses as :func:`build_search`."""
+    return knn_clause(vector, k=k, filters=filter_clauses(params))
 
 
 def filter_clauses(params: SearchParams) -> list[dict[str, Any]]:

@@ -67,21 +67,16 @@ def _text_clauses(
     return should
 
 
-def listing_candidates(
+def listing_filters(
     *,
-    title: str,
-    text: str,
-    concepts: list[Concept],
     cooperation_modes: list[str],
     budget_max: int | None,
     currency: str,
     organization_id: int,
-    size: int = CANDIDATES,
-) -> dict[str, Any]:
-    """Published listings for a demand (the listings index holds only published ones)."""
-    terms = list(dict.fromkeys(t for c in concepts for t in c.terms))
-    ipc = sorted({p for c in concepts for p in c.ipc})
-    should = _text_clauses(title, text, terms, ipc)
+) -> list[dict[str, Any]]:
+    """The demand's hard constraints on listings, as filter clauses: a common transfer
+    mode, never the demand's own organization, no fixed price above the budget (or in
+    another currency). The BM25 query and the kNN clause both take these."""
     must_not: list[dict[str, Any]] = [{"term": {"organization_id": organization_id}}]
     if budget_max is not None:
         must_not.append(
@@ -102,18 +97,69 @@ def listing_candidates(
                 }
             }
         )
+    return [
+        {"terms": {"transfer_modes": list(cooperation_modes)}},
+        {"bool": {"must_not": must_not}},
+    ]
+
+
+def listing_candidates(
+    *,
+    title: str,
+    text: str,
+    concepts: list[Concept],
+    cooperation_modes: list[str],
+    budget_max: int | None,
+    currency: str,
+    organization_id: int,
+    size: int = CANDIDATES,
+) -> dict[str, Any]:
+    """Published listings for a demand (the listings index holds only published ones)."""
+    terms = list(dict.fromkeys(t for c in concepts for t in c.terms))
+    ipc = sorted({p for c in concepts for p in c.ipc})
+    should = _text_clauses(title, text, terms, ipc)
+    filters = listing_filters(
+        cooperation_modes=cooperation_modes,
+        budget_max=budget_max,
+        currency=currency,
+        organization_id=organization_id,
+    )
     return {
-        "query": {
-            "bool": {
-                "should": should,
-                "minimum_should_match": 1,
-                "filter": [{"terms": {"transfer_modes": list(cooperation_modes)}}],
-                "must_not": must_not,
-            }
-        },
+        "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": filters}},
         "size": size,
         "_source": False,
     }
+
+
+def demand_filters(
+    *,
+    transfer_modes: list[str],
+    fixed_price: int | None,
+    currency: str,
+    organization_id: int,
+    today: str,
+) -> list[dict[str, Any]]:
+    """The listing's hard constraints on demands, as filter clauses (for BM25 and kNN):
+    a common mode, not its own organization, still open, a budget that covers a fixed
+    price in the same currency."""
+    must_not: list[dict[str, Any]] = [
+        {"term": {"organization_id": organization_id}},
+        {"range": {"deadline": {"lt": today}}},
+    ]
+    if fixed_price is not None:
+        must_not.append({"range": {"budget_max": {"lt": fixed_price}}})
+        must_not.append(
+            {
+                "bool": {
+                    "filter": [{"exists": {"field": "budget_max"}}],
+                    "must_not": [{"term": {"currency": currency}}],
+                }
+            }
+        )
+    return [
+        {"terms": {"cooperation_modes": list(transfer_modes)}},
+        {"bool": {"must_not": must_not}},
+    ]
 
 
 def demand_candidates(
@@ -132,30 +178,15 @@ def demand_candidates(
     concepts, so that a post in plain words finds the patent."""
     cues = list(dict.fromkeys(t for c in concepts for t in c.cues))
     should = _text_clauses(title, text, cues, [])
-    filters: list[dict[str, Any]] = [{"terms": {"cooperation_modes": list(transfer_modes)}}]
-    must_not: list[dict[str, Any]] = [
-        {"term": {"organization_id": organization_id}},
-        {"range": {"deadline": {"lt": today}}},
-    ]
-    if fixed_price is not None:
-        must_not.append({"range": {"budget_max": {"lt": fixed_price}}})
-        must_not.append(
-            {
-                "bool": {
-                    "filter": [{"exists": {"field": "budget_max"}}],
-                    "must_not": [{"term": {"currency": currency}}],
-                }
-            }
-        )
+    filters = demand_filters(
+        transfer_modes=transfer_modes,
+        fixed_price=fixed_price,
+        currency=currency,
+        organization_id=organization_id,
+        today=today,
+    )
     return {
-        "query": {
-            "bool": {
-                "should": should,
-                "minimum_should_match": 1,
-                "filter": filters,
-                "must_not": must_not,
-            }
-        },
+        "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": filters}},
         "size": size,
         "_source": False,
     }
