@@ -23,6 +23,7 @@ Errors (the README's rules, plus what an evaluation set needs):
 Warnings (reported, do not fail): unknown extra fields, IPC codes that do not look
 like IPC, patents no demand judges.
 """
+
 import argparse
 import datetime
 import json
@@ -31,23 +32,73 @@ import re
 import sys
 
 DOMAINS = {
-    "new_materials", "rare_earth_magnets", "additive_manufacturing", "semiconductors",
-    "marine_materials", "smart_components", "big_data", "hci", "new_energy",
-    "industrial_internet", "ai", "flexible_electronics", "biomedicine", "medical_devices",
-    "agriculture", "smart_city", "blockchain", "edge_cloud", "environment", "mechanical_parts",
+    "new_materials",
+    "rare_earth_magnets",
+    "additive_manufacturing",
+    "semiconductors",
+    "marine_materials",
+    "smart_components",
+    "big_data",
+    "hci",
+    "new_energy",
+    "industrial_internet",
+    "ai",
+    "flexible_electronics",
+    "biomedicine",
+    "medical_devices",
+    "agriculture",
+    "smart_city",
+    "blockchain",
+    "edge_cloud",
+    "environment",
+    "mechanical_parts",
 }
-TRANSFER_MODES = {"assignment", "license_exclusive", "license_sole", "license_nonexclusive",
-                  "equity", "co_development"}
+TRANSFER_MODES = {
+    "assignment",
+    "license_exclusive",
+    "license_sole",
+    "license_nonexclusive",
+    "equity",
+    "co_development",
+}
 PRICE_TYPES = {"fixed", "negotiable", "auction"}
 PATENT_TYPES = {"invention": "1", "utility_model": "2", "design": "3"}
 LEGAL_STATUSES = {"pending", "granted", "lapsed"}
 LANGUAGES = {"zh", "en"}
 
-PATENT_FIELDS = ["id", "patent_number", "title", "abstract", "claims", "ipc", "applicant",
-                 "inventors", "filing_date", "patent_type", "legal_status", "trl",
-                 "transfer_modes", "price_type", "price_cny", "region", "domain", "language"]
-DEMAND_FIELDS = ["id", "title", "description", "enterprise", "region", "domain",
-                 "budget_min_cny", "budget_max_cny", "cooperation_modes", "deadline", "language"]
+PATENT_FIELDS = [
+    "id",
+    "patent_number",
+    "title",
+    "abstract",
+    "claims",
+    "ipc",
+    "applicant",
+    "inventors",
+    "filing_date",
+    "patent_type",
+    "legal_status",
+    "trl",
+    "transfer_modes",
+    "price_type",
+    "price_cny",
+    "region",
+    "domain",
+    "language",
+]
+DEMAND_FIELDS = [
+    "id",
+    "title",
+    "description",
+    "enterprise",
+    "region",
+    "domain",
+    "budget_min_cny",
+    "budget_max_cny",
+    "cooperation_modes",
+    "deadline",
+    "language",
+]
 
 WEIGHTS = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5]
 NUMBER_RE = re.compile(r"^CN(\d{4})([123])(\d{7})\.([0-9X])$")
@@ -55,7 +106,7 @@ IPC_RE = re.compile(r"^[A-H]\d{2}[A-Z] ?\d{1,4}/\d{2,6}$")
 
 
 def check_digit(twelve_digits):
-    remainder = sum(int(c) * w for c, w in zip(twelve_digits, WEIGHTS)) % 11
+    remainder = sum(int(c) * w for c, w in zip(twelve_digits, WEIGHTS, strict=True)) % 11
     return "X" if remainder == 10 else str(remainder)
 
 
@@ -146,22 +197,38 @@ def check_patent(where, p, report):
     else:
         digits = match.group(1) + match.group(2) + match.group(3)
         if check_digit(digits) != match.group(4):
-            report.error(where, f"patent_number {number} has check digit {match.group(4)}, "
-                                f"expected {check_digit(digits)}")
+            report.error(
+                where,
+                f"patent_number {number} has check digit {match.group(4)}, "
+                f"expected {check_digit(digits)}",
+            )
         if PATENT_TYPES.get(p["patent_type"]) not in (None, match.group(2)):
-            report.error(where, f"patent_number type digit {match.group(2)} does not match "
-                                f"patent_type {p['patent_type']}")
+            report.error(
+                where,
+                f"patent_number type digit {match.group(2)} does not match "
+                f"patent_type {p['patent_type']}",
+            )
         if is_date(p["filing_date"]) and p["filing_date"][:4] != match.group(1):
-            report.error(where, f"patent_number year {match.group(1)} does not match "
-                                f"filing_date {p['filing_date']}")
-    if not isinstance(p["ipc"], list) or not p["ipc"] or not all(isinstance(c, str) for c in p["ipc"]):
+            report.error(
+                where,
+                f"patent_number year {match.group(1)} does not match "
+                f"filing_date {p['filing_date']}",
+            )
+    if (
+        not isinstance(p["ipc"], list)
+        or not p["ipc"]
+        or not all(isinstance(c, str) for c in p["ipc"])
+    ):
         report.error(where, "ipc must be a non-empty list of strings")
     else:
         odd = [c for c in p["ipc"] if not IPC_RE.match(c)]
         if odd:
             report.warn(where, f"ipc codes that do not look like IPC: {odd}")
-    if (not isinstance(p["inventors"], list) or not p["inventors"]
-            or not all(isinstance(n, str) and n.strip() for n in p["inventors"])):
+    if (
+        not isinstance(p["inventors"], list)
+        or not p["inventors"]
+        or not all(isinstance(n, str) and n.strip() for n in p["inventors"])
+    ):
         report.error(where, "inventors must be a non-empty list of names")
     if not is_date(p["filing_date"]):
         report.error(where, f"filing_date {p['filing_date']!r} is not a YYYY-MM-DD date")
@@ -178,8 +245,11 @@ def check_patent(where, p, report):
         if p["price_cny"] is not None:
             report.error(where, "price_cny must be null for a negotiable price")
     elif not is_int(p["price_cny"]) or p["price_cny"] <= 0:
-        report.error(where, f"price_cny {p['price_cny']!r} must be a positive integer "
-                            f"for a {p['price_type']} price")
+        report.error(
+            where,
+            f"price_cny {p['price_cny']!r} must be a positive integer "
+            f"for a {p['price_type']} price",
+        )
     if p["domain"] not in DOMAINS:
         report.error(where, f"domain {p['domain']!r} not in the README's vocabulary")
     if p["language"] not in LANGUAGES:
@@ -206,8 +276,9 @@ def check_demand(where, d, report):
 
 def violates_hard_constraint(patent, demand):
     try:
-        over_budget = (patent["price_type"] == "fixed"
-                       and patent["price_cny"] > demand["budget_max_cny"])
+        over_budget = (
+            patent["price_type"] == "fixed" and patent["price_cny"] > demand["budget_max_cny"]
+        )
         no_mode = not set(patent["transfer_modes"]) & set(demand["cooperation_modes"])
     except (KeyError, TypeError):
         return None
@@ -220,8 +291,10 @@ def violates_hard_constraint(patent, demand):
 
 def validate(directory, prefix=""):
     report = Report()
-    paths = {name: os.path.join(directory, prefix + name)
-             for name in ("patents.jsonl", "demands.jsonl", "qrels.tsv")}
+    paths = {
+        name: os.path.join(directory, prefix + name)
+        for name in ("patents.jsonl", "demands.jsonl", "qrels.tsv")
+    }
     for name, path in paths.items():
         if not os.path.isfile(path):
             report.error(directory, f"{prefix + name} is missing")
@@ -229,8 +302,10 @@ def validate(directory, prefix=""):
         return report, {}
 
     patents, demands = {}, {}
-    for kind, store, check in (("patents.jsonl", patents, check_patent),
-                               ("demands.jsonl", demands, check_demand)):
+    for kind, store, check in (
+        ("patents.jsonl", patents, check_patent),
+        ("demands.jsonl", demands, check_demand),
+    ):
         for where, record in read_jsonl(paths[kind], report):
             check(where, record, report)
             rid = record.get("id")
@@ -277,11 +352,14 @@ def validate(directory, prefix=""):
         if did in demands and pid in patents and int(grade) > 1:
             reason = violates_hard_constraint(patents[pid], demands[did])
             if reason:
-                report.error(where, f"{did} {pid} graded {grade} but the patent violates the "
-                                    f"demand's hard constraint ({reason}); at most 1")
+                report.error(
+                    where,
+                    f"{did} {pid} graded {grade} but the patent violates the "
+                    f"demand's hard constraint ({reason}); at most 1",
+                )
 
     by_demand = {}
-    for (did, pid), grade in judged.items():
+    for (did, _pid), grade in judged.items():
         by_demand.setdefault(did, []).append(grade)
     for did in demands:
         grades = by_demand.get(did, [])
@@ -295,8 +373,11 @@ def validate(directory, prefix=""):
     judged_patents = {pid for _, pid in judged}
     unjudged = sorted(set(patents) - judged_patents)
     if unjudged:
-        report.warn(qname, f"{len(unjudged)} patents no demand judges (distractors?): "
-                           f"{', '.join(unjudged[:10])}{' ...' if len(unjudged) > 10 else ''}")
+        report.warn(
+            qname,
+            f"{len(unjudged)} patents no demand judges (distractors?): "
+            f"{', '.join(unjudged[:10])}{' ...' if len(unjudged) > 10 else ''}",
+        )
     stats = {"patents": len(patents), "demands": len(demands), "judgments": len(judged)}
     return report, stats
 
@@ -312,8 +393,10 @@ def main(argv=None):
         report, stats = validate(directory, args.prefix)
         status = "FAIL" if report.errors else "ok"
         counts = ", ".join(f"{v} {k}" for k, v in stats.items())
-        print(f"{status}: {directory}{' (' + counts + ')' if counts else ''}: "
-              f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+        print(
+            f"{status}: {directory}{' (' + counts + ')' if counts else ''}: "
+            f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+        )
         for line in report.errors:
             print(f"  error   {line}")
         if not args.quiet:
