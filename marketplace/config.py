@@ -93,6 +93,8 @@ def from_environment(instance_path: str) -> dict:
         # How long a password-reset link works, in seconds.
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Prepended to the limiter's keys, so that instances can share one Redis.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         # The platform's fee on each released milestone, in basis points (300 = 3 %).
         "PLATFORM_FEE_BP": int(os.environ.get("PLATFORM_FEE_BP", "300")),
         # Bank-transfer instructions the offline payment provider gives buyers.
