@@ -24,11 +24,14 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
@@ -162,8 +165,13 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float, every: floa
 
 # -- fixtures ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("wheel")
+def workdir(tmp_path_factory) -> Iterator[Path]:
+    """Build, virtualenvs, instance folder and logs; the virtualenvs (some 200 MB) go at
+    the end, the logs stay with pytest's temporary folders."""
+    path = tmp_path_factory.mktemp("wheel")
+    yield path
+    for name in ("builder", "venv", "dist"):
+        shutil.rmtree(path / name, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -218,6 +226,8 @@ def test_the_wheel_alone_serves_and_two_workers_index_each_change_once(
     wheel, venv, wheel_database, redis_prefix, search_server: SearchServer, workdir: Path
 ):
     started = time.monotonic()
+    redis = urllib.parse.urlsplit(REDIS_URL)
+    socket.create_connection((redis.hostname, redis.port or 6379), timeout=5).close()
     check_wheel_contents(wheel)
     here = workdir / "run"  # the processes' working directory: no source tree in it
     here.mkdir()
