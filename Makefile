@@ -15,7 +15,7 @@ PORT ?= 5000
 PO_FILES := $(wildcard marketplace/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run migrate demo test test-pg e2e chromium fuzz fuzz-short lint format translations extract-messages bench eval clean
+.PHONY: install run migrate demo test test-pg test-wheel e2e chromium fuzz fuzz-short lint format translations extract-messages bench eval clean
 
 # Create the virtualenv and install the app with its dev extras, once per change of setup.cfg.
 $(STAMP): setup.cfg pyproject.toml
@@ -46,6 +46,11 @@ test: install
 
 test-pg: install
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
+
+# The wheel alone in a fresh virtualenv, run as production runs it: gunicorn, two outbox
+# workers, PostgreSQL (a database of its own), noida-db, Redis (tests/deploy/test_wheel.py).
+test-wheel: install
+	$(BIN)/pytest -m wheel -s tests/deploy/test_wheel.py
 
 # Browser tests in Debian's headless chromium, driven by Playwright (which downloads nothing).
 $(E2E_STAMP): $(STAMP)

@@ -8,17 +8,31 @@ from typing import Any
 from flask import Flask
 
 from marketplace import config as config_module
-from marketplace.discovery import worker
 from marketplace.extensions import csrf, db, limiter, mail, migrate
 
-PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+def _locate() -> tuple[str, str | None]:
+    """(the folder holding templates/ and migrations/, the default instance folder).
+
+    A checkout has them at its top, beside marketplace/, with instance/ there too. A wheel
+    carries them inside the package (setup.py copies them at build time); its instance
+    folder is then Flask's default for an installed package, <prefix>/var/marketplace-instance.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    if os.path.isdir(os.path.join(here, "migrations")):
+        return here, None
+    checkout = os.path.dirname(here)
+    return checkout, os.path.join(checkout, "instance")
+
+
+PACKAGE_ROOT, DEFAULT_INSTANCE_PATH = _locate()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides what the environment says (tests use it)."""
     app = Flask(
         __name__,
-        instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(PACKAGE_ROOT, "instance"),
+        instance_path=os.environ.get("INSTANCE_PATH") or DEFAULT_INSTANCE_PATH,
         instance_relative_config=True,
         template_folder=os.path.join(PACKAGE_ROOT, "templates"),
         static_folder=os.path.join(PACKAGE_ROOT, "templates", "static"),
@@ -46,6 +60,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
 
+    # The composition root: what create_app wires is imported here, so that importing one
+    # module of the package (a model, a service) does not load every blueprint.
+    from marketplace.discovery import worker
     from marketplace.web import auth, i18n, routing, security
 
     routing.init_app(app)

@@ -7,8 +7,10 @@ generated once into ``instance/secret_key`` when the environment does not set it
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
@@ -25,15 +27,20 @@ def load_secret_key(instance_path: str) -> str:
     if key:
         return key
     path = Path(instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    # Create with owner-only permissions; a race with another process loses harmlessly.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+    if not path.exists():
+        # Processes that start together (gunicorn's workers) each write a candidate, owner
+        # only (mkstemp), and link it into place: the file appears whole, the first link
+        # wins, and every process reads the winner's key.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, candidate = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+            with contextlib.suppress(FileExistsError):
+                os.link(candidate, path)
+        finally:
+            os.unlink(candidate)
+    return path.read_text().strip()
 
 
 def from_environment(instance_path: str) -> dict:
@@ -86,6 +93,8 @@ def from_environment(instance_path: str) -> dict:
         # How long a password-reset link works, in seconds.
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Prepended to the limiter's keys, so that instances can share one Redis.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         # The platform's fee on each released milestone, in basis points (300 = 3 %).
         "PLATFORM_FEE_BP": int(os.environ.get("PLATFORM_FEE_BP", "300")),
         # Bank-transfer instructions the offline payment provider gives buyers.

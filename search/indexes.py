@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, helpers
 
 from search.analysis import index_settings
 from search.client import IndexNames
@@ -69,13 +69,27 @@ class SearchIndex:
         return name
 
     def ensure(self, doc_type: str) -> str:
-        """The index behind the alias, created (as v1) if there is none."""
+        """The index behind the alias, created (as v1) if there is none.
+
+        Several drain workers may get here at once on a new cluster. Each of them ends up on
+        the same index, so no document is written into an index that another one shadows:
+        an index without the alias is another worker's between its create and its alias
+        (or a reindex's first build), and is adopted, not doubled by a v2; losing the race
+        to create v1 means using the winner's v1."""
         current = self.current_index(doc_type)
         if current:
             return current
         versions = self.versions(doc_type)
-        version = (self.names.version_of(doc_type, versions[-1]) or 0) + 1 if versions else 1
-        name = self.create_index(doc_type, version)
+        if versions:
+            name = versions[-1]
+        else:
+            name = self.names.versioned(doc_type, 1)
+            try:
+                self.create_index(doc_type, 1)
+            except BadRequestError as exc:
+                if exc.error != "resource_already_exists_exception":
+                    raise
+        # Adding an alias the index already has changes nothing: every worker may do it.
         self.client.indices.update_aliases(
             actions=[{"add": {"index": name, "alias": self.names.alias(doc_type)}}]
         )

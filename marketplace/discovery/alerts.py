@@ -80,6 +80,9 @@ def enqueue(session: Session, acknowledged: Iterable[tuple[str, int]]) -> int:
             )
     if not rows:
         return 0
+    # One order for every worker: a worker's insert waits for another's uncommitted job
+    # with the same key, and two workers waiting in opposite orders would deadlock.
+    rows.sort(key=lambda row: (row["doc_type"], row["doc_id"]))
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = session.execute(insert(AlertJob).values(rows).on_conflict_do_nothing())
     return max(result.rowcount or 0, 0)
