@@ -114,6 +114,14 @@ def empty_all_tables() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _rate_limits_off() -> None:
+    """Every test starts with the shared limiter off: a test that builds its own app
+    (create_app switches the limiter back on) cannot leave it on for the tests after it.
+    The tests of rate limits switch it on themselves."""
+    limiter.enabled = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_tables(app: Flask) -> Iterator[None]:
     yield
     with app.app_context():

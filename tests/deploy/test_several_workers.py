@@ -14,10 +14,10 @@ from collections import Counter
 
 import pytest
 from elasticsearch import Elasticsearch
-from marketplace.services import alerts, search_sync
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from marketplace.discovery import alerts, outbox
 from marketplace.extensions import db
 from marketplace.models import AlertJob, Demand, Listing, SearchOutbox
 from search.client import IndexNames
@@ -90,7 +90,7 @@ def test_two_workers_mark_each_outbox_row_done_once(app, make):
         def run():
             with app.app_context(), Session(db.engine) as session:
                 while True:
-                    batch = search_sync.drain_once(session, index, limit=5)
+                    batch = outbox.drain_once(session, index, limit=5, after_ack=alerts.enqueue)
                     done[n] += batch.rows_done
                     if batch.rows_done == 0 and batch.failed == 0:
                         return
@@ -101,7 +101,7 @@ def test_two_workers_mark_each_outbox_row_done_once(app, make):
     assert sum(done) == rows, done  # a row done by both workers would count twice
     assert all(done), done  # both took part
     with app.app_context():
-        assert search_sync.backlog(db.session) == 0
+        assert outbox.backlog(db.session) == 0
         assert not db.session.scalar(select(SearchOutbox.id).where(SearchOutbox.attempts > 0))
         db.session.rollback()
 
