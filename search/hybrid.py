@@ -26,6 +26,7 @@ from search.matching.queries import mostly_latin
 from search.queries import (
     HIGHLIGHT,
     SearchParams,
+    build_search,
     knn_for,
     query_words,
     relaxed_words_query,
@@ -96,6 +97,33 @@ def word_tiers(q: str) -> list[dict[str, Any]]:
     return tiers
 
 
+def tier_body(
+    params: SearchParams,
+    words: dict[str, Any] | None,
+    join: Sequence[str],
+    *,
+    offset: int | None = None,
+    fuse: bool = False,
+    every_word: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The request for one word tier: the page (or, to ``fuse``, the first WINDOW ids in
+    word-score order, the page being fetched after fusion) with its facets, over the word
+    matches and the joined neighbours. It counts the word matches among them when
+    neighbours joined and the page does not show it (``_words``: in word-score order the
+    word matches come first, joined neighbours scoring 0), and with ``every_word`` the
+    results that have every word (``_every_word``)."""
+    body = build_search(params, words=words, also_ids=join, offset=offset)
+    if fuse:
+        body.update(size=WINDOW, _source=False, **{"from": 0})
+        body.pop("highlight", None)
+        body.pop("search_after", None)
+    if join and words is not None and not fuse:
+        body["aggs"]["_words"] = {"filter": words}
+    if every_word is not None:
+        body["aggs"]["_every_word"] = {"filter": every_word}
+    return body
+
+
 def joining(neighbours: Sequence[tuple[str, float]]) -> list[str]:
     """The neighbours (id, cosine), nearest first, that join the results by meaning."""
     if not neighbours:
@@ -119,12 +147,12 @@ def fused_order(
 def fetch_body(
     ids: Sequence[str], words: dict[str, Any] | None, source: list[str]
 ) -> dict[str, Any]:
-    """These documents with their fields and highlights (of ``words``, where they match)."""
-    query: dict[str, Any] = {"bool": {"filter": [{"ids": {"values": list(ids)}}]}}
+    """These documents with their fields and highlights (of ``words``, where they match:
+    a ``highlight_query``, so that the words are not searched for again)."""
+    query = {"bool": {"filter": [{"ids": {"values": list(ids)}}]}}
     body: dict[str, Any] = {"query": query, "size": len(ids), "_source": source}
     if words is not None:
-        query["bool"]["should"] = [words]
-        body["highlight"] = HIGHLIGHT
+        body["highlight"] = {**HIGHLIGHT, "highlight_query": words}
     return body
 
 

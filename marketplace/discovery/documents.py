@@ -57,8 +57,15 @@ def _embedding_text(doc_type: str, row, patents: list) -> str:
 
 
 def current_rows(
-    session: Session, doc_type: str, condition, limit: int | None = None
+    session: Session,
+    doc_type: str,
+    condition,
+    limit: int | None = None,
+    *,
+    with_text: bool = False,
 ) -> list[Current]:
+    """Each row's state; ``with_text`` adds the text its vector is computed from (only
+    when vectors are wanted: at reindex scale it costs about as much as the document)."""
     model = MODELS[doc_type]
     stmt = (
         select(*_COLUMNS[doc_type], Organization.name.label("organization_name"))
@@ -83,7 +90,7 @@ def current_rows(
             row.id,
             row.version,
             build(row, patents[row.id]),
-            _embedding_text(doc_type, row, patents[row.id]),
+            _embedding_text(doc_type, row, patents[row.id]) if with_text else None,
         )
         if row.id in patents
         else Current(row.id, row.version, None)
@@ -91,8 +98,11 @@ def current_rows(
     ]
 
 
-def load_current(session: Session, doc_type: str, ids: list[int]) -> dict[int, Current]:
-    return {c.id: c for c in current_rows(session, doc_type, MODELS[doc_type].id.in_(ids))}
+def load_current(
+    session: Session, doc_type: str, ids: list[int], *, with_text: bool = False
+) -> dict[int, Current]:
+    condition = MODELS[doc_type].id.in_(ids)
+    return {c.id: c for c in current_rows(session, doc_type, condition, with_text=with_text)}
 
 
 def bulk_action(doc_id: int, row: Current | None) -> dict[str, Any]:

