@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,15 +263,41 @@ def filter_clauses(params: SearchParams) -> list[dict[str, Any]]:
     return clauses
 
 
-def build_search(params: SearchParams) -> dict[str, Any]:
-    """The request body for one results page with facets and highlights."""
+def joined(ids: Sequence[str]) -> dict[str, Any]:
+    """Documents that join a search's results without matching its words (the nearest by
+    meaning); boost 0, so that the words alone score and rank them."""
+    return {"constant_score": {"filter": {"ids": {"values": list(ids)}}, "boost": 0}}
+
+
+HIGHLIGHT = {
+    "pre_tags": ["<em>"],
+    "post_tags": ["</em>"],
+    "encoder": "html",
+    "fields": {
+        "title": {"number_of_fragments": 0},
+        "body": {"fragment_size": 120, "number_of_fragments": 2},
+    },
+}
+
+
+def build_search(
+    params: SearchParams,
+    *,
+    words: dict[str, Any] | None = None,
+    also_ids: Sequence[str] = (),
+    offset: int | None = None,
+) -> dict[str, Any]:
+    """The request body for one results page with facets and highlights.
+
+    ``words`` replaces the query's usual word query (a relaxed one, search/hybrid.py);
+    ``also_ids`` join the results whatever their words (scored 0, so they come after
+    the word matches in relevance order; the app ranks them, marketplace/discovery);
+    ``offset`` starts the page there instead of at the page number or the cursor."""
     q = params.q.strip()
-    query: dict[str, Any] = {
-        "bool": {
-            "must": [text_query(q)] if q else [{"match_all": {}}],
-            "filter": filter_clauses(params),
-        }
-    }
+    match: dict[str, Any] = (words or text_query(q)) if q else {"match_all": {}}
+    if also_ids:
+        match = {"bool": {"should": [match, joined(also_ids)], "minimum_should_match": 1}}
+    query: dict[str, Any] = {"bool": {"must": [match], "filter": filter_clauses(params)}}
     sort_key = params.sort if (q or params.sort != "relevance") else "newest"
     sorts = (SORTS if params.doc_type == "listings" else DEMAND_SORTS)[sort_key]
     body: dict[str, Any] = {
@@ -285,16 +312,10 @@ def build_search(params: SearchParams) -> dict[str, Any]:
         },
     }
     if q:
-        body["highlight"] = {
-            "pre_tags": ["<em>"],
-            "post_tags": ["</em>"],
-            "encoder": "html",
-            "fields": {
-                "title": {"number_of_fragments": 0},
-                "body": {"fragment_size": 120, "number_of_fragments": 2},
-            },
-        }
-    if params.cursor:
+        body["highlight"] = HIGHLIGHT
+    if offset is not None:
+        body["from"] = offset
+    elif params.cursor:
         body["search_after"] = decode_cursor(params.cursor)
     else:
         body["from"] = (params.page - 1) * params.per_page
@@ -320,6 +341,7 @@ def shape_results(params: SearchParams, response: dict[str, Any]) -> dict[str, A
             for bucket in agg.get("buckets", [])
         ]
         for name, agg in response.get("aggregations", {}).items()
+        if name in FACETS[params.doc_type]
     }
     total = response["hits"]["total"]["value"]
     next_cursor = None
@@ -333,6 +355,9 @@ def shape_results(params: SearchParams, response: dict[str, Any]) -> dict[str, A
         "per_page": params.per_page,
         "next_cursor": next_cursor,
         "degraded": False,
+        "relaxed": False,
+        "hybrid": False,
+        "suggestions": None,
     }
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.models import Demand, Listing, Organization, Patent
-from search.documents import BUILDERS
+from search.documents import BUILDERS, demand_embedding_text, listing_embedding_text
 
 MODELS: dict[str, Any] = {"listings": Listing, "demands": Demand}
 
@@ -41,16 +41,31 @@ _PATENT_COLUMNS = (
 
 @dataclass(frozen=True)
 class Current:
-    """A row's state for the index: its version, and its document when published."""
+    """A row's state for the index: its version, and its document when published (with
+    the text its vector is computed from: vectors.attach_vectors puts the vector in)."""
 
     id: int
     version: int
     source: dict[str, Any] | None
+    embedding_text: str | None = None
+
+
+def _embedding_text(doc_type: str, row, patents: list) -> str:
+    if doc_type == "listings":
+        return listing_embedding_text(row, patents)
+    return demand_embedding_text(row)
 
 
 def current_rows(
-    session: Session, doc_type: str, condition, limit: int | None = None
+    session: Session,
+    doc_type: str,
+    condition,
+    limit: int | None = None,
+    *,
+    with_text: bool = False,
 ) -> list[Current]:
+    """Each row's state; ``with_text`` adds the text its vector is computed from (only
+    when vectors are wanted: at reindex scale it costs about as much as the document)."""
     model = MODELS[doc_type]
     stmt = (
         select(*_COLUMNS[doc_type], Organization.name.label("organization_name"))
@@ -71,13 +86,23 @@ def current_rows(
             patents[patent.listing_id].append(patent)
     build = BUILDERS[doc_type]
     return [
-        Current(row.id, row.version, build(row, patents[row.id]) if row.id in patents else None)
+        Current(
+            row.id,
+            row.version,
+            build(row, patents[row.id]),
+            _embedding_text(doc_type, row, patents[row.id]) if with_text else None,
+        )
+        if row.id in patents
+        else Current(row.id, row.version, None)
         for row in rows
     ]
 
 
-def load_current(session: Session, doc_type: str, ids: list[int]) -> dict[int, Current]:
-    return {c.id: c for c in current_rows(session, doc_type, MODELS[doc_type].id.in_(ids))}
+def load_current(
+    session: Session, doc_type: str, ids: list[int], *, with_text: bool = False
+) -> dict[int, Current]:
+    condition = MODELS[doc_type].id.in_(ids)
+    return {c.id: c for c in current_rows(session, doc_type, condition, with_text=with_text)}
 
 
 def bulk_action(doc_id: int, row: Current | None) -> dict[str, Any]:

@@ -73,14 +73,53 @@ class SearchHit(Schema):
     highlight = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
+class SuggestedQuery(Schema):
+    q = fields.String(metadata={"description": "One word of the query, searched alone."})
+    count = fields.Integer(metadata={"description": "Its results without the filters."})
+
+
+class SearchSuggestions(Schema):
+    queries = fields.List(fields.Nested(SuggestedQuery))
+    domains = fields.List(
+        fields.Nested(FacetBucket),
+        metadata={"description": "Domains of the items that have some of the words."},
+    )
+
+
 class SearchResults(Schema):
     items = fields.List(fields.Nested(SearchHit))
-    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetBucket)))
+    facets = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Nested(FacetBucket)),
+        metadata={
+            "description": "Counts over the results (word matches and the nearest by "
+            "meaning that joined them), within the filters."
+        },
+    )
     total = fields.Integer()
     page = fields.Integer(allow_none=True)
     per_page = fields.Integer()
     next_cursor = fields.String(allow_none=True)
-    degraded = fields.Boolean()
+    degraded = fields.Boolean(
+        metadata={"description": "The search service was unreachable: simple database results."}
+    )
+    relaxed = fields.Boolean(
+        metadata={
+            "description": "No result has all the words of `q`: these match some of them, "
+            "or are near in meaning."
+        }
+    )
+    hybrid = fields.Boolean(
+        metadata={
+            "description": "Vectors took part: the nearest items by meaning (any language) "
+            "join the word matches and the two rankings are fused."
+        }
+    )
+    suggestions = fields.Nested(
+        SearchSuggestions,
+        allow_none=True,
+        metadata={"description": "When nothing was found: what to search instead."},
+    )
 
 
 class SuggestArgs(Schema):

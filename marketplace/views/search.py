@@ -151,6 +151,7 @@ def search_page(doc_type: str):
             for message in messages
         ],
         "result": result,
+        "suggested": page.suggested(result["suggestions"]) if result else None,
         "facets": page.facets(result["facets"]) if result else [],
         "paging": page.paging(result, args) if result else None,
     }
@@ -268,6 +269,24 @@ class Page:
                 }
             )
         return shown
+
+    def suggested(self, suggestions: dict[str, Any] | None) -> dict[str, list] | None:
+        """What an empty results page offers: each word of the query that finds something
+        on its own (counted without the filters, so its link has none), and the domains
+        of what the words find (else of the nearest items by meaning)."""
+        if not suggestions:
+            return None
+        return {
+            "queries": [
+                (s["q"], s["count"], url_for(self.endpoint, q=s["q"]))
+                for s in suggestions["queries"]
+            ],
+            "domains": [
+                (label("domain", d["value"]), url_for(self.endpoint, domain=d["value"]))
+                for d in suggestions["domains"]
+                if d["value"] in DOMAINS
+            ],
+        }
 
     def paging(self, result: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
         """Page links for the first pages; "next" follows the cursor after them.

@@ -162,3 +162,29 @@ def test_api_creation_reaches_the_index_inline(search_app, make):
     search_app.test_client(user=op).post(f"/api/v1/listings/{lid}/publish")
     refresh(search_app)
     assert [h["id"] for h in search_app.test_client().get(URL).json["items"]] == [lid]
+
+
+def test_words_relax_without_vectors_and_an_empty_result_suggests_words(search_app, make):
+    """EMBEDDER=none: the word side alone relaxes (tests/search/test_hybrid_search.py
+    has the vector side)."""
+    owner = make.user("researcher")
+    battery = publish(make, owner)  # 钠离子电池 …, in the new_energy domain
+    refresh(search_app)
+    c = search_app.test_client()
+    strict = c.get(URL, query_string={"q": "钠离子电池 正极材料"}).json
+    assert [h["id"] for h in strict["items"]] == [battery.id]
+    assert strict["relaxed"] is False and strict["hybrid"] is False
+    assert strict["suggestions"] is None
+    relaxed = c.get(URL, query_string={"q": "钠离子电池 茶饮料"}).json
+    assert [h["id"] for h in relaxed["items"]] == [battery.id]
+    assert relaxed["relaxed"] is True and relaxed["hybrid"] is False
+    # A filter that excludes it: nothing, but each word that finds something on its own
+    # (without the filters) is offered, and the domains of what it finds.
+    empty = c.get(URL, query_string={"q": "钠离子电池 茶饮料", "domain": "ai"}).json
+    assert empty["total"] == 0 and empty["relaxed"] is False
+    assert empty["suggestions"] == {
+        "queries": [{"q": "钠离子电池", "count": 1}],
+        "domains": [{"value": "new_energy", "count": 1}],
+    }
+    nothing = c.get(URL, query_string={"q": "茶饮料 咖啡机"}).json
+    assert nothing["total"] == 0 and nothing["suggestions"] == {"queries": [], "domains": []}
