@@ -118,7 +118,7 @@ def main() -> int:
                 admissible = [i for i in ids if not hard_constraint_failures(d, facts[i])]
                 cos = {i: float(pvecs[ids.index(i)] @ qv) for i in admissible}
                 dense = sorted(admissible, key=lambda i: -cos[i])[:POOL]
-                pool = set(dense) | {i for i in (*bm25, *bm25_plain) if i in cos}
+                pool = set(dense) | {i for i in (*bm25, *bm25_plain, *base) if i in cos}
                 for i in sorted(pool):
                     m = score_pair(d, facts[i], demand_concepts=concepts)
                     row = {

@@ -93,6 +93,11 @@ class Match:
     budget: str = ""  # within | negotiable | no_budget (how the budget constraint holds)
     strength: float = 0.0  # the score without the query-relative text part, in [0, 1]
     constraints: tuple[str, ...] = field(default=())  # hard constraints checked and met
+    # The calibrated model's view (search/matching/hybrid.py); None for the bare parts.
+    probability: float | None = None  # P(grade ≥ 2): solves a substantial part of the need
+    label: str | None = None  # high | good | fair; None: below the lowest threshold
+    semantic: bool = False  # the vectors carried the match (语义相近)
+    cosine: float | None = None  # cosine of the two vectors, when both have one
 
 
 # -- hard constraints -------------------------------------------------------------------
