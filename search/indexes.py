@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 CHUNK = 500
 _DONE = object()
+META_TTL = 30.0  # seconds an index's embedding model is remembered (a reindex elsewhere)
 
 
 @dataclass
@@ -40,6 +42,7 @@ class SearchIndex:
         self.names = names
         self.replicas = replicas
         self.embedder = embedder  # new indexes get its dense_vector field (search.mappings)
+        self._models: dict[str, tuple[float, str | None]] = {}  # alias → (when, model)
 
     # -- indexes and aliases -------------------------------------------------
     def current_index(self, doc_type: str) -> str | None:
@@ -57,6 +60,34 @@ class SearchIndex:
         return sorted(
             (i for i in found.body if self.names.version_of(doc_type, i) is not None),
             key=lambda i: self.names.version_of(doc_type, i),
+        )
+
+    def embedding_model(self, doc_type: str) -> str | None:
+        """The model whose vectors the index behind the alias holds (its mapping's
+        ``_meta``), None when it has no vector field or there is no index. Remembered for
+        META_TTL seconds: searches ask on every request."""
+        alias = self.names.alias(doc_type)
+        now = time.monotonic()
+        known = self._models.get(alias)
+        if known is not None and now - known[0] < META_TTL:
+            return known[1]
+        try:
+            found = self.client.indices.get_mapping(index=alias).body
+        except NotFoundError:
+            found = {}
+        models = {
+            (m.get("mappings", {}).get("_meta") or {}).get("embedding_model")
+            for m in found.values()
+        }
+        model = models.pop() if len(models) == 1 else None
+        self._models[alias] = (now, model)
+        return model
+
+    def vectors_usable(self, doc_type: str) -> bool:
+        """Documents may carry, and queries may use, this embedder's vectors: the index
+        behind the alias was built for its model (else a reindex is due)."""
+        return self.embedder is not None and self.embedding_model(doc_type) == (
+            self.embedder.model_id
         )
 
     def create_index(self, doc_type: str, version: int) -> str:
@@ -79,6 +110,7 @@ class SearchIndex:
         self.client.indices.update_aliases(
             actions=[{"add": {"index": name, "alias": self.names.alias(doc_type)}}]
         )
+        self._models.pop(self.names.alias(doc_type), None)
         return name
 
     def swap_alias(self, doc_type: str, new_index: str) -> str | None:
@@ -89,6 +121,7 @@ class SearchIndex:
         if old and old != new_index:
             actions.insert(0, {"remove": {"index": old, "alias": alias}})
         self.client.indices.update_aliases(actions=actions)
+        self._models.pop(alias, None)
         return old
 
     # -- documents -----------------------------------------------------------

@@ -10,7 +10,8 @@ if TYPE_CHECKING:
     from search.embedding import Embedder
 
 # Bump when mappings or analysis change: `flask search reindex` builds the new version.
-MAPPING_VERSION = 1
+# 2: the ``embedding`` dense_vector field (with an embedder), its model in ``_meta``.
+MAPPING_VERSION = 2
 
 
 def _text(with_en: bool = True) -> dict:

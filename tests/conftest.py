@@ -66,6 +66,9 @@ def app(database_url: str) -> Iterator[Flask]:
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": "localhost",
             "SEARCH_SYNC": "worker",
+            # No vectors by default, for speed: the tests of vectors and hybrid search
+            # switch the real model on (tests/search/conftest.py, ``with_embedder``).
+            "EMBEDDER": "none",
             "ATTACHMENTS_DIR": os.path.join(instance, "attachments"),
         }
     )

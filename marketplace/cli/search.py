@@ -1,15 +1,16 @@
-"""flask search drain | reindex | status."""
+"""flask search drain | embed | reindex | status."""
 
 from __future__ import annotations
 
 import signal
 import sys
+import time
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from marketplace.discovery import alerts, outbox, reindex, worker
+from marketplace.discovery import alerts, outbox, reindex, vectors, worker
 from marketplace.discovery.index import search_index
 from marketplace.extensions import db
 from search.client import DOC_TYPES
@@ -45,6 +46,54 @@ def drain_command(once: bool, retry_now: bool) -> None:
         sys.exit(1)
 
 
+@search_cli.command("embed")
+@click.argument("doc_types", nargs=-1, type=click.Choice(DOC_TYPES))
+@click.option("--batch", default=32, show_default=True, help="Texts per call of the model.")
+@click.option("--prune", is_flag=True, help="Also delete vectors of other models or deleted items.")
+def embed_command(doc_types: tuple[str, ...], batch: int, prune: bool) -> None:
+    """Compute and store the vectors of published items that have none (or a stale one)."""
+    embedder = vectors.app_embedder()
+    if embedder is None:
+        click.echo("EMBEDDER=none: no vectors to compute")
+        return
+    index = search_index()
+    click.echo(f"model {embedder.model_id} ({embedder.dimensions} dimensions)")
+    for doc_type in doc_types or DOC_TYPES:
+        published = vectors.published_ids(db.session, doc_type)
+        missing = vectors.missing_texts(db.session, doc_type, published, embedder)
+        db.session.commit()
+        # The index gets the new vectors through the outbox, when it has this model's field.
+        usable = index.vectors_usable(doc_type)
+        started = time.perf_counter()
+        with click.progressbar(length=len(missing), label=doc_type, file=sys.stderr) as bar:
+            done = vectors.embed_missing(
+                db.session,
+                doc_type,
+                embedder,
+                texts=missing,
+                batch=batch,
+                progress=bar.update,
+                after_chunk=(lambda ids, t=doc_type: outbox.resend(db.session, t, ids))
+                if usable
+                else None,
+            )
+        seconds = time.perf_counter() - started
+        rate = f", {len(done) / seconds:.1f} docs/s" if done and seconds > 0 else ""
+        click.echo(
+            f"{doc_type}: {len(done)} embedded in {seconds:.1f} s{rate}; "
+            f"{len(published) - len(missing)} of {len(published)} published were current"
+        )
+        if done and not usable:
+            click.echo(
+                f"  the {doc_type} index has no vectors of this model: "
+                "run `flask search reindex` to use them"
+            )
+    if prune:
+        removed = vectors.prune(db.session, embedder)
+        db.session.commit()
+        click.echo(f"pruned {removed} vectors of other models or deleted items")
+
+
 @search_cli.command("reindex")
 @click.argument("doc_types", nargs=-1, type=click.Choice(DOC_TYPES))
 def reindex_command(doc_types: tuple[str, ...]) -> None:
@@ -68,6 +117,11 @@ def status_command() -> None:
         click.echo(
             f"{index.names.alias(doc_type)} → {current or '(no alias)'}; indexes: {', '.join(versions) or 'none'}"
         )
+        if current and index.embedder is not None and not index.vectors_usable(doc_type):
+            click.echo(
+                f"  no vectors of {index.embedder.model_id} in this index: "
+                "run `flask search reindex`"
+            )
         if current:
             report = reindex.compare(db.session, index, doc_type)
             ok = ok and report["in_sync"]

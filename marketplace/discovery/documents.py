@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.models import Demand, Listing, Organization, Patent
-from search.documents import BUILDERS
+from search.documents import BUILDERS, demand_embedding_text, listing_embedding_text
 
 MODELS: dict[str, Any] = {"listings": Listing, "demands": Demand}
 
@@ -41,11 +41,19 @@ _PATENT_COLUMNS = (
 
 @dataclass(frozen=True)
 class Current:
-    """A row's state for the index: its version, and its document when published."""
+    """A row's state for the index: its version, and its document when published (with
+    the text its vector is computed from: vectors.attach_vectors puts the vector in)."""
 
     id: int
     version: int
     source: dict[str, Any] | None
+    embedding_text: str | None = None
+
+
+def _embedding_text(doc_type: str, row, patents: list) -> str:
+    if doc_type == "listings":
+        return listing_embedding_text(row, patents)
+    return demand_embedding_text(row)
 
 
 def current_rows(
@@ -71,7 +79,14 @@ def current_rows(
             patents[patent.listing_id].append(patent)
     build = BUILDERS[doc_type]
     return [
-        Current(row.id, row.version, build(row, patents[row.id]) if row.id in patents else None)
+        Current(
+            row.id,
+            row.version,
+            build(row, patents[row.id]),
+            _embedding_text(doc_type, row, patents[row.id]),
+        )
+        if row.id in patents
+        else Current(row.id, row.version, None)
         for row in rows
     ]
 

@@ -1,12 +1,13 @@
 """The app's Elasticsearch index accessor: one SearchIndex per app, built from its
-configuration on first use. A leaf: everything in discovery that speaks to the index
-gets it here."""
+configuration on first use, with the app's embedder (new indexes get its vector field).
+Everything in discovery that speaks to the index gets it here."""
 
 from __future__ import annotations
 
 from elasticsearch import ApiError, TransportError
 from flask import Flask, current_app
 
+from marketplace.discovery.vectors import app_embedder
 from search.client import IndexNames, make_client
 from search.indexes import SearchIndex
 
@@ -22,6 +23,7 @@ def search_index(app: Flask | None = None) -> SearchIndex:
             make_client(app.config),
             IndexNames(app.config["ELASTICSEARCH_INDEX_PREFIX"]),
             replicas=int(app.config.get("ELASTICSEARCH_REPLICAS", 0)),
+            embedder=app_embedder(app),
         )
         app.extensions["search_index"] = index
     return index

@@ -8,7 +8,11 @@
    row's version so a late, stale write never wins. Rows are marked done only for
    documents Elasticsearch acknowledged; failures back off exponentially. What was
    acknowledged is handed to an ``after_ack`` hook in the same commit (the worker,
-   worker.py, queues alerts there).
+   worker.py, queues alerts there). A published document carries its vector when the
+   index has the embedder's vector field: the drain computes missing vectors in batches
+   first (vectors.py). An inline drain embeds only a few (``embed_limit``): the others
+   are indexed without a vector at once, and their rows stay pending for VECTOR_RETRY so
+   that a later drain (the worker) sends them again with it.
 3. ``reindex`` (reindex.py) rebuilds a new versioned index from the database and swaps
    the alias.
 
@@ -26,17 +30,22 @@ from flask import Flask, current_app
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session, attributes
 
+from marketplace.discovery import vectors
 from marketplace.discovery.documents import bulk_action, load_current
 from marketplace.discovery.index import SEARCH_ERRORS, search_index
 from marketplace.models import Demand, Listing, Patent, SearchOutbox
 from marketplace.models.types import utcnow
 from search.client import DOC_TYPES
+from search.embedding import EmbedderError
 from search.indexes import SearchIndex
 
 log = logging.getLogger(__name__)
 DOC_TYPE_OF = {Listing: "listings", Demand: "demands"}
 MAX_BACKOFF = timedelta(minutes=10)
 BATCH = 500
+# A document indexed without its vector is sent again (with it) after this long.
+VECTOR_RETRY = timedelta(seconds=30)
+WITHOUT_VECTOR = "indexed without its vector; a later drain adds it"
 # Called with the session and the (doc_type, id) pairs Elasticsearch acknowledged.
 AfterAck = Callable[[Session, Iterable[tuple[str, int]]], object]
 
@@ -62,8 +71,11 @@ def _collect_outbox_rows(session: Session, flush_context) -> None:
             listing_id = obj.listing_id or (obj.listing.id if obj.listing else None)
             if listing_id is not None:
                 keys.add(("listings", listing_id))
-    if not keys:
-        return
+    if keys:
+        _write_rows(session, keys)
+
+
+def _write_rows(session: Session, keys: Iterable[tuple[str, int]]) -> None:
     now = utcnow()
     session.connection().execute(
         insert(SearchOutbox.__table__),
@@ -79,6 +91,14 @@ def _collect_outbox_rows(session: Session, flush_context) -> None:
         ],
     )
     session.info["search_outbox_written"] = True
+
+
+def resend(session: Session, doc_type: str, ids: Iterable[int]) -> None:
+    """Queue these documents to be sent again (their vector was just computed); the
+    caller commits."""
+    keys = {(doc_type, int(i)) for i in ids}
+    if keys:
+        _write_rows(session, keys)
 
 
 def _after_commit(session: Session) -> None:
@@ -97,6 +117,7 @@ def _after_commit(session: Session) -> None:
                     search_index(app),
                     limit=BATCH,
                     after_ack=app.extensions.get("search_after_ack"),
+                    embed_limit=int(app.config.get("SEARCH_INLINE_EMBED_LIMIT", 0)),
                 )
         except Exception:  # noqa: BLE001 - the write succeeded; the outbox keeps the change
             log.exception("inline search sync failed; the outbox will retry")
@@ -132,6 +153,7 @@ class DrainResult:
     sent: int = 0
     failed: int = 0
     rows_done: int = 0
+    without_vector: int = 0  # sent, but their rows stay pending until a vector goes too
 
 
 def drain_once(
@@ -140,9 +162,12 @@ def drain_once(
     limit: int = BATCH,
     refresh: bool = False,
     after_ack: AfterAck | None = None,
+    embed_limit: int | None = None,
 ) -> DrainResult:
     """Send up to ``limit`` due outbox rows; commit their new state. Never raises for
-    an unreachable Elasticsearch: the rows back off and stay pending."""
+    an unreachable Elasticsearch: the rows back off and stay pending.
+
+    Missing vectors are computed first, at most ``embed_limit`` of them (None: all)."""
     now = utcnow()
     rows = list(
         session.scalars(
@@ -163,11 +188,13 @@ def drain_once(
         by_type.setdefault(row.doc_type, set()).add(row.doc_id)
     acknowledged: set[tuple[str, int]] = set()
     errors: dict[tuple[str, int], str] = {}
+    without_vector: set[tuple[str, int]] = set()
     for doc_type, ids in by_type.items():
         try:
             current = load_current(session, doc_type, sorted(ids))
-            actions = [bulk_action(i, current.get(i)) for i in sorted(ids)]
             target = index.ensure(doc_type)
+            lacking = _attach_vectors(session, index, doc_type, current, embed_limit)
+            actions = [bulk_action(i, current.get(i)) for i in sorted(ids)]
             bulk = index.bulk(target, actions, refresh=refresh)
         except SEARCH_ERRORS as exc:
             for i in ids:
@@ -175,9 +202,15 @@ def drain_once(
             continue
         acknowledged |= {(doc_type, int(i)) for i in bulk.ok}
         errors |= {(doc_type, int(i)): reason for i, reason in bulk.failed.items()}
+        without_vector |= {(doc_type, i) for i in lacking}
     for row in rows:
         key = (row.doc_type, row.doc_id)
-        if key in acknowledged:
+        if key in acknowledged and key in without_vector:
+            # In the index (searchable by its words) but not yet by meaning.
+            row.last_error = WITHOUT_VECTOR
+            row.next_attempt_at = now + VECTOR_RETRY
+            result.without_vector += 1
+        elif key in acknowledged:
             row.done_at = now
             result.rows_done += 1
         else:
@@ -191,6 +224,26 @@ def drain_once(
         after_ack(session, acknowledged)  # in this same commit
     session.commit()
     return result
+
+
+def _attach_vectors(
+    session: Session,
+    index: SearchIndex,
+    doc_type: str,
+    current: dict,
+    embed_limit: int | None,
+) -> set[int]:
+    """Put the vectors into the documents when the index holds the embedder's vectors;
+    return the ids of published documents sent without one."""
+    if not index.vectors_usable(doc_type):
+        return set()  # no embedder, or an index of another model: a reindex is due
+    try:
+        return vectors.attach_vectors(
+            session, doc_type, current.values(), index.embedder, limit=embed_limit
+        )
+    except EmbedderError as exc:
+        log.error("documents sent without vectors: %s", exc)
+        return {c.id for c in current.values() if c.source is not None and c.embedding_text}
 
 
 def retry_now(session: Session) -> int:
@@ -211,4 +264,13 @@ def backlog(session: Session) -> int:
     )
 
 
-__all__ = ["DOC_TYPES", "BATCH", "DrainResult", "backlog", "drain_once", "init_app", "retry_now"]
+__all__ = [
+    "DOC_TYPES",
+    "BATCH",
+    "DrainResult",
+    "backlog",
+    "drain_once",
+    "init_app",
+    "resend",
+    "retry_now",
+]

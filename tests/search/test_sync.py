@@ -107,8 +107,8 @@ def test_changes_during_reindex_are_replayed(search_app, make):
         index = search_index()
         original = reindex.published_documents
 
-        def slow_documents(session, doc_type, chunk=1000):
-            yield from original(session, doc_type, chunk)
+        def slow_documents(session, doc_type, chunk=1000, **options):
+            yield from original(session, doc_type, chunk, **options)
             # A publication committed while the new index is being built:
             make.listing(owner, status="published", title="重建索引期间发布的成果")
 
