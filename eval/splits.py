@@ -66,7 +66,9 @@ def main() -> int:
             json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
     elif load() != expected:
-        print("eval/splits.json does not follow its rule over the data (python3 eval/splits.py --write)")
+        print(
+            "eval/splits.json does not follow its rule over the data (python3 eval/splits.py --write)"
+        )
         return 1
     print(f"tune {len(expected['tune'])}, untouched {len(expected['untouched'])}")
     return 0
