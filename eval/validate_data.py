@@ -36,13 +36,33 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 DOMAINS = {
-    "new_materials", "rare_earth_magnets", "additive_manufacturing", "semiconductors",
-    "marine_materials", "smart_components", "big_data", "hci", "new_energy",
-    "industrial_internet", "ai", "flexible_electronics", "biomedicine", "medical_devices",
-    "agriculture", "smart_city", "blockchain", "edge_cloud", "environment", "mechanical_parts",
+    "new_materials",
+    "rare_earth_magnets",
+    "additive_manufacturing",
+    "semiconductors",
+    "marine_materials",
+    "smart_components",
+    "big_data",
+    "hci",
+    "new_energy",
+    "industrial_internet",
+    "ai",
+    "flexible_electronics",
+    "biomedicine",
+    "medical_devices",
+    "agriculture",
+    "smart_city",
+    "blockchain",
+    "edge_cloud",
+    "environment",
+    "mechanical_parts",
 }
 TRANSFER_MODES = {
-    "assignment", "license_exclusive", "license_sole", "license_nonexclusive", "equity",
+    "assignment",
+    "license_exclusive",
+    "license_sole",
+    "license_nonexclusive",
+    "equity",
     "co_development",
 }
 PRICE_TYPES = {"fixed", "negotiable", "auction"}
@@ -51,16 +71,37 @@ LEGAL_STATUSES = {"pending", "granted", "lapsed"}
 LANGUAGES = {"zh", "en"}
 
 PATENT_FIELDS = {
-    "id": str, "patent_number": str, "title": str, "abstract": str, "claims": str,
-    "ipc": list, "applicant": str, "inventors": list, "filing_date": str,
-    "patent_type": str, "legal_status": str, "trl": int, "transfer_modes": list,
-    "price_type": str, "price_cny": (int, type(None)), "region": str, "domain": str,
+    "id": str,
+    "patent_number": str,
+    "title": str,
+    "abstract": str,
+    "claims": str,
+    "ipc": list,
+    "applicant": str,
+    "inventors": list,
+    "filing_date": str,
+    "patent_type": str,
+    "legal_status": str,
+    "trl": int,
+    "transfer_modes": list,
+    "price_type": str,
+    "price_cny": (int, type(None)),
+    "region": str,
+    "domain": str,
     "language": str,
 }
 DEMAND_FIELDS = {
-    "id": str, "title": str, "description": str, "enterprise": str, "region": str,
-    "domain": str, "budget_min_cny": int, "budget_max_cny": int, "cooperation_modes": list,
-    "deadline": str, "language": str,
+    "id": str,
+    "title": str,
+    "description": str,
+    "enterprise": str,
+    "region": str,
+    "domain": str,
+    "budget_min_cny": int,
+    "budget_max_cny": int,
+    "cooperation_modes": list,
+    "deadline": str,
+    "language": str,
 }
 
 NUMBER_RE = re.compile(r"^CN(\d{4})(\d)(\d{7})\.([0-9X])$")
@@ -70,7 +111,7 @@ WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 
 
 def check_digit(twelve: str) -> str:
-    s = sum(int(c) * w for c, w in zip(twelve, WEIGHTS)) % 11
+    s = sum(int(c) * w for c, w in zip(twelve, WEIGHTS, strict=False)) % 11
     return "X" if s == 10 else str(s)
 
 
@@ -178,12 +219,20 @@ def check_patents(recs, rep: Report) -> dict[str, dict]:
             year, tdigit, serial, check = m.groups()
             twelve = year + tdigit + serial
             if check_digit(twelve) != check:
-                rep.error(where, f"patent_number {p['patent_number']}: check digit should be {check_digit(twelve)}")
+                rep.error(
+                    where,
+                    f"patent_number {p['patent_number']}: check digit should be {check_digit(twelve)}",
+                )
             if p["patent_type"] in PATENT_TYPES and PATENT_TYPES[p["patent_type"]] != tdigit:
-                rep.error(where, f"patent_number type digit {tdigit} does not match patent_type {p['patent_type']}")
+                rep.error(
+                    where,
+                    f"patent_number type digit {tdigit} does not match patent_type {p['patent_type']}",
+                )
             fd = parse_date(p["filing_date"])
             if fd and str(fd.year) != year:
-                rep.error(where, f"patent_number year {year} differs from filing_date {p['filing_date']}")
+                rep.error(
+                    where, f"patent_number year {year} differs from filing_date {p['filing_date']}"
+                )
 
         if parse_date(p["filing_date"]) is None:
             rep.error(where, f"filing_date {p['filing_date']!r} is not a YYYY-MM-DD date")
@@ -198,8 +247,15 @@ def check_patents(recs, rep: Report) -> dict[str, dict]:
         if p["language"] not in LANGUAGES:
             rep.error(where, f"language {p['language']!r} not zh/en")
         modes = p["transfer_modes"]
-        if not modes or any(m not in TRANSFER_MODES for m in modes) or len(set(modes)) != len(modes):
-            rep.error(where, f"transfer_modes {modes} must be a non-empty set from {sorted(TRANSFER_MODES)}")
+        if (
+            not modes
+            or any(m not in TRANSFER_MODES for m in modes)
+            or len(set(modes)) != len(modes)
+        ):
+            rep.error(
+                where,
+                f"transfer_modes {modes} must be a non-empty set from {sorted(TRANSFER_MODES)}",
+            )
         if p["price_type"] not in PRICE_TYPES:
             rep.error(where, f"price_type {p['price_type']!r} not in {sorted(PRICE_TYPES)}")
         elif p["price_type"] == "negotiable":
@@ -209,7 +265,9 @@ def check_patents(recs, rep: Report) -> dict[str, dict]:
             rep.error(where, f"{p['price_type']} price needs a positive integer price_cny")
         if not p["ipc"] or any(not isinstance(c, str) or not IPC_RE.match(c) for c in p["ipc"]):
             rep.error(where, f"ipc {p['ipc']} must be a non-empty list of codes like H01M10/0567")
-        if not p["inventors"] or any(not isinstance(i, str) or not i.strip() for i in p["inventors"]):
+        if not p["inventors"] or any(
+            not isinstance(i, str) or not i.strip() for i in p["inventors"]
+        ):
             rep.error(where, "inventors must be a non-empty list of names")
 
         if rep.style and p["language"] == "zh" and not 80 <= len(p["abstract"]) <= 200:
@@ -240,8 +298,15 @@ def check_demands(recs, rep: Report) -> dict[str, dict]:
         if d["budget_min_cny"] < 0 or d["budget_min_cny"] > d["budget_max_cny"]:
             rep.error(where, f"budget {d['budget_min_cny']}..{d['budget_max_cny']} is not a range")
         modes = d["cooperation_modes"]
-        if not modes or any(m not in TRANSFER_MODES for m in modes) or len(set(modes)) != len(modes):
-            rep.error(where, f"cooperation_modes {modes} must be a non-empty set from {sorted(TRANSFER_MODES)}")
+        if (
+            not modes
+            or any(m not in TRANSFER_MODES for m in modes)
+            or len(set(modes)) != len(modes)
+        ):
+            rep.error(
+                where,
+                f"cooperation_modes {modes} must be a non-empty set from {sorted(TRANSFER_MODES)}",
+            )
         if parse_date(d["deadline"]) is None:
             rep.error(where, f"deadline {d['deadline']!r} is not a YYYY-MM-DD date")
         if rep.style and not 40 <= len(d["description"]) <= 250:
@@ -253,7 +318,11 @@ def check_demands(recs, rep: Report) -> dict[str, dict]:
 
 def violates_constraint(p: dict, d: dict) -> str | None:
     why = []
-    if p.get("price_type") == "fixed" and is_int(p.get("price_cny")) and is_int(d.get("budget_max_cny")):
+    if (
+        p.get("price_type") == "fixed"
+        and is_int(p.get("price_cny"))
+        and is_int(d.get("budget_max_cny"))
+    ):
         if p["price_cny"] > d["budget_max_cny"]:
             why.append(f"fixed price {p['price_cny']} > budget_max {d['budget_max_cny']}")
     pm, dm = p.get("transfer_modes"), d.get("cooperation_modes")
@@ -293,7 +362,10 @@ def check_qrels(path: Path, patents: dict, demands: dict, rep: Report) -> dict[s
         if did in demands and pid in patents and int(g) >= 2:
             why = violates_constraint(patents[pid], demands[did])
             if why:
-                rep.error(where, f"{did} {pid} graded {g} but violates a hard constraint ({why}); at most 1")
+                rep.error(
+                    where,
+                    f"{did} {pid} graded {g} but violates a hard constraint ({why}); at most 1",
+                )
     for did in demands:
         grades = qrels.get(did, {})
         if len(grades) < 3:
@@ -328,7 +400,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("directory", type=Path)
     ap.add_argument("--prefix", default="", help="file name prefix, e.g. sample_")
-    ap.add_argument("--style", action="store_true", help="also warn on the style targets (abstract and description length)")
+    ap.add_argument(
+        "--style",
+        action="store_true",
+        help="also warn on the style targets (abstract and description length)",
+    )
     ap.add_argument("--strict", action="store_true", help="treat warnings as errors")
     args = ap.parse_args(argv)
     d, pre = args.directory, args.prefix
@@ -343,7 +419,9 @@ def main(argv=None) -> int:
         print(f"error: {e}")
     print(summary(patents, demands, qrels))
     failed = rep.errors or (args.strict and rep.warnings)
-    print(f"{d}/{pre}*: {'FAIL' if failed else 'OK'} ({len(rep.errors)} errors, {len(rep.warnings)} warnings)")
+    print(
+        f"{d}/{pre}*: {'FAIL' if failed else 'OK'} ({len(rep.errors)} errors, {len(rep.warnings)} warnings)"
+    )
     return 1 if failed else 0
 
 
