@@ -78,3 +78,23 @@ def test_the_model_file_says_how_it_was_fitted():
     for variant in data["variants"].values():
         assert {"on", "calibration", "thresholds", "by"} <= set(variant["fitted"])
         assert all(math.isfinite(c) for c in variant["coef"])
+
+
+def test_a_shared_concept_alone_never_makes_a_match():
+    """The citrus-disease demand and the COVID antibody test share the concept 快速检测,
+    nothing else: not shown. The same concept with closeness in meaning and shared words
+    is (the concept is a feature, never the decision)."""
+    model = load_models()["hybrid+concepts"]
+    typical = {"trl": 0.75, "legal_status": 1.0, "recency": 0.8, "region": 0.0}
+    concept_only = typical | {
+        "concepts": 1.0,
+        "ipc": 1.0,
+        "terms": 0.0,
+        "domain": 0.0,
+        "dense": 0.80,
+        "dense_z": 0.0,
+    }
+    assert model.label(model.probability(concept_only)) is None
+    meant = concept_only | {"dense": 0.88, "dense_z": 2.5, "terms": 0.4, "domain": 1.0}
+    assert model.label(model.probability(meant)) is not None
+    assert model.probability(meant) > 10 * model.probability(concept_only)
