@@ -44,61 +44,11 @@ SYSTEMS = (
 METRICS = ("ndcg@10", "recall@20", "mrr")
 
 
-def constrained_demands(patents: Path, demands: Path, qrels: dict) -> set[str]:
-    """Demands with a judged patent that breaks a hard constraint (no common mode, or a
-    fixed price above the budget maximum)."""
-    pats = {
-        p["id"]: p for p in map(json.loads, patents.read_text(encoding="utf-8").splitlines()) if p
-    }
-    out = set()
-    for line in demands.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        d = json.loads(line)
-        for pid in qrels.get(d["id"], {}):
-            p = pats.get(pid)
-            if p is None:
-                continue
-            if not admissible(d, p):
-                out.add(d["id"])
-    return out
-
-
-def admissible_qrels(patents: Path, demands: Path, qrels: dict) -> dict:
-    """The judgments without the pairs that break a hard constraint."""
-    pats = {
-        p["id"]: p for p in map(json.loads, patents.read_text(encoding="utf-8").splitlines()) if p
-    }
-    dems = {
-        d["id"]: d for d in map(json.loads, demands.read_text(encoding="utf-8").splitlines()) if d
-    }
-    return {
-        q: {
-            pid: g
-            for pid, g in grades.items()
-            if q not in dems or admissible(dems[q], pats.get(pid))
-        }
-        for q, grades in qrels.items()
-    }
-
-
-def admissible(d: dict, p: dict | None) -> bool:
-    if p is None:
-        return True
-    if not set(p.get("transfer_modes") or ()) & set(d.get("cooperation_modes") or ()):
-        return False
-    return not (
-        p.get("price_type") == "fixed"
-        and d.get("budget_max_cny") is not None
-        and (p.get("price_cny") or 0) > d["budget_max_cny"]
-    )
-
-
 def groups_for(names: list[str], default_sets: bool) -> dict[str, set[str]]:
     """The demand groups the table reports: untouched, tune and dev (eval/splits.json)
-    for the project's own sets; "held-out (all)" for anyone else's."""
+    for the project's own sets; "all demands (no split)" for anyone else's."""
     if not default_sets:
-        return {"held-out (all)": set(names)}
+        return {"all demands (no split)": set(names)}
     split = json.loads(SPLIT.read_text(encoding="utf-8"))
     return {
         "untouched": set(split["untouched"]) & set(names),
