@@ -52,11 +52,14 @@ FOLDS = 5
 
 def gather(sets: list[Path], tune: set[str]) -> dict[str, list[dict]]:
     from bench.match_harness import loaded
+    from marketplace.discovery import vectors
     from marketplace.discovery.matching import listing_pairs_for
     from marketplace.extensions import db
 
     pairs: dict[str, list[dict]] = {v: [] for v in VARIANTS}
     with loaded(sets) as data:
+        embedder = vectors.app_embedder()
+        pairs["embedder"] = embedder.model_id if embedder is not None else "none"  # type: ignore[assignment]
         for demand_id, name in sorted(data.demand_names.items()):
             if name not in tune:
                 continue  # never read an untouched demand
@@ -138,7 +141,10 @@ def main() -> int:
         pairs = gather(args.data or SETS, tune)
         if args.pairs:
             args.pairs.write_text(json.dumps(pairs, ensure_ascii=False), encoding="utf-8")
+    embedder = pairs.pop("embedder", "unknown")
     variants = {name: fit_variant(name, rows) for name, rows in pairs.items()}
+    for v in variants.values():
+        v["fitted"]["embedder"] = embedder  # the dense features are this model's cosines
     args.out.write_text(
         json.dumps({"variants": variants}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )

@@ -175,8 +175,8 @@ def listing_candidates_for(
             ids = sorted(set(bm25 or {}) | set(knn or {}))
             cosine = _cosines(session, "listings", query, ids)
     if bm25 is None and knn is None or (bm25 is None and variant not in VECTOR_VARIANTS):
-        rows = _listings(session, None)  # no search server: the newest rows, scored here
-        return Candidates(Pool(), rows, variant)
+        # No search server: the newest rows, scored here, without the dense features.
+        return Candidates(Pool(), _listings(session, None), _without_vectors(variant))
     ids = sorted(set(bm25 or {}) | set(knn or {}))
     return Candidates(Pool(bm25=bm25 or {}, cosine=cosine), _listings(session, ids), variant)
 
@@ -224,9 +224,13 @@ def demand_candidates_for(
             ids = sorted(set(bm25 or {}) | set(knn or {}))
             cosine = _cosines(session, "demands", query, ids)
     if bm25 is None and knn is None or (bm25 is None and variant not in VECTOR_VARIANTS):
-        return Candidates(Pool(), _demands(session, None), variant)
+        return Candidates(Pool(), _demands(session, None), _without_vectors(variant))
     ids = sorted(set(bm25 or {}) | set(knn or {}))
     return Candidates(Pool(bm25=bm25 or {}, cosine=cosine), _demands(session, ids), variant)
+
+
+def _without_vectors(variant: str) -> str:
+    return "lexical" if variant in VECTOR_VARIANTS else variant
 
 
 @dataclass(frozen=True)
@@ -250,8 +254,9 @@ def listing_pairs_for(
     chosen = _choose(variant, "listings")
     found = listing_candidates_for(session, facts, chosen)
     listings = [ListingFacts.from_row(r) for r in found.rows]
-    concepts = [] if chosen == "hybrid" else concepts_in(facts.text)
-    return chosen, listing_pairs(facts, listings, found.pool, today=today, demand_concepts=concepts)
+    concepts = [] if found.variant == "hybrid" else concepts_in(facts.text)
+    pairs = listing_pairs(facts, listings, found.pool, today=today, demand_concepts=concepts)
+    return found.variant, pairs
 
 
 def match_listings(
@@ -294,7 +299,7 @@ def demand_pairs_for(
     chosen = _choose(variant, "demands")
     found = demand_candidates_for(session, facts, chosen, today)
     demands = [DemandFacts.from_row(r) for r in found.rows]
-    return chosen, demand_pairs(facts, demands, found.pool, today=today)
+    return found.variant, demand_pairs(facts, demands, found.pool, today=today)
 
 
 def match_demands(
