@@ -106,6 +106,21 @@ def enqueue(session: Session, acknowledged: Iterable[tuple[str, int]]) -> None:
         _mark_stale(session, other, {doc_id for doc_id, _ in naming})
 
 
+def mark_all(session: Session) -> int:
+    """Mark every published item stale (`flask match refresh`: after a deployment, a new
+    model.json or a reindex); the worker then recomputes them. The caller commits."""
+    count = 0
+    for doc_type, model in MODELS.items():
+        ids = [
+            row.id
+            for row in session.scalars(select(model).where(model.status == "published"))
+            if _live(row)
+        ]
+        _mark_stale(session, doc_type, ids)
+        count += len(ids)
+    return count
+
+
 # -- 2. the worker ------------------------------------------------------------------------
 def refresh_due(session: Session, limit: int = 20) -> int:
     """Recompute up to ``limit`` stale items' matches, each in its own transaction.

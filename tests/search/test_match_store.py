@@ -116,3 +116,24 @@ def test_stored_matches_follow_new_and_unpublished_candidates(search_app, make):
         assert not db.session.query(MatchState).filter_by(stale=True).count()
     html = search_app.test_client().get(f"/demands/{demand.id}").get_data(as_text=True)
     assert SODIUM["title"] not in html
+
+
+def test_flask_match_refresh_stores_every_published_items_matches(search_app, make):
+    researcher = make.user("researcher")
+    buyer = make.user("enterprise_member")
+    sodium = make.listing(researcher, status="published", **SODIUM)
+    demand = make.demand(buyer, status="published")
+    draft = make.demand(buyer, status="draft")
+    refresh(search_app)
+    with search_app.app_context():
+        db.session.query(MatchState).delete()  # as after a deployment: nothing stored
+        db.session.query(StoredMatch).delete()
+        db.session.commit()
+    result = search_app.test_cli_runner().invoke(args=["match", "refresh", "--now"])
+    assert result.exit_code == 0, result.output
+    assert "2 items marked" in result.output
+    with search_app.app_context():
+        assert [m.listing_id for m in stored_matches(db.session, "demands", demand.id)] == [
+            sodium.id
+        ]
+        assert stored_matches(db.session, "demands", draft.id) is None
