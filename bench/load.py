@@ -146,6 +146,7 @@ def prepare(args, search_url: str, bench_search) -> tuple[list[int], list[int], 
             "ELASTICSEARCH_TIMEOUT": 300,  # indexing a few thousand documents into noida-db
             "SEARCH_SYNC": "worker",
             "SECRET_KEY": "bench-only-secret",
+            "EMBEDDER": args.embedder,
         }
     )
     with app.app_context():
@@ -159,6 +160,8 @@ def prepare(args, search_url: str, bench_search) -> tuple[list[int], list[int], 
             reindex.reindex(db.session, index, doc_type)
         listing_ids = list(db.session.scalars(select(Listing.id)))
         demand_ids = list(db.session.scalars(select(Demand.id)))
+        if args.stored_matches:
+            store_matches(listing_ids, demand_ids)
         db.engine.dispose()
     # The demand page shows its recommended listings where the matcher is installed.
     matches = importlib.util.find_spec("marketplace.views.matching") is not None
@@ -167,6 +170,21 @@ def prepare(args, search_url: str, bench_search) -> tuple[list[int], list[int], 
         f"indexed in noida-db, in {time.perf_counter() - started:.1f} s"
     )
     return listing_ids, demand_ids, matches
+
+
+def store_matches(listing_ids: list[int], demand_ids: list[int]) -> None:
+    """What the worker keeps up to date (marketplace/discovery/match_store.py): every
+    published item's stored matches, computed here once before the load."""
+    from marketplace.discovery import match_store
+
+    started = time.perf_counter()
+    for doc_type, ids in (("demands", demand_ids), ("listings", listing_ids)):
+        for doc_id in ids:
+            match_store.refresh(db.session, doc_type, doc_id)
+            db.session.commit()
+    took = time.perf_counter() - started
+    count = len(listing_ids) + len(demand_ids)
+    print(f"stored matches: {count:,} items in {took:.1f} s ({count / took:.1f} items/s)")
 
 
 def parse_mix(text: str) -> dict[str, int]:
@@ -381,6 +399,15 @@ def main() -> None:
         help="request kinds and weights, e.g. home=20,listing=40,api=40 (no search)",
     )
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--embedder", default="none", help="EMBEDDER of the app (none: no vectors to compute)"
+    )
+    parser.add_argument(
+        "--no-stored-matches",
+        dest="stored_matches",
+        action="store_false",
+        help="do not precompute the matches (pages then compute them on each view)",
+    )
     args = parser.parse_args()
     args.steps = [int(s) for s in args.steps.split(",")]
     mix = parse_mix(args.mix)
@@ -407,6 +434,7 @@ def main() -> None:
             "SECRET_KEY": "bench-only-secret",
             "RATELIMIT_ENABLED": "0",
             "INSTANCE_PATH": os.environ["INSTANCE_PATH"],
+            "EMBEDDER": args.embedder,
         }
         with Gunicorn("wsgi:app", app_env, args.workers, []) as app_server:
             warm_up(app_server.port, pick, args.timeout, rounds=10 * args.workers)

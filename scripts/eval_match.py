@@ -1,19 +1,22 @@
-"""`make eval`: the matcher and the plain baseline on the development set, side by side.
+"""`make eval`: the matcher's variants and the plain BM25 baseline, side by side, on the
+untouched split, the tune split and the development set alone.
 
-Imports eval/data/dev/{patents,demands}.jsonl (published) into a fresh temporary
-instance (a temporary SQLite database and a noida-db on a free loopback port, both removed
-afterwards), exports both runs with the same code as `flask match export`, and scores
-them with bench/match_eval.py. Where the development files are not there yet, it uses the
-sample_* files and says so.
+Imports the evaluation sets (by default eval/data/{dev,plant_a,plant_b}) into one fresh
+temporary instance — one catalogue, so every demand faces every patent — computes the
+vectors of every listing and demand, rebuilds the indexes, exports each system's run with
+the code of `flask match export`, and scores them with bench/match_eval.py (nDCG@10,
+Recall@20, MRR). Demands are split by eval/splits.json (tune: looked at and fitted on;
+untouched: reported, never looked at demand by demand); with --data naming other sets
+(someone else's held-out data), every demand of them counts as untouched.
 
-    .venv/bin/python scripts/eval_match.py [--data DIR] [--k 50] [--by-query] [--keep DIR]
+    .venv/bin/python scripts/eval_match.py [--data DIR ...] [--k 50] [--keep DIR]
+                                            [--systems a,b] [--by-query tune]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -22,165 +25,116 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-from bench.instance import temporary_instance  # noqa: E402
-from bench.match_eval import evaluate, read_qrels, read_run  # noqa: E402
-from marketplace.catalog import imports  # noqa: E402
-from marketplace.discovery import outbox, reindex  # noqa: E402
-from marketplace.discovery.index import search_index  # noqa: E402
+from bench.match_eval import evaluate  # noqa: E402
+from bench.match_harness import data_files, loaded  # noqa: E402
 from marketplace.discovery.match_export import run_lines  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 
-DEFAULT_DATA = ROOT / "eval" / "data" / "dev"
+DEFAULT_SETS = [ROOT / "eval" / "data" / s for s in ("dev", "plant_a", "plant_b")]
+SPLIT = ROOT / "eval" / "splits.json"
+# (system, label): the rows of the table
+SYSTEMS = (
+    ("baseline-filtered", "BM25 baseline (filters)"),
+    ("landed", "lexical, landed (no model)"),
+    ("lexical", "lexical-only (no vectors)"),
+    ("dense", "dense-only (kNN, filters)"),
+    ("hybrid", "hybrid (no concepts)"),
+    ("hybrid+concepts", "hybrid + concepts (app)"),
+)
+METRICS = ("ndcg@10", "recall@20", "mrr")
 
 
-def data_files(data: Path) -> tuple[Path, Path, Path, bool]:
-    names = ("patents.jsonl", "demands.jsonl", "qrels.tsv")
-    if all((data / n).exists() for n in names):
-        return (*(data / n for n in names), False)
-    sample = tuple(data / f"sample_{n}" for n in names)
-    if all(p.exists() for p in sample):
-        return (*sample, True)
-    sys.exit(f"no development set in {data} (neither {names} nor their sample_* files)")
-
-
-def constrained_demands(patents: Path, demands: Path, qrels: dict) -> set[str]:
-    """Demands with a judged patent that breaks a hard constraint (no common mode, or a
-    fixed price above the budget maximum)."""
-    pats = {
-        p["id"]: p for p in map(json.loads, patents.read_text(encoding="utf-8").splitlines()) if p
-    }
-    out = set()
-    for line in demands.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        d = json.loads(line)
-        for pid in qrels.get(d["id"], {}):
-            p = pats.get(pid)
-            if p is None:
-                continue
-            if not admissible(d, p):
-                out.add(d["id"])
-    return out
-
-
-def admissible_qrels(patents: Path, demands: Path, qrels: dict) -> dict:
-    """The judgments without the pairs that break a hard constraint."""
-    pats = {
-        p["id"]: p for p in map(json.loads, patents.read_text(encoding="utf-8").splitlines()) if p
-    }
-    dems = {
-        d["id"]: d for d in map(json.loads, demands.read_text(encoding="utf-8").splitlines()) if d
-    }
+def groups_for(names: list[str], default_sets: bool) -> dict[str, set[str]]:
+    """The demand groups the table reports: untouched, tune and dev (eval/splits.json)
+    for the project's own sets; "all demands (no split)" for anyone else's."""
+    if not default_sets:
+        return {"all demands (no split)": set(names)}
+    split = json.loads(SPLIT.read_text(encoding="utf-8"))
     return {
-        q: {
-            pid: g
-            for pid, g in grades.items()
-            if q not in dems or admissible(dems[q], pats.get(pid))
-        }
-        for q, grades in qrels.items()
+        "untouched": set(split["untouched"]) & set(names),
+        "tune": set(split["tune"]) & set(names),
+        "dev": {n for n in names if n.startswith("dev/")},
     }
-
-
-def admissible(d: dict, p: dict | None) -> bool:
-    if p is None:
-        return True
-    if not set(p.get("transfer_modes") or ()) & set(d.get("cooperation_modes") or ()):
-        return False
-    return not (
-        p.get("price_type") == "fixed"
-        and d.get("budget_max_cny") is not None
-        and (p.get("price_cny") or 0) > d["budget_max_cny"]
-    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, action="append")
     parser.add_argument("--k", type=int, default=50)
-    parser.add_argument("--by-query", action="store_true")
-    parser.add_argument("--keep", type=Path, help="also copy both run files to this folder")
+    parser.add_argument("--keep", type=Path, help="also copy the run files to this folder")
+    parser.add_argument("--systems", help="comma-separated, default all")
+    parser.add_argument(
+        "--by-query", choices=("tune", "all"), help="per-demand figures (tune: the tune split)"
+    )
     args = parser.parse_args()
-    patents, demands, qrels_file, sample = data_files(args.data)
-    if sample:
-        print(f"NOTE: {args.data} has no development set yet; using the sample_* files.")
-    print(f"data: {patents.name}, {demands.name}, {qrels_file.name} from {args.data}")
-
+    sets = args.data or DEFAULT_SETS
+    default_sets = args.data is None or [p.resolve() for p in sets] == DEFAULT_SETS
+    chosen = [s for s in SYSTEMS if not args.systems or s[0] in args.systems.split(",")]
+    for s in sets:
+        data_files(s)
     began = time.perf_counter()
-    with temporary_instance("eval") as instance:
-        app, workdir = instance.app, instance.workdir
-        runs = {}
-        with app.app_context():
-            for kind, path in (("listings", patents), ("demands", demands)):
-                report = imports.import_file(
-                    db.session, kind, path, path.name, source="dev", publish=True
+    results: dict[str, dict[str, dict]] = {}
+    with loaded(sets) as data:
+        qrels = data.qrels
+        groups = groups_for(sorted(data.demand_names.values()), default_sets)
+
+        def name(row) -> str:
+            names = data.demand_names if row.__tablename__ == "demand" else data.listing_names
+            return names[row.id]
+
+        for system, _ in chosen:
+            started = time.perf_counter()
+            lines = list(run_lines(db.session, k=args.k, system=system, name=name))
+            print(f"{system}: {len(lines)} lines in {time.perf_counter() - started:.1f} s")
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                (args.keep / f"{system}.run").write_text(
+                    "".join(line + "\n" for line in lines), encoding="utf-8"
                 )
-                print(f"imported {kind}: {report.created} created, {report.failed} failed")
-            index = search_index()
-            for doc_type in outbox.DOC_TYPES:
-                reindex.reindex(db.session, index, doc_type)
-            for system in ("baseline", "matcher"):
-                out = Path(workdir) / f"{system}.run"
-                started = time.perf_counter()
-                lines = list(run_lines(db.session, k=args.k, system=system))
-                out.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-                runs[system] = out
-                print(f"{system}: {len(lines)} lines in {time.perf_counter() - started:.1f} s")
-        if args.keep:
-            args.keep.mkdir(parents=True, exist_ok=True)
-            for out in runs.values():
-                shutil.copy(out, args.keep / out.name)
-        qrels = read_qrels(qrels_file)
-        parsed = {s: read_run(p) for s, p in runs.items()}
-        results = {s: evaluate(r, qrels) for s, r in parsed.items()}
-
-    metrics = ("ndcg@10", "recall@20", "mrr")
-    print(
-        f"\n{'':12}{'nDCG@10':>10}{'Recall@20':>11}{'MRR':>8}   ({results['matcher']['queries']} demands)"
-    )
-    for system in ("baseline", "matcher"):
-        m = results[system]["mean"]
-        print(
-            f"{system:12}"
-            + "".join(f"{m[k]:>{w}.4f}" for k, w in zip(metrics, (10, 11, 8), strict=True))
-        )
-    base, ours = results["baseline"]["mean"], results["matcher"]["mean"]
-    print(
-        f"{'gain':12}"
-        + "".join(
-            f"{ours[k] - base[k]:>+{w}.4f}" for k, w in zip(metrics, (10, 11, 8), strict=True)
-        )
-    )
-
-    hard = sorted(
-        constrained_demands(patents, demands, qrels) & set(results["matcher"]["per_query"])
-    )
-    if hard:
-        # A listing that breaks a hard constraint is graded at most 1 and the matcher never
-        # returns it, so on the raw judgments such a demand can lose that grade-1 credit.
-        # "within" judges both runs against the admissible listings only.
-        judged = admissible_qrels(patents, demands, qrels)
-        within = {s: evaluate(r, judged) for s, r in parsed.items()}
-        print(f"\ndemands with a judged listing that breaks a hard constraint: {len(hard)}")
-        print("  nDCG@10 baseline → matcher (raw judgments | admissible listings only)")
-        for q in hard:
-            b, o = results["baseline"]["per_query"][q], results["matcher"]["per_query"][q]
-            wb = within["baseline"]["per_query"].get(q, {}).get("ndcg@10", 0.0)
-            wo = within["matcher"]["per_query"].get(q, {}).get("ndcg@10", 0.0)
-            flag = "  WORSE" if wo < wb - 1e-9 else ""
-            print(
-                f"  {q}: {b['ndcg@10']:.3f} → {o['ndcg@10']:.3f} | {wb:.3f} → {wo:.3f}"
-                f"   MRR {b['mrr']:.2f} → {o['mrr']:.2f}{flag}"
+            run = read_run_lines(lines)
+            results[system] = {
+                g: evaluate(run, {q: v for q, v in qrels.items() if q in members})
+                for g, members in groups.items()
+            }
+    print()
+    header = f"{'':30}" + "".join(f"| {g[:24]:^26}" for g in groups)
+    print(header)
+    print(f"{'':30}" + "".join(f"| {'nDCG@10 R@20  MRR   n':^26}" for _ in groups))
+    for system, label in chosen:
+        cells = []
+        for g in groups:
+            r = results[system][g]
+            m = r["mean"]
+            cells.append(
+                f"| {m['ndcg@10']:.3f}  {m['recall@20']:.3f} {m['mrr']:.3f} {r['queries']:>3} "
             )
+        print(f"{label:30}" + "".join(cells))
     if args.by_query:
-        print("\nper demand (baseline → matcher nDCG@10, Recall@20, MRR):")
-        for q, o in results["matcher"]["per_query"].items():
-            b = results["baseline"]["per_query"][q]
-            print(
-                f"  {q}: {b['ndcg@10']:.3f} → {o['ndcg@10']:.3f}, "
-                f"{b['recall@20']:.2f} → {o['recall@20']:.2f}, {b['mrr']:.2f} → {o['mrr']:.2f}"
-            )
+        shown = groups.get("tune", set()) if args.by_query == "tune" else set(qrels)
+        print(f"\nper demand ({args.by_query}), nDCG@10 per system:")
+        for q in sorted(shown):
+            row = []
+            for system, _ in chosen:
+                per = next(
+                    (
+                        r["per_query"].get(q)
+                        for r in results[system].values()
+                        if q in r["per_query"]
+                    ),
+                    None,
+                )
+                row.append(f"{per['ndcg@10']:.3f}" if per else "  -  ")
+            print(f"  {q:20} " + " ".join(row))
     print(f"\ntotal {time.perf_counter() - began:.1f} s")
     return 0
+
+
+def read_run_lines(lines: list[str]) -> dict[str, list[str]]:
+    rows: dict[str, list[tuple[int, str]]] = {}
+    for line in lines:
+        q, doc, rank, _ = line.split("\t")
+        rows.setdefault(q, []).append((int(rank), doc))
+    return {q: [d for _, d in sorted(v)] for q, v in rows.items()}
 
 
 if __name__ == "__main__":

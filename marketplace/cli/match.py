@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from marketplace.discovery import match_store
 from marketplace.discovery.match_export import SYSTEMS, run_lines
 from marketplace.extensions import db
 
@@ -27,6 +28,21 @@ def export_command(out: Path, k: int, system: str) -> None:
             fh.write(line + "\n")
             count += 1
     click.echo(f"{count} lines ({system}) written to {out}")
+
+
+@match_cli.command("refresh")
+@click.option("--now", is_flag=True, help="compute them here instead of leaving it to the worker")
+def refresh_command(now: bool) -> None:
+    """Mark every published item's stored matches stale (after a deployment or a new
+    model); `flask search drain` recomputes them, or this command with --now."""
+    count = match_store.mark_all(db.session)
+    db.session.commit()
+    click.echo(f"{count} items marked for new matches")
+    if now:
+        done = 0
+        while refreshed := match_store.refresh_due(db.session, limit=100):
+            done += refreshed
+        click.echo(f"{done} items refreshed")
 
 
 def init_app(app: Flask) -> None:

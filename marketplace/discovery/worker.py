@@ -1,22 +1,30 @@
-"""The search worker (``flask search drain``): drains the outbox and runs the alert jobs
-that each acknowledged document queued. It composes the two; neither knows the other."""
+"""The search worker (``flask search drain``): drains the outbox, runs the alert jobs that
+each acknowledged document queued, and refreshes the stored matches it made stale. It
+composes the three; none knows the others."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from marketplace.discovery import alerts, outbox
+from marketplace.discovery import alerts, match_store, outbox
 from marketplace.discovery.outbox import DrainResult
 from search.indexes import SearchIndex
 
 
+def after_ack(session: Session, acknowledged: Iterable[tuple[str, int]]) -> None:
+    """In the commit that marks documents done: queue their alerts, and mark the stored
+    matches they change stale."""
+    acknowledged = list(acknowledged)
+    alerts.enqueue(session, acknowledged)
+    match_store.enqueue(session, acknowledged)
+
+
 def init_app(app: Flask) -> None:
-    # Alerts for what is now in the index are queued in the commit that marks it done.
-    outbox.init_app(app, after_ack=alerts.enqueue)
+    outbox.init_app(app, after_ack=after_ack)
 
 
 def drain(
@@ -31,11 +39,14 @@ def drain(
     """Empty the outbox (once) or keep draining (worker). Returns rows marked done."""
     total = 0
     while True:
-        batch = outbox.drain_once(session, index, after_ack=alerts.enqueue)
+        batch = outbox.drain_once(session, index, after_ack=after_ack)
         total += batch.rows_done
         alerts.run_due(session)  # the worker's second duty; never raises for a bad job
+        refreshed = match_store.refresh_due(session)  # the third; never raises either
         if on_batch and (batch.rows_done or batch.failed):
             on_batch(batch)
+        if refreshed and once:
+            continue  # refreshing can make more items stale: until none is left
         if batch.rows_done == 0 and (once or batch.failed == 0):
             if once or stop():
                 return total

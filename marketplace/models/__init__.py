@@ -26,6 +26,7 @@ from marketplace.models.demands import Demand
 from marketplace.models.embeddings import Embedding
 from marketplace.models.ledger import JournalTransaction, LedgerAccount, LedgerEntry
 from marketplace.models.listings import Listing, Patent
+from marketplace.models.matching import MatchState, StoredMatch
 from marketplace.models.notifications import (
     AlertJob,
     Notification,
@@ -58,6 +59,8 @@ __all__ = [
     "Funding",
     "JournalTransaction",
     "LedgerAccount",
+    "MatchState",
+    "StoredMatch",
     "LedgerEntry",
     "Listing",
     "Milestone",

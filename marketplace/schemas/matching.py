@@ -24,7 +24,9 @@ class MatchParts(Schema):
 
 
 class MatchExplanation(Schema):
-    score = fields.Float(metadata={"description": "the blended score; higher is better"})
+    score = fields.Float(
+        metadata={"description": "the calibrated probability (the model's score); higher is better"}
+    )
     strength = fields.Float(
         metadata={"description": "the score without the query-relative text part"}
     )
@@ -37,7 +39,17 @@ class MatchExplanation(Schema):
     common_modes = fields.List(
         fields.String(), metadata={"description": "transfer modes both accept"}
     )
-    budget = fields.String(metadata={"description": "within | negotiable | no_budget"})
+    budget = fields.String(
+        metadata={"description": "within (fixed price) | auction | negotiable | no_budget"}
+    )
+    probability = fields.Float(
+        allow_none=True,
+        metadata={"description": "calibrated P(solves a substantial part of the need)"},
+    )
+    label = fields.String(
+        allow_none=True, metadata={"description": "high | good | fair (thresholds fitted)"}
+    )
+    semantic = fields.Boolean(metadata={"description": "close in meaning (the vectors)"})
     constraints = fields.List(fields.String(), metadata={"description": "hard constraints met"})
 
 

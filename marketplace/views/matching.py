@@ -18,7 +18,14 @@ DOMAIN_REASONS = {1.0: _l("Same field"), 0.5: _l("Neighbouring field")}
 BUDGET_REASONS = {
     "within": _l("Fixed price within the budget"),
     "negotiable": _l("Price open to negotiation"),
+    "auction": _l("Sold by auction: the final price may exceed the budget"),
     "no_budget": _l("Fixed price; the demand names no budget limit"),
+}
+# The calibrated labels (search/matching/model.py); a match without one is not shown.
+LABELS = {
+    "high": _l("Strong match"),
+    "good": _l("Good match"),
+    "fair": _l("Fair match"),
 }
 LEGAL_REASONS = {
     "granted": _l("Patent granted"),
@@ -35,6 +42,8 @@ def reasons(rec: matching.Recommendation) -> list[str]:
         out.append(_("Matching words: %(words)s", words="、".join(m.matched_terms[:MAX_TERMS])))
     if m.concepts:
         out.append(_("Shared concepts: %(concepts)s", concepts="、".join(m.concepts)))
+    if m.semantic:
+        out.append(_("Close in meaning"))
     if m.parts.get("domain") in DOMAIN_REASONS:
         out.append(str(DOMAIN_REASONS[m.parts["domain"]]))
     ipc = m.parts.get("ipc", 0.0)
@@ -45,6 +54,7 @@ def reasons(rec: matching.Recommendation) -> list[str]:
     if m.common_modes:
         modes = "、".join(label("transfer_mode", mode) for mode in m.common_modes)
         out.append(_("Cooperation mode accepted: %(modes)s", modes=modes))
+    # True to the price type: only a fixed price is "within the budget".
     if m.budget in BUDGET_REASONS:
         out.append(str(BUDGET_REASONS[m.budget]))
     return out
@@ -66,7 +76,15 @@ def facts(rec: matching.Recommendation) -> list[str]:
 
 
 def _shape(found: list[matching.Recommendation]) -> list[dict[str, Any]]:
-    return [{"rec": r, "reasons": reasons(r), "facts": facts(r)} for r in found]
+    return [
+        {
+            "rec": r,
+            "reasons": reasons(r),
+            "facts": facts(r),
+            "label": str(LABELS[r.match.label]) if r.match.label in LABELS else "",
+        }
+        for r in found
+    ]
 
 
 def demand_context(session, actor, demand) -> dict[str, Any]:

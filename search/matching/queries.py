@@ -192,11 +192,15 @@ def demand_candidates(
     }
 
 
-def baseline(text: str, size: int = 50) -> dict[str, Any]:
+def baseline(text: str, size: int = 50, filters: list[dict] | None = None) -> dict[str, Any]:
     """The plain baseline the evaluation compares against: one multi_match of the demand's
-    title and description over the listing's title, abstract and claims."""
+    title and description over the listing's title, abstract and claims (with
+    ``filters``: the hard constraints, as the matcher has them)."""
+    query: dict[str, Any] = {"multi_match": {"query": text, "fields": ["title", "body"]}}
+    if filters:
+        query = {"bool": {"must": [query], "filter": filters}}
     return {
-        "query": {"multi_match": {"query": text, "fields": ["title", "body"]}},
+        "query": query,
         "size": size,
         "_source": False,
     }

@@ -90,9 +90,14 @@ class Match:
     strong: bool  # good enough to notify the other side about
     concepts: tuple[str, ...] = ()  # names of the concepts both sides share
     common_modes: tuple[str, ...] = ()  # transfer modes both accept
-    budget: str = ""  # within | negotiable | no_budget (how the budget constraint holds)
+    budget: str = ""  # within | auction | negotiable | no_budget (how the budget holds)
     strength: float = 0.0  # the score without the query-relative text part, in [0, 1]
     constraints: tuple[str, ...] = field(default=())  # hard constraints checked and met
+    # The calibrated model's view (search/matching/hybrid.py); None for the bare parts.
+    probability: float | None = None  # P(grade ≥ 2): solves a substantial part of the need
+    label: str | None = None  # high | good | fair; None: below the lowest threshold
+    semantic: bool = False  # the vectors carried the match (语义相近)
+    cosine: float | None = None  # cosine of the two vectors, when both have one
 
 
 # -- hard constraints -------------------------------------------------------------------
@@ -114,6 +119,10 @@ def hard_constraint_failures(demand: DemandFacts, listing: ListingFacts) -> list
 
 
 def budget_fit(demand: DemandFacts, listing: ListingFacts) -> str:
+    """within (a fixed price no higher than the budget) | auction (the price is bid up,
+    whatever its start) | negotiable | no_budget."""
+    if listing.price_type == "auction":
+        return "auction"
     if listing.price_type != "fixed" or listing.price_amount is None:
         return "negotiable"
     if demand.budget_max is None:
