@@ -16,8 +16,9 @@ row may go and who may move it.
 
 Refusals keep each domain's own words: ``wrong_state`` builds the Conflict for an action
 that no row of the table allows in the current state, ``wrong_role`` the Forbidden for an
-action allowed now to other roles only. The defaults read "Cannot submit a listing that
-is closed." and "Only the operator may publish now.".
+action allowed now to other roles only. The defaults read "Cannot {action} a {name} that
+is {state}." (followed by the action's entry in ``refusals``, if any) and "Only the
+{roles} may {action} now.".
 """
 
 from __future__ import annotations
