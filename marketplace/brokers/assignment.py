@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts import brokers
 from marketplace.core.errors import Conflict, Forbidden, NotFound, Unauthorized
+from marketplace.core.lifecycle import Lifecycle
 from marketplace.core.locking import begin_write, flush_or_conflict, lock_rows
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import BROKER, BUYER, SUPPLIER, SYSTEM
@@ -33,6 +34,31 @@ from marketplace.models.types import utcnow
 
 # The contract names its broker: assignments change only while terms are negotiated.
 OPEN_STATES = ("inquiry", "negotiating")
+
+# An assignment's (state, action, role) → next state. Nothing else changes its status.
+INVITATION_TRANSITIONS: dict[tuple[str, str, str], str] = {
+    ("invited", "accept", BROKER): "active",
+    ("invited", "decline", BROKER): "declined",
+    ("invited", "withdraw", BUYER): "withdrawn",
+    ("invited", "withdraw", SUPPLIER): "withdrawn",
+    ("invited", "lapse", SYSTEM): "withdrawn",  # another broker of the deal accepted first
+    ("active", "release", SYSTEM): "released",  # both parties consented
+}
+
+
+def _answered(assignment: BrokerAssignment, action: str) -> Conflict:
+    return Conflict("The invitation was already answered or withdrawn.")
+
+
+INVITATION: Lifecycle[BrokerAssignment] = Lifecycle(
+    "invitation",
+    "status",
+    INVITATION_TRANSITIONS,
+    # active: a deal opened on an item whose owner accepted a broker's mediation offer
+    # starts with that broker (deals/mediation.py).
+    initial=("invited", "active"),
+    wrong_state=_answered,
+)
 
 
 def _insert(session: Session, row, message: str) -> None:
@@ -147,10 +173,9 @@ def respond(
     lock_rows(session, Deal, [assignment.deal_id])
     deal = session.get(Deal, assignment.deal_id, populate_existing=True)
     session.refresh(assignment)
-    if assignment.status != "invited":
-        raise Conflict("The invitation was already answered or withdrawn.")
+    INVITATION.check(assignment, "accept" if accept else "decline", [BROKER])
     if not accept:
-        assignment.status = "declined"
+        INVITATION.apply(assignment, "decline", BROKER)
         assignment.ended_at = utcnow()
         deals.record(session, deal, "broker_declined", BROKER, actor, ip=ip)
         flush_or_conflict(session)
@@ -159,7 +184,7 @@ def respond(
     brokers.verified_profile(session, actor.id)
     if _active(session, deal) is not None:
         raise Conflict("The deal already has a broker.")
-    assignment.status = "active"
+    INVITATION.apply(assignment, "accept", BROKER)
     assignment.accepted_at = utcnow()
     try:
         with session.begin_nested():
@@ -174,7 +199,7 @@ def respond(
             BrokerAssignment.id != assignment.id,
         )
     ):
-        other.status = "withdrawn"
+        INVITATION.apply(other, "lapse", SYSTEM)
         other.ended_at = utcnow()
     deals.record(
         session, deal, "broker_assigned", BROKER, actor, ip=ip, detail={"broker_id": actor.id}
@@ -190,9 +215,8 @@ def withdraw_invitation(
     deal = deals.lock_deal(session, actor, assignment.deal_id)
     role = _party_role(deal, actor)
     session.refresh(assignment)
-    if assignment.status != "invited":
-        raise Conflict("The invitation was already answered or withdrawn.")
-    assignment.status = "withdrawn"
+    INVITATION.check(assignment, "withdraw", [role])
+    INVITATION.apply(assignment, "withdraw", role)
     assignment.ended_at = utcnow()
     deals.record(
         session,
@@ -232,7 +256,7 @@ def consent_release(
         detail={"broker_id": assignment.broker_id},
     )
     if assignment.buyer_release_consent and assignment.supplier_release_consent:
-        assignment.status = "released"
+        INVITATION.apply(assignment, "release", SYSTEM)
         assignment.ended_at = utcnow()
         deals.record(
             session,

@@ -11,12 +11,31 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts import brokers
-from marketplace.catalog.publication import get_visible
+from marketplace.catalog.publication import OWNER, get_visible
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.lifecycle import Lifecycle
 from marketplace.core.locking import flush_or_conflict, lock_rows
 from marketplace.deals import mediation
+from marketplace.deals.machine import BROKER
 from marketplace.models import Demand, Listing, MediationOffer, User
 from marketplace.models.types import utcnow
+
+# An offer's (state, action, role) → next state. Nothing else changes its status.
+OFFER_TRANSITIONS: dict[tuple[str, str, str], str] = {
+    ("pending", "accept", OWNER): "accepted",
+    ("pending", "decline", OWNER): "declined",
+    ("pending", "withdraw", BROKER): "withdrawn",
+    ("accepted", "withdraw", BROKER): "withdrawn",  # deals already opened keep their broker
+}
+
+
+def _decided(offer: MediationOffer, action: str) -> Conflict:
+    return Conflict("The offer was already decided or withdrawn.")
+
+
+OFFER: Lifecycle[MediationOffer] = Lifecycle(
+    "offer", "status", OFFER_TRANSITIONS, initial=("pending",), wrong_state=_decided
+)
 
 # Mediation offers on listings and demands ----------------------------------------------
 
@@ -93,19 +112,19 @@ def decide_offer(
             raise Forbidden("Only the item's owner decides on mediation offers.")
         # Anyone else learns nothing, not even that the offer exists.
         raise NotFound(f"No mediation offer {offer_id}.")
-    if offer.status != "pending":
-        raise Conflict("The offer was already decided or withdrawn.")
+    action = "accept" if accept else "decline"
+    OFFER.check(offer, action, [OWNER])
     offer.decided_by_id = actor.id
     offer.decided_at = utcnow()
     offer.decision_reason = (reason or "").strip()
     if not accept:
-        offer.status = "declined"
+        OFFER.apply(offer, action, OWNER)
         flush_or_conflict(session)
         return offer
     if item.status != "published":
         raise Conflict("Brokers mediate published items only.")
     brokers.verified_profile(session, offer.broker_id)
-    offer.status = "accepted"
+    OFFER.apply(offer, action, OWNER)
     try:
         with session.begin_nested():
             session.flush()
@@ -123,9 +142,8 @@ def withdraw_offer(session: Session, actor: User | None, offer_id: int) -> Media
     offer = session.get(MediationOffer, offer_id, populate_existing=True)
     if offer is None or offer.broker_id != actor.id:
         raise NotFound(f"No mediation offer {offer_id}.")
-    if offer.status not in ("pending", "accepted"):
-        raise Conflict("The offer was already decided or withdrawn.")
-    offer.status = "withdrawn"
+    OFFER.check(offer, "withdraw", [BROKER])
+    OFFER.apply(offer, "withdraw", BROKER)
     flush_or_conflict(session)
     return offer
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.catalog import demands, listings, publication
 from marketplace.catalog.import_formats import Line, Source, check_content, read_lines
+from marketplace.catalog.publication import PUBLICATION, SYSTEM
 from marketplace.core.errors import Forbidden, Invalid
 from marketplace.core.money import to_minor
 from marketplace.models import Demand, Listing, Organization, Patent, User
@@ -80,9 +81,6 @@ IMPORTED_FIELDS = {
         "language",
     ),
 }
-# Existing records an import with publish=True publishes. Closed and withdrawn are the
-# owner's decisions and final in the workflow (no transition leaves them).
-PUBLISHABLE = ("draft", "pending_review", "rejected")
 _UNIVERSITY = re.compile(r"大学|学院|university|college", re.IGNORECASE)
 
 
@@ -460,10 +458,12 @@ class _Importer:
                 created_by_id=self.actor_id,
                 source=self.source,
                 external_id=item.external_id,
-                status="published" if self.publish else "pending_review",
+                status="draft",
                 submitted_at=now,
                 published_at=now if self.publish else None,
             )
+            action = "import_publish" if self.publish else "import"
+            PUBLICATION.apply(row, action, SYSTEM)
             self.session.add(row)
             if self.kind == "listings":
                 listings.set_patents(self.session, row, values["patents"])
@@ -475,8 +475,9 @@ class _Importer:
         changed = publication.apply_changes(row, changes)
         if self.kind == "listings":
             changed = listings.set_patents(self.session, row, values["patents"]) or changed
-        if self.publish and row.status in PUBLISHABLE:
-            row.status = "published"
+        # Existing drafts, pending and rejected records publish (see publication.TRANSITIONS).
+        if self.publish and PUBLICATION.allowed(row, "import_publish", [SYSTEM]):
+            PUBLICATION.apply(row, "import_publish", SYSTEM)
             row.submitted_at = row.submitted_at or now
             row.published_at = now
             row.rejection_reason = ""

@@ -7,6 +7,10 @@ two operators (or an owner and an operator) acting at once cannot both win.
       ▲                  │    ▲                      │
       │               reject  └──submit── rejected ◀─┘ reject (take-down)
       └─ withdraw from draft, pending_review, published or rejected ──▶ withdrawn
+
+An owner's edit sends a published item back to pending_review; a bulk import creates
+items in pending_review, or published with --publish. The table below is the whole of it,
+applied by core/lifecycle.py.
 """
 
 from __future__ import annotations
@@ -17,31 +21,67 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.lifecycle import Lifecycle
 from marketplace.core.locking import flush_or_conflict
 from marketplace.models import Demand, Listing, User
 from marketplace.models.types import utcnow
 
 Item = TypeVar("Item", Listing, Demand)
 
-OWNER = "owner"
-OPERATOR = "operator"
+OWNER = "owner"  # members of the owning organization
+OPERATOR = "operator"  # platform staff
+SYSTEM = "system"  # a bulk import (catalog/imports.py): the command line or an operator's upload
 
-# (state, action) → (next state, who may do it)
-TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
-    ("draft", "submit"): ("pending_review", OWNER),
-    ("rejected", "submit"): ("pending_review", OWNER),
-    ("pending_review", "publish"): ("published", OPERATOR),
-    ("pending_review", "reject"): ("rejected", OPERATOR),
-    ("published", "reject"): ("rejected", OPERATOR),
-    ("published", "close"): ("closed", OWNER),
-    ("draft", "withdraw"): ("withdrawn", OWNER),
-    ("pending_review", "withdraw"): ("withdrawn", OWNER),
-    ("published", "withdraw"): ("withdrawn", OWNER),
-    ("rejected", "withdraw"): ("withdrawn", OWNER),
+# (state, action, role) → next state. Nothing else changes a listing's or demand's status.
+TRANSITIONS: dict[tuple[str, str, str], str] = {
+    ("draft", "submit", OWNER): "pending_review",
+    ("rejected", "submit", OWNER): "pending_review",
+    ("pending_review", "publish", OPERATOR): "published",
+    ("pending_review", "reject", OPERATOR): "rejected",
+    ("published", "reject", OPERATOR): "rejected",
+    ("published", "close", OWNER): "closed",
+    ("draft", "withdraw", OWNER): "withdrawn",
+    ("pending_review", "withdraw", OWNER): "withdrawn",
+    ("published", "withdraw", OWNER): "withdrawn",
+    ("rejected", "withdraw", OWNER): "withdrawn",
+    # An owner's edit (the forms, the API, a member's import): what the operator approved
+    # is no longer what is shown, so a published item goes back to review.
+    ("draft", "edit", OWNER): "draft",
+    ("pending_review", "edit", OWNER): "pending_review",
+    ("rejected", "edit", OWNER): "rejected",
+    ("published", "edit", OWNER): "pending_review",
+    # A bulk import: a new record waits for review, or with --publish is published (and so
+    # are existing drafts, pending and rejected ones; closed and withdrawn stay the owner's).
+    ("draft", "import", SYSTEM): "pending_review",
+    ("draft", "import_publish", SYSTEM): "published",
+    ("pending_review", "import_publish", SYSTEM): "published",
+    ("rejected", "import_publish", SYSTEM): "published",
 }
-ACTIONS = tuple(sorted({action for _, action in TRANSITIONS}))
-# States in which the owner may edit; editing a published item sends it back to review.
-EDITABLE_STATES = ("draft", "rejected", "pending_review", "published")
+# The actions users take by name (the API's routes, the pages' buttons); edits and imports
+# reach the table through their own services.
+ACTIONS = ("close", "publish", "reject", "submit", "withdraw")
+
+
+def _cannot(item: Listing | Demand, action: str) -> Conflict:
+    return Conflict(f"Cannot {action} a {item.__tablename__} that is {item.status}.")
+
+
+def _only(item: Listing | Demand, action: str, allowed: frozenset[str]) -> Forbidden:
+    if OWNER in allowed:
+        return Forbidden(f"Only members of the owning organization may {action} it.")
+    return Forbidden(f"Only operators may {action}.")
+
+
+PUBLICATION: Lifecycle[Listing | Demand] = Lifecycle(
+    "publication",
+    "status",
+    TRANSITIONS,
+    initial=("draft",),
+    wrong_state=_cannot,
+    wrong_role=_only,
+)
+# States in which the owner may edit.
+EDITABLE_STATES = PUBLICATION.sources("edit")
 PUBLIC_STATES = ("published", "closed")
 
 
@@ -100,22 +140,24 @@ def lock_owned(session: Session, model: type[Item], item_id: int, actor: User, v
 
 def after_edit(item: Listing | Demand) -> None:
     """What the operator approved is no longer what is shown: a published item goes back to review."""
-    if item.status == "published":
-        item.status = "pending_review"
+    before = item.status
+    if PUBLICATION.apply(item, "edit", OWNER) != before:
         item.submitted_at = utcnow()
+
+
+def roles(actor: User | None, item: Listing | Demand) -> list[str]:
+    """The roles this user has on this item."""
+    result = []
+    if is_member(actor, item):
+        result.append(OWNER)
+    if actor is not None and actor.is_operator:
+        result.append(OPERATOR)
+    return result
 
 
 def allowed_actions(actor: User | None, item: Listing | Demand) -> list[str]:
     """The actions this actor may apply now (for buttons and the API's `actions` field)."""
-    result = []
-    for (state, action), (_, who) in TRANSITIONS.items():
-        if state != item.status:
-            continue
-        if (who == OWNER and is_member(actor, item)) or (
-            who == OPERATOR and actor is not None and actor.is_operator
-        ):
-            result.append(action)
-    return result
+    return [a for a in PUBLICATION.available(item, roles(actor, item)) if a in ACTIONS]
 
 
 def transition(
@@ -134,26 +176,19 @@ def transition(
         raise NotFound(f"No {model.__tablename__} {item_id}.")
     if action not in ACTIONS:
         raise Invalid({"action": f"Unknown action '{action}'."})
-    rule = TRANSITIONS.get((item.status, action))
-    if rule is None:
-        raise Conflict(f"Cannot {action} a {model.__tablename__} that is {item.status}.")
-    next_state, who = rule
-    if who == OWNER and not is_member(actor, item):
-        raise Forbidden(f"Only members of the owning organization may {action} it.")
-    if who == OPERATOR and not actor.is_operator:
-        raise Forbidden(f"Only operators may {action}.")
+    role = PUBLICATION.check(item, action, roles(actor, item))
     if action == "reject":
         reason = (reason or "").strip()
         if not reason:
             raise Invalid({"reason": "Say why it is rejected; the owner sees this."})
         item.rejection_reason = reason
     now = utcnow()
+    next_state = PUBLICATION.apply(item, action, role)
     if next_state == "pending_review":
         item.submitted_at = now
     if next_state == "published":
         item.published_at = now
         item.rejection_reason = ""
-    item.status = next_state
     flush_or_conflict(session)
     return item
 

@@ -19,7 +19,7 @@ from marketplace.core import ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.deals import machine as deals
 from marketplace.deals.escrow import contract, escrow_account, refund, release
-from marketplace.deals.machine import BUYER, SYSTEM
+from marketplace.deals.machine import BUYER, MILESTONE, SYSTEM
 from marketplace.models import Deal, Milestone, User
 from marketplace.models.deals import RESOLUTIONS
 
@@ -50,11 +50,10 @@ def accept_milestone(
     deal = deals.lock_deal(session, actor, deal_id)
     milestone = _milestone(session, deal, milestone_id)
     role = deals.check(deal, "accept_milestone", actor)
-    if milestone.state != "open":
-        raise Conflict(f"Milestone {milestone.position} is {milestone.state}, not open.")
+    MILESTONE.check(milestone, "accept", [role])
     detail = {"milestone_id": milestone.id, "position": milestone.position}
     detail |= release(session, deal, milestone, milestone.amount, actor, gateway)
-    milestone.state = "accepted"
+    MILESTONE.apply(milestone, "accept", role)
     deals.apply(session, deal, "accept_milestone", role, actor, ip=ip, detail=detail)
     _complete_if_settled(session, deal, actor, ip)
     return deal
@@ -73,12 +72,11 @@ def dispute_milestone(
     deal = deals.lock_deal(session, actor, deal_id)
     milestone = _milestone(session, deal, milestone_id)
     role = deals.check(deal, "dispute_milestone", actor)
-    if milestone.state != "open":
-        raise Conflict(f"Milestone {milestone.position} is {milestone.state}, not open.")
+    MILESTONE.check(milestone, "dispute", [role])
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": "Say what is wrong with the delivery; the operator reads it."})
-    milestone.state = "disputed"
+    MILESTONE.apply(milestone, "dispute", role)
     milestone.dispute_reason = reason
     detail = {"milestone_id": milestone.id, "position": milestone.position, "reason": reason}
     deals.apply(session, deal, "dispute_milestone", role, actor, ip=ip, detail=detail)
@@ -103,8 +101,7 @@ def resolve_dispute(
     deal = deals.lock_deal(session, actor, deal_id)
     milestone = _milestone(session, deal, milestone_id)
     role = deals.check(deal, "resolve_dispute", actor)
-    if milestone.state != "disputed":
-        raise Conflict(f"Milestone {milestone.position} is {milestone.state}, not disputed.")
+    MILESTONE.check(milestone, "resolve", [role])
     if outcome not in RESOLUTIONS:
         raise Invalid({"outcome": f"One of {', '.join(RESOLUTIONS)}."})
     if outcome == "release":
@@ -131,7 +128,7 @@ def resolve_dispute(
         key = f"deal:{deal.id}:milestone:{milestone.id}:refund"
         detail |= refund(session, deal, milestone, milestone.amount - released, key, actor, gateway)
         milestone.refunded_amount += milestone.amount - released
-    milestone.state = "resolved"
+    MILESTONE.apply(milestone, "resolve", role)
     milestone.resolution = outcome
     deals.apply(session, deal, "resolve_dispute", role, actor, ip=ip, detail=detail)
     _complete_if_settled(session, deal, actor, ip)
@@ -201,7 +198,7 @@ def _refund_escrow(
         raise Conflict(f"Escrow holds {held}, not what the unsettled milestones add up to.")
     for m in unsettled:
         m.refunded_amount = m.amount
-        m.state = "cancelled"
+        MILESTONE.apply(m, "cancel", SYSTEM)
     if not held:
         return {"refunded": 0}
     return refund(session, deal, None, held, f"deal:{deal.id}:cancel:refund", actor, gateway)

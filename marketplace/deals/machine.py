@@ -1,8 +1,11 @@
-"""Deals: the state machine and who may see and act on a deal.
+"""Deals: the state machines of a deal and of its milestones, and who may see and act
+on a deal.
 
 One explicit transition table, (state, action, actor role) → next state, applied by one
-function (``apply``) to a deal row locked with ``lock_deal`` (SELECT … FOR UPDATE on
-PostgreSQL, the write lock on SQLite) and guarded by its version column.
+function (``apply``, through core/lifecycle.py) to a deal row locked with ``lock_deal``
+(SELECT … FOR UPDATE on PostgreSQL, the write lock on SQLite) and guarded by its version
+column. A milestone has its own small table (``MILESTONE``), moved by delivery.py under
+the same deal lock.
 
     inquiry ─propose_terms─▶ negotiating ─(both confirm one version)─▶ agreed
     agreed ─confirm_funding─▶ funded ─start_work / accept_milestone─▶ in_progress
@@ -26,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.lifecycle import Lifecycle
 from marketplace.core.locking import flush_or_conflict, lock_rows
 from marketplace.models import (
     Deal,
@@ -98,7 +102,6 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
     ("disputed", "cancel", OPERATOR): "cancelled",
     ("resolved", "cancel", OPERATOR): "cancelled",
 }
-ACTIONS = tuple(sorted({action for _, action, _ in TRANSITIONS}))
 FUNDED_STATES = ("funded", "in_progress", "disputed", "resolved")
 
 # Why an action is refused in a state where nobody may take it (the 409's message).
@@ -118,6 +121,47 @@ FORBIDDEN_HINTS = {
     ("cancel", OPERATOR): "A funded deal is cancelled by both parties' request or by an "
     "operator's arbitration; request cancellation instead.",
 }
+
+
+def _only(deal: Deal, action: str, allowed: frozenset[str]) -> Forbidden:
+    hint = " ".join(FORBIDDEN_HINTS.get((action, r), "") for r in sorted(allowed)).strip()
+    who = " or ".join(sorted(allowed - {SYSTEM})) or "the platform"
+    return Forbidden(f"Only the {who} may {action} now. {hint}".strip())
+
+
+DEAL: Lifecycle[Deal] = Lifecycle(
+    "deal", "state", TRANSITIONS, initial=("inquiry",), refusals=REFUSALS, wrong_role=_only
+)
+ACTIONS = DEAL.actions
+# A user who holds two roles acts as a party rather than as an operator.
+PREFERENCE = (BUYER, SUPPLIER, BROKER, OPERATOR)
+
+# A milestone's (state, action, role) → next state, applied in delivery.py after the deal's
+# own transition was checked (the role is the one the deal's check returned).
+MILESTONE_TRANSITIONS: dict[tuple[str, str, str], str] = {
+    ("open", "accept", BUYER): "accepted",  # its amount is released from escrow
+    ("open", "dispute", BUYER): "disputed",
+    ("disputed", "resolve", OPERATOR): "resolved",  # released, refunded or split
+    ("disputed", "resolve", BROKER): "resolved",  # if the contract lets the broker arbitrate
+    # The deal is cancelled after funding (arbitration or both parties' request): what is
+    # not settled is refunded.
+    ("open", "cancel", SYSTEM): "cancelled",
+    ("disputed", "cancel", SYSTEM): "cancelled",
+}
+
+
+def _milestone_is_not(milestone: Milestone, action: str) -> Conflict:
+    expected = " or ".join(MILESTONE.sources(action))
+    return Conflict(f"Milestone {milestone.position} is {milestone.state}, not {expected}.")
+
+
+MILESTONE: Lifecycle[Milestone] = Lifecycle(
+    "milestone",
+    "state",
+    MILESTONE_TRANSITIONS,
+    initial=("open",),
+    wrong_state=_milestone_is_not,
+)
 
 
 def actor_roles(deal: Deal, actor: User | None) -> set[str]:
@@ -154,9 +198,7 @@ def _role_may(deal: Deal, action: str, role: str) -> bool:
 def allowed_actions(deal: Deal, actor: User | None) -> list[str]:
     """What this user may do now (buttons, the API's ``actions``)."""
     roles = actor_roles(deal, actor)
-    return sorted(
-        {a for (s, a, r) in TRANSITIONS if s == deal.state and r in roles and _role_may(deal, a, r)}
-    )
+    return sorted({a for r in roles for a in DEAL.available(deal, [r]) if _role_may(deal, a, r)})
 
 
 def get_deal(session: Session, actor: User | None, deal_id: int) -> Deal:
@@ -199,23 +241,10 @@ def check(deal: Deal, action: str, actor: User | None) -> str:
     if action not in ACTIONS:
         raise Invalid({"action": f"Unknown action '{action}'."})
     roles = {r for r in actor_roles(deal, actor) if _role_may(deal, action, r)}
-    ever = {r for (_, a, r) in TRANSITIONS if a == action}
+    ever = DEAL.roles_for(action)
     if not roles & ever:  # never theirs to take, whatever the state
         raise Forbidden(f"Only the {' or '.join(sorted(ever - {SYSTEM}))} may {action}.")
-    allowed = {r for (s, a, r) in TRANSITIONS if s == deal.state and a == action}
-    if not allowed:
-        reason = REFUSALS.get(action, "")
-        raise Conflict(f"Cannot {action} a deal that is {deal.state}. {reason}".strip())
-    mine = roles & allowed
-    if not mine:
-        hint = " ".join(FORBIDDEN_HINTS.get((action, r), "") for r in sorted(allowed)).strip()
-        who = " or ".join(sorted(allowed - {SYSTEM})) or "the platform"
-        raise Forbidden(f"Only the {who} may {action} now. {hint}".strip())
-    # Prefer acting as a party over acting as an operator when a user could be both.
-    for role in (BUYER, SUPPLIER, BROKER, OPERATOR):
-        if role in mine:
-            return role
-    raise AssertionError("unreachable")  # pragma: no cover
+    return DEAL.check(deal, action, [r for r in PREFERENCE if r in roles])
 
 
 def apply(
@@ -229,11 +258,19 @@ def apply(
     detail: dict[str, Any] | None = None,
 ) -> Deal:
     """Move a locked deal along the table and write the timeline event."""
-    next_state = TRANSITIONS.get((deal.state, action, role))
-    if next_state is None:
-        raise Conflict(f"Cannot {action} a deal that is {deal.state}.")
-    record(session, deal, action, role, actor, to_state=next_state, ip=ip, detail=detail)
-    deal.state = next_state
+    from_state = deal.state
+    next_state = DEAL.apply(deal, action, role)
+    record(
+        session,
+        deal,
+        action,
+        role,
+        actor,
+        from_state=from_state,
+        to_state=next_state,
+        ip=ip,
+        detail=detail,
+    )
     deal.updated_at = utcnow()
     flush_or_conflict(session)
     return deal
@@ -246,6 +283,7 @@ def record(
     role: str,
     actor: User | None,
     *,
+    from_state: str | None = None,
     to_state: str | None = None,
     ip: str | None = None,
     detail: dict[str, Any] | None = None,
@@ -256,7 +294,7 @@ def record(
         actor_id=actor.id if actor is not None else None,
         role=role,
         action=action,
-        from_state=deal.state,
+        from_state=from_state or deal.state,
         to_state=to_state or deal.state,
         ip=ip,
         detail=detail or {},
