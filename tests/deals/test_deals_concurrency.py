@@ -19,7 +19,7 @@ from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.extensions import db
 from marketplace.models import Deal, Funding, JournalTransaction, Milestone, PayoutInstruction, User
-from tests.services.test_deals_fixtures import parties, walk
+from tests.deals.fixtures import parties, walk
 
 
 def race(app, calls):
