@@ -5,6 +5,7 @@ party rating twice at once is recorded once. (Real threads; on PostgreSQL with
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.brokers import assignment as broker_assignment
@@ -21,6 +22,9 @@ from tests.brokers.fixtures import (
 )
 from tests.deals.fixtures import parties, user, walk
 from tests.deals.test_deals_concurrency import race
+
+# Real threads, each with its own connection: they must see committed rows.
+pytestmark = pytest.mark.real_commits
 
 
 def test_two_brokers_accepting_at_once_leave_one_active(app, make):

@@ -21,6 +21,9 @@ from marketplace.extensions import db
 from marketplace.models import Deal, Funding, JournalTransaction, Milestone, PayoutInstruction, User
 from tests.deals.fixtures import parties, walk
 
+# Real threads, each with its own connection: they must see committed rows.
+pytestmark = pytest.mark.real_commits
+
 
 def race(app, calls):
     """Run each call(session) in its own thread and app context, all released at once."""
