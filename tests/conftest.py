@@ -41,7 +41,9 @@ from marketplace.schemas.demands import DemandIn
 from marketplace.schemas.listings import ListingIn
 
 PASSWORD = "correct-horse-42"
-# Production hashes with scrypt's default cost; tests use a cheap cost to stay fast.
+# Production hashes with scrypt's default cost; tests use a cheap cost to stay fast
+# (tests/accounts/test_passwords.py checks the production method).
+PRODUCTION_PASSWORD_HASH_METHOD = accounts.PASSWORD_HASH_METHOD
 accounts.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
