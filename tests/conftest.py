@@ -23,6 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,6 +46,20 @@ PASSWORD = "correct-horse-42"
 # (tests/accounts/test_passwords.py checks the production method).
 PRODUCTION_PASSWORD_HASH_METHOD = accounts.PASSWORD_HASH_METHOD
 accounts.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+
+
+TESTS = Path(__file__).resolve().parent
+# Under pytest-xdist (`make test`: --dist loadgroup) the tests of these folders run on one
+# worker: they share a costly session fixture (one localstripe, which keeps its state in a
+# fixed file; the fuzzer's world and search server).
+XDIST_GROUPS = {"payments": "localstripe", "fuzz": "fuzz"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0] if item.path.is_relative_to(TESTS) else ""
+        if folder in XDIST_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(XDIST_GROUPS[folder]))
 
 
 def _reset_postgres(url: str) -> str:
