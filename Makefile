@@ -41,11 +41,18 @@ demo: migrate
 run: install
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/run_dev.py
 
+# Two pytest-xdist workers (the machine has two cores; PYTEST_WORKERS=0 runs in one process);
+# tests that share a costly session server (localstripe, the fuzzer's world) stay on one
+# worker. `make test` reports coverage and fails if it drops below COV_MIN percent.
+PYTEST_WORKERS ?= 2
+COV_MIN ?= 89
+XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
+
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(XDIST) --cov --cov-report=term:skip-covered --cov-fail-under=$(COV_MIN)
 
 test-pg: install
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(XDIST)
 
 # The wheel alone in a fresh virtualenv, run as production runs it: gunicorn, two outbox
 # workers, PostgreSQL (a database of its own), noida-db, Redis (tests/deploy/test_wheel.py).

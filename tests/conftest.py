@@ -1,8 +1,16 @@
 """Fixtures shared by the whole suite.
 
-One database per test session: a temporary SQLite file by default, or the
-PostgreSQL database in TEST_DATABASE_URL (`make test-pg`). The schema is built by
-the real Alembic migrations; every table is emptied after each test.
+One database per test session (per xdist worker): a temporary SQLite file by default, or
+the PostgreSQL database in TEST_DATABASE_URL (`make test-pg`). The schema is built by the
+real Alembic migrations.
+
+Each test runs inside one transaction on one connection that is rolled back at its end:
+every session the test opens (the ``ctx`` fixture, the ``make`` factory, each request's
+own app context) joins it with a SAVEPOINT, so the app's commits release savepoints
+instead of committing (SQLAlchemy's "joining a session into an external transaction").
+Tests that need real commits, because another thread, process or connection must see
+the data, say so with ``@pytest.mark.real_commits`` (or use a fixture listed in
+COMMITTING_FIXTURES); their tables are emptied after them instead.
 
 Requests run in their own app context (as in production), so tests that touch the
 database directly do it inside ``with app.app_context()`` or the ``ctx`` fixture.
@@ -14,13 +22,16 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask_login import FlaskLoginClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import create_engine, event, text
 
 from marketplace import create_app
 from marketplace.accounts import users as accounts
@@ -31,27 +42,76 @@ from marketplace.schemas.demands import DemandIn
 from marketplace.schemas.listings import ListingIn
 
 PASSWORD = "correct-horse-42"
-# Production hashes with scrypt's default cost; tests use a cheap cost to stay fast.
+# Production hashes with scrypt's default cost; tests use a cheap cost to stay fast
+# (tests/accounts/test_passwords.py checks the production method).
+PRODUCTION_PASSWORD_HASH_METHOD = accounts.PASSWORD_HASH_METHOD
 accounts.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
-def _reset_postgres(url: str) -> None:
+TESTS = Path(__file__).resolve().parent
+# Under pytest-xdist (`make test`: --dist loadgroup) the tests of these folders run on one
+# worker: they share a costly session fixture (one localstripe, which keeps its state in a
+# fixed file; the fuzzer's world and search server).
+XDIST_GROUPS = {"payments": "localstripe", "fuzz": "fuzz"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0] if item.path.is_relative_to(TESTS) else ""
+        if folder in XDIST_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(XDIST_GROUPS[folder]))
+
+
+def _reset_postgres(url: str) -> str:
+    """An empty schema in the database of ``url``; under xdist, in a database of the
+    worker's own (``<name>_gw0``…), created on first use. Returns the URL to use."""
+    from sqlalchemy.engine import make_url
+
     from marketplace.config import normalise_database_url
 
-    engine = create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT")
+    url = normalise_database_url(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        server = create_engine(url, isolation_level="AUTOCOMMIT")
+        name = f"{make_url(url).database}_{worker}"
+        with server.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        server.dispose()
+        url = make_url(url).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+    return url
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        _reset_postgres(url)
-        return url
+        return _reset_postgres(url)
+    # tmp_path_factory's folder is per xdist worker, and so is the database file.
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def fast_sqlite(dbapi_connection, _record) -> None:
+    """A throwaway test database: no fsync on commit, the rollback journal in memory.
+    (Not WAL: its locking differs from the default journal the concurrency tests meet.)"""
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
+    dbapi_connection.execute("PRAGMA journal_mode=MEMORY")
+
+
+def use_fast_sqlite(app: Flask) -> None:
+    """Install ``fast_sqlite`` on the app's engine (tests only; a no-op on PostgreSQL)."""
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", fast_sqlite)
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -75,24 +135,27 @@ def app(database_url: str) -> Iterator[Flask]:
     app.test_client_class = FlaskLoginClient
     # Rate limits are built (storage and all) but off, except in the tests that switch them on.
     limiter.enabled = False
+    use_fast_sqlite(app)
     with app.app_context():
         upgrade()
     yield app
     with app.app_context():
         db.engine.dispose()
+    shutil.rmtree(instance, ignore_errors=True)
 
 
 SQLITE_LEDGER_TRIGGERS = [
-    (f"{table}_no_{event.lower()}", table, event)
+    (f"{table}_no_{when.lower()}", table, when)
     for table in ("ledger_entry", "journal_transaction")
-    for event in ("UPDATE", "DELETE")
+    for when in ("UPDATE", "DELETE")
 ]
 
 
 def empty_all_tables() -> None:
-    """Empty every table between tests. The ledger's append-only triggers are bypassed
-    the way an administrator would: TRUNCATE on PostgreSQL (row triggers do not fire),
-    dropping and re-creating the triggers around the DELETE on SQLite."""
+    """Empty every table after a test that committed for real. The ledger's append-only
+    triggers are bypassed the way an administrator would: TRUNCATE on PostgreSQL (row
+    triggers do not fire), dropping and re-creating the triggers around the DELETE on
+    SQLite."""
     db.session.rollback()
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
@@ -106,10 +169,10 @@ def empty_all_tables() -> None:
     for table in tables:
         db.session.execute(text(f'DELETE FROM "{table}"'))
     if ledger_rows:
-        for name, table, event in SQLITE_LEDGER_TRIGGERS:
+        for name, table, when in SQLITE_LEDGER_TRIGGERS:
             db.session.execute(
                 text(
-                    f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
+                    f"CREATE TRIGGER {name} BEFORE {when} ON {table} "
                     "BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END"
                 )
             )
@@ -124,11 +187,64 @@ def _rate_limits_off() -> None:
     limiter.enabled = False
 
 
-@pytest.fixture(autouse=True)
-def _empty_tables(app: Flask) -> Iterator[None]:
-    yield
+class JoinedSession(FlaskSession):
+    """Flask-SQLAlchemy's session, except that a ``bind`` given to it wins over the app's
+    engine (Flask-SQLAlchemy 3 always picks the engine; SQLAlchemy's own Session honours
+    ``bind``): how every session of a test joins the test's connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+# Tests that use these need real commits: the inline search sync drains the outbox in a
+# session of its own after each commit, and localstripe posts webhooks to the app served
+# from a thread.
+COMMITTING_FIXTURES = frozenset({"search_app", "stripe_app", "live_url"})
+
+
+@pytest.fixture
+def real_commits(request) -> bool:
+    """Whether this test commits for real (its tables emptied after it) rather than in a
+    transaction rolled back at its end. A folder's conftest may override it."""
+    return request.node.get_closest_marker("real_commits") is not None or not (
+        COMMITTING_FIXTURES.isdisjoint(request.fixturenames)
+    )
+
+
+@contextmanager
+def rolled_back(app: Flask) -> Iterator[None]:
+    """Every session opened inside joins one outer transaction, rolled back at the end."""
     with app.app_context():
-        empty_all_tables()
+        engine = db.engine
+    connection = engine.connect()
+    outer = connection.begin()
+    if engine.dialect.name == "sqlite":
+        # pysqlite opens a transaction only before a data-changing statement: without an
+        # explicit BEGIN, the first SAVEPOINT would open one and its RELEASE commit it.
+        connection.exec_driver_sql("BEGIN")
+    factory = db.session.session_factory
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(factory, "class_", JoinedSession)
+            patch.setitem(factory.kw, "bind", connection)
+            patch.setitem(factory.kw, "join_transaction_mode", "create_savepoint")
+            yield
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_database(app: Flask, real_commits: bool) -> Iterator[None]:
+    if real_commits:
+        yield
+        with app.app_context():
+            empty_all_tables()
+    else:
+        with rolled_back(app):
+            yield
     shutil.rmtree(app.config["ATTACHMENTS_DIR"], ignore_errors=True)
 
 

@@ -27,8 +27,16 @@ MIN_PASSWORD_LENGTH = 8
 PASSWORD_HASH_METHOD = "scrypt"
 TOKEN_PREFIX = "tm_"
 # A dummy hash to compare against when the e-mail is unknown, so that timing does not
-# tell which addresses have accounts.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+# tell which addresses have accounts: made on first use, with PASSWORD_HASH_METHOD, so
+# that it costs what a real user's check costs.
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = PASSWORD_HASH_METHOD
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not-a-real-password", method=method)
+    return _dummy_hashes[method]
 
 
 def normalize_email(email: str) -> str:
@@ -127,7 +135,7 @@ def register(
 def authenticate(session: Session, email: str, password: str) -> User | None:
     user = find_user_by_email(session, email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return None

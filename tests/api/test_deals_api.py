@@ -9,7 +9,7 @@ import pytest
 
 from marketplace.core import ledger
 from marketplace.extensions import db
-from tests.services.test_deals_fixtures import balances
+from tests.deals.fixtures import balances
 
 URL = "/api/v1/deals"
 

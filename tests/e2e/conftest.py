@@ -6,7 +6,8 @@ plain `make test` skips this folder. The browser is the system's /usr/bin/chromi
 
 - ``app`` overrides the suite's session app: CSRF on (the browser sends real tokens),
   no SERVER_NAME, its own migrated database (SQLite, or TEST_DATABASE_URL), tables
-  emptied after each test by the suite's autouse fixture.
+  emptied after each test by the suite's autouse fixture (``real_commits``: the server
+  thread reads what the test wrote).
 - ``live_server`` serves that app from a werkzeug thread on a free loopback port.
 - ``e2e_search`` points the app at the suite's local search server (noida-db) with a fresh
   index prefix per test, syncing inline.
@@ -38,6 +39,7 @@ from marketplace import create_app
 from marketplace.discovery import outbox
 from marketplace.discovery.index import search_index
 from marketplace.extensions import db, limiter
+from tests.conftest import use_fast_sqlite
 from tests.search.conftest import search_server  # noqa: F401 - the session fixture, reused
 
 try:
@@ -81,12 +83,19 @@ def app(database_url: str) -> Iterator[Flask]:
     )
     # Many logins in a few seconds from one address: rate limits are tested elsewhere.
     limiter.enabled = False
+    use_fast_sqlite(app)
     with app.app_context():
         upgrade()
     yield app
     with app.app_context():
         db.engine.dispose()
     shutil.rmtree(instance, ignore_errors=True)
+
+
+@pytest.fixture
+def real_commits() -> bool:
+    """The live server's threads read what a test wrote: every e2e test commits for real."""
+    return True
 
 
 class LiveServer:

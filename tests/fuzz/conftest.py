@@ -48,7 +48,7 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _empty_tables() -> None:
+def _isolated_database() -> None:
     """The fuzzer's app restores its own database (below); the suite's is left alone."""
 
 

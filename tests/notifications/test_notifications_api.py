@@ -163,6 +163,7 @@ def test_saved_search_crud_and_validation(app, two):
     assert a.get(f"{SAVED}/{sid}").status_code == 404
 
 
+@pytest.mark.real_commits  # real threads, each with its own connection
 def test_concurrent_inserts_of_one_pair_leave_one_row(app, two, listings):
     """Two workers notifying the same user about the same item at the same moment."""
     alice = two[0]

@@ -28,8 +28,8 @@ from marketplace.models import (
 from payments import Beneficiary, ProviderUnavailable
 from payments.stripe_provider import RefundLimitExceeded, StripeProvider
 from tests.api.test_deals_api import URL, agreed_deal, ok
+from tests.deals.fixtures import balances
 from tests.payments.conftest import WEBHOOK_PATH, event, register_webhook, sign
-from tests.services.test_deals_fixtures import balances
 
 PRICE = 1_000_000  # 600 000 + 400 000 fen, the price agreed_deal() sets
 GOOD_CARD = "4242424242424242"
@@ -314,7 +314,7 @@ class RecordingHTTPClient(stripe.HTTPClient):
 
 def agreed_deal_and_provider(make, http):
     """An agreed deal, a Stripe provider talking to ``http``, a connected supplier."""
-    from tests.services.test_deals_fixtures import parties, walk
+    from tests.deals.fixtures import parties, walk
 
     did = walk(db.session, parties(make), "agreed")
     deal = db.session.get(Deal, did)

@@ -12,8 +12,8 @@ from marketplace.extensions import db
 from marketplace.models import Demand, Listing
 from search.matching import DemandFacts, ListingFacts
 from search.matching.concepts import contains
-from tests.matching.test_scoring_properties import assert_admissible
 from tests.search.conftest import refresh
+from tests.search.matching.test_scoring_properties import assert_admissible
 
 SODIUM = dict(
     title="一种钠离子电池硬碳负极材料的制备方法",

@@ -34,7 +34,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import PASSWORD, demand_payload, empty_all_tables, listing_payload
-from tests.security.world import ROLES, World, build_world
+from tests.security.world import ROLES, World, fresh_world
 from tests.views.conftest import demand_form, listing_form
 
 Body = dict[str, Any] | Callable[[World], dict[str, Any]] | None
@@ -727,7 +727,7 @@ def run_case(app: Flask, make, world: World, endpoint: str, method: str, c: Case
             # The request changed the world: the next role starts from a fresh one.
             with app.app_context():
                 empty_all_tables()
-            world = build_world(app, make)
+            world = fresh_world(app, make)
     return got, dict(zip(ROLES, c.expect, strict=True)), world
 
 
@@ -740,7 +740,7 @@ def mismatch(app, endpoint: str, method: str, c: Case, world: World, got: dict) 
 
 def test_matrix_reads(app, make):
     """All GET rows against one world (reads change nothing); every mismatch is listed."""
-    world = build_world(app, make)
+    world = fresh_world(app, make)
     failures = []
     for (endpoint, method), cases in MATRIX.items():
         if method != "GET":
@@ -763,7 +763,7 @@ WRITES = [
 @pytest.mark.parametrize("endpoint,method,index", WRITES)
 def test_matrix_writes(app, make, endpoint, method, index):
     c = MATRIX[(endpoint, method)][index]
-    got, expected, world = run_case(app, make, build_world(app, make), endpoint, method, c)
+    got, expected, world = run_case(app, make, fresh_world(app, make), endpoint, method, c)
     assert got == expected, mismatch(app, endpoint, method, c, world, got)
 
 

@@ -13,13 +13,13 @@ from marketplace.accounts import brokers
 from marketplace.brokers import assignment as broker_assignment
 from marketplace.extensions import db
 from marketplace.models import BrokerageRecord, BrokerProfile, Deal
-from tests.services.broker_fixtures import (
+from tests.brokers.fixtures import (
     agree_with_commission,
     complete,
     fund,
     verified_broker,
 )
-from tests.services.test_deals_fixtures import parties, user, walk
+from tests.deals.fixtures import parties, user, walk
 from tests.views.conftest import field_error, listing_form, text
 
 PROFILE_FORM = {

@@ -6,7 +6,7 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.models import Deal, Funding
-from tests.services.test_deals_fixtures import parties, walk
+from tests.deals.fixtures import parties, walk
 
 SECRET = "pi_3Card_secret_abc"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marketplace.extensions import db
 from marketplace.models import Deal, Organization
-from tests.services.test_deals_fixtures import parties, walk
+from tests.deals.fixtures import parties, walk
 from tests.views.conftest import text
 
 

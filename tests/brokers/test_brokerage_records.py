@@ -11,8 +11,8 @@ import pytest
 from marketplace.brokers import records
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.models import Deal
-from tests.services.broker_fixtures import deal_with_broker
-from tests.services.test_deals_fixtures import parties, user
+from tests.brokers.fixtures import deal_with_broker
+from tests.deals.fixtures import parties, user
 
 
 class Clock:

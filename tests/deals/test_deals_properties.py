@@ -19,7 +19,7 @@ from marketplace.deals import escrow as deal_money
 from marketplace.deals import terms as deal_terms
 from marketplace.extensions import db
 from marketplace.models import Deal, LedgerEntry, PayoutInstruction
-from tests.services.test_deals_fixtures import parties, terms_data, user, walk
+from tests.deals.fixtures import parties, terms_data, user, walk
 
 # "natural" is whoever would normally take the action; the others test refusals.
 ACTORS = ("natural",) * 6 + ("buyer", "supplier", "operator", "stranger")

@@ -17,7 +17,7 @@ from marketplace.deals import terms as deal_terms
 from marketplace.deals import workflow as deal_workflow
 from marketplace.models import Deal, DealEvent, JournalTransaction, LedgerEntry, PayoutInstruction
 from marketplace.models.deals import ACTOR_ROLES, DEAL_STATES
-from tests.services.test_deals_fixtures import balances, parties, terms_data, user, walk
+from tests.deals.fixtures import balances, parties, terms_data, user, walk
 
 
 def entries(session) -> int:

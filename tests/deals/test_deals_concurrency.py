@@ -19,7 +19,10 @@ from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.extensions import db
 from marketplace.models import Deal, Funding, JournalTransaction, Milestone, PayoutInstruction, User
-from tests.services.test_deals_fixtures import parties, walk
+from tests.deals.fixtures import parties, walk
+
+# Real threads, each with its own connection: they must see committed rows.
+pytestmark = pytest.mark.real_commits
 
 
 def race(app, calls):

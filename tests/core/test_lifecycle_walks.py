@@ -39,9 +39,9 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.vocab import PUBLICATION_STATUSES
-from tests.services.broker_fixtures import deal_with_broker, verified_broker
-from tests.services.test_deals_fixtures import Parties, parties, terms_data, user, walk
-from tests.services.test_imports import patent_line, run, write_jsonl
+from tests.brokers.fixtures import deal_with_broker, verified_broker
+from tests.deals.fixtures import Parties, parties, terms_data, user, walk
+from tests.catalog.test_imports import patent_line, run, write_jsonl
 
 
 def row_id(row: tuple[str, str, str]) -> str:

@@ -3,9 +3,10 @@ hard constraints are never violated, explanations name only words the listing co
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from marketplace.models.vocab import DOMAINS, LEGAL_STATUSES, PUBLICATION_STATUSES, TRANSFER_MODES
@@ -30,12 +31,12 @@ amounts = st.integers(0, 5_000).map(lambda yuan: yuan * 100_000)
 
 
 @st.composite
-def listings(draw, listing_id: int):
+def listings(draw, listing_id: int, statuses=st.sampled_from(PUBLICATION_STATUSES), modes=modes):
     price_type = draw(st.sampled_from(("fixed", "negotiable", "auction")))
     return ListingFacts(
         id=listing_id,
         organization_id=draw(orgs),
-        status=draw(st.sampled_from(PUBLICATION_STATUSES)),
+        status=draw(statuses),
         title=draw(texts),
         domain=draw(st.sampled_from(DOMAINS)),
         transfer_modes=draw(modes),
@@ -107,33 +108,127 @@ def test_ranked_listings_never_break_a_hard_constraint(demand, pool, text_scores
     assert scores == sorted(scores, reverse=True)
 
 
+some_modes = st.lists(st.sampled_from(TRANSFER_MODES), min_size=1, max_size=3, unique=True).map(
+    tuple
+)
+
+
+@st.composite
+def fitting_demands(draw, demand_id: int, listing: ListingFacts):
+    """An open demand that breaks none of the hard constraints with ``listing`` (when the
+    listing is published and has a mode; otherwise as close as it gets)."""
+    demand = draw(demands(demand_id))
+    changes: dict = {
+        "status": "published",
+        "deadline": draw(st.one_of(st.none(), st.dates(TODAY, date(2027, 12, 31)))),
+        "organization_id": listing.organization_id % 3 + 1,
+    }
+    if listing.transfer_modes:
+        changes["cooperation_modes"] = (draw(st.sampled_from(listing.transfer_modes)),)
+    if listing.price_type == "fixed" and listing.price_amount is not None:
+        changes["currency"] = listing.currency
+        changes["budget_max"] = draw(
+            st.one_of(st.none(), st.integers(listing.price_amount, listing.price_amount * 2))
+        )
+    return dataclasses.replace(demand, **changes)
+
+
+def mixed_pool(listing: ListingFacts, ids: list[int], data) -> list[DemandFacts]:
+    """The first demand fits the listing; the others are random or fitting, mixed."""
+    first, *rest = ids
+    return [data.draw(fitting_demands(first, listing))] + [
+        data.draw(st.one_of(demands(i), fitting_demands(i, listing))) for i in rest
+    ]
+
+
+demand_ids = st.lists(st.integers(1, 10_000), min_size=1, max_size=25, unique=True)
+
+
 @settings(max_examples=150, deadline=None)
 @given(
-    listing=listings(1),
-    pool=st.lists(st.integers(1, 10_000), min_size=1, max_size=25, unique=True).flatmap(
-        lambda ids: st.tuples(*(demands(i) for i in ids))
-    ),
+    listing=listings(1, statuses=st.just("published"), modes=some_modes),
+    ids=demand_ids,
+    data=st.data(),
 )
-def test_ranked_demands_are_open_and_never_break_a_hard_constraint(listing, pool):
-    ranked = rank_demands(listing, list(pool), k=50, today=TODAY)
+def test_ranked_demands_are_open_and_never_break_a_hard_constraint(listing, ids, data):
+    pool = mixed_pool(listing, ids, data)
+    ranked = rank_demands(listing, pool, k=50, today=TODAY)
+    assert ranked  # the first demand fits: every example ranks something
     by_id = {d.id: d for d in pool}
     for m in ranked:
         d = by_id[m.demand_id]
         assert d.status == "published"
         assert d.deadline is None or d.deadline >= TODAY
         assert_admissible(d, listing)
+    # and every open, admissible demand is ranked (k is large enough)
+    expected = {
+        d.id
+        for d in pool
+        if d.status == "published"
+        and (d.deadline is None or d.deadline >= TODAY)
+        and not hard_constraint_failures(d, listing)
+    }
+    assert {m.demand_id for m in ranked} == expected
+    event(f"ranked {min(len(ranked), 3)}{'+' if len(ranked) > 3 else ''} of {len(pool)}")
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    listing=listings(
+        1,
+        statuses=st.sampled_from([s for s in PUBLICATION_STATUSES if s != "published"]),
+        modes=some_modes,
+    ),
+    ids=demand_ids,
+    data=st.data(),
+)
+def test_a_listing_not_published_ranks_no_demand(listing, ids, data):
+    pool = mixed_pool(listing, ids, data)
+    assert rank_demands(listing, pool, k=50, today=TODAY) == []
+    # the same listing, published, would rank the demand that fits it
+    assert rank_demands(dataclasses.replace(listing, status="published"), pool, k=50, today=TODAY)
+
+
+@st.composite
+def admissible_pairs(draw):
+    """A demand and a listing that break no hard constraint (built to, not filtered)."""
+    demand = draw(demands(1))
+    demand = dataclasses.replace(
+        demand,
+        cooperation_modes=draw(
+            st.lists(st.sampled_from(TRANSFER_MODES), min_size=1, max_size=3, unique=True).map(
+                tuple
+            )
+        ),
+    )
+    listing = draw(listings(2, statuses=st.just("published")))
+    common = draw(st.sampled_from(demand.cooperation_modes))
+    changes = {
+        "organization_id": demand.organization_id % 3 + 1,
+        "transfer_modes": tuple(dict.fromkeys((common, *listing.transfer_modes))),
+    }
+    if listing.price_type == "fixed" and demand.budget_max is not None:
+        changes["currency"] = demand.currency
+        changes["price_amount"] = draw(st.integers(0, demand.budget_max))
+    return demand, dataclasses.replace(listing, **changes)
 
 
 @settings(max_examples=200, deadline=None)
-@given(demand=demands(1), listing=listings(2))
-def test_explanations_name_only_words_the_listing_contains(demand, listing):
-    for m in rank_listings(demand, [listing], k=1, today=TODAY):
-        text = listing.text
-        for term in m.matched_terms:
-            assert contains(text, term), term
-        assert 0 <= m.score <= 1
-        assert all(0 <= v <= 1 for v in m.parts.values())
-        assert set(m.common_modes) <= set(listing.transfer_modes) & set(demand.cooperation_modes)
+@given(pair=admissible_pairs())
+def test_explanations_name_only_words_the_listing_contains(pair):
+    demand, listing = pair
+    assert hard_constraint_failures(demand, listing) == []
+    ranked = rank_listings(demand, [listing], k=1, today=TODAY)
+    assert len(ranked) == 1  # an admissible pair is always ranked: every example checks one
+    (m,) = ranked
+    text = listing.text
+    for term in m.matched_terms:
+        assert contains(text, term), term
+    assert 0 <= m.score <= 1
+    assert all(0 <= v <= 1 for v in m.parts.values())
+    assert set(m.common_modes) <= set(listing.transfer_modes) & set(demand.cooperation_modes)
+    assert m.common_modes  # the common mode it was built with
+    event("with matched terms" if m.matched_terms else "no matched terms")
 
 
 def _demand(**kw) -> DemandFacts:

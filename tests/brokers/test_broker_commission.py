@@ -15,8 +15,8 @@ from marketplace.core.errors import NotFound
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.models import Deal
-from tests.services.broker_fixtures import agree_with_commission, deal_with_broker, fund
-from tests.services.test_deals_fixtures import parties, user
+from tests.brokers.fixtures import agree_with_commission, deal_with_broker, fund
+from tests.deals.fixtures import parties, user
 
 amounts = st.integers(min_value=1, max_value=10**15)
 rates = st.integers(min_value=0, max_value=10_000)

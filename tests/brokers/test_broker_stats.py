@@ -21,14 +21,14 @@ from marketplace.models import (
     DealTerms,
 )
 from marketplace.models.types import TZDateTime
-from tests.services.broker_fixtures import (
+from tests.brokers.fixtures import (
     agree_with_commission,
     complete,
     deal_with_broker,
     fund,
     verified_broker,
 )
-from tests.services.test_deals_fixtures import parties, user, walk
+from tests.deals.fixtures import parties, user, walk
 
 
 def test_ratings_only_by_parties_of_completed_deals_once_each(ctx, make):

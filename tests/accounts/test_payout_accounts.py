@@ -14,7 +14,7 @@ from marketplace.core.errors import Conflict, Forbidden, Invalid
 from marketplace.deals import delivery as deal_delivery
 from marketplace.models import Deal, Organization, PayoutInstruction
 from payments.offline import BankAccount, OfflineProvider
-from tests.services.test_deals_fixtures import balances, parties, user, walk
+from tests.deals.fixtures import balances, parties, user, walk
 
 
 class RecordingProvider(OfflineProvider):

@@ -6,10 +6,15 @@ version column turns a lost update into a Conflict.
 
 import threading
 
+import pytest
+
 from marketplace.catalog import publication
 from marketplace.core.errors import Conflict
 from marketplace.extensions import db
 from marketplace.models import Listing, User
+
+# Real threads, each with its own connection: they must see committed rows.
+pytestmark = pytest.mark.real_commits
 
 
 def test_concurrent_publishes_have_one_winner(app, make):

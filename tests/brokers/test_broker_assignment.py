@@ -15,14 +15,14 @@ from marketplace.deals import machine as deals
 from marketplace.deals import terms as deal_terms
 from marketplace.deals import workflow as deal_workflow
 from marketplace.models import BrokerAssignment, Deal, DealEvent
-from tests.services.broker_fixtures import (
+from tests.brokers.fixtures import (
     agree_with_commission,
     deal_with_broker,
     fund,
     profile_data,
     verified_broker,
 )
-from tests.services.test_deals_fixtures import parties, terms_data, user, walk
+from tests.deals.fixtures import parties, terms_data, user, walk
 
 
 def test_only_parties_invite_and_only_verified_brokers(ctx, make):

@@ -9,7 +9,7 @@ from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import terms as deal_terms
 from marketplace.extensions import db
 from marketplace.models import Deal, User
-from tests.services.test_deals_fixtures import Parties, terms_data, user, walk
+from tests.deals.fixtures import Parties, terms_data, user, walk
 
 _counter = {"n": 0}
 

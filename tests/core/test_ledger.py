@@ -114,6 +114,7 @@ def test_check_reports_an_unbalanced_transaction(app):
         assert rules == {"balanced"}
 
 
+@pytest.mark.real_commits  # real threads, each with its own connection
 def test_concurrent_releases_never_overdraw_escrow(app):
     with app.app_context():
         a = accounts(db.session)

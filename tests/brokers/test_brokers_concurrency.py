@@ -5,6 +5,7 @@ party rating twice at once is recorded once. (Real threads; on PostgreSQL with
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.brokers import assignment as broker_assignment
@@ -12,15 +13,18 @@ from marketplace.brokers import offers as broker_offers
 from marketplace.brokers import stats as broker_stats
 from marketplace.extensions import db
 from marketplace.models import BrokerAssignment, BrokerRating, MediationOffer, User
-from tests.services.broker_fixtures import (
+from tests.brokers.fixtures import (
     agree_with_commission,
     complete,
     deal_with_broker,
     fund,
     verified_broker,
 )
-from tests.services.test_deals_concurrency import race
-from tests.services.test_deals_fixtures import parties, user, walk
+from tests.deals.fixtures import parties, user, walk
+from tests.deals.test_deals_concurrency import race
+
+# Real threads, each with its own connection: they must see committed rows.
+pytestmark = pytest.mark.real_commits
 
 
 def test_two_brokers_accepting_at_once_leave_one_active(app, make):

@@ -6,8 +6,8 @@ import pytest
 
 from marketplace.accounts import brokers
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
-from tests.services.broker_fixtures import profile_data, verified_broker
-from tests.services.test_deals_fixtures import user
+from tests.brokers.fixtures import profile_data, verified_broker
+from tests.deals.fixtures import user
 
 
 def test_only_brokers_keep_a_profile_and_it_starts_pending(ctx, make):
