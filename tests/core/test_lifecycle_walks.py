@@ -40,8 +40,8 @@ from marketplace.models import (
 )
 from marketplace.models.vocab import PUBLICATION_STATUSES
 from tests.brokers.fixtures import deal_with_broker, verified_broker
-from tests.deals.fixtures import Parties, parties, terms_data, user, walk
 from tests.catalog.test_imports import patent_line, run, write_jsonl
+from tests.deals.fixtures import Parties, parties, terms_data, user, walk
 
 
 def row_id(row: tuple[str, str, str]) -> str:
