@@ -46,8 +46,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
 
-    from marketplace.web import auth, i18n, routing, security
+    from marketplace.web import auth, i18n, request_body, routing, security
 
+    request_body.init_app(app)
     routing.init_app(app)
     auth.init_app(app)
     security.init_app(app)

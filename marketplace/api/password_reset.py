@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from marketplace.accounts import password_reset
 from marketplace.accounts.password_mail import send_reset_link
+from marketplace.core import json_body
 from marketplace.extensions import db, limiter
 from marketplace.schemas.accounts import NoticeOut, PasswordResetIn, PasswordResetRequestIn
 from marketplace.schemas.common import ApiError
@@ -23,7 +24,10 @@ def _email_limit() -> str:
 
 
 def _email_key() -> str:
-    body = request.get_json(silent=True)
+    try:
+        body = json_body.loads(request.get_data(cache=True))
+    except json_body.MalformedJson:
+        body = None
     email = body.get("email") if isinstance(body, dict) else None
     return "reset-email:" + (email.strip().lower() if isinstance(email, str) else "")
 
