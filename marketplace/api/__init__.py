@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from marketplace.api.spec import CommonResponses, TechMarketApi
 from marketplace.extensions import csrf, limiter
-from marketplace.web.auth import bearer_token
+from marketplace.web.auth import has_authorization_header
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -91,7 +91,9 @@ def init_app(app: Flask) -> None:
 def _api_csrf() -> None:
     if (
         request.method in SAFE_METHODS
-        or bearer_token()
+        # With an Authorization header the session cookie is ignored (web/auth.py): the
+        # request is authenticated by its token or not at all, so no CSRF token is needed.
+        or has_authorization_header()
         or not current_app.config["WTF_CSRF_ENABLED"]
     ):
         return

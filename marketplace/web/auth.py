@@ -19,6 +19,10 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
+        if has_authorization_header():
+            # A request that names its credentials is judged by them alone: the session
+            # cookie (ambient, sent by the browser on a forged request too) is ignored.
+            return None
         # "<id>:<password fingerprint>" (User.get_id): a session begun before the
         # password was reset names the old password and no longer loads.
         user_id, _, fingerprint = session_id.partition(":")
@@ -39,6 +43,10 @@ def init_app(app: Flask) -> None:
         if user is not None:
             db.session.commit()  # records last_used_at
         return user
+
+
+def has_authorization_header() -> bool:
+    return "Authorization" in request.headers
 
 
 def bearer_token() -> str | None:
