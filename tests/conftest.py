@@ -54,6 +54,21 @@ def database_url(tmp_path_factory) -> str:
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
+class LoginClient(FlaskLoginClient):
+    """``app.test_client(user=...)``: logged in as a real login would be, with a
+    server-side login session (marketplace/accounts/sessions.py) that the cookie names."""
+
+    def __init__(self, app: Flask, *args, **kwargs):
+        from marketplace.accounts import sessions
+
+        user = kwargs.get("user")
+        if user is not None:
+            with app.app_context():
+                user.login_key = sessions.begin(db.session, user)
+                db.session.commit()
+        super().__init__(app, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     instance = tempfile.mkdtemp(prefix="techmarket-instance-")
@@ -69,7 +84,7 @@ def app(database_url: str) -> Iterator[Flask]:
             "ATTACHMENTS_DIR": os.path.join(instance, "attachments"),
         }
     )
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = LoginClient
     # Rate limits are built (storage and all) but off, except in the tests that switch them on.
     limiter.enabled = False
     with app.app_context():

@@ -6,9 +6,10 @@ import swagger_ui_bundle
 from flask import Flask, current_app, request, send_from_directory
 from flask_login import current_user
 
+from marketplace.accounts import tokens
 from marketplace.api.spec import CommonResponses, TechMarketApi
 from marketplace.extensions import csrf, limiter
-from marketplace.web.auth import has_authorization_header
+from marketplace.web.auth import current_api_token, has_authorization_header
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
         # X-CSRFToken header; token-authenticated requests carry no ambient credentials.
         csrf.exempt(blp)
         blp.before_request(_api_csrf)
+        blp.before_request(_api_token_scope)
         if module is not webhooks:
             # Stripe's deliveries are authenticated by signature and must not be throttled.
             # One allowance for all writes, per user (or per address when anonymous).
@@ -101,3 +103,10 @@ def _api_csrf() -> None:
         return
     if current_user.is_authenticated:
         csrf.protect()
+
+
+def _api_token_scope() -> None:
+    """A token-authenticated call needs its method's scope and its area's (accounts/tokens.py)."""
+    token = current_api_token()
+    if token is not None:
+        tokens.check_scopes(token, request.blueprint, request.endpoint, request.method)

@@ -34,6 +34,7 @@ from marketplace.models.notifications import (
 from marketplace.models.organizations import ApiToken, Organization, User, UserRole
 from marketplace.models.outbox import SearchOutbox
 from marketplace.models.payments import StripeRequest, StripeWebhookEvent
+from marketplace.models.security import LoginSession
 
 __all__ = [
     "AlertJob",
@@ -58,6 +59,7 @@ __all__ = [
     "LedgerAccount",
     "LedgerEntry",
     "Listing",
+    "LoginSession",
     "Milestone",
     "Notification",
     "NotificationPreference",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
+from marketplace.accounts import tokens
 from marketplace.accounts import users as accounts
 from marketplace.extensions import db
 from marketplace.models import User
@@ -79,7 +80,9 @@ def build_world(app: Flask) -> World:
     with app.app_context():
         for role, person in people.items():
             user = db.session.get(User, person.id)
-            _, secret = accounts.create_api_token(db.session, user, f"fuzz {role}")
+            _, secret = accounts.create_api_token(
+                db.session, user, f"fuzz {role}", scopes=tokens.SCOPES
+            )
             world.headers[role] = {"Authorization": f"Bearer {secret}"}
             # A second token, for the fuzzer to list and revoke instead of the one it uses.
             spare, _ = accounts.create_api_token(db.session, user, f"spare {role}")
