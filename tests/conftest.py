@@ -95,8 +95,11 @@ def app(database_url: str) -> Iterator[Flask]:
 
 
 SQLITE_LEDGER_TRIGGERS = [
-    (f"{table}_no_{event.lower()}", table, event)
+    (f"{table}_no_{event.lower()}", table, event, "ledger rows are append-only")
     for table in ("ledger_entry", "journal_transaction")
+    for event in ("UPDATE", "DELETE")
+] + [
+    (f"audit_entry_no_{event.lower()}", "audit_entry", event, "audit rows are append-only")
     for event in ("UPDATE", "DELETE")
 ]
 
@@ -111,18 +114,22 @@ def empty_all_tables() -> None:
         db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
         db.session.commit()
         return
-    ledger_rows = db.session.execute(text("SELECT count(*) FROM journal_transaction")).scalar()
+    ledger_rows = db.session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM journal_transaction) + (SELECT count(*) FROM audit_entry)"
+        )
+    ).scalar()
     if ledger_rows:
-        for name, _, _ in SQLITE_LEDGER_TRIGGERS:
+        for name, _, _, _ in SQLITE_LEDGER_TRIGGERS:
             db.session.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
     for table in tables:
         db.session.execute(text(f'DELETE FROM "{table}"'))
     if ledger_rows:
-        for name, table, event in SQLITE_LEDGER_TRIGGERS:
+        for name, table, event, message in SQLITE_LEDGER_TRIGGERS:
             db.session.execute(
                 text(
                     f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
-                    "BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END"
+                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
                 )
             )
     db.session.commit()

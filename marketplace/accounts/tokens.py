@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from marketplace.core import audit
 from marketplace.core.errors import Forbidden, Invalid, NotFound
 from marketplace.models import ApiToken, User
 from marketplace.models.types import utcnow
@@ -88,6 +89,19 @@ def create(
     )
     session.add(token)
     session.flush()
+    audit.record(
+        session,
+        user,
+        "token.created",
+        "api_token",
+        token.id,
+        after={
+            "name": token.name,
+            "prefix": token.prefix,
+            "scopes": token.scopes,
+            "expires_at": token.expires_at.isoformat(),
+        },
+    )
     return token, secret
 
 

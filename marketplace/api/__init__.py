@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
 
     from marketplace.api import (
         accounts,
+        audit,
         broker_deals,
         brokers,
         deal_files,
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
         webhooks,
         brokers,
         broker_deals,
+        audit,
     ):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from marketplace.core import audit
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import flush_or_conflict
 from marketplace.models import Demand, Listing, User
@@ -153,8 +154,19 @@ def transition(
     if next_state == "published":
         item.published_at = now
         item.rejection_reason = ""
+    before = item.status
     item.status = next_state
     flush_or_conflict(session)
+    if who == OPERATOR:  # reviews: publish, reject
+        audit.record(
+            session,
+            actor,
+            f"{model.__tablename__}.{action}",
+            model.__tablename__,
+            item.id,
+            before={"status": before},
+            after={"status": next_state, "reason": item.rejection_reason or ""},
+        )
     return item
 
 

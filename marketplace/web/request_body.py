@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 
-from marketplace.core import json_body
+from marketplace.core import audit, json_body
 
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # What the API reads: JSON everywhere, multipart where a route takes a file.
@@ -40,6 +40,12 @@ def check_api_body() -> None:
         raise _refuse("Send the body as application/json.")
 
 
+def remember_client_address() -> None:
+    """For the audit log's "from where" (services never read the request)."""
+    audit.request_ip.set(request.remote_addr or "")
+
+
 def init_app(app: Flask) -> None:
     # First of all before-request hooks: the limiter's key functions read the body too.
     app.before_request_funcs.setdefault(None, []).insert(0, check_api_body)
+    app.before_request(remember_client_address)

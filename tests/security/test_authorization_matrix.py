@@ -182,6 +182,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("303 303 303 303 303 303", form=REGISTER | {"organization_kind": "institute"})
     ],
     ("views.logout", "POST"): [case("303 303 303 303 303 303")],
+    ("views.operator_audit", "GET"): [case("302 403 403 403 403 200")],
     ("views.confirm_registration", "GET"): [case(EVERYONE, args={"token": "@registration_token"})],
     ("views.confirm_registration", "POST"): [
         case("303 303 303 303 303 303", args={"token": "@registration_token"})
@@ -427,6 +428,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         )
     ],
     ("auth.list_sessions", "GET"): [case(API_FOR_USERS)],
+    ("audit.search", "GET"): [case(API_FOR_OPERATORS)],
     ("auth.verify", "POST"): [case("401 204 204 204 204 204", json={"password": PASSWORD})],
     ("auth.end_all_sessions", "DELETE"): [case("401 204 204 204 204 204")],
     ("auth.end_one_session", "DELETE"): [
