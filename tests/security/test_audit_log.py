@@ -122,3 +122,33 @@ def test_only_operators_read_the_log(app, make, client):
     researcher = app.test_client(user=make.user())
     assert researcher.get(API).status_code == 403
     assert researcher.get("/operator/audit").status_code == 403
+
+
+def test_money_actions_are_recorded(app, make):
+    from tests.security.world import build_world
+
+    world = build_world(app, make)
+    operator = world.users["operator"]
+    # The world's operator confirmed deal 1's bank transfer while it was built.
+    confirmed = next(
+        e
+        for e in entries(app, action="deal.bank_transfer_confirmed")
+        if e[3] == str(world.ids["deal"])
+    )
+    assert confirmed[1] == operator.id and confirmed[3] == str(world.ids["deal"])
+    assert confirmed[5]["amount"] > 0 and confirmed[5]["reference"]
+
+    op = world.client("operator")
+    r = op.post(f"/api/v1/deals/payouts/{world.ids['payout']}/execute", json={"reference": "B-7"})
+    assert r.status_code == 200, r.json
+    [paid] = entries(app, action="payout.executed")
+    assert paid[5]["reference"] == "B-7" and paid[4] == {"status": "pending"}
+
+    deal, milestone = world.ids["deal"], world.ids["milestone"]
+    buyer = world.client("enterprise")
+    url = f"/api/v1/deals/{deal}/milestones/{milestone}"
+    assert buyer.post(f"{url}/dispute", json={"reason": "样品不合格"}).status_code == 200
+    assert op.post(f"{url}/resolve", json={"outcome": "refund"}).status_code == 200
+    [resolved] = entries(app, action="milestone.dispute_resolved")
+    assert resolved[1] == operator.id and resolved[5]["outcome"] == "refund"
+    assert resolved[5]["released"] == 0
