@@ -13,6 +13,7 @@ with ``Retry-After`` (seconds), a page or the API's error shape.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from flask import current_app, request
@@ -55,7 +56,11 @@ def email_key() -> str:
     return "email:" + request_email()
 
 
+@functools.cache
 def _setting(name: str) -> Callable[[], str]:
+    # One callable per setting, the same for every app: Flask-Limiter keeps a route's
+    # limits in a set, so the API blueprints that each app (tests make several) decorates
+    # again add no second copy that would count every request twice.
     return lambda: current_app.config[name]
 
 

@@ -167,3 +167,21 @@ def test_rate_limit_keys_read_the_email_from_forms_and_json(app):
         assert address_and_email_key().endswith("|email:b@x.org")
     with app.test_request_context("/api/v1/auth/login", method="POST", json=[1, 2]):
         assert address_and_email_key().endswith("|email:")
+
+
+def test_limits_count_once_however_many_apps_were_made(app, make, limits, tmp_path, monkeypatch):
+    # Each app decorates its API blueprints again; a limit whose value was a new callable
+    # each time was kept once per app, and every request counted once per copy.
+    from marketplace import create_app
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    for _ in range(2):
+        create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    from marketplace.extensions import limiter
+
+    limiter.enabled = True
+    limiter.reset()
+    limits("LOGIN_RATE_LIMIT", "2 per minute")
+    body = {"email": "a@example.org", "password": "whatever-1"}
+    codes = [app.test_client().post("/api/v1/auth/login", json=body).status_code for _ in range(3)]
+    assert codes == [401, 401, 429]
