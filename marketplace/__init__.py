@@ -63,8 +63,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # The composition root: what create_app wires is imported here, so that importing one
     # module of the package (a model, a service) does not load every blueprint.
     from marketplace.discovery import worker
-    from marketplace.web import auth, i18n, routing, security
+    from marketplace.web import auth, i18n, request_body, routing, security
 
+    request_body.init_app(app)
     routing.init_app(app)
     auth.init_app(app)
     security.init_app(app)

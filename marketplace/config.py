@@ -89,10 +89,18 @@ def from_environment(instance_path: str) -> dict:
         # Strict-Transport-Security max-age for responses served over HTTPS (0: no header).
         "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600))),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
-        # Limits in Flask-Limiter's notation ("10 per minute", "5/hour;50/day").
+        # Limits in Flask-Limiter's notation ("10 per minute", "5/hour;50/day"). Logins,
+        # registrations and resets count per (client address, e-mail address) and, with a
+        # larger budget, per client address alone (web/rate_limits.py): one campus NAT
+        # address does not lock out its users.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "100 per minute"),
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "5 per hour"),
+        "REGISTER_ADDRESS_RATE_LIMIT": os.environ.get("REGISTER_ADDRESS_RATE_LIMIT", "50 per hour"),
         "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour"),
+        "PASSWORD_RESET_ADDRESS_RATE_LIMIT": os.environ.get(
+            "PASSWORD_RESET_ADDRESS_RATE_LIMIT", "50 per hour"
+        ),
         # Per e-mail address, whoever asks: nobody can flood one inbox with reset mails.
         "PASSWORD_RESET_EMAIL_LIMIT": os.environ.get("PASSWORD_RESET_EMAIL_LIMIT", "3 per hour"),
         "WRITE_RATE_LIMIT": os.environ.get("WRITE_RATE_LIMIT", "120 per minute"),
@@ -101,6 +109,13 @@ def from_environment(instance_path: str) -> dict:
         # (without it, links use the Host the request came with, and mails sent by the
         # outbox worker link to http://127.0.0.1:5000: development only).
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # Creating an API token (and, with a second factor, money actions) needs the
+        # password checked in this session within this many seconds (re-check: /auth/verify).
+        "REAUTH_MAX_AGE": int(os.environ.get("REAUTH_MAX_AGE", "600")),
+        # How long the link that finishes a registration works, in seconds (3 days).
+        "REGISTRATION_CONFIRM_MAX_AGE": int(
+            os.environ.get("REGISTRATION_CONFIRM_MAX_AGE", str(3 * 24 * 3600))
+        ),
         # How long a password-reset link works, in seconds.
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

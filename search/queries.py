@@ -113,7 +113,7 @@ def decode_cursor(cursor: str) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         raise BadCursor("Not a cursor from a previous page.") from None
     if not isinstance(values, list) or not all(
         isinstance(v, (str, int, float)) or v is None for v in values

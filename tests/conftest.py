@@ -114,6 +114,21 @@ def use_fast_sqlite(app: Flask) -> None:
             db.engine.dispose()
 
 
+class LoginClient(FlaskLoginClient):
+    """``app.test_client(user=...)``: logged in as a real login would be, with a
+    server-side login session (marketplace/accounts/sessions.py) that the cookie names."""
+
+    def __init__(self, app: Flask, *args, **kwargs):
+        from marketplace.accounts import sessions
+
+        user = kwargs.get("user")
+        if user is not None:
+            with app.app_context():
+                user.login_key = sessions.begin(db.session, user)
+                db.session.commit()
+        super().__init__(app, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     instance = tempfile.mkdtemp(prefix="techmarket-instance-")
@@ -132,7 +147,7 @@ def app(database_url: str) -> Iterator[Flask]:
             "ATTACHMENTS_DIR": os.path.join(instance, "attachments"),
         }
     )
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = LoginClient
     # Rate limits are built (storage and all) but off, except in the tests that switch them on.
     limiter.enabled = False
     use_fast_sqlite(app)
@@ -145,9 +160,12 @@ def app(database_url: str) -> Iterator[Flask]:
 
 
 SQLITE_LEDGER_TRIGGERS = [
-    (f"{table}_no_{when.lower()}", table, when)
+    (f"{table}_no_{event.lower()}", table, event, "ledger rows are append-only")
     for table in ("ledger_entry", "journal_transaction")
-    for when in ("UPDATE", "DELETE")
+    for event in ("UPDATE", "DELETE")
+] + [
+    (f"audit_entry_no_{event.lower()}", "audit_entry", event, "audit rows are append-only")
+    for event in ("UPDATE", "DELETE")
 ]
 
 
@@ -162,18 +180,22 @@ def empty_all_tables() -> None:
         db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
         db.session.commit()
         return
-    ledger_rows = db.session.execute(text("SELECT count(*) FROM journal_transaction")).scalar()
+    ledger_rows = db.session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM journal_transaction) + (SELECT count(*) FROM audit_entry)"
+        )
+    ).scalar()
     if ledger_rows:
-        for name, _, _ in SQLITE_LEDGER_TRIGGERS:
+        for name, _, _, _ in SQLITE_LEDGER_TRIGGERS:
             db.session.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
     for table in tables:
         db.session.execute(text(f'DELETE FROM "{table}"'))
     if ledger_rows:
-        for name, table, when in SQLITE_LEDGER_TRIGGERS:
+        for name, table, event, message in SQLITE_LEDGER_TRIGGERS:
             db.session.execute(
                 text(
-                    f"CREATE TRIGGER {name} BEFORE {when} ON {table} "
-                    "BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END"
+                    f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
                 )
             )
     db.session.commit()

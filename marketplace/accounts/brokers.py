@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.users import require_operator
+from marketplace.core import audit
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import begin_write, flush_or_conflict, lock_rows
 from marketplace.core.paging import Page, paginate
@@ -143,6 +144,15 @@ def review(
     profile.reviewed_by_id = actor.id
     profile.reviewed_at = utcnow()
     flush_or_conflict(session)
+    audit.record(
+        session,
+        actor,
+        f"broker_profile.{decision}",
+        "broker_profile",
+        profile.id,
+        before={"status": "pending"},
+        after={"status": profile.status, "reason": profile.rejection_reason},
+    )
     return profile
 
 

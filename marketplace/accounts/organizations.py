@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.users import require_operator
+from marketplace.core import audit
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.paging import Page, paginate
 from marketplace.models import Demand, Listing, Organization, User
@@ -101,9 +102,20 @@ def set_verification(
         require_operator(actor)
         if action == "reject" and not note.strip():
             raise Invalid({"note": "Say why verification is refused."})
+    before = {"status": org.verification_status, "note": org.verification_note}
     org.verification_status = VERIFICATION_ACTIONS[action]
     org.verification_note = note.strip()
     session.flush()
+    if action != "request":
+        audit.record(
+            session,
+            actor,
+            f"organization.{action}",
+            "organization",
+            org.id,
+            before=before,
+            after={"status": org.verification_status, "note": org.verification_note},
+        )
     return org
 
 
@@ -170,10 +182,20 @@ def set_payout_account(
     taken = Conflict("This Stripe account is already connected to another organization.")
     if value and _account_owner(session, value, other_than=org.id) is not None:
         raise taken
+    before = {"stripe_account_id": org.stripe_account_id}
     org.stripe_account_id = value or None
     try:
         with session.begin_nested():  # the unique index decides between concurrent operators
             session.flush()
     except IntegrityError:
         raise taken from None
+    audit.record(
+        session,
+        actor,
+        "organization.payout_account",
+        "organization",
+        org.id,
+        before=before,
+        after={"stripe_account_id": org.stripe_account_id},
+    )
     return org

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 
-from marketplace.accounts import password_reset
+from marketplace.accounts import password_reset, tokens
 from marketplace.core.mailer import link_for, send_mail
 from marketplace.extensions import db
 
@@ -32,3 +32,31 @@ def send_reset_link(email: str) -> None:
         link=link,
     )
     send_mail(user.email, _("Reset your TechMarket password"), body)
+
+
+def send_password_changed(user) -> None:
+    """Tell the owner the password was reset, and which API tokens stay active."""
+    live = tokens.live(db.session, user)
+    if live:
+        listing = "\n".join(
+            _(
+                "- %(name)s (%(prefix)s…, scopes: %(scopes)s, expires %(expires)s)",
+                name=t.name,
+                prefix=t.prefix,
+                scopes=" ".join(t.scope_list),
+                expires=t.expires_at.date().isoformat(),
+            )
+            for t in live
+        )
+        kept = _("These personal API tokens stay active:\n%(tokens)s\n", tokens=listing)
+    else:
+        kept = _("No personal API token is active: any you had were revoked.\n")
+    body = _(
+        "Hello %(name)s,\n\n"
+        "the password of your TechMarket account was just reset, and every session that "
+        "was logged in with it has ended.\n\n%(kept)s\n"
+        "If you did not do this, reset your password again at once and tell an operator.\n",
+        name=user.display_name,
+        kept=kept,
+    )
+    send_mail(user.email, _("Your TechMarket password was reset"), body)

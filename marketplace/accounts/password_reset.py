@@ -9,10 +9,10 @@ timestamp. It therefore
   earlier token (this one included) no longer matches;
 * dies when the password changes any other way, and when the account is deactivated.
 
-Setting the new password also ends every login session begun with the old one (the
-session names the password's fingerprint: ``User.get_id``). Personal API tokens stay:
-they are listed and revoked one by one (``/api/v1/auth/tokens``), so an integration does
-not stop silently.
+Setting the new password also ends every login session (``accounts/sessions.py``; the
+session also names the password's fingerprint: ``User.get_id``), and revokes every
+personal API token unless the person ticks "keep my API tokens" on the reset page (or
+sends ``keep_tokens: true``); the confirmation mail lists the tokens that stay active.
 
 Nothing is stored, so there is nothing to clean up and nothing to steal from the database.
 """
@@ -24,10 +24,12 @@ import hmac
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from marketplace.accounts import sessions, tokens
 from marketplace.accounts import users as accounts
 from marketplace.core.errors import Invalid
 from marketplace.core.locking import lock_rows
 from marketplace.models import User
+from marketplace.models.types import utcnow
 
 SALT = "techmarket.password-reset.v1"
 EXPIRED = "This reset link has expired. Ask for a new one."
@@ -82,9 +84,18 @@ def user_for_token(session: Session, token: str, secret_key: str, max_age: int) 
 
 
 def reset_password(
-    session: Session, token: str, new_password: str, secret_key: str, max_age: int
+    session: Session,
+    token: str,
+    new_password: str,
+    secret_key: str,
+    max_age: int,
+    *,
+    keep_tokens: bool = False,
 ) -> User:
-    """Set a new password with a valid token; the token (and any other) is then spent."""
+    """Set a new password with a valid token; the token (and any other) is then spent.
+
+    Every login session ends, and every personal API token is revoked unless the person
+    chose to keep them (whoever knew the old password may have made some)."""
     user_id, fingerprint = _load(token, secret_key, max_age)
     if len(new_password or "") < accounts.MIN_PASSWORD_LENGTH:
         raise Invalid({"password": f"At least {accounts.MIN_PASSWORD_LENGTH} characters."})
@@ -92,5 +103,10 @@ def reset_password(
     lock_rows(session, User, [user_id])
     user = _check(session.get(User, user_id, populate_existing=True), fingerprint)
     user.password_hash = accounts.hash_password(new_password)
+    sessions.end_all(session, user.id)
+    if not keep_tokens:
+        tokens.revoke_all(session, user.id)
+    if user.confirmed_at is None:
+        user.confirmed_at = utcnow()  # the reset link proved the mailbox, as confirming does
     session.flush()
     return user

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.accounts import sessions, tokens
+from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from marketplace.models import ApiToken, Organization, User, UserRole
-from marketplace.models.types import utcnow
 from marketplace.models.vocab import ORGANIZATION_KINDS, ROLES
 
 # Roles a person may give themselves at registration; operators are appointed.
@@ -25,7 +22,7 @@ ROLE_ORG_KINDS = {
 MIN_PASSWORD_LENGTH = 8
 # werkzeug's scrypt with its default cost (n=2**15, r=8, p=1); tests lower it.
 PASSWORD_HASH_METHOD = "scrypt"
-TOKEN_PREFIX = "tm_"
+TOKEN_PREFIX = tokens.TOKEN_PREFIX
 # A dummy hash to compare against when the e-mail is unknown, so that timing does not
 # tell which addresses have accounts: made on first use, with PASSWORD_HASH_METHOD, so
 # that it costs what a real user's check costs.
@@ -88,19 +85,20 @@ def create_user(
     return user
 
 
-def register(
+def check_registration(
     session: Session,
     *,
-    email: str,
     password: str,
-    display_name: str,
     role: str,
     organization_name: str,
     organization_kind: str,
-    region: str = "",
-) -> User:
-    """Self-service registration: a new person with a new (unverified) organization."""
+    **_: object,
+) -> None:
+    """Everything a self-service registration can get wrong, except the e-mail address:
+    the answer to these never depends on whether the address has an account."""
     errors: dict[str, str] = {}
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"At least {MIN_PASSWORD_LENGTH} characters."
     if role not in SELF_SERVICE_ROLES:
         errors["role"] = "Choose researcher, enterprise_member or broker."
     if organization_kind not in ORGANIZATION_KINDS:
@@ -120,9 +118,35 @@ def register(
             " or an operator to add you.",
             {"organization_name": ["Already registered."]},
         )
-    org = Organization(kind=organization_kind, name=name, region=region.strip())
+
+
+def register(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    role: str,
+    organization_name: str,
+    organization_kind: str,
+    region: str = "",
+    confirmed: bool = True,
+) -> User:
+    """Self-service registration: a new person with a new (unverified) organization.
+    Unless ``confirmed``, the person logs in only after opening the mailed link
+    (accounts/registration.py)."""
+    check_registration(
+        session,
+        password=password,
+        role=role,
+        organization_name=organization_name,
+        organization_kind=organization_kind,
+    )
+    org = Organization(
+        kind=organization_kind, name=organization_name.strip(), region=region.strip()
+    )
     session.add(org)
-    return create_user(
+    user = create_user(
         session,
         email=email,
         password=password,
@@ -130,6 +154,10 @@ def register(
         roles=[role],
         organization=org,
     )
+    if not confirmed:
+        user.confirmed_at = None
+        session.flush()
+    return user
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -139,53 +167,40 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return None
+    if user.confirmed_at is None:
+        return None  # registered, but the mailed link was not opened yet
     return user
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token; the secret is returned once and only its digest is stored."""
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        user_id=user.id,
-        name=name.strip() or "token",
-        prefix=secret[:10],
-        token_hash=_digest(secret),
-    )
-    session.add(token)
+def change_password(session: Session, user: User, current: str, new: str) -> User:
+    """Set a new password after checking the current one; every login session of the user
+    ends (the caller starts a fresh one for the person who changed it)."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise Invalid({"current_password": "This is not your current password."})
+    if len(new or "") < MIN_PASSWORD_LENGTH:
+        raise Invalid({"new_password": f"At least {MIN_PASSWORD_LENGTH} characters."})
+    user.password_hash = hash_password(new)
+    sessions.end_all(session, user.id)
     session.flush()
-    return token, secret
+    return user
 
 
-def user_for_token(session: Session, secret: str) -> User | None:
-    if not secret.startswith(TOKEN_PREFIX):
-        return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
-    if token is None or token.revoked_at is not None or not token.user.active:
-        return None
-    token.last_used_at = utcnow()
-    return token.user
+def create_api_token(session: Session, user: User, name: str, **kw) -> tuple[ApiToken, str]:
+    """A personal API token (accounts/tokens.py); the secret is returned once."""
+    return tokens.create(session, user, name, **kw)
+
+
+def user_for_token(session: Session, secret: str, ip: str = "") -> User | None:
+    token = tokens.authenticate(session, secret, ip)
+    return token.user if token is not None else None
 
 
 def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
-    return list(
-        session.scalars(
-            select(ApiToken)
-            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-            .order_by(ApiToken.id)
-        )
-    )
+    return tokens.live(session, user)
 
 
 def revoke_api_token(session: Session, user: User, token_id: int) -> None:
-    token = session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
-        raise NotFound("No such token.")
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
+    tokens.revoke(session, user, token_id)
 
 
 def require_operator(actor: User | None) -> User:

@@ -6,9 +6,10 @@ import swagger_ui_bundle
 from flask import Flask, current_app, request, send_from_directory
 from flask_login import current_user
 
+from marketplace.accounts import tokens
 from marketplace.api.spec import CommonResponses, TechMarketApi
 from marketplace.extensions import csrf, limiter
-from marketplace.web.auth import bearer_token
+from marketplace.web.auth import current_api_token, has_authorization_header
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
 
     from marketplace.api import (
         accounts,
+        audit,
         broker_deals,
         brokers,
         deal_files,
@@ -67,12 +69,14 @@ def init_app(app: Flask) -> None:
         webhooks,
         brokers,
         broker_deals,
+        audit,
     ):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the
         # X-CSRFToken header; token-authenticated requests carry no ambient credentials.
         csrf.exempt(blp)
         blp.before_request(_api_csrf)
+        blp.before_request(_api_token_scope)
         if module is not webhooks:
             # Stripe's deliveries are authenticated by signature and must not be throttled.
             # One allowance for all writes, per user (or per address when anonymous).
@@ -91,7 +95,9 @@ def init_app(app: Flask) -> None:
 def _api_csrf() -> None:
     if (
         request.method in SAFE_METHODS
-        or bearer_token()
+        # With an Authorization header the session cookie is ignored (web/auth.py): the
+        # request is authenticated by its token or not at all, so no CSRF token is needed.
+        or has_authorization_header()
         or not current_app.config["WTF_CSRF_ENABLED"]
     ):
         return
@@ -99,3 +105,10 @@ def _api_csrf() -> None:
         return
     if current_user.is_authenticated:
         csrf.protect()
+
+
+def _api_token_scope() -> None:
+    """A token-authenticated call needs its method's scope and its area's (accounts/tokens.py)."""
+    token = current_api_token()
+    if token is not None:
+        tokens.check_scopes(token, request.blueprint, request.endpoint, request.method)

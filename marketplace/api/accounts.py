@@ -2,26 +2,50 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
-from flask_login import login_user, logout_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
+from marketplace.accounts import registration, sessions, tokens
 from marketplace.accounts import users as accounts
+from marketplace.accounts.registration_mail import send_registration_mail
 from marketplace.api.spec import login_required
-from marketplace.core.errors import Unauthorized
+from marketplace.core.errors import Invalid, Unauthorized
 from marketplace.extensions import db, limiter
-from marketplace.schemas.accounts import LoginIn, RegisterIn, TokenIn, TokenOut, UserOut
+from marketplace.schemas.accounts import (
+    LoginIn,
+    LoginSessionOut,
+    NoticeOut,
+    PasswordChangeIn,
+    RegisterIn,
+    RegistrationConfirmIn,
+    TokenIn,
+    TokenOut,
+    UserOut,
+    VerifyIn,
+)
 from marketplace.schemas.common import ApiError
-from marketplace.web.auth import current_actor
+from marketplace.web.auth import (
+    current_actor,
+    current_login_session,
+    end_session,
+    start_session,
+)
+from marketplace.web.rate_limits import auth_limits
+
+REGISTRATION_SENT = (
+    "A mail has been sent to this address: open the link in it to finish registering."
+)
 
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _register_limit() -> str:
-    return current_app.config["REGISTER_RATE_LIMIT"]
+def _reauth_age() -> timedelta:
+    return timedelta(seconds=current_app.config["REAUTH_MAX_AGE"])
 
 
 def _me(user):
@@ -41,20 +65,38 @@ def create_blueprint() -> Blueprint:
     blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
 
     @blp.route("/register", methods=["POST"])
-    @limiter.limit(_register_limit)
+    @auth_limits("register")
     @blp.arguments(RegisterIn)
-    @blp.response(201, UserOut)
+    @blp.response(202, NoticeOut)
     @blp.alt_response(409, schema=ApiError, description="The organization name is taken")
     @blp.alt_response(422, schema=ApiError)
     def register(data):
-        """Register a person and their (unverified) organization, and log in."""
-        user = accounts.register(db.session, **data)
+        """Register a person and their (unverified) organization. The answer is the same
+        whether or not the address has an account: a mail goes to it, with the link that
+        finishes the registration (POST /auth/register/confirm), or, for a taken address,
+        word to its owner that someone tried."""
+        user, created = registration.register(db.session, **data)
         db.session.commit()
-        login_user(user)
+        send_registration_mail(user, created)
+        return {"message": REGISTRATION_SENT}
+
+    @blp.route("/register/confirm", methods=["POST"])
+    @auth_limits("register", per_email=False)
+    @blp.arguments(RegistrationConfirmIn)
+    @blp.response(200, UserOut)
+    @blp.alt_response(422, schema=ApiError)
+    def confirm_registration(data):
+        """Finish a registration with the token from the mailed link, and log in."""
+        config = current_app.config
+        user = registration.confirm(
+            db.session, data["token"], config["SECRET_KEY"], config["REGISTRATION_CONFIRM_MAX_AGE"]
+        )
+        db.session.commit()
+        start_session(user)
         return _me(user)
 
     @blp.route("/login", methods=["POST"])
-    @limiter.limit(_login_limit)
+    @auth_limits("login")
     @blp.arguments(LoginIn)
     @blp.response(200, UserOut)
     @blp.alt_response(401, schema=ApiError)
@@ -63,13 +105,59 @@ def create_blueprint() -> Blueprint:
         user = accounts.authenticate(db.session, data["email"], data["password"])
         if user is None:
             raise Unauthorized("Wrong e-mail or password.")
-        login_user(user)
+        start_session(user)
         return _me(user)
 
     @blp.route("/logout", methods=["POST"])
     @blp.response(204)
     def logout():
-        logout_user()
+        """End this session on the server: a saved copy of its cookie no longer works."""
+        end_session()
+
+    @blp.route("/password", methods=["POST"])
+    @login_required(blp)
+    @limiter.limit(_login_limit)
+    @blp.arguments(PasswordChangeIn)
+    @blp.response(200, UserOut)
+    @blp.alt_response(422, schema=ApiError)
+    def change_password(data):
+        """Change the password: every session of the account ends, this caller gets a
+        fresh one (a new cookie in the response)."""
+        user = accounts.change_password(
+            db.session, _require_user(), data["current_password"], data["new_password"]
+        )
+        db.session.commit()
+        if current_login_session() is not None:
+            start_session(user)
+        return _me(user)
+
+    @blp.route("/sessions", methods=["GET"])
+    @login_required(blp)
+    @blp.response(200, LoginSessionOut(many=True))
+    def list_sessions():
+        """The account's live login sessions (browsers and cookie clients)."""
+        mine = current_login_session()
+        rows = sessions.live(db.session, _require_user())
+        for row in rows:
+            row.current = mine is not None and row.id == mine.id
+        return rows
+
+    @blp.route("/sessions", methods=["DELETE"])
+    @login_required(blp)
+    @blp.response(204)
+    def end_all_sessions():
+        """Log out everywhere: every session of the account ends, this one included."""
+        sessions.end_all(db.session, _require_user().id)
+        db.session.commit()
+        end_session()
+
+    @blp.route("/sessions/<int:session_id>", methods=["DELETE"])
+    @login_required(blp)
+    @blp.response(204)
+    @blp.alt_response(404, schema=ApiError)
+    def end_one_session(session_id: int):
+        sessions.end_one(db.session, _require_user(), session_id)
+        db.session.commit()
 
     @blp.route("/me", methods=["GET"])
     @login_required(blp)
@@ -82,24 +170,50 @@ def create_blueprint() -> Blueprint:
     @login_required(blp)
     @blp.response(200, TokenOut(many=True))
     def list_tokens():
-        return accounts.list_api_tokens(db.session, _require_user())
+        return tokens.live(db.session, _require_user())
 
     @blp.route("/tokens", methods=["POST"])
     @login_required(blp)
     @blp.arguments(TokenIn)
     @blp.response(201, TokenOut)
+    @blp.alt_response(403, schema=ApiError, description="The password was not checked recently")
+    @blp.alt_response(422, schema=ApiError)
     def create_token(data):
-        """Create a personal API token; its secret is in the response once and never again."""
-        token, secret = accounts.create_api_token(db.session, _require_user(), data["name"])
+        """Create a personal API token; its secret is in the response once and never again.
+
+        Only from a logged-in browser session whose password was checked in the last
+        REAUTH_MAX_AGE seconds (at login, or POST /auth/verify) — never with a token."""
+        user = _require_user()
+        sessions.require_recent(current_login_session(), _reauth_age(), "create API tokens")
+        token, secret = tokens.create(
+            db.session, user, data["name"], data["scopes"], data["expires_in_days"]
+        )
         db.session.commit()
         token.token = secret
         return token
+
+    @blp.route("/verify", methods=["POST"])
+    @login_required(blp)
+    @limiter.limit(_login_limit)
+    @blp.arguments(VerifyIn)
+    @blp.response(204)
+    @blp.alt_response(422, schema=ApiError)
+    def verify(data):
+        """Check the password again in this browser session (before creating a token)."""
+        user = _require_user()
+        row = current_login_session()
+        if row is None:
+            raise Unauthorized("Only a logged-in browser session can be verified.")
+        if accounts.authenticate(db.session, user.email, data["password"]) is None:
+            raise Invalid({"password": "This is not your password."})
+        sessions.mark_verified(row)
+        db.session.commit()
 
     @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
     @login_required(blp)
     @blp.response(204)
     def revoke_token(token_id: int):
-        accounts.revoke_api_token(db.session, _require_user(), token_id)
+        tokens.revoke(db.session, _require_user(), token_id)
         db.session.commit()
 
     return blp

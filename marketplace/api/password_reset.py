@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask_smorest import Blueprint
 
 from marketplace.accounts import password_reset
-from marketplace.accounts.password_mail import send_reset_link
-from marketplace.extensions import db, limiter
+from marketplace.accounts.password_mail import send_password_changed, send_reset_link
+from marketplace.extensions import db
 from marketplace.schemas.accounts import NoticeOut, PasswordResetIn, PasswordResetRequestIn
 from marketplace.schemas.common import ApiError
+from marketplace.web.rate_limits import auth_limits, reset_mail_limit
 
 SENT = "If an account uses this address, a link to reset its password has been sent to it."
-
-
-def _reset_limit() -> str:
-    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
-
-
-def _email_limit() -> str:
-    return current_app.config["PASSWORD_RESET_EMAIL_LIMIT"]
-
-
-def _email_key() -> str:
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
-    return "reset-email:" + (email.strip().lower() if isinstance(email, str) else "")
 
 
 def create_blueprint() -> Blueprint:
@@ -37,8 +24,8 @@ def create_blueprint() -> Blueprint:
     )
 
     @blp.route("", methods=["POST"])
-    @limiter.shared_limit(_reset_limit, scope="password-reset")
-    @limiter.shared_limit(_email_limit, scope="password-reset-email", key_func=_email_key)
+    @auth_limits("password-reset")
+    @reset_mail_limit()
     @blp.arguments(PasswordResetRequestIn)
     @blp.response(202, NoticeOut)
     @blp.alt_response(422, schema=ApiError)
@@ -50,21 +37,25 @@ def create_blueprint() -> Blueprint:
         return {"message": SENT}
 
     @blp.route("/confirm", methods=["POST"])
-    @limiter.shared_limit(_reset_limit, scope="password-reset")
+    @auth_limits("password-reset", per_email=False)
     @blp.arguments(PasswordResetIn)
     @blp.response(204)
     @blp.alt_response(422, schema=ApiError)
     @blp.alt_response(429, schema=ApiError)
     def confirm_reset(data):
-        """Set a new password with the token from the mail; the token is then spent."""
+        """Set a new password with the token from the mail; the token is then spent, every
+        session ends, the API tokens are revoked unless ``keep_tokens``, and a mail tells
+        the owner which tokens stay active."""
         config = current_app.config
-        password_reset.reset_password(
+        user = password_reset.reset_password(
             db.session,
             data["token"],
             data["password"],
             config["SECRET_KEY"],
             config["PASSWORD_RESET_MAX_AGE"],
+            keep_tokens=data["keep_tokens"],
         )
         db.session.commit()
+        send_password_changed(user)
 
     return blp

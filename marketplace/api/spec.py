@@ -31,7 +31,9 @@ class CommonResponses(BasePlugin):
     """Responses every operation of a given shape can give:
 
     - a path with an id: 404 when there is no such row (or the caller may not see it);
-    - a JSON request body: 400 when it is not JSON at all, 422 when it does not validate;
+    - a JSON request body: 422 when it does not validate; any write: 400 when its body is
+      malformed (too deep, a number too long, not UTF-8, not JSON, a type the API does
+      not read);
     - a write: 429 when the write rate limit is reached.
     """
 
@@ -44,8 +46,10 @@ class CommonResponses(BasePlugin):
                 responses.setdefault(404, "NOT_FOUND")
             body = operation.get("requestBody", {}).get("content", {})
             if "application/json" in body:
-                responses.setdefault(400, "BAD_REQUEST")
                 responses.setdefault(422, "UNPROCESSABLE_ENTITY")
+            if "application/json" in body or method in WRITE_METHODS:
+                # Any body that is not what the API reads (web/request_body.py).
+                responses.setdefault(400, "BAD_REQUEST")
             if method in WRITE_METHODS:
                 responses.setdefault(429, "TOO_MANY_REQUESTS")
 

@@ -19,14 +19,24 @@ from marketplace.brokers.stats import day_bounds
 from marketplace.core.errors import Invalid, NotFound, Unauthorized
 from marketplace.models import Deal, JournalTransaction, LedgerAccount, LedgerEntry, User
 
+# What makes a spreadsheet read a text cell as a formula (OWASP's list: = + - @, tab, CR).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading ``'``; all else (an empty
+    cell included: ``""[:1] in "=+-@"`` is true) is written as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 def to_csv(header: tuple[str, ...], rows: list[list[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+        writer.writerow([spreadsheet_cell(v) for v in row])
     return buffer.getvalue()
 
 
@@ -38,7 +48,7 @@ def to_xlsx(header: tuple[str, ...], rows: list[list[Any]], title: str) -> bytes
     sheet.title = title[:31]
     sheet.append(list(header))
     for row in rows:
-        sheet.append(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+        sheet.append([spreadsheet_cell(v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

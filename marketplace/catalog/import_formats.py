@@ -113,6 +113,10 @@ def _jsonl(stream: IO[bytes]) -> Iterator[Line]:
         except json.JSONDecodeError as exc:
             yield number, None, f"Not valid JSON: {exc.msg} (at character {exc.pos + 1})."
             continue
+        except (RecursionError, ValueError):
+            # Nested too deep, or an integer over Python's digit limit: not a 500.
+            yield number, None, "Not valid JSON: nested too deeply or a number too long."
+            continue
         if not isinstance(data, dict):
             yield number, None, "Not a JSON object."
             continue
@@ -188,7 +192,7 @@ def _cell(name: str, value: Any) -> Any:
         if text_value.startswith("["):
             try:
                 items = json.loads(text_value)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError, ValueError):
                 raise ValueError(f"{name}: Not a valid JSON array.") from None
             return items
         return [part.strip() for part in _SEPARATORS.split(text_value) if part.strip()]

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from marketplace.core import audit
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.lifecycle import Lifecycle
 from marketplace.core.locking import flush_or_conflict
@@ -183,6 +184,7 @@ def transition(
             raise Invalid({"reason": "Say why it is rejected; the owner sees this."})
         item.rejection_reason = reason
     now = utcnow()
+    before = item.status
     next_state = PUBLICATION.apply(item, action, role)
     if next_state == "pending_review":
         item.submitted_at = now
@@ -190,6 +192,16 @@ def transition(
         item.published_at = now
         item.rejection_reason = ""
     flush_or_conflict(session)
+    if role == OPERATOR:  # reviews: publish, reject
+        audit.record(
+            session,
+            actor,
+            f"{model.__tablename__}.{action}",
+            model.__tablename__,
+            item.id,
+            before={"status": before},
+            after={"status": next_state, "reason": item.rejection_reason or ""},
+        )
     return item
 
 

@@ -14,12 +14,14 @@ import re
 import filetype
 
 HEAD_BYTES = 8192
-# WHATWG MIME sniffing's "HTML" patterns, plus XML and SVG (which can carry scripts).
-_MARKUP = re.compile(
-    rb"^\s*<(?:!doctype\s+html|html|head|script|iframe|h1|div|font|table|a|style|title|b"
-    rb"|body|br|p|!--|\?xml|svg|object|embed|img|meta|link|form)(?:[\s>/]|$)",
-    re.I,
-)
+# Text that opens with a tag, a declaration, a comment or a processing instruction:
+# WHATWG MIME sniffing's HTML patterns are a subset, and so is every XML form (a doctype of
+# any kind, ``<?xml-stylesheet``, namespaced roots such as ``<rdf:RDF>`` or ``<svg:svg>``)
+# that a browser or an XML viewer could render with scripts. Listing tag names missed some
+# (``<!DOCTYPE svg``, ``<?xml-stylesheet``, ``<rdf:RDF>``); any opening ``<`` plus a name
+# start, ``!``, ``?`` or ``/`` is refused. Plain text rarely starts that way; text that
+# merely mentions a tag further on is still text.
+_MARKUP = re.compile(rb"^\s*<[A-Za-z_!?/:\x80-\xff]")
 
 
 def binary_kind(head: bytes) -> str | None:

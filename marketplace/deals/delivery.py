@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import payments
-from marketplace.core import ledger
+from marketplace.core import audit, ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.deals import machine as deals
 from marketplace.deals.escrow import contract, escrow_account, refund, release
@@ -132,6 +132,23 @@ def resolve_dispute(
     milestone.resolution = outcome
     deals.apply(session, deal, "resolve_dispute", role, actor, ip=ip, detail=detail)
     _complete_if_settled(session, deal, actor, ip)
+    audit.record(
+        session,
+        actor,
+        "milestone.dispute_resolved",
+        "milestone",
+        milestone.id,
+        before={"state": "disputed"},
+        after={
+            "state": "resolved",
+            "outcome": outcome,
+            "released": released,
+            "amount": milestone.amount,
+            "deal_id": deal.id,
+            "note": note,
+        },
+        ip=ip,
+    )
     return deal
 
 

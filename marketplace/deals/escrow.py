@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import payments
-from marketplace.core import ledger
+from marketplace.core import audit, ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import flush_or_conflict, lock_rows
 from marketplace.deals import machine as deals
@@ -168,7 +168,19 @@ def confirm_bank_transfer(
     deal = deals.lock_deal(session, actor, deal_id)
     if not actor.is_operator:
         raise Forbidden("Only operators confirm bank transfers.")
-    return _fund(session, deal, reference, amount, actor, OPERATOR, ip)
+    before = {"state": deal.state}
+    deal = _fund(session, deal, reference, amount, actor, OPERATOR, ip)
+    audit.record(
+        session,
+        actor,
+        "deal.bank_transfer_confirmed",
+        "deal",
+        deal.id,
+        before=before,
+        after={"state": deal.state, "reference": reference, "amount": amount},
+        ip=ip,
+    )
+    return deal
 
 
 def funding_succeeded(
@@ -365,6 +377,22 @@ def execute_payout(
         raise Conflict(f"Payout {payout.id} was already executed as {payout.reference}.")
     deal = session.get(Deal, payout.deal_id)
     _mark_executed(session, deal, payout, reference, actor, OPERATOR, ip)
+    audit.record(
+        session,
+        actor,
+        "payout.executed",
+        "payout",
+        payout.id,
+        before={"status": "pending"},
+        after={
+            "status": payout.status,
+            "reference": reference,
+            "amount": payout.amount,
+            "currency": payout.currency,
+            "deal_id": deal.id,
+        },
+        ip=ip,
+    )
     return payout
 
 

@@ -76,7 +76,12 @@ def search(session: Session, params: SearchParams) -> dict[str, Any]:
     try:
         return _search(index, params, cursor)
     except BadRequestError as exc:
-        raise Invalid({"q": f"The search could not be run: {exc.message}"}) from None
+        # Elasticsearch's reason (an internal exception name, a parser's message) is for
+        # the log; the client learns which of its inputs to change.
+        log.info("search refused by Elasticsearch: %s", exc)
+        if params.cursor:
+            raise Invalid({"cursor": "Not a cursor from a previous page."}) from None
+        raise Invalid({"q": "The search could not be run: change the search text."}) from None
     except (NotFoundError, *SEARCH_ERRORS) as exc:
         log.warning("search degraded to the database: %s", exc)
         return database_search(session, params)
@@ -346,7 +351,8 @@ def suggest(session: Session, q: str, size: int = 8) -> dict[str, Any]:
             **build_suggest(q, size),
         )
     except BadRequestError as exc:
-        raise Invalid({"q": f"No suggestions for this text: {exc.message}"}) from None
+        log.info("suggestions refused by Elasticsearch: %s", exc)
+        raise Invalid({"q": "No suggestions for this text."}) from None
     except (NotFoundError, *SEARCH_ERRORS):
         titles = session.scalars(
             select(Listing.title)

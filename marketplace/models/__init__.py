@@ -36,9 +36,11 @@ from marketplace.models.notifications import (
 from marketplace.models.organizations import ApiToken, Organization, User, UserRole
 from marketplace.models.outbox import SearchOutbox
 from marketplace.models.payments import StripeRequest, StripeWebhookEvent
+from marketplace.models.security import AuditEntry, LoginSession
 
 __all__ = [
     "AlertJob",
+    "AuditEntry",
     "ApiToken",
     "BrokerAssignment",
     "BrokerDomain",
@@ -63,6 +65,7 @@ __all__ = [
     "StoredMatch",
     "LedgerEntry",
     "Listing",
+    "LoginSession",
     "Milestone",
     "Notification",
     "NotificationPreference",

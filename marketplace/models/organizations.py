@@ -55,6 +55,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    # When the owner of the address opened the registration link (None: not yet, and no
+    # login). Accounts made by operators, imports and tests are confirmed when made.
+    confirmed_at: Mapped[datetime | None] = mapped_column(TZDateTime, default=utcnow)
 
     organization: Mapped[Organization | None] = relationship(back_populates="members")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -82,8 +85,13 @@ class User(UserMixin, db.Model):
         tokens and cookies). It changes whenever the password does."""
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:32]
 
-    def get_id(self) -> str:  # Flask-Login: the session names the password it began with
-        return f"{self.id}:{self.password_fingerprint}"
+    def get_id(self) -> str:
+        """Flask-Login's session id: "<user id>:<login session key>:<password fingerprint>".
+
+        The key names a row of ``login_session`` (ended on logout, password change and
+        "log out everywhere"); the fingerprint ends the session when the password changes
+        in any other way. ``login_key`` is set by whoever starts or loads the session."""
+        return f"{self.id}:{getattr(self, 'login_key', '')}:{self.password_fingerprint}"
 
 
 class UserRole(db.Model):
@@ -112,6 +120,15 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # The address the token was last used from (IPv6 at most 45 characters).
+    last_used_ip: Mapped[str] = mapped_column(String(45), default="")
     revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # Space-separated scopes (accounts/tokens.py SCOPES) and the end of its life.
+    scopes: Mapped[str] = mapped_column(String(200), default="read")
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime)
 
     user: Mapped[User] = relationship()
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()

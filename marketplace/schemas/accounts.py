@@ -23,6 +23,10 @@ class RegisterIn(StrictSchema):
     region = fields.String(load_default="", validate=validate.Length(max=100))
 
 
+class RegistrationConfirmIn(StrictSchema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
 class UserOut(Schema):
     id = fields.Integer()
     email = fields.String()
@@ -35,16 +39,50 @@ class UserOut(Schema):
         return sorted(user.roles)
 
 
+class PasswordChangeIn(StrictSchema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    new_password = fields.String(required=True, validate=validate.Length(min=8, max=1000))
+
+
+class LoginSessionOut(Schema):
+    id = fields.Integer()
+    created_at = fields.DateTime()
+    verified_at = fields.DateTime()
+    ip = fields.String()
+    user_agent = fields.String()
+    current = fields.Boolean(dump_only=True)
+
+
+TOKEN_SCOPES = ("read", "write", "deals", "account")
+
+
 class TokenIn(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    scopes = fields.List(
+        Choice(TOKEN_SCOPES),
+        load_default=["read", "write"],
+        validate=validate.Length(min=1, max=len(TOKEN_SCOPES)),
+        metadata={
+            "description": "read (GET), write (other methods), deals (deals, escrow, "
+            "payouts, earnings), account (tokens, sessions, password)"
+        },
+    )
+    expires_in_days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=366))
+
+
+class VerifyIn(StrictSchema):
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
 class TokenOut(Schema):
     id = fields.Integer()
     name = fields.String()
     prefix = fields.String()
+    scopes = fields.List(fields.String(), attribute="scope_list")
     created_at = fields.DateTime()
+    expires_at = fields.DateTime()
     last_used_at = fields.DateTime(allow_none=True)
+    last_used_ip = fields.String()
     token = fields.String(dump_only=True, metadata={"description": "Shown once, at creation."})
 
 
@@ -92,6 +130,10 @@ class PasswordResetRequestIn(StrictSchema):
 class PasswordResetIn(StrictSchema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
     password = fields.String(required=True, validate=validate.Length(min=8, max=1000))
+    keep_tokens = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Keep the personal API tokens (revoked by default)"},
+    )
 
 
 class NoticeOut(Schema):

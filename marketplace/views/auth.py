@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
 from marshmallow import ValidationError
 
+from marketplace.accounts import registration
 from marketplace.accounts import users as accounts
+from marketplace.accounts.registration_mail import send_registration_mail
 from marketplace.core.errors import Conflict, Invalid
-from marketplace.extensions import db, limiter
+from marketplace.extensions import db
 from marketplace.schemas.accounts import RegisterIn
 from marketplace.views.base import actor, bp, field_errors, safe_next
-from marketplace.views.messages import localize
+from marketplace.views.messages import N_, localize
+from marketplace.web.auth import end_session, start_session
+from marketplace.web.rate_limits import auth_limits
 
 REGISTER_FIELDS = tuple(RegisterIn().fields)
 
 
 def _start_session(user) -> None:
     """A fresh session for the logged-in user; only the chosen language survives."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
-    login_user(user)
+    start_session(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@auth_limits("login", methods=["POST"])
 def login():
     target = safe_next(request.values.get("next"))
     if request.method == "GET":
@@ -50,7 +49,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+@auth_limits("register", methods=["POST"])
 def register():
     if request.method == "GET":
         return render_template("auth/register.html", values={}, errors={}, message="")
@@ -60,7 +59,7 @@ def register():
     message = ""
     try:
         data = RegisterIn().load({k: v for k, v in values.items() if v != ""})
-        user = accounts.register(db.session, **data)
+        user, created = registration.register(db.session, **data)
         db.session.commit()
     except ValidationError as exc:
         errors = field_errors(exc.messages)
@@ -72,15 +71,50 @@ def register():
         errors = field_errors(exc.fields)
         message = localize(exc.message)
     else:
-        _start_session(user)
-        flash(_("Your account is ready. Welcome to TechMarket."), "success")
-        return redirect(url_for("views.my_organization"), 303)
+        # The same answer whether or not the address has an account (registration.py).
+        send_registration_mail(user, created)
+        flash(
+            _(
+                "A mail has been sent to %(email)s: open the link in it to finish registering.",
+                email=data["email"],
+            ),
+            "success",
+        )
+        return redirect(url_for("views.login"), 303)
     values.pop("password")  # never sent back
     return render_template("auth/register.html", values=values, errors=errors, message=message), 422
 
 
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@auth_limits("register", per_email=False, methods=["POST"])
+def confirm_registration(token: str):
+    """The mailed link opens a page with one button (POST), so that a mail scanner that
+    follows links does not confirm the account or log itself in."""
+    if request.method == "GET":
+        return render_template("auth/confirm.html", error="")
+    config = current_app.config
+    try:
+        user = registration.confirm(
+            db.session, token, config["SECRET_KEY"], config["REGISTRATION_CONFIRM_MAX_AGE"]
+        )
+        db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        return render_template("auth/confirm.html", error=localize(exc.fields["token"][0])), 400
+    _start_session(user)
+    flash(_("Your account is ready. Welcome to TechMarket."), "success")
+    return redirect(url_for("views.my_organization"), 303)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    end_session()
     flash(_("You are logged out."), "info")
     return redirect(url_for("views.home"), 303)
+
+
+# The services' messages, for `pybabel extract` (pages show them translated).
+MESSAGES = (
+    N_("This link is not valid, or the account is confirmed already: log in."),
+    N_("This link has expired: register again to get a new one."),
+)

@@ -7,31 +7,18 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from marketplace.accounts import password_reset
-from marketplace.accounts.password_mail import send_reset_link
+from marketplace.accounts.password_mail import send_password_changed, send_reset_link
 from marketplace.core.errors import Invalid
-from marketplace.extensions import db, limiter
+from marketplace.extensions import db
 from marketplace.schemas.accounts import PasswordResetRequestIn
 from marketplace.views.base import bp, field_errors
 from marketplace.views.messages import N_
-
-
-def _reset_limit() -> str:
-    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
-
-
-def _email_limit() -> str:
-    return current_app.config["PASSWORD_RESET_EMAIL_LIMIT"]
-
-
-def _email_key() -> str:
-    return "reset-email:" + (request.form.get("email") or "").strip().lower()
+from marketplace.web.rate_limits import auth_limits, reset_mail_limit
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.shared_limit(_reset_limit, scope="password-reset", methods=["POST"])
-@limiter.shared_limit(
-    _email_limit, scope="password-reset-email", methods=["POST"], key_func=_email_key
-)
+@auth_limits("password-reset", methods=["POST"])
+@reset_mail_limit(methods=["POST"])
 def forgot_password():
     if request.method == "GET":
         return render_template("auth/forgot.html", email="", error="")
@@ -55,7 +42,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.shared_limit(_reset_limit, scope="password-reset", methods=["POST"])
+@auth_limits("password-reset", per_email=False, methods=["POST"])
 def reset_password(token: str):
     config = current_app.config
     secret, max_age = config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE"]
@@ -66,8 +53,16 @@ def reset_password(token: str):
             errors = {"password_confirm": [_("The two passwords differ.")]}
         else:
             try:
-                password_reset.reset_password(db.session, token, password, secret, max_age)
+                user = password_reset.reset_password(
+                    db.session,
+                    token,
+                    password,
+                    secret,
+                    max_age,
+                    keep_tokens=request.form.get("keep_tokens") == "on",
+                )
                 db.session.commit()
+                send_password_changed(user)
             except Invalid as exc:
                 db.session.rollback()
                 errors = field_errors(exc.fields)

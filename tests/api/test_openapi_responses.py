@@ -7,6 +7,7 @@ import pytest
 
 PUBLIC = {
     ("post", "/api/v1/auth/register"),
+    ("post", "/api/v1/auth/register/confirm"),
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/logout"),
     ("get", "/api/v1/listings"),

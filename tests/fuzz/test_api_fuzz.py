@@ -2,7 +2,9 @@
 
 Every operation of /api/openapi.json is called with generated valid and invalid input,
 in-process through WSGI, authenticated as anonymous, researcher, enterprise_member,
-broker and operator (personal API tokens). Each response must not be a server error,
+broker and operator (personal API tokens with every scope), and as a researcher and an
+operator logged in with a session cookie (CSRF on: the X-CSRFToken header is sent).
+tests/fuzz/test_malformed_bodies.py sends every write operation malformed bodies. Each response must not be a server error,
 must have a status and content type the document lists for that operation, must match
 the schema documented for that status, and must not be a success for an anonymous caller
 on an operation documented as login-only.
@@ -46,7 +48,8 @@ def login_is_required(ctx, response, case) -> None:
     sent = response.request
     if sent.method != case.operation.method.upper():
         return  # the coverage phase also probes other methods (Flask answers OPTIONS itself)
-    anonymous = "Authorization" not in sent.headers and "Cookie" not in sent.headers
+    # Token roles send Authorization, cookie roles their session cookie and X-CSRFToken.
+    anonymous = not any(h in sent.headers for h in ("Authorization", "Cookie", "X-CSRFToken"))
     if security and {} not in security and anonymous and response.status_code < 400:
         raise AssertionError(
             f"{case.operation.label} is documented as login-only but answered an anonymous "
@@ -139,7 +142,12 @@ def test_api(case, role, world, fuzz_app):
     if case.operation.path == WEBHOOK:
         deliver_event(case, role, fuzz_app)
     else:
-        case.call_and_validate(app=fuzz_app, headers=world.headers[role], checks=CHECKS)
+        case.call_and_validate(
+            app=fuzz_app,
+            headers=world.headers[role],
+            cookies=world.cookies.get(role),
+            checks=CHECKS,
+        )
 
 
 def deliver_event(case, role, app) -> None:

@@ -14,12 +14,16 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
+from marketplace.accounts import tokens
 from marketplace.accounts import users as accounts
 from marketplace.extensions import db
 from marketplace.models import User
-from tests.conftest import Factory
+from tests.conftest import PASSWORD, Factory
 
-ROLES = ("anonymous", "researcher", "enterprise_member", "broker", "operator")
+# The "…_cookie" roles use a logged-in session cookie with its CSRF token (CSRF is on in
+# the fuzzer's app), the others a personal API token with every scope.
+COOKIE_ROLES = ("researcher_cookie", "operator_cookie")
+ROLES = ("anonymous", "researcher", "enterprise_member", "broker", "operator", *COOKIE_ROLES)
 DEALS = "/api/v1/deals"
 
 
@@ -29,6 +33,7 @@ class World:
     and the ids of the rows it made, by kind."""
 
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    cookies: dict[str, dict[str, str]] = field(default_factory=dict)  # the cookie roles'
     ids: dict[str, list[int]] = field(default_factory=dict)
 
     def add(self, kind: str, *ids: int) -> None:
@@ -79,13 +84,19 @@ def build_world(app: Flask) -> World:
     with app.app_context():
         for role, person in people.items():
             user = db.session.get(User, person.id)
-            _, secret = accounts.create_api_token(db.session, user, f"fuzz {role}")
+            _, secret = accounts.create_api_token(
+                db.session, user, f"fuzz {role}", scopes=tokens.SCOPES
+            )
             world.headers[role] = {"Authorization": f"Bearer {secret}"}
             # A second token, for the fuzzer to list and revoke instead of the one it uses.
             spare, _ = accounts.create_api_token(db.session, user, f"spare {role}")
             world.add("token", spare.id)
         db.session.commit()
     world.headers["anonymous"] = {}
+    for role in COOKIE_ROLES:
+        world.cookies[role], world.headers[role] = _session(
+            app, people[role.removesuffix("_cookie")]
+        )
     clients = {role: _Client(app, world.headers[role]) for role in people}
     buyer, supplier, operator = (
         clients["enterprise_member"],
@@ -150,3 +161,13 @@ class _Client:
 
     def post(self, url: str, **kw):
         return self.client.post(url, headers=self.headers, **kw)
+
+
+def _session(app: Flask, person: User) -> tuple[dict[str, str], dict[str, str]]:
+    """A real login through the API: the session cookie, and the CSRF header it needs."""
+    client = app.test_client()
+    body = _ok(
+        client.post("/api/v1/auth/login", json={"email": person.email, "password": PASSWORD})
+    )
+    cookie = client.get_cookie("session")
+    return {"session": cookie.value}, {"X-CSRFToken": body["csrf_token"]}

@@ -52,7 +52,11 @@ class Case:
         values = {}
         for name, value in self.args.items():
             if isinstance(value, str) and value.startswith("@"):
-                value = world.reset_token if value == "@reset_token" else world.ids[value[1:]]
+                value = (
+                    getattr(world, value[1:])
+                    if value in ("@reset_token", "@registration_token")
+                    else world.ids[value[1:]]
+                )
             values[name] = value
         with app.test_request_context():
             from flask import url_for
@@ -178,6 +182,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("303 303 303 303 303 303", form=REGISTER | {"organization_kind": "institute"})
     ],
     ("views.logout", "POST"): [case("303 303 303 303 303 303")],
+    ("views.operator_audit", "GET"): [case("302 403 403 403 403 200")],
+    ("views.confirm_registration", "GET"): [case(EVERYONE, args={"token": "@registration_token"})],
+    ("views.confirm_registration", "POST"): [
+        case("303 303 303 303 303 303", args={"token": "@registration_token"})
+    ],
     ("views.forgot_password", "GET"): [case(EVERYONE)],
     ("views.forgot_password", "POST"): [
         case("303 303 303 303 303 303", form={"email": "x@example.org"})
@@ -407,8 +416,24 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     # ------------------------------------------------------------------ API: accounts
     ("auth.login", "POST"): [case(EVERYONE, json=broker_login)],
     ("auth.logout", "POST"): [case("204 204 204 204 204 204")],
-    ("auth.register", "POST"): [case("201 201 201 201 201 201", json=REGISTER)],
+    ("auth.register", "POST"): [case("202 202 202 202 202 202", json=REGISTER)],
+    ("auth.confirm_registration", "POST"): [
+        case("200 200 200 200 200 200", json=lambda w: {"token": w.registration_token})
+    ],
     ("auth.me", "GET"): [case(API_FOR_USERS)],
+    ("auth.change_password", "POST"): [
+        case(
+            "401 200 200 200 200 200",
+            json={"current_password": PASSWORD, "new_password": "a-new-password-1"},
+        )
+    ],
+    ("auth.list_sessions", "GET"): [case(API_FOR_USERS)],
+    ("audit.search", "GET"): [case(API_FOR_OPERATORS)],
+    ("auth.verify", "POST"): [case("401 204 204 204 204 204", json={"password": PASSWORD})],
+    ("auth.end_all_sessions", "DELETE"): [case("401 204 204 204 204 204")],
+    ("auth.end_one_session", "DELETE"): [
+        case("401 204 404 404 404 404", args={"session_id": "@login_session"})
+    ],
     ("auth.list_tokens", "GET"): [case(API_FOR_USERS)],
     ("auth.create_token", "POST"): [case("401 201 201 201 201 201", json={"name": "ci"})],
     ("auth.revoke_token", "DELETE"): [case("401 204 404 404 404 404", args={"token_id": "@token"})],

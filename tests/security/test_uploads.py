@@ -37,6 +37,11 @@ REFUSED_ATTACHMENTS = [
     (b"<iframe src=//evil.example></iframe>", "frame.txt"),
     (SVG, "logo.txt"),
     (XML, "data.txt"),
+    # Missed before the outside review: any doctype, any processing instruction, any
+    # namespaced root (tests/security/test_review_findings.py has every form).
+    (b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd"><svg/>', "doctype.txt"),
+    (b'<?xml-stylesheet type="text/xsl" href="x.xsl"?><r/>', "stylesheet.txt"),
+    (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>', "rdf.txt"),
 ]
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Table, func, select, text
 
-from marketplace.accounts import brokers, organizations, password_reset
+from marketplace.accounts import brokers, organizations, password_reset, registration, sessions
 from marketplace.accounts import users as accounts
 from marketplace.brokers import assignment as broker_assignment
 from marketplace.brokers import offers as broker_offers
@@ -38,7 +38,7 @@ from marketplace.deals import terms as deal_terms
 from marketplace.deals import workflow as deal_workflow
 from marketplace.discovery import saved_searches
 from marketplace.extensions import db
-from marketplace.models import Deal, Funding, PayoutInstruction, User
+from marketplace.models import Deal, Funding, LoginSession, PayoutInstruction, User
 from marketplace.models.types import utcnow
 from marketplace.notifications import inbox as notifications
 
@@ -61,6 +61,7 @@ class World:
     users: dict[str, User]
     ids: dict[str, int] = field(default_factory=dict)
     reset_token: str = ""
+    registration_token: str = ""  # the mailed link of someone who registered, unconfirmed
     funding_reference: str = ""
     terms_hash: str = ""
 
@@ -193,6 +194,12 @@ def build_world(app: Flask, make, **text: str) -> World:
         token, _ = accounts.create_api_token(s, supplier, "script")
         s.commit()
         ids["token"] = token.id
+        # The researcher is also logged in on another device.
+        sessions.begin(s, supplier, ip="192.0.2.7", user_agent="phone")
+        s.commit()
+        ids["login_session"] = s.scalar(
+            db.select(LoginSession.id).where(LoginSession.user_id == supplier.id)
+        )
         ids["org"] = u1.id
         ids["org_other"] = users["other"].organization.id
         # Brokers: the broker is verified (its profile carries the escaping test's text);
@@ -286,11 +293,23 @@ def build_world(app: Flask, make, **text: str) -> World:
         ).id
         s.commit()
         reset = password_reset.make_token(s.get(User, users["broker"].id), app.config["SECRET_KEY"])
+        newcomer, _ = registration.register(
+            s,
+            email="newcomer@example.org",
+            password="long-enough-pw",
+            display_name="新人",
+            role="researcher",
+            organization_name="新来的研究所",
+            organization_kind="institute",
+        )
+        s.commit()
+        confirm = registration.make_token(newcomer, app.config["SECRET_KEY"])
     return World(
         app=app,
         users=users,
         ids=ids,
         reset_token=reset,
+        registration_token=confirm,
         funding_reference=reference2,
         terms_hash=terms_hash,
     )

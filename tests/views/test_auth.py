@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from marketplace.accounts import registration
 from marketplace.extensions import db, limiter
 from marketplace.models import User
 from tests.conftest import PASSWORD
@@ -20,15 +21,23 @@ REGISTRATION = {
 }
 
 
-def test_register_then_logout_then_login(client, app):
+def test_register_confirm_then_logout_then_login(client, app):
     response = client.post("/register", data=REGISTRATION)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/login")
+    assert client.get("/my/organization").status_code == 302  # not logged in yet
+    with app.app_context():
+        user = db.session.scalars(select(User)).one()
+        assert user.email == "wang@example.org" and user.roles == {"researcher"}
+        token = registration.make_token(user, app.config["SECRET_KEY"])
+    page = client.get(f"/register/confirm/{token}")
+    assert page.status_code == 200 and 'method="post"' in text(page)
+    response = client.post(f"/register/confirm/{token}")
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/my/organization")
     html = text(client.get("/my/organization"))
     assert "宁波材料所" in html and "未认证" in html
-    with app.app_context():
-        user = db.session.scalars(select(User)).one()
-        assert user.email == "wang@example.org" and user.roles == {"researcher"}
+    assert client.post(f"/register/confirm/{token}").status_code == 400  # used
 
     client.post("/logout")
     assert client.get("/my/organization").status_code == 302
@@ -70,11 +79,14 @@ def test_register_with_a_taken_organization_name(client, make):
     assert "已注册。" in field_error(html)
 
 
-def test_register_with_a_taken_email(client, make):
+def test_register_with_a_taken_email_answers_as_for_a_new_one(client, make):
     make.user(email="wang@example.org")
-    response = client.post("/register", data=REGISTRATION)
-    assert response.status_code == 422
-    assert "该邮箱已经注册。" in field_error(text(response))
+    taken = client.post("/register", data=REGISTRATION)
+    fresh = client.post(
+        "/register", data=dict(REGISTRATION, email="li@example.org", organization_name="另一所")
+    )
+    assert taken.status_code == fresh.status_code == 303
+    assert taken.headers["Location"] == fresh.headers["Location"]
 
 
 def test_wrong_password(client, make):

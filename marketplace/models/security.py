@@ -1,0 +1,60 @@
+"""Login sessions kept on the server, so that a session can end; the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.extensions import db
+from marketplace.models.outbox import BigId
+from marketplace.models.types import TZDateTime, utcnow
+
+
+class LoginSession(db.Model):
+    """One login (a browser, or an API client using the session cookie).
+
+    The cookie names the row by a random key (only its SHA-256 digest is stored); a row
+    with ``ended_at`` set no longer logs anyone in, so a cookie saved before logout, a
+    password change or "log out everywhere" is refused when it is replayed.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    key_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    # When the person last proved who they are in this session (password, second factor):
+    # creating tokens and money actions ask for a recent one.
+    verified_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
+class AuditEntry(db.Model):
+    """One operator or money action: who, when, from where, what, before and after.
+
+    Append-only: the database refuses UPDATE and DELETE on this table with the same
+    triggers as the ledger's (migration 0013). The actor is a plain id and a copy of the
+    e-mail address (no foreign key), so the entry outlives the account unchanged.
+    """
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(index=True)
+    actor_email: Mapped[str] = mapped_column(String(254), default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target_type: Mapped[str] = mapped_column(String(40), default="")
+    target_id: Mapped[str] = mapped_column(String(40), default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_audit_entry_target", "target_type", "target_id"),)
