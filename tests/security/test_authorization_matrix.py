@@ -194,6 +194,10 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("views.my_organization", "GET"): [case("302 200 200 200 200 200")],
     # "other" asked already (world.py): a second request is a conflict.
     ("views.request_verification", "POST"): [case("302 303 303 303 409 303")],
+    # Members give their organization's credit code; an operator has none (back to the page).
+    ("views.organization_credit_code", "POST"): [
+        case("302 303 303 303 303 303", form={"credit_code": "91350100M000100Y43"})
+    ],
     ("views.import_records", "GET"): [case(PAGE_FOR_MEMBERS)],
     ("views.import_records", "POST"): [
         case(PAGE_FOR_MEMBERS, form={"kind": "listings"}, upload=True)
@@ -259,6 +263,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("views.deal_attachment", "GET"): [
         case("302 200 200 404 404 200", args=DEAL | {"attachment_id": "@attachment"})
+    ],
+    ("views.deal_contract", "GET"): [
+        case("302 200 200 404 404 200", args=DEAL),
+        case("302 200 200 200 404 200", args=DONE),  # the deal's broker too
+    ],
+    ("views.deal_registration", "GET"): [
+        case("302 200 200 404 404 200", args=DEAL | {"fmt": "pdf"}),
+        case("302 200 200 200 404 200", args=DONE | {"fmt": "xlsx"}),
     ],
     # Operators mediate: they may write in the thread, add files and cancel; the parties'
     # own steps (terms, paying, accepting) are refused to them with a reason.
@@ -428,7 +440,12 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("401 403 403 403 403 201", json={"name": "新机构", "kind": "institute"})
     ],
     ("organizations.update_organization", "PATCH"): [
-        case("401 200 403 403 403 200", args={"org_id": "@org"}, json={"region": "杭州"})
+        case("401 200 403 403 403 200", args={"org_id": "@org"}, json={"region": "杭州"}),
+        case(
+            "401 200 403 403 403 200",
+            args={"org_id": "@org"},
+            json={"credit_code": "91350100M000100Y43"},
+        ),
     ],
     ("organizations.verification", "POST"): [
         case("401 403 403 403 403 200", args={"org_id": "@org_other", "action": "verify"}),
@@ -550,6 +567,15 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("deal_files.upload", "POST"): [case("401 201 201 404 404 201", args=DEAL, upload=True)],
     ("deal_files.download", "GET"): [
         case("401 200 200 404 404 200", args=DEAL | {"attachment_id": "@attachment"})
+    ],
+    # The paper of the agreed terms: the parties, the deal's broker and operators.
+    ("deal_paper.contract", "GET"): [
+        case("401 200 200 404 404 200", args=DEAL),
+        case("401 200 200 200 404 200", args=DONE),
+    ],
+    ("deal_paper.registration", "GET"): [
+        case("401 200 200 404 404 200", args=DEAL | {"fmt": "xlsx"}),
+        case("401 200 200 200 404 200", args=DONE | {"fmt": "pdf"}),
     ],
     # ------------------------------------------------------------------ API: brokers
     ("brokers.directory", "GET"): [case(EVERYONE)],
