@@ -16,6 +16,7 @@ from marketplace.models import Demand, Listing, Organization, User
 
 EDITABLE_FIELDS = ("name", "region", "credit_code")
 VERIFICATION_ACTIONS = {"verify": "verified", "reject": "rejected", "request": "pending"}
+PAYOUT_BANK_FIELDS = ("bank", "account_holder", "account_number")
 STRIPE_ACCOUNT_ID = re.compile(r"^acct_[A-Za-z0-9]{1,59}$")
 
 
@@ -194,4 +195,30 @@ def set_payout_account(
             session.flush()
     except IntegrityError:
         raise taken from None
+    return org
+
+
+def set_payout_bank_account(
+    session: Session, actor: User | None, org_id: int, data: dict[str, str]
+) -> Organization:
+    """Operators record the bank account payouts to an organization are transferred to
+    (bank, holder, number; all three, or all empty to clear it). Money goes there, so, as
+    for the Stripe account, only an operator sets it, from the organization's documents."""
+    require_operator(actor)
+    org = session.scalar(select(Organization).where(Organization.id == org_id).with_for_update())
+    if org is None:
+        raise NotFound(f"No organization {org_id}.")
+    values = {key: (data.get(key) or "").strip() for key in PAYOUT_BANK_FIELDS}
+    if any(values.values()) and not all(values.values()):
+        raise Invalid(
+            {
+                key: "Give the bank, the account holder and the account number."
+                for key, v in values.items()
+                if not v
+            }
+        )
+    org.payout_bank = values["bank"]
+    org.payout_account_holder = values["account_holder"]
+    org.payout_account_number = values["account_number"]
+    session.flush()
     return org

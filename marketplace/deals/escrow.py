@@ -40,12 +40,15 @@ from marketplace.models import (
     LedgerAccount,
     LedgerEntry,
     Milestone,
+    Organization,
     PayoutInstruction,
     User,
 )
 from marketplace.models.types import utcnow
 
 BASIS = 10_000
+# What a buyer is told while the platform has no way to take money (no escrow account).
+PAYMENT_NOT_CONFIGURED = "Payment is not set up yet; please contact the platform."
 
 
 def split_release(amount: int, fee_bp: int, commission_bp: int) -> tuple[int, int, int]:
@@ -116,6 +119,8 @@ def request_funding(
     role = deals.check(deal, "request_funding", actor)
     terms = contract(deal)
     provider = gateway.funding_provider()
+    if not gateway.funding_configured():
+        raise Conflict(PAYMENT_NOT_CONFIGURED)
     pending = session.scalar(
         select(Funding).where(
             Funding.deal_id == deal.id,
@@ -276,11 +281,7 @@ def release(
     milestone.commission_amount += commission
     if net:
         provider, _ = _provider(session, deal, gateway)
-        beneficiary = payments.Beneficiary(
-            deal.supplier_org_id,
-            deal.supplier.name,
-            provider_account=deal.supplier.stripe_account_id or "",
-        )
+        beneficiary = beneficiary_of(deal.supplier)
         result = provider.release(deal, net, currency, key, beneficiary)
         _payout(session, deal, milestone, "release", payable, net, key, result, beneficiary)
     return {"released": gross, "supplier_share": net, "fee": fee, "commission": commission}
@@ -308,10 +309,23 @@ def refund(
         description="Refund to the buyer",
     )
     provider, funding = _provider(session, deal, gateway)
-    beneficiary = payments.Beneficiary(deal.buyer_org_id, deal.buyer.name)
+    beneficiary = beneficiary_of(deal.buyer, connected=False)  # refunds go back the way they came
     result = provider.refund(deal, amount, currency, key, beneficiary, funding.reference)
     _payout(session, deal, milestone, "refund", refunds, amount, key, result, beneficiary)
     return {"refunded": amount}
+
+
+def beneficiary_of(org: Organization, *, connected: bool = True) -> payments.Beneficiary:
+    """Who a payout goes to: the organization, its connected provider account (if any and
+    ``connected``) and the bank account an operator transfers to."""
+    return payments.Beneficiary(
+        org.id,
+        org.name,
+        provider_account=(org.stripe_account_id or "") if connected else "",
+        bank=org.payout_bank,
+        account_holder=org.payout_account_holder,
+        account_number=org.payout_account_number,
+    )
 
 
 def _payout(session, deal, milestone, kind, account, amount, key, result, beneficiary) -> None:
@@ -326,6 +340,7 @@ def _payout(session, deal, milestone, kind, account, amount, key, result, benefi
         currency=account.currency,
         source_key=key,
         instructions=result.instructions,
+        details=dict(result.details),
         created_at=utcnow(),
     )
     session.add(payout)

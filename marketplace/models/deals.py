@@ -318,6 +318,9 @@ class PayoutInstruction(db.Model):
     # One instruction per money event (the ledger transaction's idempotency key).
     source_key: Mapped[str] = mapped_column(String(200), unique=True)
     instructions: Mapped[str] = mapped_column(Text, default="")
+    # The provider's data for a person to pay it (payee, bank, account, amount, remark:
+    # payments.base.bank_transfer_details); the page renders it in the reader's language.
+    details: Mapped[dict[str, Any]] = mapped_column(JSONList, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     reference: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

@@ -100,6 +100,21 @@ class PayoutAccountOut(Schema):
     stripe_account_id = fields.Function(lambda org: org.stripe_account_id or "")
 
 
+class PayoutBankAccountIn(StrictSchema):
+    """The bank account payouts are transferred to; all three empty clears it."""
+
+    bank = fields.String(required=True, validate=validate.Length(max=200))
+    account_holder = fields.String(required=True, validate=validate.Length(max=200))
+    account_number = fields.String(required=True, validate=validate.Length(max=64))
+
+
+class PayoutBankAccountOut(Schema):
+    organization_id = fields.Integer(attribute="id")
+    bank = fields.String(attribute="payout_bank")
+    account_holder = fields.String(attribute="payout_account_holder")
+    account_number = fields.String(attribute="payout_account_number")
+
+
 class VerificationIn(StrictSchema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 

@@ -138,6 +138,11 @@ RECORD_FORM = {
     "notes": "现场讨论了样品指标。",
     "visibility": "shared",
 }
+BANK_ACCOUNT = {
+    "bank": "中国银行宁波分行",
+    "account_holder": "华中科技大学",
+    "account_number": "6222",
+}
 SAVED_SEARCH = {"name": "新的搜索", "doc_type": "listings", "query": {"q": "电池"}}
 REGISTER = {
     "email": "new.person@example.org",
@@ -394,6 +399,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
             form={"stripe_account_id": "acct_1Matrix"},
         )
     ],
+    ("views.operator_payout_bank_account", "POST"): [
+        case("302 403 403 403 403 303", args={"org_id": "@org"}, form=BANK_ACCOUNT)
+    ],
     # ------------------------------------------------------------------ views: notifications
     ("views.notifications", "GET"): [case(PAGE_FOR_USERS)],  # one's own
     ("views.notification_open", "GET"): [case("302 303 404 404 404 404", args=NOTIFICATION)],
@@ -453,6 +461,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("organizations.set_payout_account", "PUT"): [
         case(API_FOR_OPERATORS, args={"org_id": "@org"}, json={"stripe_account_id": "acct_1Mx"})
+    ],
+    ("organizations.set_payout_bank_account", "PUT"): [
+        case(API_FOR_OPERATORS, args={"org_id": "@org"}, json=BANK_ACCOUNT)
     ],
     # ------------------------------------------------------------------ API: listings
     ("listings.list_items", "GET"): [case(EVERYONE)],
