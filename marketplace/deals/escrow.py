@@ -15,8 +15,10 @@ Rounding rule for a release of ``amount``: fee = floor(amount × fee_bp / 10000)
 commission = floor(amount × commission_bp / 10000), and the supplier gets the rest, so
 fee + commission + supplier share == amount exactly: nothing is lost or created.
 
-Payment providers are asked to pay out (they may only produce an instruction); they
-never touch the ledger.
+Each release produces payouts: the supplier's share, and the commission (to the broker's
+organization, kind "commission"); each leaves its account (payable, commission) for
+``external:payouts`` only when executed. Payment providers are asked to pay out (they may
+only produce an instruction); they never touch the ledger.
 """
 
 from __future__ import annotations
@@ -284,7 +286,33 @@ def release(
         beneficiary = beneficiary_of(deal.supplier)
         result = provider.release(deal, net, currency, key, beneficiary)
         _payout(session, deal, milestone, "release", payable, net, key, result, beneficiary)
+    if commission:
+        _commission_payout(session, deal, milestone, terms.broker_id, commission, currency, gateway)
     return {"released": gross, "supplier_share": net, "fee": fee, "commission": commission}
+
+
+def _commission_payout(
+    session: Session,
+    deal: Deal,
+    milestone: Milestone,
+    broker_id: int,
+    amount: int,
+    currency: str,
+    gateway: payments.Gateway,
+) -> None:
+    """The commission a release credited, owed to the broker's organization: a Stripe
+    Connect transfer where that organization is connected (through the provider that took
+    the funding), otherwise a payout instruction an operator executes by bank transfer.
+    Either way the money leaves the broker's commission account only on execution."""
+    broker = session.get(User, broker_id)
+    if broker is None or broker.organization is None:
+        return  # nobody to pay yet: the commission stays on the broker's account
+    key = f"deal:{deal.id}:milestone:{milestone.id}:commission"
+    provider, _ = _provider(session, deal, gateway)
+    beneficiary = beneficiary_of(broker.organization)
+    result = provider.release(deal, amount, currency, key, beneficiary)
+    account = commission_account(session, broker_id, currency)
+    _payout(session, deal, milestone, "commission", account, amount, key, result, beneficiary)
 
 
 def refund(
