@@ -168,7 +168,9 @@ class PaymentProvider(ABC):
         idempotency_key: str,
         beneficiary: Beneficiary,
     ) -> PayoutResult:
-        """Pay ``amount`` (net of fees) from escrow to the supplier."""
+        """Pay ``amount`` (net of fees) from escrow to the supplier, or a commission to the
+        broker's organization: a transfer to ``beneficiary.provider_account`` if the
+        provider can, otherwise a pending result whose ``details`` say how to pay it."""
 
     @abstractmethod
     def refund(
