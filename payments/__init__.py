@@ -15,12 +15,13 @@ from typing import Any
 from payments.base import (
     Beneficiary,
     FundingInstruction,
+    NotConfigured,
     PaymentProvider,
     PayoutResult,
     ProviderUnavailable,
     RequestLog,
 )
-from payments.offline import BankAccount, OfflineProvider
+from payments.offline import DEMO_ACCOUNT, BankAccount, OfflineProvider
 from payments.stripe_provider import StripeProvider
 
 
@@ -33,6 +34,10 @@ class Gateway:
 
     def funding_provider(self) -> PaymentProvider:
         return self.providers[self.default]
+
+    def funding_configured(self) -> bool:
+        """Whether new fundings can be asked for (the offline provider needs its account)."""
+        return bool(getattr(self.funding_provider(), "configured", True))
 
     def get(self, name: str) -> PaymentProvider:
         try:
@@ -73,13 +78,17 @@ def gateway_from_config(
 
 
 def default_gateway() -> Gateway:
-    return Gateway([OfflineProvider()], default="offline")
+    """For scripts and tests that call the services without an app's gateway: the offline
+    provider with the (clearly marked) demo account. The app always passes its own,
+    built from its configuration by ``gateway_from_config``."""
+    return Gateway([OfflineProvider(DEMO_ACCOUNT)], default="offline")
 
 
 __all__ = [
     "Beneficiary",
     "FundingInstruction",
     "Gateway",
+    "NotConfigured",
     "PaymentProvider",
     "PayoutResult",
     "ProviderUnavailable",

@@ -7,6 +7,7 @@ an executed payout). Amounts are integers in minor units with their currency cod
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -37,12 +38,17 @@ class FundingInstruction:
 
 @dataclass(frozen=True)
 class Beneficiary:
-    """Who receives a payout: an organization (the supplier, or the buyer for a refund)."""
+    """Who receives a payout: an organization (the supplier, the buyer for a refund, the
+    broker's organization for a commission)."""
 
     organization_id: int
     name: str
     # A provider account, e.g. a Stripe Connect account id, when the beneficiary has one.
     provider_account: str = ""
+    # The bank account an operator pays by transfer, when the organization registered one.
+    bank: str = ""
+    account_holder: str = ""
+    account_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,50 @@ class PayoutResult:
     status: str
     reference: str = ""
     instructions: str = ""
+    # What an operator needs to pay it (payee, bank, account, amount, the transfer's
+    # remark), as data: the page renders it in the reader's language.
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+# No 0/O/1/I: references are typed by hand into bank forms.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def payout_remark(deal_id: int, idempotency_key: str) -> str:
+    """The remark an operator puts on an outgoing transfer: short, typeable, the same for
+    the same payout every time (derived from its idempotency key)."""
+    digest = hashlib.sha256(idempotency_key.encode()).digest()
+    code = "".join(REFERENCE_ALPHABET[b % len(REFERENCE_ALPHABET)] for b in digest[:6])
+    return f"TM-{deal_id}-P{code}"
+
+
+def bank_transfer_details(
+    deal: DealLike,
+    amount: int,
+    currency: str,
+    idempotency_key: str,
+    beneficiary: Beneficiary,
+    *,
+    reason: str = "",
+    **extra: str,
+) -> dict[str, Any]:
+    """A payout an operator makes by bank transfer, as data (``PayoutResult.details``);
+    ``reason`` says why a provider left it to a person (no_connected_account,
+    transfer_failed, refund_not_accepted), "" for the offline provider, whose payouts
+    always are."""
+    return {
+        "method": "bank_transfer",
+        "deal_id": deal.id,
+        "payee": beneficiary.name,
+        "bank": beneficiary.bank,
+        "account_holder": beneficiary.account_holder or beneficiary.name,
+        "account_number": beneficiary.account_number,
+        "amount": amount,
+        "currency": currency,
+        "remark": payout_remark(deal.id, idempotency_key),
+        "reason": reason,
+        **extra,
+    }
 
 
 class RequestRecord(Protocol):
@@ -89,6 +139,11 @@ class RequestLog(Protocol):
         """What was asked back so far from this payment (refunds the provider answered)."""
 
 
+class NotConfigured(Exception):
+    """The provider lacks the configuration it needs to take money (e.g. the escrow bank
+    account of the offline provider): nothing was asked of anyone."""
+
+
 class ProviderUnavailable(Exception):
     """The provider could not be reached, or failed on its side: whether the request took
     effect is unknown. Nothing may be recorded as done or refused; the caller rolls back,
@@ -113,7 +168,9 @@ class PaymentProvider(ABC):
         idempotency_key: str,
         beneficiary: Beneficiary,
     ) -> PayoutResult:
-        """Pay ``amount`` (net of fees) from escrow to the supplier."""
+        """Pay ``amount`` (net of fees) from escrow to the supplier, or a commission to the
+        broker's organization: a transfer to ``beneficiary.provider_account`` if the
+        provider can, otherwise a pending result whose ``details`` say how to pay it."""
 
     @abstractmethod
     def refund(

@@ -4,6 +4,10 @@ The buyer gets the platform's escrow bank account and a unique reference to put 
 transfer; an operator confirms receipt (amount and reference) in the back office.
 Releases and refunds become payout instructions that an operator executes by bank
 transfer and then marks as executed.
+
+Without an escrow account configured (OFFLINE_BANK_NAME, OFFLINE_BANK_HOLDER,
+OFFLINE_BANK_ACCOUNT) the provider takes no money: a buyer is never shown a placeholder
+account. ``make run`` configures ``DEMO_ACCOUNT``, which says in its name that it is one.
 """
 
 from __future__ import annotations
@@ -12,22 +16,34 @@ import secrets
 from dataclasses import dataclass
 
 from payments.base import (
+    REFERENCE_ALPHABET,
     Beneficiary,
     DealLike,
     FundingInstruction,
+    NotConfigured,
     PaymentProvider,
     PayoutResult,
+    bank_transfer_details,
 )
-
-# No 0/O/1/I: references are typed by hand into bank forms.
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 @dataclass(frozen=True)
 class BankAccount:
-    bank: str = "TechMarket escrow bank (configure OFFLINE_BANK_NAME)"
-    holder: str = "TechMarket platform escrow account"
-    number: str = "(configure OFFLINE_BANK_ACCOUNT)"
+    bank: str = ""
+    holder: str = ""
+    number: str = ""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.bank.strip() and self.holder.strip() and self.number.strip())
+
+
+# For `make run`, the demo data and tests: marked as a demo wherever it is shown.
+DEMO_ACCOUNT = BankAccount(
+    bank="演示银行 DEMO BANK（演示数据，请勿转账 / demo only, do not pay）",
+    holder="科技大市场演示托管账户 TechMarket DEMO escrow",
+    number="DEMO 0000 0000 0000",
+)
 
 
 def new_reference(deal_id: int) -> str:
@@ -47,9 +63,15 @@ class OfflineProvider(PaymentProvider):
     def __init__(self, account: BankAccount | None = None):
         self.account = account or BankAccount()
 
+    @property
+    def configured(self) -> bool:
+        return self.account.configured
+
     def create_funding(
         self, deal: DealLike, amount: int, currency: str, idempotency_key: str
     ) -> FundingInstruction:
+        if not self.configured:
+            raise NotConfigured("The platform's escrow bank account is not configured.")
         # Idempotency is the caller's: the deal service reuses a pending funding.
         reference = new_reference(deal.id)
         text = (
@@ -79,13 +101,15 @@ class OfflineProvider(PaymentProvider):
         idempotency_key: str,
         beneficiary: Beneficiary,
     ) -> PayoutResult:
+        details = bank_transfer_details(deal, amount, currency, idempotency_key, beneficiary)
         return PayoutResult(
             provider=self.name,
             status="pending",
             instructions=(
                 f"Pay {_major(amount)} {currency} to {beneficiary.name} for deal {deal.id} "
-                f"(release {idempotency_key}), then mark this payout executed."
+                f"(remark {details['remark']}), then mark this payout executed."
             ),
+            details=details,
         )
 
     def refund(
@@ -97,11 +121,21 @@ class OfflineProvider(PaymentProvider):
         beneficiary: Beneficiary,
         funding_reference: str,
     ) -> PayoutResult:
+        details = bank_transfer_details(
+            deal,
+            amount,
+            currency,
+            idempotency_key,
+            beneficiary,
+            funding_reference=funding_reference,
+        )
         return PayoutResult(
             provider=self.name,
             status="pending",
             instructions=(
                 f"Refund {_major(amount)} {currency} to {beneficiary.name} for deal {deal.id} "
-                f"(paid under {funding_reference}), then mark this payout executed."
+                f"(paid under {funding_reference}; remark {details['remark']}), then mark "
+                "this payout executed."
             ),
+            details=details,
         )

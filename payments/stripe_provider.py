@@ -30,6 +30,7 @@ from payments.base import (
     ProviderUnavailable,
     RequestLog,
     RequestRecord,
+    bank_transfer_details,
 )
 
 # Refund statuses that mean Stripe took the refund; "failed"/"canceled" leave it to an operator.
@@ -164,6 +165,14 @@ class StripeProvider(PaymentProvider):
             return PayoutResult(
                 provider=self.name,
                 status="pending",
+                details=bank_transfer_details(
+                    deal,
+                    amount,
+                    currency,
+                    idempotency_key,
+                    beneficiary,
+                    reason="no_connected_account",
+                ),
                 instructions=(
                     f"{beneficiary.name} has no Stripe connected account: pay "
                     f"{_major(amount)} {currency} for deal {deal.id} (release "
@@ -193,6 +202,15 @@ class StripeProvider(PaymentProvider):
                 return PayoutResult(
                     provider=self.name,
                     status="pending",
+                    details=bank_transfer_details(
+                        deal,
+                        amount,
+                        currency,
+                        idempotency_key,
+                        beneficiary,
+                        reason="transfer_failed",
+                        error=exc.user_message or exc.__class__.__name__,
+                    ),
                     instructions=(
                         f"The Stripe transfer to {beneficiary.provider_account} failed "
                         f"({exc.user_message or exc.__class__.__name__}): pay {_major(amount)} "
@@ -253,6 +271,16 @@ class StripeProvider(PaymentProvider):
                 provider=self.name,
                 status="pending",
                 reference=row.object_id,
+                details=bank_transfer_details(
+                    deal,
+                    amount,
+                    currency,
+                    idempotency_key,
+                    beneficiary,
+                    reason="refund_not_accepted",
+                    refund=row.object_id,
+                    refund_status=row.status,
+                ),
                 instructions=(
                     f"Stripe refund {row.object_id} is {row.status}: refund {_major(amount)} "
                     f"{currency} to {beneficiary.name} for deal {deal.id} by bank transfer, "

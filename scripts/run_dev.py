@@ -19,6 +19,15 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from payments.offline import DEMO_ACCOUNT  # noqa: E402
+
+DEMO_BANK = {
+    "OFFLINE_BANK_NAME": DEMO_ACCOUNT.bank,
+    "OFFLINE_BANK_HOLDER": DEMO_ACCOUNT.holder,
+    "OFFLINE_BANK_ACCOUNT": DEMO_ACCOUNT.number,
+}
 BIN = Path(sys.executable).parent
 
 
@@ -100,6 +109,10 @@ def main() -> None:
     signal.signal(signal.SIGHUP, _terminate)
     env = dict(os.environ)
     env.setdefault("FLASK_APP", "marketplace")
+    # A development escrow account, marked as a demo wherever it is shown; without one
+    # the platform takes no money (buyers are told payment is not set up).
+    if not any(env.get(name) for name in DEMO_BANK):
+        env.update(DEMO_BANK)
     instance = Path(env.get("INSTANCE_PATH") or ROOT / "instance")
     search_proc = app_proc = worker_proc = None
     try:

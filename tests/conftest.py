@@ -145,6 +145,10 @@ def app(database_url: str) -> Iterator[Flask]:
             # switch the real model on (tests/search/conftest.py, ``with_embedder``).
             "EMBEDDER": "none",
             "ATTACHMENTS_DIR": os.path.join(instance, "attachments"),
+            # Buyers pay by bank transfer into this (test) escrow account.
+            "OFFLINE_BANK_NAME": "测试银行 TEST BANK",
+            "OFFLINE_BANK_HOLDER": "科技大市场测试托管账户",
+            "OFFLINE_BANK_ACCOUNT": "TEST 6222 0000 0000",
         }
     )
     app.test_client_class = LoginClient

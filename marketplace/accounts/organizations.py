@@ -15,8 +15,9 @@ from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unau
 from marketplace.core.paging import Page, paginate
 from marketplace.models import Demand, Listing, Organization, User
 
-EDITABLE_FIELDS = ("name", "region")
+EDITABLE_FIELDS = ("name", "region", "credit_code")
 VERIFICATION_ACTIONS = {"verify": "verified", "reject": "rejected", "request": "pending"}
+PAYOUT_BANK_FIELDS = ("bank", "account_holder", "account_number")
 STRIPE_ACCOUNT_ID = re.compile(r"^acct_[A-Za-z0-9]{1,59}$")
 
 
@@ -53,6 +54,7 @@ def create_organization(session: Session, actor: User | None, data: dict[str, An
     require_operator(actor)
     if session.scalar(select(Organization.id).where(Organization.name == data["name"])):
         raise Invalid({"name": "An organization with this name exists."})
+    _check_credit_code(session, data.get("credit_code"), other_than=None)
     org = Organization(**data)
     session.add(org)
     session.flush()
@@ -73,6 +75,12 @@ def update_organization(
         taken = session.scalar(select(Organization.id).where(Organization.name == data["name"]))
         if taken:
             raise Invalid({"name": "An organization with this name exists."})
+    if "credit_code" in data and data["credit_code"] != org.credit_code:
+        if org.verification_status == "verified" and not actor.is_operator:
+            raise Conflict(
+                "A verified organization's credit code changes only through an operator."
+            )
+        _check_credit_code(session, data["credit_code"], other_than=org.id)
     for key in EDITABLE_FIELDS:
         if key in data:
             setattr(org, key, data[key])
@@ -80,6 +88,17 @@ def update_organization(
         org.kind = data["kind"]
     session.flush()
     return org
+
+
+def _check_credit_code(session: Session, code: str | None, *, other_than: int | None) -> None:
+    """A 统一社会信用代码 names one organization (the unique index backs this check)."""
+    if not code:
+        return
+    stmt = select(Organization.id).where(Organization.credit_code == code)
+    if other_than is not None:
+        stmt = stmt.where(Organization.id != other_than)
+    if session.scalar(stmt) is not None:
+        raise Invalid({"credit_code": "Another organization has this credit code."})
 
 
 def set_verification(
@@ -198,4 +217,30 @@ def set_payout_account(
         before=before,
         after={"stripe_account_id": org.stripe_account_id},
     )
+    return org
+
+
+def set_payout_bank_account(
+    session: Session, actor: User | None, org_id: int, data: dict[str, str]
+) -> Organization:
+    """Operators record the bank account payouts to an organization are transferred to
+    (bank, holder, number; all three, or all empty to clear it). Money goes there, so, as
+    for the Stripe account, only an operator sets it, from the organization's documents."""
+    require_operator(actor)
+    org = session.scalar(select(Organization).where(Organization.id == org_id).with_for_update())
+    if org is None:
+        raise NotFound(f"No organization {org_id}.")
+    values = {key: (data.get(key) or "").strip() for key in PAYOUT_BANK_FIELDS}
+    if any(values.values()) and not all(values.values()):
+        raise Invalid(
+            {
+                key: "Give the bank, the account holder and the account number."
+                for key, v in values.items()
+                if not v
+            }
+        )
+    org.payout_bank = values["bank"]
+    org.payout_account_holder = values["account_holder"]
+    org.payout_account_number = values["account_number"]
+    session.flush()
     return org

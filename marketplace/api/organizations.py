@@ -15,6 +15,8 @@ from marketplace.schemas.accounts import (
     OrganizationQuery,
     PayoutAccountIn,
     PayoutAccountOut,
+    PayoutBankAccountIn,
+    PayoutBankAccountOut,
     VerificationIn,
 )
 from marketplace.schemas.common import ApiError, patch_schema
@@ -87,6 +89,18 @@ def create_blueprint() -> Blueprint:
         org = organizations.set_payout_account(
             db.session, current_actor(), org_id, data["stripe_account_id"]
         )
+        db.session.commit()
+        return org
+
+    @blp.route("/<int:org_id>/payout-bank-account", methods=["PUT"])
+    @login_required(blp)
+    @blp.arguments(PayoutBankAccountIn)
+    @blp.response(200, PayoutBankAccountOut)
+    @blp.alt_response(403, schema=ApiError)
+    def set_payout_bank_account(data, org_id: int):
+        """Record the bank account payouts to the organization are transferred to (operators);
+        all three fields empty clears it. The payouts queue shows it to the operator paying."""
+        org = organizations.set_payout_bank_account(db.session, current_actor(), org_id, data)
         db.session.commit()
         return org
 

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from marketplace.brokers.records import aware
 from marketplace.brokers.stats import day_bounds
 from marketplace.core.errors import Invalid, NotFound, Unauthorized
-from marketplace.models import Deal, JournalTransaction, LedgerAccount, LedgerEntry, User
+from marketplace.models import (
+    Deal,
+    JournalTransaction,
+    LedgerAccount,
+    LedgerEntry,
+    PayoutInstruction,
+    User,
+)
 
 # What makes a spreadsheet read a text cell as a formula (OWASP's list: = + - @, tab, CR).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -117,7 +124,35 @@ def earnings(
         "start": start,
         "end": end,
         "currencies": [currencies[c] for c in sorted(currencies)],
+        "payouts": commission_payouts(session, broker_id),
     }
+
+
+def commission_payouts(session: Session, broker_id: int) -> list[dict[str, Any]]:
+    """Every payout of the broker's commission (to the broker's organization), newest
+    first: pending until an operator (or Stripe) paid it, then paid with its reference."""
+    rows = session.scalars(
+        select(PayoutInstruction)
+        .where(
+            PayoutInstruction.kind == "commission",
+            PayoutInstruction.account_code == f"broker:{broker_id}:commission",
+        )
+        .order_by(PayoutInstruction.id.desc())
+    )
+    return [
+        {
+            "id": p.id,
+            "deal_id": p.deal_id,
+            "amount": p.amount,
+            "currency": p.currency,
+            "status": "paid" if p.status == "executed" else "pending",
+            "reference": p.reference,
+            "beneficiary": p.beneficiary.name,
+            "created_at": aware(p.created_at),
+            "paid_at": aware(p.executed_at) if p.executed_at else None,
+        }
+        for p in rows
+    ]
 
 
 EARNINGS_COLUMNS = ("date", "currency", "deal_id", "deal", "description", "amount_minor")

@@ -59,3 +59,34 @@ def normalize_ipc(value: str) -> str:
             " and optionally group/subgroup, e.g. H01M4/525"
         )
     return raw
+
+
+# 统一社会信用代码 (GB 32100-2015): 18 characters from 31 (no I, O, Z, S, V); the last is
+# a check character over the first 17, weighted by powers of 3 modulo 31.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def uscc_check_character(first17: str) -> str:
+    """The check character of a unified social credit code's first 17 characters."""
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def normalize_credit_code(value: str) -> str:
+    """Return a 统一社会信用代码 upper-cased, or raise ValueError saying what is wrong."""
+    raw = re.sub(r"\s+", "", str(value or "")).upper()
+    # Fixed messages (no parameters): the pages translate them as they are.
+    if len(raw) != 18:
+        raise ValueError("A unified social credit code has 18 characters.")
+    if not _USCC.match(raw):
+        raise ValueError(
+            "A unified social credit code uses digits and capital letters except I, O, Z, S"
+            " and V; characters 3 to 8 are the region code (digits)."
+        )
+    if raw[17] != uscc_check_character(raw[:17]):
+        raise ValueError(
+            "The check character does not match: the unified social credit code is mistyped."
+        )
+    return raw

@@ -15,8 +15,10 @@ Rounding rule for a release of ``amount``: fee = floor(amount × fee_bp / 10000)
 commission = floor(amount × commission_bp / 10000), and the supplier gets the rest, so
 fee + commission + supplier share == amount exactly: nothing is lost or created.
 
-Payment providers are asked to pay out (they may only produce an instruction); they
-never touch the ledger.
+Each release produces payouts: the supplier's share, and the commission (to the broker's
+organization, kind "commission"); each leaves its account (payable, commission) for
+``external:payouts`` only when executed. Payment providers are asked to pay out (they may
+only produce an instruction); they never touch the ledger.
 """
 
 from __future__ import annotations
@@ -40,12 +42,15 @@ from marketplace.models import (
     LedgerAccount,
     LedgerEntry,
     Milestone,
+    Organization,
     PayoutInstruction,
     User,
 )
 from marketplace.models.types import utcnow
 
 BASIS = 10_000
+# What a buyer is told while the platform has no way to take money (no escrow account).
+PAYMENT_NOT_CONFIGURED = "Payment is not set up yet; please contact the platform."
 
 
 def split_release(amount: int, fee_bp: int, commission_bp: int) -> tuple[int, int, int]:
@@ -116,6 +121,8 @@ def request_funding(
     role = deals.check(deal, "request_funding", actor)
     terms = contract(deal)
     provider = gateway.funding_provider()
+    if not gateway.funding_configured():
+        raise Conflict(PAYMENT_NOT_CONFIGURED)
     pending = session.scalar(
         select(Funding).where(
             Funding.deal_id == deal.id,
@@ -288,14 +295,36 @@ def release(
     milestone.commission_amount += commission
     if net:
         provider, _ = _provider(session, deal, gateway)
-        beneficiary = payments.Beneficiary(
-            deal.supplier_org_id,
-            deal.supplier.name,
-            provider_account=deal.supplier.stripe_account_id or "",
-        )
+        beneficiary = beneficiary_of(deal.supplier)
         result = provider.release(deal, net, currency, key, beneficiary)
         _payout(session, deal, milestone, "release", payable, net, key, result, beneficiary)
+    if commission:
+        _commission_payout(session, deal, milestone, terms.broker_id, commission, currency, gateway)
     return {"released": gross, "supplier_share": net, "fee": fee, "commission": commission}
+
+
+def _commission_payout(
+    session: Session,
+    deal: Deal,
+    milestone: Milestone,
+    broker_id: int,
+    amount: int,
+    currency: str,
+    gateway: payments.Gateway,
+) -> None:
+    """The commission a release credited, owed to the broker's organization: a Stripe
+    Connect transfer where that organization is connected (through the provider that took
+    the funding), otherwise a payout instruction an operator executes by bank transfer.
+    Either way the money leaves the broker's commission account only on execution."""
+    broker = session.get(User, broker_id)
+    if broker is None or broker.organization is None:
+        return  # nobody to pay yet: the commission stays on the broker's account
+    key = f"deal:{deal.id}:milestone:{milestone.id}:commission"
+    provider, _ = _provider(session, deal, gateway)
+    beneficiary = beneficiary_of(broker.organization)
+    result = provider.release(deal, amount, currency, key, beneficiary)
+    account = commission_account(session, broker_id, currency)
+    _payout(session, deal, milestone, "commission", account, amount, key, result, beneficiary)
 
 
 def refund(
@@ -320,10 +349,23 @@ def refund(
         description="Refund to the buyer",
     )
     provider, funding = _provider(session, deal, gateway)
-    beneficiary = payments.Beneficiary(deal.buyer_org_id, deal.buyer.name)
+    beneficiary = beneficiary_of(deal.buyer, connected=False)  # refunds go back the way they came
     result = provider.refund(deal, amount, currency, key, beneficiary, funding.reference)
     _payout(session, deal, milestone, "refund", refunds, amount, key, result, beneficiary)
     return {"refunded": amount}
+
+
+def beneficiary_of(org: Organization, *, connected: bool = True) -> payments.Beneficiary:
+    """Who a payout goes to: the organization, its connected provider account (if any and
+    ``connected``) and the bank account an operator transfers to."""
+    return payments.Beneficiary(
+        org.id,
+        org.name,
+        provider_account=(org.stripe_account_id or "") if connected else "",
+        bank=org.payout_bank,
+        account_holder=org.payout_account_holder,
+        account_number=org.payout_account_number,
+    )
 
 
 def _payout(session, deal, milestone, kind, account, amount, key, result, beneficiary) -> None:
@@ -338,6 +380,7 @@ def _payout(session, deal, milestone, kind, account, amount, key, result, benefi
         currency=account.currency,
         source_key=key,
         instructions=result.instructions,
+        details=dict(result.details),
         created_at=utcnow(),
     )
     session.add(payout)

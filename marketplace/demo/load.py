@@ -24,6 +24,7 @@ from marketplace.demo.data import (
 from marketplace.models import Demand, Listing, Organization, User
 from marketplace.schemas.demands import DemandIn
 from marketplace.schemas.listings import ListingIn
+from payments.offline import DEMO_ACCOUNT
 
 # The workflow actions that lead from draft to each status: (action, by the operator?).
 PATHS = {
@@ -78,6 +79,17 @@ def load(session: Session) -> bool:
         )
         if verified:
             organizations.set_verification(session, operator, org.id, "verify", "营业执照已核验")
+            # Where payouts go: a demo account, and it says so on every payout.
+            organizations.set_payout_bank_account(
+                session,
+                operator,
+                org.id,
+                {
+                    "bank": DEMO_ACCOUNT.bank,
+                    "account_holder": name,
+                    "account_number": f"DEMO {len(orgs) + 1:04d} 0000",
+                },
+            )
         orgs[key] = org
     members: dict[str, User] = {}
     for account in ACCOUNTS[1:]:

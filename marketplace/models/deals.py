@@ -46,7 +46,8 @@ MILESTONE_STATES = ("open", "accepted", "disputed", "resolved", "cancelled")
 FUNDING_STATUSES = ("pending", "confirmed")
 # How an operator settles a disputed milestone.
 RESOLUTIONS = ("release", "refund", "split")
-PAYOUT_KINDS = ("release", "refund")
+# A release pays the supplier, a refund the buyer, a commission the broker's organization.
+PAYOUT_KINDS = ("release", "refund", "commission")
 PAYOUT_STATUSES = ("pending", "executed")
 
 
@@ -290,8 +291,9 @@ class Funding(db.Model):
 
 
 class PayoutInstruction(db.Model):
-    """Money owed out of the platform (a release to the supplier, a refund to the buyer),
-    pending until an operator (or the provider) executes it."""
+    """Money owed out of the platform (a release to the supplier, a refund to the buyer, a
+    commission to the broker's organization), pending until an operator (or the provider)
+    executes it."""
 
     __tablename__ = "payout_instruction"
     __table_args__ = (
@@ -311,13 +313,17 @@ class PayoutInstruction(db.Model):
     beneficiary_org_id: Mapped[int] = mapped_column(
         ForeignKey("organization.id", ondelete="RESTRICT")
     )
-    # The ledger account the money leaves on execution (supplier payable or deal refunds).
+    # The ledger account the money leaves on execution (supplier payable, deal refunds or
+    # the broker's commission account).
     account_code: Mapped[str] = mapped_column(String(100))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     # One instruction per money event (the ledger transaction's idempotency key).
     source_key: Mapped[str] = mapped_column(String(200), unique=True)
     instructions: Mapped[str] = mapped_column(Text, default="")
+    # The provider's data for a person to pay it (payee, bank, account, amount, remark:
+    # payments.base.bank_transfer_details); the page renders it in the reader's language.
+    details: Mapped[dict[str, Any]] = mapped_column(JSONList, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     reference: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

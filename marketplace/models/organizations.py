@@ -29,9 +29,17 @@ class Organization(db.Model):
     region: Mapped[str] = mapped_column(String(100), default="")
     verification_status: Mapped[str] = mapped_column(String(20), default="unverified")
     verification_note: Mapped[str] = mapped_column(Text, default="")
+    # 统一社会信用代码 (GB 32100-2015, 18 characters, checked by core/validators.py); it
+    # names the organization on contracts and on the 技术合同登记 form.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True, default=None)
     # The organization's Stripe Connect account: releases to it are Connect transfers.
     # Set by an operator (money goes there), unique so two organizations never share one.
     stripe_account_id: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    # The bank account payouts to the organization go to when an operator pays by transfer
+    # (releases, refunds, a broker agency's commission). Set by an operator, like the above.
+    payout_bank: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    payout_account_holder: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    payout_account_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     members: Mapped[list[User]] = relationship(back_populates="organization")

@@ -5,7 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from marketplace.models.vocab import ORGANIZATION_KINDS, VERIFICATION_STATUSES
-from marketplace.schemas.common import Choice, OrganizationRef, PageArgs, PageMeta, StrictSchema
+from marketplace.schemas.common import (
+    Choice,
+    CreditCode,
+    OrganizationRef,
+    PageArgs,
+    PageMeta,
+    StrictSchema,
+)
 
 
 class LoginIn(StrictSchema):
@@ -90,10 +97,22 @@ class OrganizationIn(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     kind = Choice(ORGANIZATION_KINDS, required=True)
     region = fields.String(load_default="", validate=validate.Length(max=100))
+    credit_code = CreditCode(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "统一社会信用代码 (18 characters, GB 32100-2015)"},
+    )
+
+
+class OrganizationCreditCodeIn(StrictSchema):
+    """The page's form: only the credit code ("" clears it)."""
+
+    credit_code = CreditCode(required=True, allow_none=True)
 
 
 class OrganizationOut(OrganizationRef):
     verification_note = fields.String()
+    credit_code = fields.String(allow_none=True)
     payout_account_connected = fields.Function(lambda org: bool(org.stripe_account_id))
     created_at = fields.DateTime()
 
@@ -117,6 +136,21 @@ class PayoutAccountIn(StrictSchema):
 class PayoutAccountOut(Schema):
     organization_id = fields.Integer(attribute="id")
     stripe_account_id = fields.Function(lambda org: org.stripe_account_id or "")
+
+
+class PayoutBankAccountIn(StrictSchema):
+    """The bank account payouts are transferred to; all three empty clears it."""
+
+    bank = fields.String(required=True, validate=validate.Length(max=200))
+    account_holder = fields.String(required=True, validate=validate.Length(max=200))
+    account_number = fields.String(required=True, validate=validate.Length(max=64))
+
+
+class PayoutBankAccountOut(Schema):
+    organization_id = fields.Integer(attribute="id")
+    bank = fields.String(attribute="payout_bank")
+    account_holder = fields.String(attribute="payout_account_holder")
+    account_number = fields.String(attribute="payout_account_number")
 
 
 class VerificationIn(StrictSchema):

@@ -133,11 +133,27 @@ class EarningBookOut(Schema):
     lines = fields.List(fields.Nested(EarningLineOut))
 
 
+class CommissionPayoutOut(Schema):
+    id = fields.Integer()
+    deal_id = fields.Integer()
+    amount = fields.Integer()
+    currency = fields.String()
+    status = Choice(("pending", "paid"))
+    reference = fields.String()
+    beneficiary = fields.String(metadata={"description": "The broker's organization"})
+    created_at = fields.DateTime()
+    paid_at = fields.DateTime(allow_none=True)
+
+
 class EarningsOut(Schema):
     broker_id = fields.Integer()
     start = fields.Date(allow_none=True)
     end = fields.Date(allow_none=True)
     currencies = fields.List(fields.Nested(EarningBookOut))
+    payouts = fields.List(
+        fields.Nested(CommissionPayoutOut),
+        metadata={"description": "Every payout of the commission, paid or pending (any period)"},
+    )
 
 
 # Assignment and offers -----------------------------------------------------------------

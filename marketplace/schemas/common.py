@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from marketplace.core.validators import normalize_ipc, normalize_patent_number
+from marketplace.core.validators import (
+    normalize_credit_code,
+    normalize_ipc,
+    normalize_patent_number,
+)
 from marketplace.models.types import MAX_ROW_ID
 
 
@@ -32,6 +36,20 @@ class PatentNumber(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             return normalize_patent_number(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class CreditCode(fields.String):
+    """统一社会信用代码: 18 characters with a valid check character (GB 32100-2015);
+    "" or null clears it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text.strip():
+            return None
+        try:
+            return normalize_credit_code(text)
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
 

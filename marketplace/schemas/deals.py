@@ -257,6 +257,12 @@ class PayoutOut(Schema):
     currency = fields.String()
     status = fields.String()
     instructions = fields.String()
+    details = fields.Dict(
+        metadata={
+            "description": "For a bank transfer: payee, bank, account_holder, account_number, "
+            "amount, currency and the remark to put on the transfer"
+        }
+    )
     reference = fields.String()
     created_at = fields.DateTime()
     executed_at = fields.DateTime(allow_none=True)

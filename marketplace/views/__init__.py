@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         auth,
         broker_deals,
         brokers,
+        deal_paper,
         deals,
         deals_operator,
         demands,

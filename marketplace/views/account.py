@@ -1,12 +1,16 @@
 """我的机构: the user's organization, its verification and everything it has posted."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from marketplace.accounts import organizations
 from marketplace.catalog import demands, listings
+from marketplace.core.errors import Conflict, Invalid
 from marketplace.extensions import db
-from marketplace.views.base import actor, bp, require_login
+from marketplace.schemas.accounts import OrganizationCreditCodeIn
+from marketplace.views.base import actor, bp, field_errors, require_login
+from marketplace.views.messages import localize
 
 ALL = 100
 
@@ -40,4 +44,29 @@ def request_verification():
     organizations.set_verification(db.session, user, user.organization_id, "request")
     db.session.commit()
     flash(_("Verification requested. An operator will check your organization."), "success")
+    return redirect(url_for("views.my_organization"), 303)
+
+
+@bp.route("/my/organization/credit-code", methods=["POST"])
+@require_login
+def organization_credit_code():
+    """统一社会信用代码: members give it (a verified organization's only through an operator)."""
+    user = actor()
+    if user.organization_id is None:
+        return redirect(url_for("views.my_organization"), 303)
+    try:
+        data = OrganizationCreditCodeIn().load({"credit_code": request.form.get("credit_code", "")})
+        organizations.update_organization(db.session, user, user.organization_id, data)
+        db.session.commit()
+    except ValidationError as exc:
+        for message in exc.messages.get("credit_code", []):
+            flash(localize(message), "error")
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        groups = field_errors(exc.fields).values() if isinstance(exc, Invalid) else [[exc]]
+        for group in groups:
+            for message in group:
+                flash(localize(message), "error")
+    else:
+        flash(_("The unified social credit code is saved."), "success")
     return redirect(url_for("views.my_organization"), 303)

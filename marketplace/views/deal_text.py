@@ -77,7 +77,11 @@ LABELS: dict[str, dict[str, Any]] = {
         "refund": _l("Refund to the buyer"),
         "split": _l("Split: release part, refund the rest"),
     },
-    "payout": {"release": _l("Release to the supplier"), "refund": _l("Refund to the buyer")},
+    "payout": {
+        "release": _l("Release to the supplier"),
+        "refund": _l("Refund to the buyer"),
+        "commission": _l("Commission to the broker"),
+    },
 }
 
 # Service messages without values, so that `pybabel extract` finds them (see messages.py).

@@ -163,6 +163,7 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
     return render_template(
         "deals/detail.html",
         card_form=g.card_form,
+        payment_configured=gateway_for(current_app).funding_configured(),
         deal=deal,
         roles=roles,
         actions=actions,

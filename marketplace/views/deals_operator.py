@@ -44,6 +44,7 @@ def _back_office(template: str, endpoint: str, posted: str = "", errors=None, **
         values=request.form if posted else MultiDict(),
         errors=errors or {},
         section=endpoint,
+        payment_configured=gateway_for(current_app).funding_configured(),
         **context,
     ), (422 if errors else 200)
 

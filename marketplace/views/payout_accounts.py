@@ -30,3 +30,24 @@ def operator_payout_account(org_id: int):
         else:
             flash(_("Releases to %(name)s are paid by bank transfer.", name=org.name), "success")
     return redirect(url_for("views.operator_payouts"), 303)
+
+
+@bp.route("/operator/organizations/<int:org_id>/payout-bank-account", methods=["POST"])
+@require_login
+def operator_payout_bank_account(org_id: int):
+    data = {key: request.form.get(key, "") for key in organizations.PAYOUT_BANK_FIELDS}
+    try:
+        org = organizations.set_payout_bank_account(db.session, actor(), org_id, data)
+        db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        for message in {m for group in field_errors(exc.fields).values() for m in group}:
+            flash(localize(message), "error")
+    else:
+        if org.payout_account_number:
+            flash(
+                _("Payouts to %(name)s go to the bank account on record.", name=org.name), "success"
+            )
+        else:
+            flash(_("The bank account of %(name)s is cleared.", name=org.name), "success")
+    return redirect(url_for("views.operator_payouts"), 303)

@@ -335,6 +335,10 @@ def deal_endpoints(did: int, mid: int, aid: int = 1) -> list[tuple[str, str, dic
             {"kind": "call", "occurred_at": "2026-01-01T08:00:00Z", "notes": "x"},
         ),
         ("POST", f"{URL}/{did}/broker-rating", {"score": 5}),
+        # The paper of the agreed terms (api/deal_paper.py).
+        ("GET", f"{URL}/{did}/contract.pdf", None),
+        ("GET", f"{URL}/{did}/registration.pdf", None),
+        ("GET", f"{URL}/{did}/registration.xlsx", None),
     ]
 
 
@@ -372,10 +376,11 @@ def test_every_deal_endpoint_is_404_for_anyone_but_parties_and_operators(app, ca
                     "attachments/": "/attachments/<int:attachment_id>",
                 }[m.group(1)],
                 path,
-            ),
+            ).replace("registration.pdf", "registration.<any(pdf, xlsx):fmt>"),
             method,
         )
         for method, path, _ in endpoints
+        if not path.endswith("registration.xlsx")  # the same rule as registration.pdf
     }
     assert covered == documented  # a new deal endpoint must be added here
     for who in ("stranger", "researcher"):

@@ -78,6 +78,10 @@ def app(database_url: str) -> Iterator[Flask]:
             "SEARCH_SYNC": "inline",
             "ELASTICSEARCH_URL": "http://127.0.0.1:9",  # nothing: e2e_search points it somewhere
             "ATTACHMENTS_DIR": os.path.join(instance, "attachments"),
+            # Buyers pay by bank transfer into this (test) escrow account.
+            "OFFLINE_BANK_NAME": "测试银行 TEST BANK",
+            "OFFLINE_BANK_HOLDER": "科技大市场测试托管账户",
+            "OFFLINE_BANK_ACCOUNT": "TEST 6222 0000 0000",
             "MAIL_FILE_DIR": os.path.join(instance, "mail"),
         }
     )

@@ -99,6 +99,10 @@ def fuzz_state(fuzz_search_server) -> Iterator[tuple[Flask, World, str, str]]:
             "EMBEDDER": "none",
             # Configured, so that unsigned deliveries reach the signature check (400).
             "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            # An escrow account, so that the funding operation can succeed.
+            "OFFLINE_BANK_NAME": "测试银行 TEST BANK",
+            "OFFLINE_BANK_HOLDER": "科技大市场测试托管账户",
+            "OFFLINE_BANK_ACCOUNT": "TEST 6222 0000 0000",
             "ELASTICSEARCH_URL": fuzz_search_server.url,
             "ELASTICSEARCH_INDEX_PREFIX": "fuzz",
             "ATTACHMENTS_DIR": os.path.join(root, "attachments"),

@@ -363,6 +363,8 @@ def test_release_to_a_connected_account_is_one_connect_transfer(app, make):
         plain = Beneficiary(deal.supplier_org_id, "供应方")
         pending = provider.release(deal, 100, "CNY", f"deal:{did}:other", plain)
         assert pending.status == "pending" and "bank transfer" in pending.instructions
+        assert pending.details["reason"] == "no_connected_account"
+        assert (pending.details["payee"], pending.details["amount"]) == ("供应方", 100)
         assert len(http.calls) == 1
         db.session.rollback()
 
@@ -383,6 +385,9 @@ def test_a_refused_transfer_becomes_a_payout_instruction(app, make):
         result = provider.release(deal, 582_000, "CNY", f"deal:{did}:m:1:release", supplier)
         assert result.status == "pending" and "acct_1Supplier" in result.instructions
         assert "Insufficient funds" in result.instructions and len(http.calls) == 1
+        assert result.details["reason"] == "transfer_failed"
+        assert result.details["error"] == "Insufficient funds"
+        assert result.details["remark"].startswith(f"TM-{did}-P")
         row = db.session.scalars(select(StripeRequest)).one()
         assert (row.status, row.object_id) == ("failed", "")
         db.session.rollback()

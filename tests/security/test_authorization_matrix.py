@@ -142,6 +142,11 @@ RECORD_FORM = {
     "notes": "现场讨论了样品指标。",
     "visibility": "shared",
 }
+BANK_ACCOUNT = {
+    "bank": "中国银行宁波分行",
+    "account_holder": "华中科技大学",
+    "account_number": "6222",
+}
 SAVED_SEARCH = {"name": "新的搜索", "doc_type": "listings", "query": {"q": "电池"}}
 REGISTER = {
     "email": "new.person@example.org",
@@ -203,6 +208,10 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("views.my_organization", "GET"): [case("302 200 200 200 200 200")],
     # "other" asked already (world.py): a second request is a conflict.
     ("views.request_verification", "POST"): [case("302 303 303 303 409 303")],
+    # Members give their organization's credit code; an operator has none (back to the page).
+    ("views.organization_credit_code", "POST"): [
+        case("302 303 303 303 303 303", form={"credit_code": "91350100M000100Y43"})
+    ],
     ("views.import_records", "GET"): [case(PAGE_FOR_MEMBERS)],
     ("views.import_records", "POST"): [
         case(PAGE_FOR_MEMBERS, form={"kind": "listings"}, upload=True)
@@ -268,6 +277,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("views.deal_attachment", "GET"): [
         case("302 200 200 404 404 200", args=DEAL | {"attachment_id": "@attachment"})
+    ],
+    ("views.deal_contract", "GET"): [
+        case("302 200 200 404 404 200", args=DEAL),
+        case("302 200 200 200 404 200", args=DONE),  # the deal's broker too
+    ],
+    ("views.deal_registration", "GET"): [
+        case("302 200 200 404 404 200", args=DEAL | {"fmt": "pdf"}),
+        case("302 200 200 200 404 200", args=DONE | {"fmt": "xlsx"}),
     ],
     # Operators mediate: they may write in the thread, add files and cancel; the parties'
     # own steps (terms, paying, accepting) are refused to them with a reason.
@@ -391,6 +408,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
             form={"stripe_account_id": "acct_1Matrix"},
         )
     ],
+    ("views.operator_payout_bank_account", "POST"): [
+        case("302 403 403 403 403 303", args={"org_id": "@org"}, form=BANK_ACCOUNT)
+    ],
     # ------------------------------------------------------------------ views: notifications
     ("views.notifications", "GET"): [case(PAGE_FOR_USERS)],  # one's own
     ("views.notification_open", "GET"): [case("302 303 404 404 404 404", args=NOTIFICATION)],
@@ -453,7 +473,12 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("401 403 403 403 403 201", json={"name": "新机构", "kind": "institute"})
     ],
     ("organizations.update_organization", "PATCH"): [
-        case("401 200 403 403 403 200", args={"org_id": "@org"}, json={"region": "杭州"})
+        case("401 200 403 403 403 200", args={"org_id": "@org"}, json={"region": "杭州"}),
+        case(
+            "401 200 403 403 403 200",
+            args={"org_id": "@org"},
+            json={"credit_code": "91350100M000100Y43"},
+        ),
     ],
     ("organizations.verification", "POST"): [
         case("401 403 403 403 403 200", args={"org_id": "@org_other", "action": "verify"}),
@@ -461,6 +486,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("organizations.set_payout_account", "PUT"): [
         case(API_FOR_OPERATORS, args={"org_id": "@org"}, json={"stripe_account_id": "acct_1Mx"})
+    ],
+    ("organizations.set_payout_bank_account", "PUT"): [
+        case(API_FOR_OPERATORS, args={"org_id": "@org"}, json=BANK_ACCOUNT)
     ],
     # ------------------------------------------------------------------ API: listings
     ("listings.list_items", "GET"): [case(EVERYONE)],
@@ -575,6 +603,15 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("deal_files.upload", "POST"): [case("401 201 201 404 404 201", args=DEAL, upload=True)],
     ("deal_files.download", "GET"): [
         case("401 200 200 404 404 200", args=DEAL | {"attachment_id": "@attachment"})
+    ],
+    # The paper of the agreed terms: the parties, the deal's broker and operators.
+    ("deal_paper.contract", "GET"): [
+        case("401 200 200 404 404 200", args=DEAL),
+        case("401 200 200 200 404 200", args=DONE),
+    ],
+    ("deal_paper.registration", "GET"): [
+        case("401 200 200 404 404 200", args=DEAL | {"fmt": "xlsx"}),
+        case("401 200 200 200 404 200", args=DONE | {"fmt": "pdf"}),
     ],
     # ------------------------------------------------------------------ API: brokers
     ("brokers.directory", "GET"): [case(EVERYONE)],
