@@ -19,6 +19,7 @@ from marketplace.accounts.users import require_operator
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import begin_write, flush_or_conflict, lock_rows
 from marketplace.core.paging import Page, paginate
+from marketplace.core.uow import unit_of_work
 from marketplace.models import BrokerDomain, BrokerProfile, BrokerRegion, User
 from marketplace.models.types import utcnow
 from marketplace.models.vocab import DOMAINS
@@ -55,6 +56,7 @@ def _clean_list(values: list[str] | None, limit: int, field: str) -> list[str]:
     return out
 
 
+@unit_of_work
 def save_profile(session: Session, actor: User | None, data: dict[str, Any]) -> BrokerProfile:
     """Create or update the actor's own profile."""
     actor = _require_user(actor)
@@ -122,6 +124,7 @@ def _set_rows(profile: BrokerProfile, domains: list[str], regions: list[str]) ->
     ]
 
 
+@unit_of_work
 def review(
     session: Session, actor: User | None, profile_id: int, decision: str, reason: str = ""
 ) -> BrokerProfile:

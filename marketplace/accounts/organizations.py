@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.users import require_operator
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.paging import Page, paginate
+from marketplace.core.uow import unit_of_work
 from marketplace.models import Demand, Listing, Organization, User
 
 EDITABLE_FIELDS = ("name", "region")
@@ -48,6 +49,7 @@ def list_organizations(
     return paginate(session, stmt, page, per_page)
 
 
+@unit_of_work
 def create_organization(session: Session, actor: User | None, data: dict[str, Any]) -> Organization:
     require_operator(actor)
     if session.scalar(select(Organization.id).where(Organization.name == data["name"])):
@@ -58,6 +60,7 @@ def create_organization(session: Session, actor: User | None, data: dict[str, An
     return org
 
 
+@unit_of_work
 def update_organization(
     session: Session, actor: User | None, org_id: int, data: dict[str, Any]
 ) -> Organization:
@@ -81,6 +84,7 @@ def update_organization(
     return org
 
 
+@unit_of_work
 def set_verification(
     session: Session, actor: User | None, org_id: int, action: str, note: str = ""
 ) -> Organization:
@@ -153,6 +157,7 @@ def _account_owner(session: Session, account: str, *, other_than: int) -> int | 
     )
 
 
+@unit_of_work
 def set_payout_account(
     session: Session, actor: User | None, org_id: int, stripe_account_id: str
 ) -> Organization:

@@ -1,21 +1,24 @@
-"""The password-reset mail: one function that both the page and the API call."""
+"""The password-reset mail: one service that both the page and the API call."""
 
 from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from marketplace.accounts import password_reset
 from marketplace.core.mailer import link_for, send_mail
-from marketplace.extensions import db
+from marketplace.core.uow import on_commit, unit_of_work
 
 
-def send_reset_link(email: str) -> None:
+@unit_of_work
+def send_reset_link(session: Session, email: str) -> None:
     """Mail a reset link if the address belongs to an active account; otherwise nothing.
 
     Callers give the same answer either way, so nobody learns which addresses exist.
+    The mail goes out once the unit of work has committed, never before.
     """
-    found = password_reset.reset_token_for(db.session, email, current_app.config["SECRET_KEY"])
+    found = password_reset.reset_token_for(session, email, current_app.config["SECRET_KEY"])
     if found is None:
         return
     user, token = found
@@ -31,4 +34,5 @@ def send_reset_link(email: str) -> None:
         minutes=minutes,
         link=link,
     )
-    send_mail(user.email, _("Reset your TechMarket password"), body)
+    subject, address = _("Reset your TechMarket password"), user.email
+    on_commit(session, lambda: send_mail(address, subject, body))

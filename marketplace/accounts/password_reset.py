@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts import users as accounts
 from marketplace.core.errors import Invalid
 from marketplace.core.locking import lock_rows
+from marketplace.core.uow import unit_of_work
 from marketplace.models import User
 
 SALT = "techmarket.password-reset.v1"
@@ -81,6 +82,7 @@ def user_for_token(session: Session, token: str, secret_key: str, max_age: int) 
     return _check(session.get(User, user_id), fingerprint)
 
 
+@unit_of_work
 def reset_password(
     session: Session, token: str, new_password: str, secret_key: str, max_age: int
 ) -> User:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.uow import unit_of_work
 from marketplace.models import ApiToken, Organization, User, UserRole
 from marketplace.models.types import utcnow
 from marketplace.models.vocab import ORGANIZATION_KINDS, ROLES
@@ -43,6 +44,7 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+@unit_of_work
 def create_user(
     session: Session,
     *,
@@ -74,12 +76,13 @@ def create_user(
     try:
         session.flush()
     except IntegrityError:
-        # Two registrations with the same address raced; the unique constraint decided.
-        session.rollback()
+        # Two registrations with the same address raced; the unique constraint decided
+        # (the unit of work rolls the failed flush back).
         raise Invalid({"email": "This e-mail address is already registered."}) from None
     return user
 
 
+@unit_of_work
 def register(
     session: Session,
     *,
@@ -138,6 +141,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@unit_of_work
 def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token; the secret is returned once and only its digest is stored."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -152,6 +156,7 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken,
     return token, secret
 
 
+@unit_of_work
 def user_for_token(session: Session, secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
@@ -172,6 +177,7 @@ def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
     )
 
 
+@unit_of_work
 def revoke_api_token(session: Session, user: User, token_id: int) -> None:
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:

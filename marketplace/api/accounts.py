@@ -49,7 +49,6 @@ def create_blueprint() -> Blueprint:
     def register(data):
         """Register a person and their (unverified) organization, and log in."""
         user = accounts.register(db.session, **data)
-        db.session.commit()
         login_user(user)
         return _me(user)
 
@@ -91,7 +90,6 @@ def create_blueprint() -> Blueprint:
     def create_token(data):
         """Create a personal API token; its secret is in the response once and never again."""
         token, secret = accounts.create_api_token(db.session, _require_user(), data["name"])
-        db.session.commit()
         token.token = secret
         return token
 
@@ -100,6 +98,5 @@ def create_blueprint() -> Blueprint:
     @blp.response(204)
     def revoke_token(token_id: int):
         accounts.revoke_api_token(db.session, _require_user(), token_id)
-        db.session.commit()
 
     return blp

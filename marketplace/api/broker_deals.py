@@ -75,7 +75,6 @@ def create_blueprint() -> Blueprint:
         assignment = broker_assignment.invite(
             db.session, current_actor(), deal_id, data["broker_id"], data["message"]
         )
-        db.session.commit()
         return assignment
 
     @blp.route("/deals/<int:deal_id>/brokers/release", methods=["POST"])
@@ -86,7 +85,6 @@ def create_blueprint() -> Blueprint:
     def release(deal_id: int):
         """A party consents to let the broker go; with both parties' consent it leaves."""
         assignment = broker_assignment.consent_release(db.session, current_actor(), deal_id)
-        db.session.commit()
         return assignment
 
     @blp.route("/broker-invitations", methods=["GET"])
@@ -108,7 +106,6 @@ def create_blueprint() -> Blueprint:
         assignment = broker_assignment.respond(
             db.session, current_actor(), assignment_id, answer == "accept"
         )
-        db.session.commit()
         return assignment
 
     @blp.route("/broker-invitations/<int:assignment_id>/withdraw", methods=["POST"])
@@ -121,7 +118,6 @@ def create_blueprint() -> Blueprint:
         assignment = broker_assignment.withdraw_invitation(
             db.session, current_actor(), assignment_id
         )
-        db.session.commit()
         return assignment
 
     # Mediation offers ---------------------------------------------------------------
@@ -135,7 +131,6 @@ def create_blueprint() -> Blueprint:
     def offer(data):
         """A verified broker offers to mediate a published listing or demand."""
         result = broker_offers.offer_mediation(db.session, current_actor(), **data)
-        db.session.commit()
         return result
 
     @blp.route("/mediation-offers", methods=["GET"])
@@ -160,7 +155,6 @@ def create_blueprint() -> Blueprint:
         result = broker_offers.decide_offer(
             db.session, current_actor(), offer_id, decision == "accept", data["reason"]
         )
-        db.session.commit()
         return result
 
     @blp.route("/mediation-offers/<int:offer_id>/withdraw", methods=["POST"])
@@ -170,7 +164,6 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(409, schema=ApiError)
     def withdraw_offer(offer_id: int):
         result = broker_offers.withdraw_offer(db.session, current_actor(), offer_id)
-        db.session.commit()
         return result
 
     # Brokerage records --------------------------------------------------------------
@@ -195,7 +188,6 @@ def create_blueprint() -> Blueprint:
     def add_record(data, deal_id: int):
         """The deal's broker writes an entry."""
         record = brokerage_records.add_record(db.session, current_actor(), deal_id, data)
-        db.session.commit()
         return record_out(record)
 
     @blp.route("/brokerage-records/<int:record_id>", methods=["GET"])
@@ -215,7 +207,6 @@ def create_blueprint() -> Blueprint:
     def edit_record(data, record_id: int):
         """Change an entry within 24 hours of writing it; the earlier text is kept."""
         record = brokerage_records.edit_record(db.session, current_actor(), record_id, data)
-        db.session.commit()
         return record_out(record)
 
     @blp.route("/brokerage-records/<int:record_id>/attachments", methods=["POST"])
@@ -238,7 +229,6 @@ def create_blueprint() -> Blueprint:
             storage_dir=storage_dir(),
             max_bytes=current_app.config.get("MAX_ATTACHMENT_BYTES", deal_files.DEFAULT_MAX_BYTES),
         )
-        db.session.commit()
         return attachment
 
     @blp.route("/brokerage-records/<int:record_id>/attachments/<int:attachment_id>")
@@ -263,7 +253,6 @@ def create_blueprint() -> Blueprint:
         rating = broker_stats.rate_broker(
             db.session, current_actor(), deal_id, data["score"], data["comment"]
         )
-        db.session.commit()
         return rating
 
     return blp

@@ -77,7 +77,6 @@ def create_blueprint() -> Blueprint:
     def save_profile(data):
         """Create or update my profile; a new or corrected profile waits for an operator."""
         profile = brokers.save_profile(db.session, current_actor(), data)
-        db.session.commit()
         return profile
 
     @blp.route("/me/earnings", methods=["GET"])
@@ -132,7 +131,6 @@ def create_blueprint() -> Blueprint:
         profile = brokers.review(
             db.session, current_actor(), profile_id, data["decision"], data["reason"]
         )
-        db.session.commit()
         return profile
 
     @blp.route("/ranking", methods=["GET"])

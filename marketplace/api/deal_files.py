@@ -73,7 +73,6 @@ def create_blueprint() -> Blueprint:
             message_id=form.get("message_id"),
             ip=request.remote_addr,
         )
-        db.session.commit()
         return attachment
 
     @blp.route("/<int:deal_id>/attachments", methods=["GET"])

@@ -107,7 +107,6 @@ def create_blueprint() -> Blueprint:
     def mark_read(notification_id: int):
         """Mark one notification read (again is fine)."""
         n = notifications.mark_read(db.session, _actor(), notification_id)
-        db.session.commit()
         return notification_view(n)
 
     @blp.route("/notifications/read-all", methods=["POST"])
@@ -116,7 +115,6 @@ def create_blueprint() -> Blueprint:
     def mark_all_read():
         """Mark every unread notification of the caller read."""
         marked = notifications.mark_all_read(db.session, _actor())
-        db.session.commit()
         return {"marked": marked}
 
     @blp.route("/notifications/preferences", methods=["GET"])
@@ -135,7 +133,6 @@ def create_blueprint() -> Blueprint:
         """Turn match alerts, saved-search alerts or their e-mail copies on or off;
         fields left out keep their value."""
         prefs = notifications.set_preferences(db.session, _actor(), data)
-        db.session.commit()
         return vars(prefs)
 
     @blp.route("/saved-searches", methods=["GET"])
@@ -154,7 +151,6 @@ def create_blueprint() -> Blueprint:
         """Save a search (the same arguments as /search/listings or /search/demands,
         without paging or sort); with `alerts`, new results are notified."""
         saved = saved_searches.create(db.session, _actor(), **data)
-        db.session.commit()
         return saved
 
     @blp.route("/saved-searches/<int:saved_id>", methods=["GET"])
@@ -180,7 +176,6 @@ def create_blueprint() -> Blueprint:
             except ValidationError as exc:
                 abort(422, messages={"json": exc.messages})
         saved = saved_searches.update(db.session, actor, saved_id, data)
-        db.session.commit()
         return saved
 
     @blp.route("/saved-searches/<int:saved_id>", methods=["DELETE"])
@@ -189,7 +184,6 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     def delete_saved(saved_id: int):
         saved_searches.delete(db.session, _actor(), saved_id)
-        db.session.commit()
 
     @blp.route("/saved-searches/<int:saved_id>/new", methods=["GET"])
     @login_required(blp)

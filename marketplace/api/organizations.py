@@ -41,7 +41,6 @@ def create_blueprint() -> Blueprint:
     def create_organization(data):
         """Create an organization (operators)."""
         org = organizations.create_organization(db.session, current_actor(), data)
-        db.session.commit()
         return org
 
     @blp.route("/<int:org_id>", methods=["GET"])
@@ -58,7 +57,6 @@ def create_blueprint() -> Blueprint:
     def update_organization(data, org_id: int):
         """Edit name and region (members; a verified name only through an operator)."""
         org = organizations.update_organization(db.session, current_actor(), org_id, data)
-        db.session.commit()
         return org
 
     @blp.route("/<int:org_id>/verification/<any(request, verify, reject):action>", methods=["POST"])
@@ -72,7 +70,6 @@ def create_blueprint() -> Blueprint:
         org = organizations.set_verification(
             db.session, current_actor(), org_id, action, (data or {}).get("note", "")
         )
-        db.session.commit()
         return org
 
     @blp.route("/<int:org_id>/payout-account", methods=["PUT"])
@@ -87,7 +84,6 @@ def create_blueprint() -> Blueprint:
         org = organizations.set_payout_account(
             db.session, current_actor(), org_id, data["stripe_account_id"]
         )
-        db.session.commit()
         return org
 
     return blp

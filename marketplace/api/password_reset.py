@@ -46,7 +46,7 @@ def create_blueprint() -> Blueprint:
     def request_reset(data):
         """Mail a reset link. The answer is the same whether or not the address has an
         account; the link's token works once, for PASSWORD_RESET_MAX_AGE seconds."""
-        send_reset_link(data["email"])
+        send_reset_link(db.session, data["email"])
         return {"message": SENT}
 
     @blp.route("/confirm", methods=["POST"])
@@ -65,6 +65,5 @@ def create_blueprint() -> Blueprint:
             config["SECRET_KEY"],
             config["PASSWORD_RESET_MAX_AGE"],
         )
-        db.session.commit()
 
     return blp

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts import brokers
 from marketplace.core.errors import Conflict, Forbidden, NotFound, Unauthorized
 from marketplace.core.locking import begin_write, flush_or_conflict, lock_rows
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import BROKER, BUYER, SUPPLIER, SYSTEM
 from marketplace.models import BrokerAssignment, Deal, User
@@ -80,6 +81,7 @@ def _expire(session: Session, deal: Deal) -> None:
 # Invitations ---------------------------------------------------------------------------
 
 
+@unit_of_work
 def invite(
     session: Session,
     actor: User | None,
@@ -130,6 +132,7 @@ def _assignment(session: Session, assignment_id: int) -> BrokerAssignment:
     return assignment
 
 
+@unit_of_work
 def respond(
     session: Session,
     actor: User | None,
@@ -183,6 +186,7 @@ def respond(
     return assignment
 
 
+@unit_of_work
 def withdraw_invitation(
     session: Session, actor: User | None, assignment_id: int, *, ip: str | None = None
 ) -> BrokerAssignment:
@@ -207,6 +211,7 @@ def withdraw_invitation(
     return assignment
 
 
+@unit_of_work
 def consent_release(
     session: Session, actor: User | None, deal_id: int, *, ip: str | None = None
 ) -> BrokerAssignment:

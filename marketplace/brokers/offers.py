@@ -14,6 +14,7 @@ from marketplace.accounts import brokers
 from marketplace.catalog.publication import get_visible
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import flush_or_conflict, lock_rows
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import mediation
 from marketplace.models import Demand, Listing, MediationOffer, User
 from marketplace.models.types import utcnow
@@ -29,6 +30,7 @@ def _item(session: Session, actor: User | None, listing_id, demand_id):
     return get_visible(session, Demand, demand_id, actor)
 
 
+@unit_of_work
 def offer_mediation(
     session: Session,
     actor: User | None,
@@ -77,6 +79,7 @@ def _offer_item(session: Session, offer: MediationOffer):
     return session.get(Demand, offer.demand_id)
 
 
+@unit_of_work
 def decide_offer(
     session: Session, actor: User | None, offer_id: int, accept: bool, reason: str = ""
 ) -> MediationOffer:
@@ -114,6 +117,7 @@ def decide_offer(
     return offer
 
 
+@unit_of_work
 def withdraw_offer(session: Session, actor: User | None, offer_id: int) -> MediationOffer:
     """The broker takes back a pending offer, or stops mediating an accepted one (deals
     already opened keep their broker)."""

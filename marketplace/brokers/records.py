@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.core.locking import flush_or_conflict, lock_rows
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import files as deal_files
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import BROKER, OPERATOR
@@ -101,6 +102,7 @@ def _validate(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
+@unit_of_work
 def add_record(
     session: Session,
     actor: User | None,
@@ -140,6 +142,7 @@ def _locked_own(
     return deal, record
 
 
+@unit_of_work
 def edit_record(
     session: Session,
     actor: User | None,
@@ -179,6 +182,7 @@ def edit_record(
     return record
 
 
+@unit_of_work
 def add_attachment(
     session: Session,
     actor: User | None,

@@ -29,6 +29,7 @@ from marketplace.accounts import brokers
 from marketplace.brokers.records import aware
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import begin_write
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import BUYER, SUPPLIER
 from marketplace.models import (
@@ -48,6 +49,7 @@ DAY = 86_400
 # Ratings -------------------------------------------------------------------------------
 
 
+@unit_of_work
 def rate_broker(
     session: Session, actor: User | None, deal_id: int, score: int, comment: str = ""
 ) -> BrokerRating:

@@ -10,6 +10,7 @@ from marketplace.catalog import publication
 from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from marketplace.core.locking import flush_or_conflict
 from marketplace.core.paging import Page, paginate
+from marketplace.core.uow import unit_of_work
 from marketplace.models import Demand, User
 
 DEMAND_FIELDS = (
@@ -40,6 +41,7 @@ def _require_author(actor: User | None) -> User:
     return actor
 
 
+@unit_of_work
 def create_demand(session: Session, actor: User | None, data: dict[str, Any]) -> Demand:
     actor = _require_author(actor)
     check_budget(data)
@@ -54,6 +56,7 @@ def create_demand(session: Session, actor: User | None, data: dict[str, Any]) ->
     return demand
 
 
+@unit_of_work
 def update_demand(
     session: Session, actor: User | None, demand_id: int, data: dict[str, Any]
 ) -> Demand:
@@ -69,6 +72,7 @@ def update_demand(
     return demand
 
 
+@unit_of_work
 def delete_demand(session: Session, actor: User | None, demand_id: int) -> None:
     actor = _require_author(actor)
     demand = publication.lock_owned(session, Demand, demand_id, actor, "delete")

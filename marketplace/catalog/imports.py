@@ -26,6 +26,7 @@ from marketplace.catalog import demands, listings, publication
 from marketplace.catalog.import_formats import Line, Source, check_content, read_lines
 from marketplace.core.errors import Forbidden, Invalid
 from marketplace.core.money import to_minor
+from marketplace.core.uow import UnitOfWork
 from marketplace.models import Demand, Listing, Organization, Patent, User
 from marketplace.models.types import utcnow
 from marketplace.schemas.demands import DemandIn
@@ -270,8 +271,8 @@ class _Importer:
     def run(self, lines: Iterable[Line]) -> ImportReport:
         iterator = iter(lines)
         while batch := list(islice(iterator, BATCH_SIZE)):
-            self._batch(batch)
-            self.session.commit()
+            with UnitOfWork(self.session):  # each batch commits on its own
+                self._batch(batch)
             if self.progress is not None:
                 self.progress(len(batch))
         return self.report
@@ -507,8 +508,8 @@ def import_file(
 ) -> ImportReport:
     """Import a JSONL, CSV or XLSX file of listings (patents.jsonl format) or demands.
 
-    Commits every BATCH_SIZE lines. ``progress(n)`` is called with the number of lines
-    just processed. New records wait in pending_review unless ``publish``; existing ones
+    Every BATCH_SIZE lines are a unit of work of their own (committed as they are done).
+    ``progress(n)`` is called with the number of lines just processed. New records wait in pending_review unless ``publish``; existing ones
     keep their status unless ``publish`` (then drafts, pending and rejected ones publish).
 
     Without an actor (the command line) or with an operator, each record belongs to the

@@ -10,6 +10,7 @@ from marketplace.catalog import publication
 from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from marketplace.core.locking import flush_or_conflict
 from marketplace.core.paging import Page, paginate
+from marketplace.core.uow import unit_of_work
 from marketplace.models import Listing, Patent, User
 
 LISTING_FIELDS = (
@@ -79,6 +80,7 @@ def set_patents(session: Session, listing: Listing, patents: list[dict[str, Any]
     return changed
 
 
+@unit_of_work
 def create_listing(session: Session, actor: User | None, data: dict[str, Any]) -> Listing:
     actor = _require_author(actor)
     data = dict(data)
@@ -95,6 +97,7 @@ def create_listing(session: Session, actor: User | None, data: dict[str, Any]) -
     return listing
 
 
+@unit_of_work
 def update_listing(
     session: Session, actor: User | None, listing_id: int, data: dict[str, Any]
 ) -> Listing:
@@ -114,6 +117,7 @@ def update_listing(
     return listing
 
 
+@unit_of_work
 def delete_listing(session: Session, actor: User | None, listing_id: int) -> None:
     """Owners may delete drafts outright; anything that was submitted is withdrawn instead."""
     actor = _require_author(actor)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import flush_or_conflict
+from marketplace.core.uow import unit_of_work
 from marketplace.models import Demand, Listing, User
 from marketplace.models.types import utcnow
 
@@ -118,6 +119,7 @@ def allowed_actions(actor: User | None, item: Listing | Demand) -> list[str]:
     return result
 
 
+@unit_of_work
 def transition(
     session: Session,
     model: type[Item],
@@ -126,7 +128,7 @@ def transition(
     actor: User | None,
     reason: str = "",
 ) -> Item:
-    """Apply one workflow action under a row lock; the caller commits."""
+    """Apply one workflow action under a row lock (one unit of work)."""
     if actor is None:
         raise Unauthorized("Log in first.")
     item = lock(session, model, item_id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 import payments
 from marketplace.core import ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.deals.escrow import contract, escrow_account, refund, release
 from marketplace.deals.machine import BUYER, SYSTEM
@@ -36,6 +37,7 @@ def _complete_if_settled(session: Session, deal: Deal, actor: User | None, ip: s
         deals.apply(session, deal, "complete", SYSTEM, actor, ip=ip)
 
 
+@unit_of_work
 def accept_milestone(
     session: Session,
     actor: User | None,
@@ -60,6 +62,7 @@ def accept_milestone(
     return deal
 
 
+@unit_of_work
 def dispute_milestone(
     session: Session,
     actor: User | None,
@@ -85,6 +88,7 @@ def dispute_milestone(
     return deal
 
 
+@unit_of_work
 def resolve_dispute(
     session: Session,
     actor: User | None,
@@ -141,6 +145,7 @@ def resolve_dispute(
 # Cancellation -------------------------------------------------------------------------
 
 
+@unit_of_work
 def cancel(
     session: Session,
     actor: User | None,
@@ -164,6 +169,7 @@ def cancel(
     return deal
 
 
+@unit_of_work
 def request_cancellation(
     session: Session,
     actor: User | None,

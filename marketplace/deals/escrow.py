@@ -31,6 +31,7 @@ import payments
 from marketplace.core import ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import flush_or_conflict, lock_rows
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import OPERATOR, SYSTEM
 from marketplace.models import (
@@ -102,6 +103,7 @@ def contract(deal: Deal):
     return terms
 
 
+@unit_of_work
 def request_funding(
     session: Session,
     actor: User | None,
@@ -154,6 +156,7 @@ def request_funding(
     return funding
 
 
+@unit_of_work
 def confirm_bank_transfer(
     session: Session,
     actor: User | None,
@@ -347,6 +350,7 @@ def list_payouts(
     return list(session.scalars(stmt))
 
 
+@unit_of_work
 def execute_payout(
     session: Session, actor: User | None, payout_id: int, reference: str, *, ip: str | None = None
 ) -> PayoutInstruction:

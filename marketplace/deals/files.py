@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.core import content_check
 from marketplace.core.errors import Invalid, NotFound
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.models import DealAttachment, DealMessage, User
 
@@ -90,6 +91,7 @@ def store_upload(
     return name, mime, data, key
 
 
+@unit_of_work
 def add_attachment(
     session: Session,
     actor: User | None,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, Invalid
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.models import Deal, DealTerms, Milestone, TermsConfirmation, User
 from marketplace.models.types import utcnow
@@ -86,6 +87,7 @@ def validate_terms(data: dict[str, Any]) -> None:
         raise Invalid(errors)
 
 
+@unit_of_work
 def propose_terms(
     session: Session,
     actor: User | None,
@@ -158,6 +160,7 @@ def _broker_terms(
     return broker_id, commission_bp, may_arbitrate
 
 
+@unit_of_work
 def confirm_terms(
     session: Session, actor: User | None, deal_id: int, terms_hash: str, *, ip: str | None = None
 ) -> Deal:

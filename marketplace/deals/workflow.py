@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.publication import get_visible
 from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from marketplace.core.paging import Page, paginate
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import mediation
 from marketplace.deals.machine import (
     BROKER,
@@ -24,6 +25,7 @@ from marketplace.deals.machine import (
 from marketplace.models import BrokerAssignment, Deal, DealMessage, Demand, Listing, User
 
 
+@unit_of_work
 def open_deal(
     session: Session,
     actor: User | None,
@@ -125,6 +127,7 @@ def list_messages(session: Session, actor: User | None, deal_id: int) -> list[De
     )
 
 
+@unit_of_work
 def post_message(session: Session, actor: User | None, deal_id: int, body: str) -> DealMessage:
     """A message in the negotiation thread (parties and operators; any state, the thread
     stays open for questions after completion). Attachments: not yet."""
@@ -140,6 +143,7 @@ def post_message(session: Session, actor: User | None, deal_id: int, body: str) 
     return message
 
 
+@unit_of_work
 def start_work(
     session: Session, actor: User | None, deal_id: int, *, ip: str | None = None
 ) -> Deal:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Invalid, NotFound, Unauthorized
+from marketplace.core.uow import unit_of_work
 from marketplace.discovery import search as search_service
 from marketplace.discovery.outbox import search_index
 from marketplace.models import SavedSearch, User
@@ -69,11 +70,10 @@ NAME_TAKEN = "You already have a saved search with this name."
 
 def _flush_or_name_taken(session: Session) -> None:
     """A concurrent save under the same name loses on the unique constraint (the
-    transaction held nothing else, so it is rolled back whole)."""
+    transaction held nothing else; the unit of work rolls it back whole)."""
     try:
         session.flush()
     except IntegrityError:
-        session.rollback()
         raise Invalid({"name": NAME_TAKEN}) from None
 
 
@@ -84,6 +84,7 @@ def _clean_name(name: str) -> str:
     return name
 
 
+@unit_of_work
 def create(
     session: Session,
     actor: User | None,
@@ -93,7 +94,7 @@ def create(
     query: dict[str, Any],
     alerts: bool = True,
 ) -> SavedSearch:
-    """Save a search for the actor; the caller commits."""
+    """Save a search for the actor."""
     user = _require(actor)
     name = _clean_name(name)
     count = session.scalar(
@@ -117,10 +118,11 @@ def create(
     return saved
 
 
+@unit_of_work
 def update(
     session: Session, actor: User | None, saved_id: int, changes: dict[str, Any]
 ) -> SavedSearch:
-    """Rename, switch alerts, or replace the query; the caller commits."""
+    """Rename, switch alerts, or replace the query."""
     saved = get_own(session, actor, saved_id)
     if "name" in changes:
         name = _clean_name(changes["name"])
@@ -135,6 +137,7 @@ def update(
     return saved
 
 
+@unit_of_work
 def delete(session: Session, actor: User | None, saved_id: int) -> None:
     saved = get_own(session, actor, saved_id)
     session.delete(saved)

@@ -42,7 +42,7 @@ def forgot_password():
         return render_template(
             "auth/forgot.html", email=email, error=_("Enter a valid e-mail address.")
         ), 422
-    send_reset_link(email)
+    send_reset_link(db.session, email)
     # The same answer whether or not the address has an account.
     flash(
         _(

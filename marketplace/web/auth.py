@@ -35,10 +35,7 @@ def init_app(app: Flask) -> None:
         secret = bearer_token()
         if not secret:
             return None
-        user = accounts.user_for_token(db.session, secret)
-        if user is not None:
-            db.session.commit()  # records last_used_at
-        return user
+        return accounts.user_for_token(db.session, secret)  # commits its last_used_at
 
 
 def bearer_token() -> str | None:
