@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.users import require_operator
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.messages import N_
 from marketplace.core.paging import Page, paginate
 from marketplace.core.uow import unit_of_work
 from marketplace.models import Demand, Listing, Organization, User
@@ -23,7 +24,7 @@ STRIPE_ACCOUNT_ID = re.compile(r"^acct_[A-Za-z0-9]{1,59}$")
 def get_organization(session: Session, org_id: int) -> Organization:
     org = session.get(Organization, org_id)
     if org is None:
-        raise NotFound(f"No organization {org_id}.")
+        raise NotFound(N_("No organization %(organization)s."), organization=org_id)
     return org
 
 
@@ -53,7 +54,7 @@ def list_organizations(
 def create_organization(session: Session, actor: User | None, data: dict[str, Any]) -> Organization:
     require_operator(actor)
     if session.scalar(select(Organization.id).where(Organization.name == data["name"])):
-        raise Invalid({"name": "An organization with this name exists."})
+        raise Invalid({"name": N_("An organization with this name exists.")})
     org = Organization(**data)
     session.add(org)
     session.flush()
@@ -65,16 +66,16 @@ def update_organization(
     session: Session, actor: User | None, org_id: int, data: dict[str, Any]
 ) -> Organization:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     org = get_organization(session, org_id)
     if not (actor.is_operator or actor.organization_id == org.id):
-        raise Forbidden("Only members of this organization may edit it.")
+        raise Forbidden(N_("Only members of this organization may edit it."))
     if "name" in data and data["name"] != org.name:
         if org.verification_status == "verified" and not actor.is_operator:
-            raise Conflict("A verified organization's name changes only through an operator.")
+            raise Conflict(N_("A verified organization's name changes only through an operator."))
         taken = session.scalar(select(Organization.id).where(Organization.name == data["name"]))
         if taken:
-            raise Invalid({"name": "An organization with this name exists."})
+            raise Invalid({"name": N_("An organization with this name exists.")})
     for key in EDITABLE_FIELDS:
         if key in data:
             setattr(org, key, data[key])
@@ -90,21 +91,23 @@ def set_verification(
 ) -> Organization:
     """Members request verification; operators verify or reject it (with a note)."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     org = session.scalar(select(Organization).where(Organization.id == org_id).with_for_update())
     if org is None:
-        raise NotFound(f"No organization {org_id}.")
+        raise NotFound(N_("No organization %(organization)s."), organization=org_id)
     if action not in VERIFICATION_ACTIONS:
-        raise Invalid({"action": "Use request, verify or reject."})
+        raise Invalid({"action": N_("Use request, verify or reject.")})
     if action == "request":
         if actor.organization_id != org.id:
-            raise Forbidden("Only members may request verification of their organization.")
+            raise Forbidden(N_("Only members may request verification of their organization."))
         if org.verification_status not in ("unverified", "rejected"):
-            raise Conflict(f"The organization is already {org.verification_status}.")
+            raise Conflict(
+                N_("The organization is already %(status)s."), status=org.verification_status
+            )
     else:
         require_operator(actor)
         if action == "reject" and not note.strip():
-            raise Invalid({"note": "Say why verification is refused."})
+            raise Invalid({"note": N_("Say why verification is refused.")})
     org.verification_status = VERIFICATION_ACTIONS[action]
     org.verification_note = note.strip()
     session.flush()
@@ -168,11 +171,11 @@ def set_payout_account(
     require_operator(actor)
     org = session.scalar(select(Organization).where(Organization.id == org_id).with_for_update())
     if org is None:
-        raise NotFound(f"No organization {org_id}.")
+        raise NotFound(N_("No organization %(organization)s."), organization=org_id)
     value = stripe_account_id.strip()
     if value and not STRIPE_ACCOUNT_ID.match(value):
-        raise Invalid({"stripe_account_id": "A Stripe account id looks like acct_1AbC…."})
-    taken = Conflict("This Stripe account is already connected to another organization.")
+        raise Invalid({"stripe_account_id": N_("A Stripe account id looks like acct_1AbC….")})
+    taken = Conflict(N_("This Stripe account is already connected to another organization."))
     if value and _account_owner(session, value, other_than=org.id) is not None:
         raise taken
     org.stripe_account_id = value or None

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.messages import N_, Message
 from marketplace.core.uow import unit_of_work
 from marketplace.models import ApiToken, Organization, User, UserRole
 from marketplace.models.types import utcnow
@@ -57,14 +58,16 @@ def create_user(
     """Create a user with the given roles (no self-service checks: callers decide who may)."""
     errors: dict[str, str] = {}
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"At least {MIN_PASSWORD_LENGTH} characters."
+        errors["password"] = Message(
+            N_("At least %(count)s characters."), count=MIN_PASSWORD_LENGTH
+        )
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
-        errors["roles"] = f"Unknown role(s): {', '.join(unknown)}"
+        errors["roles"] = Message(N_("Unknown role(s): %(roles)s"), roles=", ".join(unknown))
     if errors:
         raise Invalid(errors)
     if find_user_by_email(session, email):
-        raise Invalid({"email": "This e-mail address is already registered."})
+        raise Invalid({"email": N_("This e-mail address is already registered.")})
     user = User(
         email=normalize_email(email),
         password_hash=hash_password(password),
@@ -78,7 +81,7 @@ def create_user(
     except IntegrityError:
         # Two registrations with the same address raced; the unique constraint decided
         # (the unit of work rolls the failed flush back).
-        raise Invalid({"email": "This e-mail address is already registered."}) from None
+        raise Invalid({"email": N_("This e-mail address is already registered.")}) from None
     return user
 
 
@@ -97,23 +100,27 @@ def register(
     """Self-service registration: a new person with a new (unverified) organization."""
     errors: dict[str, str] = {}
     if role not in SELF_SERVICE_ROLES:
-        errors["role"] = "Choose researcher, enterprise_member or broker."
+        errors["role"] = N_("Choose researcher, enterprise_member or broker.")
     if organization_kind not in ORGANIZATION_KINDS:
-        errors["organization_kind"] = "Unknown organization kind."
+        errors["organization_kind"] = N_("Unknown organization kind.")
     elif role in ROLE_ORG_KINDS and organization_kind not in ROLE_ORG_KINDS[role]:
-        errors["organization_kind"] = (
-            f"A {role} belongs to a {' or '.join(ROLE_ORG_KINDS[role])} organization."
+        errors["organization_kind"] = Message(
+            N_("A %(role)s belongs to a %(kinds)s organization."),
+            role=role,
+            kinds=" or ".join(ROLE_ORG_KINDS[role]),
         )
     if not organization_name.strip():
-        errors["organization_name"] = "Required."
+        errors["organization_name"] = N_("Required.")
     if errors:
         raise Invalid(errors)
     name = organization_name.strip()
     if session.scalar(select(Organization.id).where(Organization.name == name)):
         raise Conflict(
-            "An organization with this name is already registered: ask one of its members"
-            " or an operator to add you.",
-            {"organization_name": ["Already registered."]},
+            N_(
+                "An organization with this name is already registered: ask one of its members"
+                " or an operator to add you."
+            ),
+            {"organization_name": [N_("Already registered.")]},
         )
     org = Organization(kind=organization_kind, name=name, region=region.strip())
     session.add(org)
@@ -181,14 +188,14 @@ def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
 def revoke_api_token(session: Session, user: User, token_id: int) -> None:
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("No such token.")
+        raise NotFound(N_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
 
 
 def require_operator(actor: User | None) -> User:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     if not actor.is_operator:
-        raise Forbidden("Only operators may do this.")
+        raise Forbidden(N_("Only operators may do this."))
     return actor

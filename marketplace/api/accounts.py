@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 from marketplace.accounts import users as accounts
 from marketplace.api.spec import login_required
 from marketplace.core.errors import Unauthorized
+from marketplace.core.messages import N_
 from marketplace.extensions import db, limiter
 from marketplace.schemas.accounts import LoginIn, RegisterIn, TokenIn, TokenOut, UserOut
 from marketplace.schemas.common import ApiError
@@ -32,7 +33,7 @@ def _me(user):
 def _require_user():
     actor = current_actor()
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     return actor
 
 
@@ -61,7 +62,7 @@ def create_blueprint() -> Blueprint:
         """Log in with e-mail and password; the session cookie authenticates later calls."""
         user = accounts.authenticate(db.session, data["email"], data["password"])
         if user is None:
-            raise Unauthorized("Wrong e-mail or password.")
+            raise Unauthorized(N_("Wrong e-mail or password."))
         login_user(user)
         return _me(user)
 

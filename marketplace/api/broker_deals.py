@@ -15,6 +15,7 @@ from marketplace.brokers import offers as broker_offers
 from marketplace.brokers import records as brokerage_records
 from marketplace.brokers import stats as broker_stats
 from marketplace.core.errors import Invalid
+from marketplace.core.messages import N_
 from marketplace.deals import files as deal_files
 from marketplace.extensions import db
 from marketplace.models import BrokerageRecord
@@ -219,7 +220,7 @@ def create_blueprint() -> Blueprint:
         """Attach a file to an entry (same kinds and limits as the thread's files)."""
         upload = files["file"]
         if not upload or not upload.filename:
-            raise Invalid({"file": "Choose a file."})
+            raise Invalid({"file": N_("Choose a file.")})
         attachment = brokerage_records.add_attachment(
             db.session,
             current_actor(),

@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 
 from marketplace.api.spec import login_required
 from marketplace.core.errors import Unauthorized
+from marketplace.core.messages import N_
 from marketplace.discovery import saved_searches
 from marketplace.extensions import db
 from marketplace.models import Notification
@@ -60,7 +61,7 @@ def notification_view(n: Notification) -> dict[str, Any]:
 def _actor():
     actor = current_actor()
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     return actor
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts import brokers
 from marketplace.core.errors import Conflict, Forbidden, NotFound, Unauthorized
 from marketplace.core.locking import begin_write, flush_or_conflict, lock_rows
+from marketplace.core.messages import N_
 from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import BROKER, BUYER, SUPPLIER, SYSTEM
@@ -52,17 +53,17 @@ def _party_role(deal: Deal, actor: User | None) -> str:
     for role in (BUYER, SUPPLIER):
         if role in roles:
             return role
-    raise Forbidden("Only the deal's buyer or supplier decide who mediates it.")
+    raise Forbidden(N_("Only the deal's buyer or supplier decide who mediates it."))
 
 
 def _check_open(deal: Deal) -> None:
     if deal.state not in OPEN_STATES:
-        raise Conflict("Brokers join or leave a deal before its contract is agreed.")
+        raise Conflict(N_("Brokers join or leave a deal before its contract is agreed."))
 
 
 def _check_independent(deal: Deal, broker: User) -> None:
     if broker.organization_id in (deal.buyer_org_id, deal.supplier_org_id):
-        raise Conflict("A broker cannot mediate a deal of their own organization.")
+        raise Conflict(N_("A broker cannot mediate a deal of their own organization."))
 
 
 def _active(session: Session, deal: Deal) -> BrokerAssignment | None:
@@ -98,8 +99,10 @@ def invite(
     _check_independent(deal, profile.user)
     if _active(session, deal) is not None:
         raise Conflict(
-            "The deal already has a broker. Replacing a broker takes both parties' consent: "
-            "release the current broker first."
+            N_(
+                "The deal already has a broker. Replacing a broker takes both parties' consent: "
+                "release the current broker first."
+            )
         )
     assignment = BrokerAssignment(
         deal_id=deal.id,
@@ -128,7 +131,7 @@ def invite(
 def _assignment(session: Session, assignment_id: int) -> BrokerAssignment:
     assignment = session.get(BrokerAssignment, assignment_id)
     if assignment is None:
-        raise NotFound(f"No invitation {assignment_id}.")
+        raise NotFound(N_("No invitation %(invitation)s."), invitation=assignment_id)
     return assignment
 
 
@@ -143,15 +146,15 @@ def respond(
 ) -> BrokerAssignment:
     """The invited broker accepts (becoming the deal's broker) or declines."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     assignment = _assignment(session, assignment_id)
     if assignment.broker_id != actor.id:
-        raise NotFound(f"No invitation {assignment_id}.")
+        raise NotFound(N_("No invitation %(invitation)s."), invitation=assignment_id)
     lock_rows(session, Deal, [assignment.deal_id])
     deal = session.get(Deal, assignment.deal_id, populate_existing=True)
     session.refresh(assignment)
     if assignment.status != "invited":
-        raise Conflict("The invitation was already answered or withdrawn.")
+        raise Conflict(N_("The invitation was already answered or withdrawn."))
     if not accept:
         assignment.status = "declined"
         assignment.ended_at = utcnow()
@@ -161,14 +164,14 @@ def respond(
     _check_open(deal)
     brokers.verified_profile(session, actor.id)
     if _active(session, deal) is not None:
-        raise Conflict("The deal already has a broker.")
+        raise Conflict(N_("The deal already has a broker."))
     assignment.status = "active"
     assignment.accepted_at = utcnow()
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # another broker was accepted at the same moment
-        raise Conflict("The deal already has a broker.") from None
+        raise Conflict(N_("The deal already has a broker.")) from None
     # Other open invitations of this deal lapse: the deal has its broker.
     for other in session.scalars(
         select(BrokerAssignment).where(
@@ -195,7 +198,7 @@ def withdraw_invitation(
     role = _party_role(deal, actor)
     session.refresh(assignment)
     if assignment.status != "invited":
-        raise Conflict("The invitation was already answered or withdrawn.")
+        raise Conflict(N_("The invitation was already answered or withdrawn."))
     assignment.status = "withdrawn"
     assignment.ended_at = utcnow()
     deals.record(
@@ -222,7 +225,7 @@ def consent_release(
     _check_open(deal)
     assignment = _active(session, deal)
     if assignment is None:
-        raise Conflict("The deal has no broker.")
+        raise Conflict(N_("The deal has no broker."))
     flag = "buyer_release_consent" if role == BUYER else "supplier_release_consent"
     if getattr(assignment, flag):
         return assignment
@@ -268,7 +271,7 @@ def deal_assignments(session: Session, actor: User | None, deal_id: int) -> list
 def my_invitations(session: Session, actor: User | None) -> list[BrokerAssignment]:
     """Open invitations waiting for this broker's answer."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     return list(
         session.scalars(
             select(BrokerAssignment)

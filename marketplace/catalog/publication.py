@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import flush_or_conflict
+from marketplace.core.messages import N_, Message
 from marketplace.core.uow import unit_of_work
 from marketplace.models import Demand, Listing, User
 from marketplace.models.types import utcnow
@@ -72,11 +73,18 @@ def visible_clause(model: type[Item], actor: User | None):
     return public
 
 
+def not_found(model: type[Item], item_id: int) -> NotFound:
+    """No such item, or not one the actor may see (the same answer either way)."""
+    if model is Listing:
+        return NotFound(N_("No listing %(id)s."), id=item_id)
+    return NotFound(N_("No demand %(id)s."), id=item_id)
+
+
 def get_visible(session: Session, model: type[Item], item_id: int, actor: User | None) -> Item:
     """The item if the actor may see it; NotFound otherwise (drafts are not admitted to exist)."""
     item = session.get(model, item_id)
     if item is None or not can_view(actor, item):
-        raise NotFound(f"No {model.__tablename__} {item_id}.")
+        raise not_found(model, item_id)
     return item
 
 
@@ -93,9 +101,11 @@ def lock_owned(session: Session, model: type[Item], item_id: int, actor: User, v
     """Lock the item for a change that only members of its organization may make."""
     item = lock(session, model, item_id)
     if item is None or not can_view(actor, item):
-        raise NotFound(f"No {model.__tablename__} {item_id}.")
+        raise not_found(model, item_id)
     if not is_member(actor, item):
-        raise Forbidden(f"Only members of the owning organization may {verb} it.")
+        raise Forbidden(
+            N_("Only members of the owning organization may %(action)s it."), action=verb
+        )
     return item
 
 
@@ -130,24 +140,32 @@ def transition(
 ) -> Item:
     """Apply one workflow action under a row lock (one unit of work)."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     item = lock(session, model, item_id)
     if item is None or not can_view(actor, item):
-        raise NotFound(f"No {model.__tablename__} {item_id}.")
+        raise not_found(model, item_id)
     if action not in ACTIONS:
-        raise Invalid({"action": f"Unknown action '{action}'."})
+        raise Invalid({"action": Message(N_("Unknown action '%(action)s'."), action=action)})
     rule = TRANSITIONS.get((item.status, action))
     if rule is None:
-        raise Conflict(f"Cannot {action} a {model.__tablename__} that is {item.status}.")
+        raise Conflict(
+            N_("Cannot %(action)s a %(kind)s that is %(status)s."),
+            code="item_state",
+            action=action,
+            kind=model.__tablename__,
+            status=item.status,
+        )
     next_state, who = rule
     if who == OWNER and not is_member(actor, item):
-        raise Forbidden(f"Only members of the owning organization may {action} it.")
+        raise Forbidden(
+            N_("Only members of the owning organization may %(action)s it."), action=action
+        )
     if who == OPERATOR and not actor.is_operator:
-        raise Forbidden(f"Only operators may {action}.")
+        raise Forbidden(N_("Only operators may %(action)s."), action=action)
     if action == "reject":
         reason = (reason or "").strip()
         if not reason:
-            raise Invalid({"reason": "Say why it is rejected; the owner sees this."})
+            raise Invalid({"reason": N_("Say why it is rejected; the owner sees this.")})
         item.rejection_reason = reason
     now = utcnow()
     if next_state == "pending_review":

@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session
 import payments
 from marketplace.core import ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.core.messages import N_, Message
+from marketplace.core.money import Amount
 from marketplace.core.uow import unit_of_work
+from marketplace.deals import labels
 from marketplace.deals import machine as deals
 from marketplace.deals.escrow import contract, escrow_account, refund, release
 from marketplace.deals.machine import BUYER, SYSTEM
@@ -25,11 +28,24 @@ from marketplace.models import Deal, Milestone, User
 from marketplace.models.deals import RESOLUTIONS
 
 
+def milestone_conflict(milestone: Milestone, expected: str) -> Conflict:
+    """The milestone is not in the state the action needs."""
+    return Conflict(
+        N_("Milestone %(position)s is %(state)s, not %(expected)s."),
+        code="milestone_state",
+        position=milestone.position,
+        state=labels.term("milestone", milestone.state),
+        expected=labels.term("milestone", expected),
+    )
+
+
 def _milestone(session: Session, deal: Deal, milestone_id: int) -> Milestone:
     for m in deals.fresh_milestones(session, deal):
         if m.id == milestone_id:
             return m
-    raise NotFound(f"No milestone {milestone_id} on deal {deal.id}.")
+    raise NotFound(
+        N_("No milestone %(milestone)s on deal %(deal)s."), milestone=milestone_id, deal=deal.id
+    )
 
 
 def _complete_if_settled(session: Session, deal: Deal, actor: User | None, ip: str | None) -> None:
@@ -53,7 +69,7 @@ def accept_milestone(
     milestone = _milestone(session, deal, milestone_id)
     role = deals.check(deal, "accept_milestone", actor)
     if milestone.state != "open":
-        raise Conflict(f"Milestone {milestone.position} is {milestone.state}, not open.")
+        raise milestone_conflict(milestone, "open")
     detail = {"milestone_id": milestone.id, "position": milestone.position}
     detail |= release(session, deal, milestone, milestone.amount, actor, gateway)
     milestone.state = "accepted"
@@ -77,10 +93,10 @@ def dispute_milestone(
     milestone = _milestone(session, deal, milestone_id)
     role = deals.check(deal, "dispute_milestone", actor)
     if milestone.state != "open":
-        raise Conflict(f"Milestone {milestone.position} is {milestone.state}, not open.")
+        raise milestone_conflict(milestone, "open")
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid({"reason": "Say what is wrong with the delivery; the operator reads it."})
+        raise Invalid({"reason": N_("Say what is wrong with the delivery; the operator reads it.")})
     milestone.state = "disputed"
     milestone.dispute_reason = reason
     detail = {"milestone_id": milestone.id, "position": milestone.position, "reason": reason}
@@ -108,9 +124,11 @@ def resolve_dispute(
     milestone = _milestone(session, deal, milestone_id)
     role = deals.check(deal, "resolve_dispute", actor)
     if milestone.state != "disputed":
-        raise Conflict(f"Milestone {milestone.position} is {milestone.state}, not disputed.")
+        raise milestone_conflict(milestone, "disputed")
     if outcome not in RESOLUTIONS:
-        raise Invalid({"outcome": f"One of {', '.join(RESOLUTIONS)}."})
+        raise Invalid(
+            {"outcome": Message(N_("One of %(choices)s."), choices=", ".join(RESOLUTIONS))}
+        )
     if outcome == "release":
         released = milestone.amount
     elif outcome == "refund":
@@ -119,7 +137,10 @@ def resolve_dispute(
         if release_amount is None or not 0 < release_amount < milestone.amount:
             raise Invalid(
                 {
-                    "release_amount": f"A split releases more than 0 and less than {milestone.amount}."
+                    "release_amount": Message(
+                        N_("A split releases more than 0 and less than %(amount)s."),
+                        amount=Amount(milestone.amount, contract(deal).currency),
+                    )
                 }
             )
         released = release_amount
@@ -163,7 +184,7 @@ def cancel(
     detail: dict[str, Any] = {"reason": reason.strip()}
     if deal.state in deals.FUNDED_STATES:
         if not reason.strip():
-            raise Invalid({"reason": "An arbitrated cancellation needs a reason."})
+            raise Invalid({"reason": N_("An arbitrated cancellation needs a reason.")})
         detail |= _refund_escrow(session, deal, actor, gateway)
     deals.apply(session, deal, "cancel", role, actor, ip=ip, detail=detail)
     return deal
@@ -204,7 +225,10 @@ def _refund_escrow(
     held = ledger.balance(session, escrow_account(session, deal, currency))
     unsettled = [m for m in deals.fresh_milestones(session, deal) if not m.settled]
     if held != sum(m.amount for m in unsettled):
-        raise Conflict(f"Escrow holds {held}, not what the unsettled milestones add up to.")
+        raise Conflict(
+            N_("Escrow holds %(held)s, not what the unsettled milestones add up to."),
+            held=Amount(held, currency),
+        )
     for m in unsettled:
         m.refunded_amount = m.amount
         m.state = "cancelled"
@@ -216,7 +240,7 @@ def _refund_escrow(
 def open_disputes(session: Session, actor: User | None) -> list[Milestone]:
     """Disputed milestones, oldest first (operators)."""
     if actor is None or not actor.is_operator:
-        raise Forbidden("Only operators resolve disputes.")
+        raise Forbidden(N_("Only operators resolve disputes."))
     return list(
         session.scalars(
             select(Milestone).where(Milestone.state == "disputed").order_by(Milestone.id)

@@ -31,6 +31,8 @@ import payments
 from marketplace.core import ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import flush_or_conflict, lock_rows
+from marketplace.core.messages import N_, Message
+from marketplace.core.money import Amount
 from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import OPERATOR, SYSTEM
@@ -99,7 +101,7 @@ def external_account(session: Session, currency: str) -> LedgerAccount:
 def contract(deal: Deal):
     terms = deal.agreed_terms
     if terms is None:
-        raise Conflict("The deal has no agreed terms.")
+        raise Conflict(N_("The deal has no agreed terms."))
     return terms
 
 
@@ -170,7 +172,7 @@ def confirm_bank_transfer(
     Confirming the same reference again changes nothing."""
     deal = deals.lock_deal(session, actor, deal_id)
     if not actor.is_operator:
-        raise Forbidden("Only operators confirm bank transfers.")
+        raise Forbidden(N_("Only operators confirm bank transfers."))
     return _fund(session, deal, reference, amount, actor, OPERATOR, ip)
 
 
@@ -181,7 +183,7 @@ def funding_succeeded(
     lock_rows(session, Deal, [deal_id])
     deal = session.get(Deal, deal_id, populate_existing=True)
     if deal is None:
-        raise NotFound(f"No deal {deal_id}.")
+        raise NotFound(N_("No deal %(deal)s."), deal=deal_id)
     return _fund(session, deal, reference, amount, None, SYSTEM, ip)
 
 
@@ -198,18 +200,23 @@ def _fund(
         select(Funding).where(Funding.deal_id == deal.id, Funding.reference == reference.strip())
     )
     if funding is None:
-        raise Invalid({"reference": "No funding request of this deal has this reference."})
+        raise Invalid({"reference": N_("No funding request of this deal has this reference.")})
     if funding.status == "confirmed":
         return deal  # the same money, reported twice: posted once
     if (deal.state, "confirm_funding", role) not in deals.TRANSITIONS:
-        raise Conflict(
-            f"Cannot confirm_funding a deal that is {deal.state}. {deals.REFUSALS['confirm_funding']}"
-        )
+        raise deals.state_conflict(deal, "confirm_funding")
     if amount != funding.amount:
         raise Invalid(
             {
-                "amount": f"The contract amount is {funding.amount} {funding.currency}; "
-                f"{amount} does not fund it. Return the transfer or ask for the difference."
+                "amount": Message(
+                    N_(
+                        "The contract amount is %(expected)s %(currency)s; %(given)s does not"
+                        " fund it. Return the transfer or ask for the difference."
+                    ),
+                    expected=Amount(funding.amount, funding.currency),
+                    currency=funding.currency,
+                    given=Amount(amount, funding.currency),
+                )
             }
         )
     _, created = ledger.post(
@@ -240,7 +247,7 @@ def _provider(session: Session, deal: Deal, gateway: payments.Gateway):
         select(Funding).where(Funding.deal_id == deal.id, Funding.status == "confirmed")
     )
     if funding is None:
-        raise Conflict("The deal has no confirmed funding.")
+        raise Conflict(N_("The deal has no confirmed funding."))
     return gateway.get(funding.provider), funding
 
 
@@ -358,15 +365,20 @@ def execute_payout(
     _require_operator(actor)
     reference = (reference or "").strip()
     if not reference:
-        raise Invalid({"reference": "The bank transfer's reference."})
+        raise Invalid({"reference": N_("The bank transfer's reference.")})
     lock_rows(session, PayoutInstruction, [payout_id])
     payout = session.get(PayoutInstruction, payout_id, populate_existing=True)
     if payout is None:
-        raise NotFound(f"No payout {payout_id}.")
+        raise NotFound(N_("No payout %(payout)s."), payout=payout_id)
     if payout.status == "executed":
         if payout.reference == reference:
             return payout  # the same confirmation again
-        raise Conflict(f"Payout {payout.id} was already executed as {payout.reference}.")
+        raise Conflict(
+            N_("Payout %(payout)s was already executed as %(reference)s."),
+            code="payout_executed",
+            payout=payout.id,
+            reference=payout.reference,
+        )
     deal = session.get(Deal, payout.deal_id)
     _mark_executed(session, deal, payout, reference, actor, OPERATOR, ip)
     return payout
@@ -406,9 +418,9 @@ def _mark_executed(session, deal, payout, reference, actor, role, ip) -> None:
 
 def _require_operator(actor: User | None) -> None:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     if not actor.is_operator:
-        raise Forbidden("Only operators handle payouts.")
+        raise Forbidden(N_("Only operators handle payouts."))
 
 
 # Statement ----------------------------------------------------------------------------

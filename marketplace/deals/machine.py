@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import flush_or_conflict, lock_rows
+from marketplace.core.messages import N_, Joined, Message, OneOf
+from marketplace.deals import labels
 from marketplace.models import (
     Deal,
     DealEvent,
@@ -103,20 +105,30 @@ FUNDED_STATES = ("funded", "in_progress", "disputed", "resolved")
 
 # Why an action is refused in a state where nobody may take it (the 409's message).
 REFUSALS = {
-    "propose_terms": "Terms can only change during negotiation; the contract is fixed once agreed.",
-    "confirm_terms": "There is nothing to confirm: terms are confirmed during negotiation.",
-    "request_funding": "Funding is requested once both parties agreed the terms.",
-    "confirm_funding": "Only an agreed, unfunded deal can be funded.",
-    "start_work": "Work starts once the deal is funded.",
-    "accept_milestone": "Milestones are accepted while a funded deal is under way and not in dispute.",
-    "dispute_milestone": "Milestones are disputed while a funded deal is under way and not already in dispute.",
-    "resolve_dispute": "The deal is not in dispute.",
-    "cancel": "The deal is already closed.",
-    "request_cancellation": "Cancellation is requested after funding, before the deal is closed.",
+    "propose_terms": N_(
+        "Terms can only change during negotiation; the contract is fixed once agreed."
+    ),
+    "confirm_terms": N_("There is nothing to confirm: terms are confirmed during negotiation."),
+    "request_funding": N_("Funding is requested once both parties agreed the terms."),
+    "confirm_funding": N_("Only an agreed, unfunded deal can be funded."),
+    "start_work": N_("Work starts once the deal is funded."),
+    "accept_milestone": N_(
+        "Milestones are accepted while a funded deal is under way and not in dispute."
+    ),
+    "dispute_milestone": N_(
+        "Milestones are disputed while a funded deal is under way and not already in dispute."
+    ),
+    "resolve_dispute": N_("The deal is not in dispute."),
+    "cancel": N_("The deal is already closed."),
+    "request_cancellation": N_(
+        "Cancellation is requested after funding, before the deal is closed."
+    ),
 }
 FORBIDDEN_HINTS = {
-    ("cancel", OPERATOR): "A funded deal is cancelled by both parties' request or by an "
-    "operator's arbitration; request cancellation instead.",
+    ("cancel", OPERATOR): N_(
+        "A funded deal is cancelled by both parties' request or by an "
+        "operator's arbitration; request cancellation instead."
+    ),
 }
 
 
@@ -162,10 +174,10 @@ def allowed_actions(deal: Deal, actor: User | None) -> list[str]:
 def get_deal(session: Session, actor: User | None, deal_id: int) -> Deal:
     """The deal if the actor is a party or an operator; NotFound for everyone else."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     deal = session.get(Deal, deal_id)
     if deal is None or not can_view(deal, actor):
-        raise NotFound(f"No deal {deal_id}.")
+        raise NotFound(N_("No deal %(deal)s."), deal=deal_id)
     return deal
 
 
@@ -173,11 +185,11 @@ def lock_deal(session: Session, actor: User | None, deal_id: int) -> Deal:
     """Lock the deal row, then read it fresh: every change to a deal starts here, so two
     requests on one deal run one after the other and the second sees the first's result."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     lock_rows(session, Deal, [deal_id])
     deal = session.get(Deal, deal_id, populate_existing=True)
     if deal is None or not can_view(deal, actor):
-        raise NotFound(f"No deal {deal_id}.")
+        raise NotFound(N_("No deal %(deal)s."), deal=deal_id)
     session.expire(deal, ["milestones", "terms_versions", "broker_assignments"])
     return deal
 
@@ -194,23 +206,57 @@ def fresh_milestones(session: Session, deal: Deal) -> list[Milestone]:
     )
 
 
+def roles_of(codes: set[str]) -> OneOf:
+    """Roles as a message value: "buyer or supplier" (on pages, their labels)."""
+    return labels.roles(sorted(codes))
+
+
+def state_conflict(deal: Deal, action: str) -> Conflict:
+    """Nobody may take ``action`` in the deal's state: the 409, saying why."""
+    state = labels.term("state", deal.state)
+    if action in REFUSALS:
+        return Conflict(
+            N_("Cannot %(action)s a deal that is %(state)s. %(reason)s"),
+            code="deal_state",
+            action=action,
+            state=state,
+            reason=Message(REFUSALS[action]),
+        )
+    return Conflict(
+        N_("Cannot %(action)s a deal that is %(state)s."),
+        code="deal_state",
+        action=action,
+        state=state,
+    )
+
+
 def check(deal: Deal, action: str, actor: User | None) -> str:
     """The role in which ``actor`` may take ``action`` now; Conflict or Forbidden if not."""
     if action not in ACTIONS:
-        raise Invalid({"action": f"Unknown action '{action}'."})
+        raise Invalid({"action": Message(N_("Unknown action '%(action)s'."), action=action)})
     roles = {r for r in actor_roles(deal, actor) if _role_may(deal, action, r)}
     ever = {r for (_, a, r) in TRANSITIONS if a == action}
     if not roles & ever:  # never theirs to take, whatever the state
-        raise Forbidden(f"Only the {' or '.join(sorted(ever - {SYSTEM}))} may {action}.")
+        raise Forbidden(
+            N_("Only the %(who)s may %(action)s."), who=roles_of(ever - {SYSTEM}), action=action
+        )
     allowed = {r for (s, a, r) in TRANSITIONS if s == deal.state and a == action}
     if not allowed:
-        reason = REFUSALS.get(action, "")
-        raise Conflict(f"Cannot {action} a deal that is {deal.state}. {reason}".strip())
+        raise state_conflict(deal, action)
     mine = roles & allowed
     if not mine:
-        hint = " ".join(FORBIDDEN_HINTS.get((action, r), "") for r in sorted(allowed)).strip()
-        who = " or ".join(sorted(allowed - {SYSTEM})) or "the platform"
-        raise Forbidden(f"Only the {who} may {action} now. {hint}".strip())
+        who = roles_of(allowed - {SYSTEM}) or labels.term("role", SYSTEM, text="the platform")
+        hints = [
+            FORBIDDEN_HINTS[(action, r)] for r in sorted(allowed) if (action, r) in FORBIDDEN_HINTS
+        ]
+        if hints:
+            raise Forbidden(
+                N_("Only the %(who)s may %(action)s now. %(hint)s"),
+                who=who,
+                action=action,
+                hint=Joined(hints, " "),
+            )
+        raise Forbidden(N_("Only the %(who)s may %(action)s now."), who=who, action=action)
     # Prefer acting as a party over acting as an operator when a user could be both.
     for role in (BUYER, SUPPLIER, BROKER, OPERATOR):
         if role in mine:
@@ -231,7 +277,12 @@ def apply(
     """Move a locked deal along the table and write the timeline event."""
     next_state = TRANSITIONS.get((deal.state, action, role))
     if next_state is None:
-        raise Conflict(f"Cannot {action} a deal that is {deal.state}.")
+        raise Conflict(
+            N_("Cannot %(action)s a deal that is %(state)s."),
+            code="deal_state",
+            action=action,
+            state=labels.term("state", deal.state),
+        )
     record(session, deal, action, role, actor, to_state=next_state, ip=ip, detail=detail)
     deal.state = next_state
     deal.updated_at = utcnow()

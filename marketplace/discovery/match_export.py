@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Invalid
+from marketplace.core.messages import N_, Message
 from marketplace.discovery.matching import match_listings
 from marketplace.discovery.outbox import search_index
 from marketplace.models import Demand, Listing
@@ -25,9 +26,9 @@ def _external(row) -> str:
 def run_lines(session: Session, *, k: int = 50, system: str = "matcher") -> Iterator[str]:
     """Tab-separated lines ``demand_external_id listing_external_id rank score``."""
     if system not in SYSTEMS:
-        raise Invalid({"system": f"One of {', '.join(SYSTEMS)}."})
+        raise Invalid({"system": Message(N_("One of %(choices)s."), choices=", ".join(SYSTEMS))})
     if not 1 <= k <= 1000:
-        raise Invalid({"k": "Between 1 and 1000."})
+        raise Invalid({"k": N_("Between 1 and 1000.")})
     demands = session.scalars(
         select(Demand).where(Demand.status == "published").order_by(Demand.id)
     ).all()

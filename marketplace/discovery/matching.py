@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.catalog import publication
 from marketplace.core.errors import NotFound
+from marketplace.core.messages import N_
 from marketplace.discovery.outbox import SEARCH_ERRORS, search_index
 from marketplace.models import Demand, Listing, User
 from search.matching import (
@@ -81,7 +82,7 @@ def match_listings(
     at what would match before publishing). Unknown demand → NotFound."""
     demand = session.get(Demand, demand_id)
     if demand is None:
-        raise NotFound(f"No demand {demand_id}.")
+        raise NotFound(N_("No demand %(id)s."), id=demand_id)
     facts = DemandFacts.from_row(demand)
     concepts = concepts_in(facts.text)
     scores = _search(
@@ -113,7 +114,7 @@ def match_demands(
     """Open (published, deadline not passed) demands for a listing, best first."""
     listing = session.get(Listing, listing_id)
     if listing is None:
-        raise NotFound(f"No listing {listing_id}.")
+        raise NotFound(N_("No listing %(id)s."), id=listing_id)
     today = today or date.today()
     facts = ListingFacts.from_row(listing)
     concepts = concepts_in(facts.text)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Invalid, NotFound, Unauthorized
+from marketplace.core.messages import N_, Message
 from marketplace.core.uow import unit_of_work
 from marketplace.discovery import search as search_service
 from marketplace.discovery.outbox import search_index
@@ -35,7 +36,7 @@ def clean_query(doc_type: str, args: dict[str, Any]) -> dict[str, Any]:
 
 def _require(actor: User | None) -> User:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     return actor
 
 
@@ -54,7 +55,7 @@ def get_own(session: Session, actor: User | None, saved_id: int) -> SavedSearch:
     user = _require(actor)
     saved = session.get(SavedSearch, saved_id)
     if saved is None or saved.user_id != user.id:
-        raise NotFound(f"No saved search {saved_id}.")
+        raise NotFound(N_("No saved search %(saved)s."), saved=saved_id)
     return saved
 
 
@@ -65,7 +66,7 @@ def _name_taken(session: Session, user_id: int, name: str, except_id: int | None
     return session.scalar(stmt) is not None
 
 
-NAME_TAKEN = "You already have a saved search with this name."
+NAME_TAKEN = N_("You already have a saved search with this name.")
 
 
 def _flush_or_name_taken(session: Session) -> None:
@@ -80,7 +81,7 @@ def _flush_or_name_taken(session: Session) -> None:
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise Invalid({"name": "Give the search a name."})
+        raise Invalid({"name": N_("Give the search a name.")})
     return name
 
 
@@ -102,7 +103,12 @@ def create(
     )
     if (count or 0) >= MAX_PER_USER:
         raise Invalid(
-            {"name": f"You can keep {MAX_PER_USER} saved searches; delete one to save another."}
+            {
+                "name": Message(
+                    N_("You can keep %(count)s saved searches; delete one to save another."),
+                    count=MAX_PER_USER,
+                )
+            }
         )
     if _name_taken(session, user.id, name, None):
         raise Invalid({"name": NAME_TAKEN})

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog import publication
 from marketplace.core.errors import Invalid
+from marketplace.core.messages import N_, Message
 from marketplace.core.paging import paginate
 from marketplace.discovery.outbox import SEARCH_ERRORS, search_index
 from marketplace.models import Demand, Listing
@@ -52,17 +53,24 @@ def params_from_args(doc_type: str, args: dict) -> SearchParams:
 def search(session: Session, params: SearchParams) -> dict[str, Any]:
     if not params.cursor and params.page * params.per_page > MAX_WINDOW:
         raise Invalid(
-            {"page": f"Pages beyond {MAX_WINDOW} results need the cursor from the previous page."}
+            {
+                "page": Message(
+                    N_("Pages beyond %(max)s results need the cursor from the previous page."),
+                    max=MAX_WINDOW,
+                )
+            }
         )
     try:
         body = build_search(params)
-    except BadCursor as exc:
-        raise Invalid({"cursor": str(exc)}) from None
+    except BadCursor:
+        raise Invalid({"cursor": N_("Not a cursor from a previous page.")}) from None
     index = search_index()
     try:
         response = index.client.search(index=index.names.alias(params.doc_type), **body)
     except BadRequestError as exc:
-        raise Invalid({"q": f"The search could not be run: {exc.message}"}) from None
+        raise Invalid(
+            {"q": Message(N_("The search could not be run: %(error)s"), error=exc.message)}
+        ) from None
     except (NotFoundError, *SEARCH_ERRORS) as exc:
         log.warning("search degraded to the database: %s", exc)
         return database_search(session, params)
@@ -147,7 +155,9 @@ def suggest(session: Session, q: str, size: int = 8) -> dict[str, Any]:
             **build_suggest(q, size),
         )
     except BadRequestError as exc:
-        raise Invalid({"q": f"No suggestions for this text: {exc.message}"}) from None
+        raise Invalid(
+            {"q": Message(N_("No suggestions for this text: %(error)s"), error=exc.message)}
+        ) from None
     except (NotFoundError, *SEARCH_ERRORS):
         titles = session.scalars(
             select(Listing.title)

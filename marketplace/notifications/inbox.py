@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import NotFound, Unauthorized
 from marketplace.core.mailer import link_for, send_mail
+from marketplace.core.messages import N_
 from marketplace.core.paging import Page, paginate
 from marketplace.core.uow import unit_of_work
 from marketplace.models import Notification, NotificationPreference, User
@@ -43,7 +44,7 @@ class Preferences:
 
 def _require(actor: User | None) -> User:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     return actor
 
 
@@ -150,7 +151,7 @@ def get_own(session: Session, actor: User | None, notification_id: int) -> Notif
     user = _require(actor)
     row = session.get(Notification, notification_id)
     if row is None or row.user_id != user.id:
-        raise NotFound(f"No notification {notification_id}.")
+        raise NotFound(N_("No notification %(notification)s."), notification=notification_id)
     return row
 
 

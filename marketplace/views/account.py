@@ -38,6 +38,5 @@ def request_verification():
     if user.organization_id is None:
         return redirect(url_for("views.my_organization"), 303)
     organizations.set_verification(db.session, user, user.organization_id, "request")
-    db.session.commit()
     flash(_("Verification requested. An operator will check your organization."), "success")
     return redirect(url_for("views.my_organization"), 303)

@@ -11,8 +11,7 @@ from marketplace.accounts import users as accounts
 from marketplace.core.errors import Conflict, Invalid
 from marketplace.extensions import db, limiter
 from marketplace.schemas.accounts import RegisterIn
-from marketplace.views.base import actor, bp, field_errors, safe_next
-from marketplace.views.messages import localize
+from marketplace.views.base import actor, attempt, bp, field_errors, safe_next
 
 REGISTER_FIELDS = tuple(RegisterIn().fields)
 
@@ -56,25 +55,22 @@ def register():
         return render_template("auth/register.html", values={}, errors={}, message="")
     values = {name: (request.form.get(name) or "").strip() for name in REGISTER_FIELDS}
     values["password"] = request.form.get("password") or ""
-    errors: dict[str, list[str]] = {}
     message = ""
     try:
         data = RegisterIn().load({k: v for k, v in values.items() if v != ""})
-        user = accounts.register(db.session, **data)
-        db.session.commit()
     except ValidationError as exc:
         errors = field_errors(exc.messages)
-    except Invalid as exc:
-        db.session.rollback()
-        errors = field_errors(exc.fields)
-    except Conflict as exc:
-        db.session.rollback()
-        errors = field_errors(exc.fields)
-        message = localize(exc.message)
     else:
-        _start_session(user)
-        flash(_("Your account is ready. Welcome to TechMarket."), "success")
-        return redirect(url_for("views.my_organization"), 303)
+        registered = attempt(
+            lambda: accounts.register(db.session, **data), shown=(Invalid, Conflict), flashed=()
+        )
+        if registered.ok:
+            _start_session(registered.value)
+            flash(_("Your account is ready. Welcome to TechMarket."), "success")
+            return redirect(url_for("views.my_organization"), 303)
+        errors = registered.errors
+        if isinstance(registered.refusal, Conflict):
+            message = registered.refusal.translated()
     values.pop("password")  # never sent back
     return render_template("auth/register.html", values=values, errors=errors, message=message), 422
 

@@ -11,8 +11,7 @@ from marketplace.accounts.password_mail import send_reset_link
 from marketplace.core.errors import Invalid
 from marketplace.extensions import db, limiter
 from marketplace.schemas.accounts import PasswordResetRequestIn
-from marketplace.views.base import bp, field_errors
-from marketplace.views.messages import N_
+from marketplace.views.base import attempt, bp, field_errors
 
 
 def _reset_limit() -> str:
@@ -65,13 +64,12 @@ def reset_password(token: str):
         if password != (request.form.get("password_confirm") or ""):
             errors = {"password_confirm": [_("The two passwords differ.")]}
         else:
-            try:
-                password_reset.reset_password(db.session, token, password, secret, max_age)
-                db.session.commit()
-            except Invalid as exc:
-                db.session.rollback()
-                errors = field_errors(exc.fields)
-            else:
+            changed = attempt(
+                lambda: password_reset.reset_password(db.session, token, password, secret, max_age),
+                flashed=(),
+            )
+            errors = changed.errors
+            if changed.ok:
                 flash(_("Your password is changed. Log in with the new one."), "success")
                 return redirect(url_for("views.login"), 303)
     else:
@@ -83,11 +81,3 @@ def reset_password(token: str):
         return render_template("auth/reset.html", token_error=errors["token"][0], errors={}), 400
     status = 422 if errors else 200
     return render_template("auth/reset.html", token_error="", errors=errors), status
-
-
-# The services' messages, for `pybabel extract` (pages show them translated).
-MESSAGES = (
-    N_("Web pages (HTML, SVG, XML) cannot be attached."),
-    N_("This reset link has expired. Ask for a new one."),
-    N_("This reset link is not valid, or it has been used already. Ask for a new one."),
-)
