@@ -180,7 +180,8 @@ def receive(session: Session, payload: dict[str, Any]) -> tuple[StripeWebhookEve
             session.add(row)
             session.flush()
     except IntegrityError:
-        session.rollback()  # delivered before (maybe concurrently): nothing more to do
+        # Delivered before (maybe concurrently): nothing more to do. The SAVEPOINT is rolled
+        # back; the unit of work ends the transaction, which holds nothing.
         found = session.scalars(
             select(StripeWebhookEvent).where(StripeWebhookEvent.event_id == payload["id"])
         ).one()

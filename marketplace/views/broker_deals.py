@@ -68,14 +68,16 @@ def _back(deal_id: int, anchor: str = "brokers") -> str:
     return url_for("views.deal", deal_id=deal_id) + f"#{anchor}"
 
 
-# Every refusal of a broker form comes back as a message on the page the form was on.
-REFUSED = (DomainError,)
+def _flashing(call: Callable[[], Any]):
+    """Call a service for a broker form: any refusal is flashed, for the page the form
+    was on."""
+    return attempt(call, shown=(), flashed=(DomainError,))
 
 
 def _run(deal_id: int, run: Callable[[], Any], done: str, anchor: str = "brokers"):
     """Run a service; a refusal comes back to the deal page as a message."""
     visible_deal(deal_id)
-    if attempt(run, shown=(), flashed=REFUSED).ok:
+    if _flashing(run).ok:
         flash(done, "success")
     return redirect(_back(deal_id, anchor), 303)
 
@@ -113,10 +115,8 @@ def deal_release_broker(deal_id: int):
 @bp.route("/broker-invitations/<int:assignment_id>/<any(accept, decline):answer>", methods=["POST"])
 @require_login
 def answer_broker_invitation(assignment_id: int, answer: str):
-    answered = attempt(
-        lambda: broker_assignment.respond(db.session, actor(), assignment_id, answer == "accept"),
-        shown=(),
-        flashed=REFUSED,
+    answered = _flashing(
+        lambda: broker_assignment.respond(db.session, actor(), assignment_id, answer == "accept")
     )
     if not answered.ok:
         return redirect(url_for("views.my_broker_profile"), 303)
@@ -139,12 +139,10 @@ def offer_mediation():
         flash(_("Choose a listing or a demand."), "error")
         return redirect(url_for("views.home"), 303)
     back = url_for(f"views.{kind}_detail", item_id=item_id)
-    offered = attempt(
+    offered = _flashing(
         lambda: broker_offers.offer_mediation(
             db.session, actor(), message=form_text("message"), **{f"{kind}_id": item_id}
-        ),
-        shown=(),
-        flashed=REFUSED,
+        )
     )
     if not offered.ok:
         return redirect(back, 303)
@@ -167,18 +165,12 @@ def mediation_offers():
 @require_login
 def decide_mediation_offer(offer_id: int, decision: str):
     if decision == "withdraw":
-        done = attempt(
-            lambda: broker_offers.withdraw_offer(db.session, actor(), offer_id),
-            shown=(),
-            flashed=REFUSED,
-        )
+        done = _flashing(lambda: broker_offers.withdraw_offer(db.session, actor(), offer_id))
     else:
-        done = attempt(
+        done = _flashing(
             lambda: broker_offers.decide_offer(
                 db.session, actor(), offer_id, decision == "accept", form_text("reason")
-            ),
-            shown=(),
-            flashed=REFUSED,
+            )
         )
     if done.ok:
         flash(_("Saved."), "success")
@@ -297,7 +289,7 @@ def brokerage_record_upload(record_id: int):
     if not upload or not upload.filename:
         flash(_("Choose a file."), "error")
         return redirect(back, 303)
-    attached = attempt(
+    attached = _flashing(
         lambda: brokerage_records.add_attachment(
             db.session,
             actor(),
@@ -305,9 +297,7 @@ def brokerage_record_upload(record_id: int):
             upload.stream,
             upload.filename,
             storage_dir=storage_dir(),
-        ),
-        shown=(),
-        flashed=REFUSED,
+        )
     )
     if attached.ok:
         flash(_("The file is attached."), "success")
