@@ -1,6 +1,9 @@
 """Register, log out, log in again: the account pages in a real browser."""
 
 import re
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -11,7 +14,20 @@ EMAIL = "li.na@nbu.example.cn"
 PASSWORD = "钠电池-2026-secret"
 
 
-def test_register_then_log_out_and_back_in(browser_page):
+def confirmation_link(app, email: str) -> str:
+    """The path of the registration link in the last mail sent to ``email`` (mail files)."""
+    mails = sorted(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    for path in reversed(mails):
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        if email in message["To"]:
+            body = message.get_body(preferencelist=("plain",)).get_content()
+            found = re.search(r"https?://[^/\s]+(/register/confirm/\S+)", body)
+            if found:
+                return found.group(1)
+    raise AssertionError(f"no registration mail to {email}")
+
+
+def test_register_then_log_out_and_back_in(browser_page, app):
     page = browser_page("researcher")
     page.goto("/")
     page.get_by_role("link", name=t("Register"), exact=True).click()
@@ -33,6 +49,16 @@ def test_register_then_log_out_and_back_in(browser_page):
     page.get_by_label(t("Password")).fill(PASSWORD)
     page.get_by_label(t("Region")).fill("宁波")
     page.get_by_role("button", name=t("Create the account")).click()
+    # The account is active once the mailed link is opened (the answer is the same for a
+    # taken address): the link leads to a page with one button.
+    expect(flash(page)).to_have_text(
+        t(
+            "A mail has been sent to %(email)s: open the link in it to finish registering.",
+            email=EMAIL,
+        )
+    )
+    page.goto(confirmation_link(app, EMAIL))
+    page.get_by_role("button", name=t("Activate my account")).click()
     expect(flash(page)).to_have_text(t("Your account is ready. Welcome to TechMarket."))
     expect(page.get_by_role("heading", level=1)).to_have_text("宁波大学技术转移中心")
     expect(page.locator(".user-name")).to_have_text("李娜")

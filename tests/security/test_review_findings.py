@@ -17,6 +17,7 @@ from tests.search.conftest import refresh
 # The search tests' fixtures: a local search server and an app that indexes into it.
 search_server = search_conftest.search_server
 search_app = search_conftest.search_app
+embedder_name = search_conftest.embedder_name
 
 # --- a crafted search cursor ---------------------------------------------------------
 
