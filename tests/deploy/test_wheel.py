@@ -44,6 +44,7 @@ import pytest
 from elasticsearch import Elasticsearch, helpers
 
 from tests.conftest import demand_payload, listing_payload
+from tests.mails import link_path
 from tests.search.conftest import SearchServer, free_port
 
 pytestmark = pytest.mark.wheel
@@ -244,7 +245,9 @@ def test_the_wheel_alone_serves_and_two_workers_index_each_change_once(
         "INSTANCE_PATH": str(workdir / "instance"),
         "RATELIMIT_STORAGE_URI": REDIS_URL,
         "RATELIMIT_KEY_PREFIX": redis_prefix,
-        "REGISTER_RATE_LIMIT": f"{RESEARCHERS} per hour",
+        # Per address: each researcher's registration and its confirmation count.
+        "REGISTER_ADDRESS_RATE_LIMIT": f"{2 * RESEARCHERS} per hour",
+        "MAIL_FILE_DIR": str(workdir / "mail"),
         "LOGIN_RATE_LIMIT": "100 per minute",
         "WRITE_RATE_LIMIT": "1000 per minute",
     }
@@ -315,14 +318,17 @@ def test_the_wheel_alone_serves_and_two_workers_index_each_change_once(
 
 
 # -- the batch of changes -----------------------------------------------------------
-def make_changes(base: str) -> None:
-    """Researchers register (the last one refused by the shared limit), create, submit and
-    edit listings while operators publish them; an enterprise posts demands; an operator
-    takes down demo listings. Each thread has its own sessions."""
+def make_changes(base: str, mail: Path) -> None:
+    """Researchers register and confirm by the mailed link (the next registration is
+    refused by the shared limit), create, submit and edit listings while operators publish
+    them; an enterprise posts demands; an operator takes down demo listings. Each thread
+    has its own sessions."""
     researchers = []
     for n in range(RESEARCHERS):
-        api = Api(base)
-        api.ok("POST", "/api/v1/auth/register", registration(n), expect=201)
+        api, body = Api(base), registration(n)
+        api.ok("POST", "/api/v1/auth/register", body, expect=202)
+        token = link_path(mail, body["email"], "/register/confirm/").rsplit("/", 1)[1]
+        api.ok("POST", "/api/v1/auth/register/confirm", {"token": token})
         researchers.append(api)
     # The limit is counted in Redis, whichever gunicorn worker answers.
     status, answer = Api(base).call("POST", "/api/v1/auth/register", registration(RESEARCHERS))

@@ -1,30 +1,15 @@
 """Register, log out, log in again: the account pages in a real browser."""
 
 import re
-from email import policy
-from email.parser import BytesParser
-from pathlib import Path
 
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD as USER_PASSWORD
 from tests.e2e.helpers import flash, t
+from tests.mails import link_path
 
 EMAIL = "li.na@nbu.example.cn"
 PASSWORD = "钠电池-2026-secret"
-
-
-def confirmation_link(app, email: str) -> str:
-    """The path of the registration link in the last mail sent to ``email`` (mail files)."""
-    mails = sorted(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"), key=lambda p: p.stat().st_mtime)
-    for path in reversed(mails):
-        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-        if email in message["To"]:
-            body = message.get_body(preferencelist=("plain",)).get_content()
-            found = re.search(r"https?://[^/\s]+(/register/confirm/\S+)", body)
-            if found:
-                return found.group(1)
-    raise AssertionError(f"no registration mail to {email}")
 
 
 def test_register_then_log_out_and_back_in(browser_page, app):
@@ -57,7 +42,7 @@ def test_register_then_log_out_and_back_in(browser_page, app):
             email=EMAIL,
         )
     )
-    page.goto(confirmation_link(app, EMAIL))
+    page.goto(link_path(app.config["MAIL_FILE_DIR"], EMAIL, "/register/confirm/"))
     page.get_by_role("button", name=t("Activate my account")).click()
     expect(flash(page)).to_have_text(t("Your account is ready. Welcome to TechMarket."))
     expect(page.get_by_role("heading", level=1)).to_have_text("宁波大学技术转移中心")

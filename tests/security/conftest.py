@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from email import message_from_bytes
 
 import pytest
 
-from marketplace.core.mailer import sent_files
 from marketplace.extensions import limiter
+from tests import mails
 
 
 @pytest.fixture
@@ -27,15 +26,7 @@ def mailbox(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "")
     monkeypatch.setitem(app.config, "MAIL_FILE_DIR", str(tmp_path / "mail"))
 
-    def messages():
-        out = []
-        for path in sent_files(tmp_path / "mail"):
-            msg = message_from_bytes(path.read_bytes())
-            body = msg.get_payload(decode=True).decode(msg.get_content_charset() or "utf-8")
-            out.append((msg["To"], body))
-        return out
-
-    return messages
+    return lambda: mails.messages(tmp_path / "mail")
 
 
 def reset_link(body: str) -> str:
