@@ -100,7 +100,7 @@ format: install
 	$(BIN)/ruff format .
 
 extract-messages: install
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -o marketplace/translations/messages.pot marketplace templates
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -o marketplace/translations/messages.pot .
 	$(BIN)/pybabel -q update -i marketplace/translations/messages.pot -d marketplace/translations
 
 bench: install

@@ -19,7 +19,9 @@ from marketplace.accounts.users import require_operator
 from marketplace.core import audit
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import begin_write, flush_or_conflict, lock_rows
+from marketplace.core.messages import N_, Message
 from marketplace.core.paging import Page, paginate
+from marketplace.core.uow import unit_of_work
 from marketplace.models import BrokerDomain, BrokerProfile, BrokerRegion, User
 from marketplace.models.types import utcnow
 from marketplace.models.vocab import DOMAINS
@@ -27,7 +29,7 @@ from marketplace.models.vocab import DOMAINS
 
 def _require_user(actor: User | None) -> User:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     return actor
 
 
@@ -39,9 +41,9 @@ def verified_profile(session: Session, broker_id: int) -> BrokerProfile:
     """The verified profile of user ``broker_id``; Conflict when there is none."""
     profile = profile_of(session, broker_id)
     if profile is None:
-        raise NotFound(f"No broker {broker_id}.")
+        raise NotFound(N_("No broker %(broker)s."), broker=broker_id)
     if profile.status != "verified" or not profile.user.has_role("broker"):
-        raise Conflict("Only brokers verified by the platform can mediate deals.")
+        raise Conflict(N_("Only brokers verified by the platform can mediate deals."))
     return profile
 
 
@@ -52,27 +54,30 @@ def _clean_list(values: list[str] | None, limit: int, field: str) -> list[str]:
         if value and value not in out:
             out.append(value)
     if len(out) > limit:
-        raise Invalid({field: f"At most {limit}."})
+        raise Invalid({field: Message(N_("At most %(limit)s."), limit=limit)})
     return out
 
 
+@unit_of_work
 def save_profile(session: Session, actor: User | None, data: dict[str, Any]) -> BrokerProfile:
     """Create or update the actor's own profile."""
     actor = _require_user(actor)
     if not actor.has_role("broker"):
-        raise Forbidden("Only users with the broker role keep a broker profile.")
+        raise Forbidden(N_("Only users with the broker role keep a broker profile."))
     domains = _clean_list(data.get("domains"), 10, "domains")
     unknown = [d for d in domains if d not in DOMAINS]
     if unknown:
-        raise Invalid({"domains": f"Unknown domain: {', '.join(unknown)}."})
+        raise Invalid(
+            {"domains": Message(N_("Unknown domain: %(domains)s."), domains=", ".join(unknown))}
+        )
     if not domains:
-        raise Invalid({"domains": "Choose at least one domain."})
+        raise Invalid({"domains": N_("Choose at least one domain.")})
     regions = _clean_list(data.get("regions"), 10, "regions")
     if not regions:
-        raise Invalid({"regions": "Name at least one region."})
+        raise Invalid({"regions": N_("Name at least one region.")})
     certificate = (data.get("certificate_number") or "").strip().upper()
     if not certificate:
-        raise Invalid({"certificate_number": "The certificate number is required."})
+        raise Invalid({"certificate_number": N_("The certificate number is required.")})
     profile = profile_of(session, actor.id)
     if profile is None:
         profile = BrokerProfile(
@@ -104,10 +109,11 @@ def save_profile(session: Session, actor: User | None, data: dict[str, Any]) -> 
         )
         if taken is None:  # the same user's profile, saved twice at the same moment
             raise Conflict(
-                "Someone else changed this at the same time; reload and try again."
+                N_("Someone else changed this at the same time; reload and try again."),
+                code="concurrent_change",
             ) from None
         raise Invalid(
-            {"certificate_number": "Another broker registered this certificate number."}
+            {"certificate_number": N_("Another broker registered this certificate number.")}
         ) from None
     return profile
 
@@ -123,22 +129,23 @@ def _set_rows(profile: BrokerProfile, domains: list[str], regions: list[str]) ->
     ]
 
 
+@unit_of_work
 def review(
     session: Session, actor: User | None, profile_id: int, decision: str, reason: str = ""
 ) -> BrokerProfile:
     """An operator verifies a profile, or rejects it with a reason the broker reads."""
     actor = require_operator(actor)
     if decision not in ("verify", "reject"):
-        raise Invalid({"decision": "verify or reject."})
+        raise Invalid({"decision": N_("verify or reject.")})
     reason = (reason or "").strip()
     if decision == "reject" and not reason:
-        raise Invalid({"reason": "Say why, so the broker can correct the profile."})
+        raise Invalid({"reason": N_("Say why, so the broker can correct the profile.")})
     lock_rows(session, BrokerProfile, [profile_id])
     profile = session.get(BrokerProfile, profile_id, populate_existing=True)
     if profile is None:
-        raise NotFound(f"No broker profile {profile_id}.")
+        raise NotFound(N_("No broker profile %(profile)s."), profile=profile_id)
     if profile.status != "pending":
-        raise Conflict("The profile is not waiting for review.")
+        raise Conflict(N_("The profile is not waiting for review."))
     profile.status = "verified" if decision == "verify" else "rejected"
     profile.rejection_reason = reason if decision == "reject" else ""
     profile.reviewed_by_id = actor.id
@@ -172,10 +179,10 @@ def get_profile(session: Session, actor: User | None, broker_id: int) -> BrokerP
     owner and operators see it."""
     profile = profile_of(session, broker_id)
     if profile is None:
-        raise NotFound(f"No broker {broker_id}.")
+        raise NotFound(N_("No broker %(broker)s."), broker=broker_id)
     if profile.status != "verified":
         if actor is None or not (actor.id == broker_id or actor.is_operator):
-            raise NotFound(f"No broker {broker_id}.")
+            raise NotFound(N_("No broker %(broker)s."), broker=broker_id)
     return profile
 
 

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.users import require_operator
 from marketplace.core import audit
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.messages import N_
 from marketplace.core.paging import Page, paginate
+from marketplace.core.uow import unit_of_work
 from marketplace.models import Demand, Listing, Organization, User
 
 EDITABLE_FIELDS = ("name", "region", "credit_code")
@@ -24,7 +26,7 @@ STRIPE_ACCOUNT_ID = re.compile(r"^acct_[A-Za-z0-9]{1,59}$")
 def get_organization(session: Session, org_id: int) -> Organization:
     org = session.get(Organization, org_id)
     if org is None:
-        raise NotFound(f"No organization {org_id}.")
+        raise NotFound(N_("No organization %(organization)s."), organization=org_id)
     return org
 
 
@@ -50,10 +52,11 @@ def list_organizations(
     return paginate(session, stmt, page, per_page)
 
 
+@unit_of_work
 def create_organization(session: Session, actor: User | None, data: dict[str, Any]) -> Organization:
     require_operator(actor)
     if session.scalar(select(Organization.id).where(Organization.name == data["name"])):
-        raise Invalid({"name": "An organization with this name exists."})
+        raise Invalid({"name": N_("An organization with this name exists.")})
     _check_credit_code(session, data.get("credit_code"), other_than=None)
     org = Organization(**data)
     session.add(org)
@@ -61,24 +64,25 @@ def create_organization(session: Session, actor: User | None, data: dict[str, An
     return org
 
 
+@unit_of_work
 def update_organization(
     session: Session, actor: User | None, org_id: int, data: dict[str, Any]
 ) -> Organization:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     org = get_organization(session, org_id)
     if not (actor.is_operator or actor.organization_id == org.id):
-        raise Forbidden("Only members of this organization may edit it.")
+        raise Forbidden(N_("Only members of this organization may edit it."))
     if "name" in data and data["name"] != org.name:
         if org.verification_status == "verified" and not actor.is_operator:
-            raise Conflict("A verified organization's name changes only through an operator.")
+            raise Conflict(N_("A verified organization's name changes only through an operator."))
         taken = session.scalar(select(Organization.id).where(Organization.name == data["name"]))
         if taken:
-            raise Invalid({"name": "An organization with this name exists."})
+            raise Invalid({"name": N_("An organization with this name exists.")})
     if "credit_code" in data and data["credit_code"] != org.credit_code:
         if org.verification_status == "verified" and not actor.is_operator:
             raise Conflict(
-                "A verified organization's credit code changes only through an operator."
+                N_("A verified organization's credit code changes only through an operator.")
             )
         _check_credit_code(session, data["credit_code"], other_than=org.id)
     for key in EDITABLE_FIELDS:
@@ -98,29 +102,32 @@ def _check_credit_code(session: Session, code: str | None, *, other_than: int | 
     if other_than is not None:
         stmt = stmt.where(Organization.id != other_than)
     if session.scalar(stmt) is not None:
-        raise Invalid({"credit_code": "Another organization has this credit code."})
+        raise Invalid({"credit_code": N_("Another organization has this credit code.")})
 
 
+@unit_of_work
 def set_verification(
     session: Session, actor: User | None, org_id: int, action: str, note: str = ""
 ) -> Organization:
     """Members request verification; operators verify or reject it (with a note)."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     org = session.scalar(select(Organization).where(Organization.id == org_id).with_for_update())
     if org is None:
-        raise NotFound(f"No organization {org_id}.")
+        raise NotFound(N_("No organization %(organization)s."), organization=org_id)
     if action not in VERIFICATION_ACTIONS:
-        raise Invalid({"action": "Use request, verify or reject."})
+        raise Invalid({"action": N_("Use request, verify or reject.")})
     if action == "request":
         if actor.organization_id != org.id:
-            raise Forbidden("Only members may request verification of their organization.")
+            raise Forbidden(N_("Only members may request verification of their organization."))
         if org.verification_status not in ("unverified", "rejected"):
-            raise Conflict(f"The organization is already {org.verification_status}.")
+            raise Conflict(
+                N_("The organization is already %(status)s."), status=org.verification_status
+            )
     else:
         require_operator(actor)
         if action == "reject" and not note.strip():
-            raise Invalid({"note": "Say why verification is refused."})
+            raise Invalid({"note": N_("Say why verification is refused.")})
     before = {"status": org.verification_status, "note": org.verification_note}
     org.verification_status = VERIFICATION_ACTIONS[action]
     org.verification_note = note.strip()
@@ -184,6 +191,7 @@ def _account_owner(session: Session, account: str, *, other_than: int) -> int | 
     )
 
 
+@unit_of_work
 def set_payout_account(
     session: Session, actor: User | None, org_id: int, stripe_account_id: str
 ) -> Organization:
@@ -194,11 +202,11 @@ def set_payout_account(
     require_operator(actor)
     org = session.scalar(select(Organization).where(Organization.id == org_id).with_for_update())
     if org is None:
-        raise NotFound(f"No organization {org_id}.")
+        raise NotFound(N_("No organization %(organization)s."), organization=org_id)
     value = stripe_account_id.strip()
     if value and not STRIPE_ACCOUNT_ID.match(value):
-        raise Invalid({"stripe_account_id": "A Stripe account id looks like acct_1AbC…."})
-    taken = Conflict("This Stripe account is already connected to another organization.")
+        raise Invalid({"stripe_account_id": N_("A Stripe account id looks like acct_1AbC….")})
+    taken = Conflict(N_("This Stripe account is already connected to another organization."))
     if value and _account_owner(session, value, other_than=org.id) is not None:
         raise taken
     before = {"stripe_account_id": org.stripe_account_id}
@@ -220,6 +228,7 @@ def set_payout_account(
     return org
 
 
+@unit_of_work
 def set_payout_bank_account(
     session: Session, actor: User | None, org_id: int, data: dict[str, str]
 ) -> Organization:
@@ -229,12 +238,12 @@ def set_payout_bank_account(
     require_operator(actor)
     org = session.scalar(select(Organization).where(Organization.id == org_id).with_for_update())
     if org is None:
-        raise NotFound(f"No organization {org_id}.")
+        raise NotFound(N_("No organization %(organization)s."), organization=org_id)
     values = {key: (data.get(key) or "").strip() for key in PAYOUT_BANK_FIELDS}
     if any(values.values()) and not all(values.values()):
         raise Invalid(
             {
-                key: "Give the bank, the account holder and the account number."
+                key: N_("Give the bank, the account holder and the account number.")
                 for key, v in values.items()
                 if not v
             }

@@ -1,21 +1,25 @@
-"""The password-reset mail: one function that both the page and the API call."""
+"""The password-reset mail: one service that both the page and the API call."""
 
 from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from marketplace.accounts import password_reset, tokens
 from marketplace.core.mailer import link_for, send_mail
-from marketplace.extensions import db
+from marketplace.core.uow import on_commit, unit_of_work
+from marketplace.models import User
 
 
-def send_reset_link(email: str) -> None:
+@unit_of_work
+def send_reset_link(session: Session, email: str) -> None:
     """Mail a reset link if the address belongs to an active account; otherwise nothing.
 
     Callers give the same answer either way, so nobody learns which addresses exist.
+    The mail goes out once the unit of work has committed, never before.
     """
-    found = password_reset.reset_token_for(db.session, email, current_app.config["SECRET_KEY"])
+    found = password_reset.reset_token_for(session, email, current_app.config["SECRET_KEY"])
     if found is None:
         return
     user, token = found
@@ -31,12 +35,33 @@ def send_reset_link(email: str) -> None:
         minutes=minutes,
         link=link,
     )
-    send_mail(user.email, _("Reset your TechMarket password"), body)
+    subject, address = _("Reset your TechMarket password"), user.email
+    on_commit(session, lambda: send_mail(address, subject, body))
 
 
-def send_password_changed(user) -> None:
-    """Tell the owner the password was reset, and which API tokens stay active."""
-    live = tokens.live(db.session, user)
+@unit_of_work
+def reset_password(
+    session: Session,
+    token: str,
+    new_password: str,
+    secret_key: str,
+    max_age: int,
+    *,
+    keep_tokens: bool = False,
+) -> User:
+    """Set a new password with the token from the mail (``password_reset.reset_password``)
+    and, once that has committed, tell the owner which API tokens stay active."""
+    user = password_reset.reset_password(
+        session, token, new_password, secret_key, max_age, keep_tokens=keep_tokens
+    )
+    send_password_changed(session, user)
+    return user
+
+
+def send_password_changed(session: Session, user: User) -> None:
+    """Tell the owner the password was reset, and which API tokens stay active; the mail
+    goes out after the caller's unit of work commits."""
+    live = tokens.live(session, user)
     if live:
         listing = "\n".join(
             _(
@@ -59,4 +84,5 @@ def send_password_changed(user) -> None:
         name=user.display_name,
         kept=kept,
     )
-    send_mail(user.email, _("Your TechMarket password was reset"), body)
+    subject, address = _("Your TechMarket password was reset"), user.email
+    on_commit(session, lambda: send_mail(address, subject, body))

@@ -28,12 +28,14 @@ from marketplace.accounts import sessions, tokens
 from marketplace.accounts import users as accounts
 from marketplace.core.errors import Invalid
 from marketplace.core.locking import lock_rows
+from marketplace.core.messages import N_, Message
+from marketplace.core.uow import unit_of_work
 from marketplace.models import User
 from marketplace.models.types import utcnow
 
 SALT = "techmarket.password-reset.v1"
-EXPIRED = "This reset link has expired. Ask for a new one."
-INVALID = "This reset link is not valid, or it has been used already. Ask for a new one."
+EXPIRED = N_("This reset link has expired. Ask for a new one.")
+INVALID = N_("This reset link is not valid, or it has been used already. Ask for a new one.")
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
@@ -83,6 +85,7 @@ def user_for_token(session: Session, token: str, secret_key: str, max_age: int) 
     return _check(session.get(User, user_id), fingerprint)
 
 
+@unit_of_work
 def reset_password(
     session: Session,
     token: str,
@@ -98,7 +101,13 @@ def reset_password(
     chose to keep them (whoever knew the old password may have made some)."""
     user_id, fingerprint = _load(token, secret_key, max_age)
     if len(new_password or "") < accounts.MIN_PASSWORD_LENGTH:
-        raise Invalid({"password": f"At least {accounts.MIN_PASSWORD_LENGTH} characters."})
+        raise Invalid(
+            {
+                "password": Message(
+                    N_("At least %(count)s characters."), count=accounts.MIN_PASSWORD_LENGTH
+                )
+            }
+        )
     # Under a row lock, so two uses of the same token cannot both pass the check.
     lock_rows(session, User, [user_id])
     user = _check(session.get(User, user_id, populate_existing=True), fingerprint)

@@ -15,14 +15,17 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts import users
 from marketplace.core.errors import Invalid
+from marketplace.core.messages import N_
+from marketplace.core.uow import unit_of_work
 from marketplace.models import User
 from marketplace.models.types import utcnow
 
 SALT = "techmarket.registration.v1"
-INVALID = "This link is not valid, or the account is confirmed already: log in."
-EXPIRED = "This link has expired: register again to get a new one."
+INVALID = N_("This link is not valid, or the account is confirmed already: log in.")
+EXPIRED = N_("This link has expired: register again to get a new one.")
 
 
+@unit_of_work
 def register(session: Session, **data) -> tuple[User, bool]:
     """``(user, created)``: the new, unconfirmed account, or the address's existing one."""
     users.check_registration(session, **data)
@@ -45,6 +48,7 @@ def make_token(user: User, secret_key: str) -> str:
     return URLSafeTimedSerializer(secret_key, salt=SALT).dumps({"u": user.id})
 
 
+@unit_of_work
 def confirm(session: Session, token: str, secret_key: str, max_age: int) -> User:
     """Confirm the account the link names; Invalid({'token': ...}) otherwise."""
     try:

@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from marketplace.accounts import registration
 from marketplace.core.mailer import link_for, send_mail
+from marketplace.core.uow import on_commit, unit_of_work
 from marketplace.models import User
 
 
-def send_registration_mail(user: User, created: bool) -> None:
-    """What the address's owner gets after a registration with it: the confirmation link
-    (a new account, or one never confirmed), or word that someone tried to register."""
+@unit_of_work
+def register(session: Session, **data) -> tuple[User, bool]:
+    """``registration.register``, and its mail to the address once that has committed."""
+    user, created = registration.register(session, **data)
+    subject, body = registration_mail(user, created)
+    address = user.email
+    on_commit(session, lambda: send_mail(address, subject, body))
+    return user, created
+
+
+def registration_mail(user: User, created: bool) -> tuple[str, str]:
+    """(subject, body) of what the address's owner gets after a registration with it: the
+    confirmation link (a new account, or one never confirmed), or word that someone tried
+    to register."""
     if created or user.confirmed_at is None:
         token = registration.make_token(user, current_app.config["SECRET_KEY"])
         days = current_app.config["REGISTRATION_CONFIRM_MAX_AGE"] // 86400
@@ -25,8 +38,7 @@ def send_registration_mail(user: User, created: bool) -> None:
             days=days,
             link=link_for("views.confirm_registration", token=token),
         )
-        send_mail(user.email, _("Finish registering at TechMarket"), body)
-        return
+        return _("Finish registering at TechMarket"), body
     body = _(
         "Hello %(name)s,\n\n"
         "someone just tried to register a new TechMarket account with this address, which "
@@ -38,4 +50,4 @@ def send_registration_mail(user: User, created: bool) -> None:
         login=link_for("views.login"),
         forgot=link_for("views.forgot_password"),
     )
-    send_mail(user.email, _("Someone tried to register with your address"), body)
+    return _("Someone tried to register with your address"), body

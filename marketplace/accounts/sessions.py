@@ -11,6 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Forbidden, NotFound, Unauthorized
+from marketplace.core.messages import N_
+from marketplace.core.uow import unit_of_work
 from marketplace.models import LoginSession, User
 from marketplace.models.types import utcnow
 
@@ -25,6 +27,7 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+@unit_of_work
 def begin(session: Session, user: User, *, ip: str = "", user_agent: str = "") -> str:
     """A new login session for ``user`` (just authenticated); returns its key, which
     goes into the signed session cookie and nowhere else."""
@@ -51,11 +54,13 @@ def find(session: Session, user_id: int, key: str) -> LoginSession | None:
     return row
 
 
+@unit_of_work
 def end(session: Session, row: LoginSession | None) -> None:
     if row is not None and row.ended_at is None:
         row.ended_at = utcnow()
 
 
+@unit_of_work
 def end_all(session: Session, user_id: int) -> int:
     """End every live session of the user (log out everywhere); returns how many."""
     result = session.execute(
@@ -77,10 +82,11 @@ def live(session: Session, user: User) -> list[LoginSession]:
     )
 
 
+@unit_of_work
 def end_one(session: Session, user: User, session_id: int) -> None:
     row = session.get(LoginSession, session_id)
     if row is None or row.user_id != user.id:
-        raise NotFound("No such session.")
+        raise NotFound(N_("No such session."))
     end(session, row)
 
 
@@ -94,11 +100,14 @@ def recently_verified(row: LoginSession | None, max_age: timedelta) -> bool:
 
 
 def require_recent(row: LoginSession | None, max_age: timedelta, what: str) -> LoginSession:
-    """The browser session, verified within ``max_age``; a token is refused outright."""
+    """The browser session, verified within ``max_age``; a token is refused outright.
+    ``what`` names the action in the refusal (a Message, so that pages translate it)."""
     if row is None:
-        raise Unauthorized(f"Only a logged-in browser session can {what}, not an API token.")
+        raise Unauthorized(
+            N_("Only a logged-in browser session can %(what)s, not an API token."), what=what
+        )
     if not recently_verified(row, max_age):
         raise ReauthenticationRequired(
-            f"Confirm your password first (POST /api/v1/auth/verify) to {what}."
+            N_("Confirm your password first (POST /api/v1/auth/verify) to %(what)s."), what=what
         )
     return row

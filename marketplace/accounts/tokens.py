@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.core import audit
 from marketplace.core.errors import Forbidden, Invalid, NotFound
+from marketplace.core.messages import N_, Message
+from marketplace.core.uow import unit_of_work
 from marketplace.models import ApiToken, User
 from marketplace.models.types import utcnow
 
@@ -62,12 +64,15 @@ def normalise_scopes(scopes) -> str:
     chosen = [s for s in SCOPES if s in set(scopes or ())]
     unknown = sorted(set(scopes or ()) - set(SCOPES))
     if unknown:
-        raise Invalid({"scopes": f"Unknown scope(s): {', '.join(unknown)}"})
+        raise Invalid(
+            {"scopes": Message(N_("Unknown scope(s): %(scopes)s"), scopes=", ".join(unknown))}
+        )
     if not {"read", "write"} & set(chosen):
-        raise Invalid({"scopes": "Choose read, write or both."})
+        raise Invalid({"scopes": N_("Choose read, write or both.")})
     return " ".join(chosen)
 
 
+@unit_of_work
 def create(
     session: Session,
     user: User,
@@ -77,7 +82,9 @@ def create(
 ) -> tuple[ApiToken, str]:
     """Create a token; the secret is returned once and only its digest is stored."""
     if not 1 <= lifetime_days <= MAX_LIFETIME_DAYS:
-        raise Invalid({"expires_in_days": f"Between 1 and {MAX_LIFETIME_DAYS} days."})
+        raise Invalid(
+            {"expires_in_days": Message(N_("Between 1 and %(max)s days."), max=MAX_LIFETIME_DAYS)}
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -105,6 +112,7 @@ def create(
     return token, secret
 
 
+@unit_of_work
 def authenticate(session: Session, secret: str, ip: str = "") -> ApiToken | None:
     """The live token with this secret (recording when and from where it was used)."""
     if not secret.startswith(TOKEN_PREFIX):
@@ -136,7 +144,9 @@ def check_scopes(token: ApiToken, blueprint, endpoint, method) -> None:
     missing = required_scopes(blueprint, endpoint, method) - set(token.scope_list)
     if missing:
         names = ", ".join(s for s in SCOPES if s in missing)
-        raise InsufficientScope(f"This token lacks the scope(s) this call needs: {names}.")
+        raise InsufficientScope(
+            N_("This token lacks the scope(s) this call needs: %(scopes)s."), scopes=names
+        )
 
 
 def live(session: Session, user: User, now: datetime | None = None) -> list[ApiToken]:
@@ -154,15 +164,17 @@ def live(session: Session, user: User, now: datetime | None = None) -> list[ApiT
     )
 
 
+@unit_of_work
 def revoke(session: Session, user: User, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("No such token.")
+        raise NotFound(N_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token
 
 
+@unit_of_work
 def revoke_all(session: Session, user_id: int) -> int:
     result = session.execute(
         update(ApiToken)

@@ -9,7 +9,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts import sessions, tokens
 from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
-from marketplace.models import ApiToken, Organization, User, UserRole
+from marketplace.core.messages import N_, Message
+from marketplace.core.uow import unit_of_work
+from marketplace.models import ApiToken, LoginSession, Organization, User, UserRole
 from marketplace.models.vocab import ORGANIZATION_KINDS, ROLES
 
 # Roles a person may give themselves at registration; operators are appointed.
@@ -48,6 +50,7 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+@unit_of_work
 def create_user(
     session: Session,
     *,
@@ -60,14 +63,16 @@ def create_user(
     """Create a user with the given roles (no self-service checks: callers decide who may)."""
     errors: dict[str, str] = {}
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"At least {MIN_PASSWORD_LENGTH} characters."
+        errors["password"] = Message(
+            N_("At least %(count)s characters."), count=MIN_PASSWORD_LENGTH
+        )
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
-        errors["roles"] = f"Unknown role(s): {', '.join(unknown)}"
+        errors["roles"] = Message(N_("Unknown role(s): %(roles)s"), roles=", ".join(unknown))
     if errors:
         raise Invalid(errors)
     if find_user_by_email(session, email):
-        raise Invalid({"email": "This e-mail address is already registered."})
+        raise Invalid({"email": N_("This e-mail address is already registered.")})
     user = User(
         email=normalize_email(email),
         password_hash=hash_password(password),
@@ -79,9 +84,9 @@ def create_user(
     try:
         session.flush()
     except IntegrityError:
-        # Two registrations with the same address raced; the unique constraint decided.
-        session.rollback()
-        raise Invalid({"email": "This e-mail address is already registered."}) from None
+        # Two registrations with the same address raced; the unique constraint decided
+        # (the unit of work rolls the failed flush back).
+        raise Invalid({"email": N_("This e-mail address is already registered.")}) from None
     return user
 
 
@@ -98,28 +103,35 @@ def check_registration(
     the answer to these never depends on whether the address has an account."""
     errors: dict[str, str] = {}
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"At least {MIN_PASSWORD_LENGTH} characters."
+        errors["password"] = Message(
+            N_("At least %(count)s characters."), count=MIN_PASSWORD_LENGTH
+        )
     if role not in SELF_SERVICE_ROLES:
-        errors["role"] = "Choose researcher, enterprise_member or broker."
+        errors["role"] = N_("Choose researcher, enterprise_member or broker.")
     if organization_kind not in ORGANIZATION_KINDS:
-        errors["organization_kind"] = "Unknown organization kind."
+        errors["organization_kind"] = N_("Unknown organization kind.")
     elif role in ROLE_ORG_KINDS and organization_kind not in ROLE_ORG_KINDS[role]:
-        errors["organization_kind"] = (
-            f"A {role} belongs to a {' or '.join(ROLE_ORG_KINDS[role])} organization."
+        errors["organization_kind"] = Message(
+            N_("A %(role)s belongs to a %(kinds)s organization."),
+            role=role,
+            kinds=" or ".join(ROLE_ORG_KINDS[role]),
         )
     if not organization_name.strip():
-        errors["organization_name"] = "Required."
+        errors["organization_name"] = N_("Required.")
     if errors:
         raise Invalid(errors)
     name = organization_name.strip()
     if session.scalar(select(Organization.id).where(Organization.name == name)):
         raise Conflict(
-            "An organization with this name is already registered: ask one of its members"
-            " or an operator to add you.",
-            {"organization_name": ["Already registered."]},
+            N_(
+                "An organization with this name is already registered: ask one of its members"
+                " or an operator to add you."
+            ),
+            {"organization_name": [N_("Already registered.")]},
         )
 
 
+@unit_of_work
 def register(
     session: Session,
     *,
@@ -172,25 +184,49 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+@unit_of_work
 def change_password(session: Session, user: User, current: str, new: str) -> User:
     """Set a new password after checking the current one; every login session of the user
     ends (the caller starts a fresh one for the person who changed it)."""
     if not check_password_hash(user.password_hash, current or ""):
-        raise Invalid({"current_password": "This is not your current password."})
+        raise Invalid({"current_password": N_("This is not your current password.")})
     if len(new or "") < MIN_PASSWORD_LENGTH:
-        raise Invalid({"new_password": f"At least {MIN_PASSWORD_LENGTH} characters."})
+        raise Invalid(
+            {
+                "new_password": Message(
+                    N_("At least %(count)s characters."), count=MIN_PASSWORD_LENGTH
+                )
+            }
+        )
     user.password_hash = hash_password(new)
     sessions.end_all(session, user.id)
     session.flush()
     return user
 
 
+@unit_of_work
+def verify_password(
+    session: Session, user: User, login_session: LoginSession | None, password: str
+) -> LoginSession:
+    """Check the password again in this browser session (before creating a token)."""
+    if login_session is None:
+        raise Unauthorized(N_("Only a logged-in browser session can be verified."))
+    if authenticate(session, user.email, password) is None:
+        raise Invalid({"password": N_("This is not your password.")})
+    sessions.mark_verified(login_session)
+    session.flush()
+    return login_session
+
+
+@unit_of_work
 def create_api_token(session: Session, user: User, name: str, **kw) -> tuple[ApiToken, str]:
     """A personal API token (accounts/tokens.py); the secret is returned once."""
     return tokens.create(session, user, name, **kw)
 
 
+@unit_of_work
 def user_for_token(session: Session, secret: str, ip: str = "") -> User | None:
+    """The user a token's secret names (its last use is recorded), or None."""
     token = tokens.authenticate(session, secret, ip)
     return token.user if token is not None else None
 
@@ -199,13 +235,14 @@ def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
     return tokens.live(session, user)
 
 
+@unit_of_work
 def revoke_api_token(session: Session, user: User, token_id: int) -> None:
     tokens.revoke(session, user, token_id)
 
 
 def require_operator(actor: User | None) -> User:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     if not actor.is_operator:
-        raise Forbidden("Only operators may do this.")
+        raise Forbidden(N_("Only operators may do this."))
     return actor

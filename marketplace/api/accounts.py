@@ -8,11 +8,11 @@ from flask import current_app
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
-from marketplace.accounts import registration, sessions, tokens
+from marketplace.accounts import registration, registration_mail, sessions, tokens
 from marketplace.accounts import users as accounts
-from marketplace.accounts.registration_mail import send_registration_mail
 from marketplace.api.spec import login_required
-from marketplace.core.errors import Invalid, Unauthorized
+from marketplace.core.errors import Unauthorized
+from marketplace.core.messages import N_, Message
 from marketplace.extensions import db, limiter
 from marketplace.schemas.accounts import (
     LoginIn,
@@ -35,7 +35,7 @@ from marketplace.web.auth import (
 )
 from marketplace.web.rate_limits import auth_limits
 
-REGISTRATION_SENT = (
+REGISTRATION_SENT = N_(
     "A mail has been sent to this address: open the link in it to finish registering."
 )
 
@@ -56,7 +56,7 @@ def _me(user):
 def _require_user():
     actor = current_actor()
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     return actor
 
 
@@ -75,9 +75,7 @@ def create_blueprint() -> Blueprint:
         whether or not the address has an account: a mail goes to it, with the link that
         finishes the registration (POST /auth/register/confirm), or, for a taken address,
         word to its owner that someone tried."""
-        user, created = registration.register(db.session, **data)
-        db.session.commit()
-        send_registration_mail(user, created)
+        registration_mail.register(db.session, **data)
         return {"message": REGISTRATION_SENT}
 
     @blp.route("/register/confirm", methods=["POST"])
@@ -91,7 +89,6 @@ def create_blueprint() -> Blueprint:
         user = registration.confirm(
             db.session, data["token"], config["SECRET_KEY"], config["REGISTRATION_CONFIRM_MAX_AGE"]
         )
-        db.session.commit()
         start_session(user)
         return _me(user)
 
@@ -104,7 +101,7 @@ def create_blueprint() -> Blueprint:
         """Log in with e-mail and password; the session cookie authenticates later calls."""
         user = accounts.authenticate(db.session, data["email"], data["password"])
         if user is None:
-            raise Unauthorized("Wrong e-mail or password.")
+            raise Unauthorized(N_("Wrong e-mail or password."))
         start_session(user)
         return _me(user)
 
@@ -126,7 +123,6 @@ def create_blueprint() -> Blueprint:
         user = accounts.change_password(
             db.session, _require_user(), data["current_password"], data["new_password"]
         )
-        db.session.commit()
         if current_login_session() is not None:
             start_session(user)
         return _me(user)
@@ -148,7 +144,6 @@ def create_blueprint() -> Blueprint:
     def end_all_sessions():
         """Log out everywhere: every session of the account ends, this one included."""
         sessions.end_all(db.session, _require_user().id)
-        db.session.commit()
         end_session()
 
     @blp.route("/sessions/<int:session_id>", methods=["DELETE"])
@@ -157,7 +152,6 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     def end_one_session(session_id: int):
         sessions.end_one(db.session, _require_user(), session_id)
-        db.session.commit()
 
     @blp.route("/me", methods=["GET"])
     @login_required(blp)
@@ -184,11 +178,12 @@ def create_blueprint() -> Blueprint:
         Only from a logged-in browser session whose password was checked in the last
         REAUTH_MAX_AGE seconds (at login, or POST /auth/verify) — never with a token."""
         user = _require_user()
-        sessions.require_recent(current_login_session(), _reauth_age(), "create API tokens")
+        sessions.require_recent(
+            current_login_session(), _reauth_age(), Message(N_("create API tokens"))
+        )
         token, secret = tokens.create(
             db.session, user, data["name"], data["scopes"], data["expires_in_days"]
         )
-        db.session.commit()
         token.token = secret
         return token
 
@@ -200,20 +195,14 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(422, schema=ApiError)
     def verify(data):
         """Check the password again in this browser session (before creating a token)."""
-        user = _require_user()
-        row = current_login_session()
-        if row is None:
-            raise Unauthorized("Only a logged-in browser session can be verified.")
-        if accounts.authenticate(db.session, user.email, data["password"]) is None:
-            raise Invalid({"password": "This is not your password."})
-        sessions.mark_verified(row)
-        db.session.commit()
+        accounts.verify_password(
+            db.session, _require_user(), current_login_session(), data["password"]
+        )
 
     @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
     @login_required(blp)
     @blp.response(204)
     def revoke_token(token_id: int):
         tokens.revoke(db.session, _require_user(), token_id)
-        db.session.commit()
 
     return blp

@@ -15,6 +15,7 @@ from marketplace.brokers import offers as broker_offers
 from marketplace.brokers import records as brokerage_records
 from marketplace.brokers import stats as broker_stats
 from marketplace.core.errors import Invalid
+from marketplace.core.messages import N_
 from marketplace.deals import files as deal_files
 from marketplace.extensions import db
 from marketplace.models import BrokerageRecord
@@ -75,7 +76,6 @@ def create_blueprint() -> Blueprint:
         assignment = broker_assignment.invite(
             db.session, current_actor(), deal_id, data["broker_id"], data["message"]
         )
-        db.session.commit()
         return assignment
 
     @blp.route("/deals/<int:deal_id>/brokers/release", methods=["POST"])
@@ -86,7 +86,6 @@ def create_blueprint() -> Blueprint:
     def release(deal_id: int):
         """A party consents to let the broker go; with both parties' consent it leaves."""
         assignment = broker_assignment.consent_release(db.session, current_actor(), deal_id)
-        db.session.commit()
         return assignment
 
     @blp.route("/broker-invitations", methods=["GET"])
@@ -108,7 +107,6 @@ def create_blueprint() -> Blueprint:
         assignment = broker_assignment.respond(
             db.session, current_actor(), assignment_id, answer == "accept"
         )
-        db.session.commit()
         return assignment
 
     @blp.route("/broker-invitations/<int:assignment_id>/withdraw", methods=["POST"])
@@ -121,7 +119,6 @@ def create_blueprint() -> Blueprint:
         assignment = broker_assignment.withdraw_invitation(
             db.session, current_actor(), assignment_id
         )
-        db.session.commit()
         return assignment
 
     # Mediation offers ---------------------------------------------------------------
@@ -135,7 +132,6 @@ def create_blueprint() -> Blueprint:
     def offer(data):
         """A verified broker offers to mediate a published listing or demand."""
         result = broker_offers.offer_mediation(db.session, current_actor(), **data)
-        db.session.commit()
         return result
 
     @blp.route("/mediation-offers", methods=["GET"])
@@ -160,7 +156,6 @@ def create_blueprint() -> Blueprint:
         result = broker_offers.decide_offer(
             db.session, current_actor(), offer_id, decision == "accept", data["reason"]
         )
-        db.session.commit()
         return result
 
     @blp.route("/mediation-offers/<int:offer_id>/withdraw", methods=["POST"])
@@ -170,7 +165,6 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(409, schema=ApiError)
     def withdraw_offer(offer_id: int):
         result = broker_offers.withdraw_offer(db.session, current_actor(), offer_id)
-        db.session.commit()
         return result
 
     # Brokerage records --------------------------------------------------------------
@@ -195,7 +189,6 @@ def create_blueprint() -> Blueprint:
     def add_record(data, deal_id: int):
         """The deal's broker writes an entry."""
         record = brokerage_records.add_record(db.session, current_actor(), deal_id, data)
-        db.session.commit()
         return record_out(record)
 
     @blp.route("/brokerage-records/<int:record_id>", methods=["GET"])
@@ -215,7 +208,6 @@ def create_blueprint() -> Blueprint:
     def edit_record(data, record_id: int):
         """Change an entry within 24 hours of writing it; the earlier text is kept."""
         record = brokerage_records.edit_record(db.session, current_actor(), record_id, data)
-        db.session.commit()
         return record_out(record)
 
     @blp.route("/brokerage-records/<int:record_id>/attachments", methods=["POST"])
@@ -228,7 +220,7 @@ def create_blueprint() -> Blueprint:
         """Attach a file to an entry (same kinds and limits as the thread's files)."""
         upload = files["file"]
         if not upload or not upload.filename:
-            raise Invalid({"file": "Choose a file."})
+            raise Invalid({"file": N_("Choose a file.")})
         attachment = brokerage_records.add_attachment(
             db.session,
             current_actor(),
@@ -238,7 +230,6 @@ def create_blueprint() -> Blueprint:
             storage_dir=storage_dir(),
             max_bytes=current_app.config.get("MAX_ATTACHMENT_BYTES", deal_files.DEFAULT_MAX_BYTES),
         )
-        db.session.commit()
         return attachment
 
     @blp.route("/brokerage-records/<int:record_id>/attachments/<int:attachment_id>")
@@ -263,7 +254,6 @@ def create_blueprint() -> Blueprint:
         rating = broker_stats.rate_broker(
             db.session, current_actor(), deal_id, data["score"], data["comment"]
         )
-        db.session.commit()
         return rating
 
     return blp

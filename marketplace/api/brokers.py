@@ -12,6 +12,7 @@ from marketplace.api.spec import login_required
 from marketplace.brokers import earnings as broker_earnings
 from marketplace.brokers import stats as broker_stats
 from marketplace.core.errors import NotFound, Unauthorized
+from marketplace.core.messages import N_
 from marketplace.extensions import db
 from marketplace.schemas.brokers import (
     DirectoryQuery,
@@ -62,10 +63,10 @@ def create_blueprint() -> Blueprint:
         """My broker profile, whatever its status (with the rejection reason)."""
         actor = current_actor()
         if actor is None:
-            raise Unauthorized("Log in first.")
+            raise Unauthorized(N_("Log in first."))
         profile = brokers.profile_of(db.session, actor.id)
         if profile is None:
-            raise NotFound("You have no broker profile yet.")
+            raise NotFound(N_("You have no broker profile yet."))
         return profile
 
     @blp.route("/me", methods=["PUT"])
@@ -77,7 +78,6 @@ def create_blueprint() -> Blueprint:
     def save_profile(data):
         """Create or update my profile; a new or corrected profile waits for an operator."""
         profile = brokers.save_profile(db.session, current_actor(), data)
-        db.session.commit()
         return profile
 
     @blp.route("/me/earnings", methods=["GET"])
@@ -89,7 +89,7 @@ def create_blueprint() -> Blueprint:
         """My commission over a period (dates included); ``format=csv`` downloads it."""
         actor = current_actor()
         if actor is None:
-            raise Unauthorized("Log in first.")
+            raise Unauthorized(N_("Log in first."))
         return _earnings(actor.id, args)
 
     @blp.route("/<int:broker_id>/earnings", methods=["GET"])
@@ -132,7 +132,6 @@ def create_blueprint() -> Blueprint:
         profile = brokers.review(
             db.session, current_actor(), profile_id, data["decision"], data["reason"]
         )
-        db.session.commit()
         return profile
 
     @blp.route("/ranking", methods=["GET"])

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 
 from marketplace.api.spec import login_required
 from marketplace.core.errors import Invalid
+from marketplace.core.messages import N_
 from marketplace.deals import files as deal_files
 from marketplace.extensions import db
 from marketplace.schemas.common import ApiError, RowId
@@ -61,7 +62,7 @@ def create_blueprint() -> Blueprint:
         """Attach a file (PDF, PNG, JPEG, OOXML, text; checked by content; size-limited)."""
         upload = files["file"]
         if not upload or not upload.filename:
-            raise Invalid({"file": "Choose a file."})
+            raise Invalid({"file": N_("Choose a file.")})
         attachment = deal_files.add_attachment(
             db.session,
             current_actor(),
@@ -73,7 +74,6 @@ def create_blueprint() -> Blueprint:
             message_id=form.get("message_id"),
             ip=request.remote_addr,
         )
-        db.session.commit()
         return attachment
 
     @blp.route("/<int:deal_id>/attachments", methods=["GET"])

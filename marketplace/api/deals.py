@@ -91,13 +91,6 @@ def deal_view(deal: Deal, actor: User | None) -> dict[str, Any]:
     }
 
 
-def done(deal: Deal, actor: User | None) -> dict[str, Any]:
-    """Commit, then show the deal as it now is."""
-    deal_id = deal.id
-    db.session.commit()
-    return deal_view(db.session.get(Deal, deal_id), actor)
-
-
 def create_blueprint() -> Blueprint:
     blp = Blueprint("deals", __name__, url_prefix="/api/v1/deals", description="Deals and escrow")
 
@@ -113,7 +106,7 @@ def create_blueprint() -> Blueprint:
         demand (university and institute members)."""
         actor = current_actor()
         deal = deal_workflow.open_deal(db.session, actor, ip=request.remote_addr, **data)
-        return done(deal, actor)
+        return deal_view(deal, actor)
 
     @blp.route("", methods=["GET"])
     @login_required(blp)
@@ -150,7 +143,6 @@ def create_blueprint() -> Blueprint:
     def post_message(data, deal_id: int):
         """Write in the thread (attachments are not supported yet)."""
         message = deal_workflow.post_message(db.session, current_actor(), deal_id, data["body"])
-        db.session.commit()
         return message
 
     @blp.route("/<int:deal_id>/terms", methods=["POST"])
@@ -172,7 +164,7 @@ def create_blueprint() -> Blueprint:
             platform_fee_bp=current_app.config.get("PLATFORM_FEE_BP", 300),
             ip=request.remote_addr,
         )
-        return done(terms.deal, actor)
+        return deal_view(terms.deal, actor)
 
     @blp.route("/<int:deal_id>/terms/confirm", methods=["POST"])
     @login_required(blp)
@@ -187,7 +179,7 @@ def create_blueprint() -> Blueprint:
         deal = deal_terms.confirm_terms(
             db.session, actor, deal_id, data["terms_hash"], ip=request.remote_addr
         )
-        return done(deal, actor)
+        return deal_view(deal, actor)
 
     @blp.route("/<int:deal_id>/funding", methods=["POST"])
     @login_required(blp)
@@ -200,7 +192,6 @@ def create_blueprint() -> Blueprint:
         funding = deal_money.request_funding(
             db.session, current_actor(), deal_id, gateway=gateway(), ip=request.remote_addr
         )
-        db.session.commit()
         return funding
 
     @blp.route("/<int:deal_id>/funding/confirm", methods=["POST"])
@@ -217,7 +208,7 @@ def create_blueprint() -> Blueprint:
         deal = deal_money.confirm_bank_transfer(
             db.session, actor, deal_id, ip=request.remote_addr, **data
         )
-        return done(deal, actor)
+        return deal_view(deal, actor)
 
     @blp.route("/<int:deal_id>/start", methods=["POST"])
     @login_required(blp)
@@ -228,7 +219,7 @@ def create_blueprint() -> Blueprint:
     def start_work(deal_id: int):
         """The supplier starts delivering a funded deal."""
         actor = current_actor()
-        return done(
+        return deal_view(
             deal_workflow.start_work(db.session, actor, deal_id, ip=request.remote_addr), actor
         )
 
@@ -244,7 +235,7 @@ def create_blueprint() -> Blueprint:
         deal = deal_delivery.accept_milestone(
             db.session, actor, deal_id, milestone_id, gateway=gateway(), ip=request.remote_addr
         )
-        return done(deal, actor)
+        return deal_view(deal, actor)
 
     @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/dispute", methods=["POST"])
     @login_required(blp)
@@ -259,7 +250,7 @@ def create_blueprint() -> Blueprint:
         deal = deal_delivery.dispute_milestone(
             db.session, actor, deal_id, milestone_id, data["reason"], ip=request.remote_addr
         )
-        return done(deal, actor)
+        return deal_view(deal, actor)
 
     @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/resolve", methods=["POST"])
     @login_required(blp)
@@ -283,7 +274,7 @@ def create_blueprint() -> Blueprint:
             gateway=gateway(),
             ip=request.remote_addr,
         )
-        return done(deal, actor)
+        return deal_view(deal, actor)
 
     @blp.route("/<int:deal_id>/cancel", methods=["POST"])
     @login_required(blp)
@@ -304,7 +295,7 @@ def create_blueprint() -> Blueprint:
             gateway=gateway(),
             ip=request.remote_addr,
         )
-        return done(deal, actor)
+        return deal_view(deal, actor)
 
     @blp.route("/<int:deal_id>/cancellation-request", methods=["POST"])
     @login_required(blp)
@@ -324,7 +315,7 @@ def create_blueprint() -> Blueprint:
             gateway=gateway(),
             ip=request.remote_addr,
         )
-        return done(deal, actor)
+        return deal_view(deal, actor)
 
     @blp.route("/payouts", methods=["GET"])
     @login_required(blp)
@@ -347,7 +338,6 @@ def create_blueprint() -> Blueprint:
         payout = deal_money.execute_payout(
             db.session, current_actor(), payout_id, data["reference"], ip=request.remote_addr
         )
-        db.session.commit()
         return payout
 
     return blp

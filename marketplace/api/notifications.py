@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 
 from marketplace.api.spec import login_required
 from marketplace.core.errors import Unauthorized
+from marketplace.core.messages import N_
 from marketplace.discovery import saved_searches
 from marketplace.extensions import db
 from marketplace.models import Notification
@@ -60,7 +61,7 @@ def notification_view(n: Notification) -> dict[str, Any]:
 def _actor():
     actor = current_actor()
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     return actor
 
 
@@ -107,7 +108,6 @@ def create_blueprint() -> Blueprint:
     def mark_read(notification_id: int):
         """Mark one notification read (again is fine)."""
         n = notifications.mark_read(db.session, _actor(), notification_id)
-        db.session.commit()
         return notification_view(n)
 
     @blp.route("/notifications/read-all", methods=["POST"])
@@ -116,7 +116,6 @@ def create_blueprint() -> Blueprint:
     def mark_all_read():
         """Mark every unread notification of the caller read."""
         marked = notifications.mark_all_read(db.session, _actor())
-        db.session.commit()
         return {"marked": marked}
 
     @blp.route("/notifications/preferences", methods=["GET"])
@@ -135,7 +134,6 @@ def create_blueprint() -> Blueprint:
         """Turn match alerts, saved-search alerts or their e-mail copies on or off;
         fields left out keep their value."""
         prefs = notifications.set_preferences(db.session, _actor(), data)
-        db.session.commit()
         return vars(prefs)
 
     @blp.route("/saved-searches", methods=["GET"])
@@ -154,7 +152,6 @@ def create_blueprint() -> Blueprint:
         """Save a search (the same arguments as /search/listings or /search/demands,
         without paging or sort); with `alerts`, new results are notified."""
         saved = saved_searches.create(db.session, _actor(), **data)
-        db.session.commit()
         return saved
 
     @blp.route("/saved-searches/<int:saved_id>", methods=["GET"])
@@ -180,7 +177,6 @@ def create_blueprint() -> Blueprint:
             except ValidationError as exc:
                 abort(422, messages={"json": exc.messages})
         saved = saved_searches.update(db.session, actor, saved_id, data)
-        db.session.commit()
         return saved
 
     @blp.route("/saved-searches/<int:saved_id>", methods=["DELETE"])
@@ -189,7 +185,6 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     def delete_saved(saved_id: int):
         saved_searches.delete(db.session, _actor(), saved_id)
-        db.session.commit()
 
     @blp.route("/saved-searches/<int:saved_id>/new", methods=["GET"])
     @login_required(blp)

@@ -43,7 +43,6 @@ def create_blueprint() -> Blueprint:
     def create_organization(data):
         """Create an organization (operators)."""
         org = organizations.create_organization(db.session, current_actor(), data)
-        db.session.commit()
         return org
 
     @blp.route("/<int:org_id>", methods=["GET"])
@@ -60,7 +59,6 @@ def create_blueprint() -> Blueprint:
     def update_organization(data, org_id: int):
         """Edit name and region (members; a verified name only through an operator)."""
         org = organizations.update_organization(db.session, current_actor(), org_id, data)
-        db.session.commit()
         return org
 
     @blp.route("/<int:org_id>/verification/<any(request, verify, reject):action>", methods=["POST"])
@@ -74,7 +72,6 @@ def create_blueprint() -> Blueprint:
         org = organizations.set_verification(
             db.session, current_actor(), org_id, action, (data or {}).get("note", "")
         )
-        db.session.commit()
         return org
 
     @blp.route("/<int:org_id>/payout-account", methods=["PUT"])
@@ -89,7 +86,6 @@ def create_blueprint() -> Blueprint:
         org = organizations.set_payout_account(
             db.session, current_actor(), org_id, data["stripe_account_id"]
         )
-        db.session.commit()
         return org
 
     @blp.route("/<int:org_id>/payout-bank-account", methods=["PUT"])
@@ -100,8 +96,6 @@ def create_blueprint() -> Blueprint:
     def set_payout_bank_account(data, org_id: int):
         """Record the bank account payouts to the organization are transferred to (operators);
         all three fields empty clears it. The payouts queue shows it to the operator paying."""
-        org = organizations.set_payout_bank_account(db.session, current_actor(), org_id, data)
-        db.session.commit()
-        return org
+        return organizations.set_payout_bank_account(db.session, current_actor(), org_id, data)
 
     return blp

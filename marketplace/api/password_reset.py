@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
-from marketplace.accounts import password_reset
-from marketplace.accounts.password_mail import send_password_changed, send_reset_link
+from marketplace.accounts import password_mail
 from marketplace.extensions import db
 from marketplace.schemas.accounts import NoticeOut, PasswordResetIn, PasswordResetRequestIn
 from marketplace.schemas.common import ApiError
@@ -33,7 +32,7 @@ def create_blueprint() -> Blueprint:
     def request_reset(data):
         """Mail a reset link. The answer is the same whether or not the address has an
         account; the link's token works once, for PASSWORD_RESET_MAX_AGE seconds."""
-        send_reset_link(data["email"])
+        password_mail.send_reset_link(db.session, data["email"])
         return {"message": SENT}
 
     @blp.route("/confirm", methods=["POST"])
@@ -47,7 +46,7 @@ def create_blueprint() -> Blueprint:
         session ends, the API tokens are revoked unless ``keep_tokens``, and a mail tells
         the owner which tokens stay active."""
         config = current_app.config
-        user = password_reset.reset_password(
+        password_mail.reset_password(
             db.session,
             data["token"],
             data["password"],
@@ -55,7 +54,5 @@ def create_blueprint() -> Blueprint:
             config["PASSWORD_RESET_MAX_AGE"],
             keep_tokens=data["keep_tokens"],
         )
-        db.session.commit()
-        send_password_changed(user)
 
     return blp

@@ -71,7 +71,6 @@ def make_blueprint(
         """Create a draft owned by the caller's organization."""
         actor = current_actor()
         item = create(db.session, actor, data)
-        db.session.commit()
         return with_actions(item, actor)
 
     @blp.route("/<int:item_id>", methods=["GET"])
@@ -92,7 +91,6 @@ def make_blueprint(
         """Change some fields. Editing a published item sends it back to review."""
         actor = current_actor()
         item = update(db.session, actor, item_id, data)
-        db.session.commit()
         return with_actions(item, actor)
 
     @blp.route("/<int:item_id>", methods=["DELETE"])
@@ -103,7 +101,6 @@ def make_blueprint(
     def delete_item(item_id: int):
         """Delete a draft (anything submitted is withdrawn instead)."""
         delete(db.session, current_actor(), item_id)
-        db.session.commit()
 
     def action_view(action: str):
         def view(args, item_id: int):
@@ -111,7 +108,6 @@ def make_blueprint(
             item = publication.transition(
                 db.session, model, item_id, action, actor, args.get("reason", "")
             )
-            db.session.commit()
             return with_actions(item, actor)
 
         view.__name__ = f"{action}_item"

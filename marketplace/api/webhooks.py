@@ -116,7 +116,6 @@ def create_blueprint() -> Blueprint:
             # Signed, so from Stripe, yet not an event: retrying will not change the answer.
             abort(400, message="Not a Stripe event.", messages={"json": errors})
         row, new = receive(db.session, payload)
-        db.session.commit()
         return {"received": True, "duplicate": not new, "status": row.status}
 
     return blp

@@ -19,6 +19,7 @@ Every change locks the deal row first (deals.lock_deal) and is written to the ti
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -27,6 +28,9 @@ from marketplace.accounts import brokers
 from marketplace.core.errors import Conflict, Forbidden, NotFound, Unauthorized
 from marketplace.core.lifecycle import Lifecycle
 from marketplace.core.locking import begin_write, flush_or_conflict, lock_rows
+from marketplace.core.messages import N_
+from marketplace.core.uow import unit_of_work
+from marketplace.deals import labels
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import BROKER, BUYER, SUPPLIER, SYSTEM
 from marketplace.models import BrokerAssignment, Deal, User
@@ -47,7 +51,7 @@ INVITATION_TRANSITIONS: dict[tuple[str, str, str], str] = {
 
 
 def _answered(assignment: BrokerAssignment, action: str) -> Conflict:
-    return Conflict("The invitation was already answered or withdrawn.")
+    return Conflict(N_("The invitation was already answered or withdrawn."))
 
 
 INVITATION: Lifecycle[BrokerAssignment] = Lifecycle(
@@ -58,6 +62,17 @@ INVITATION: Lifecycle[BrokerAssignment] = Lifecycle(
     # starts with that broker (deals/mediation.py).
     initial=("invited", "active"),
     wrong_state=_answered,
+    words={
+        "name": _l("invitation"),
+        "role": labels.LABELS["role"],
+        "action": {
+            "accept": _l("accept the invitation"),
+            "decline": _l("decline the invitation"),
+            "withdraw": _l("withdraw the invitation"),
+            "lapse": _l("let the invitation lapse"),
+            "release": _l("release the broker"),
+        },
+    },
 )
 
 
@@ -77,17 +92,17 @@ def _party_role(deal: Deal, actor: User | None) -> str:
     for role in (BUYER, SUPPLIER):
         if role in roles:
             return role
-    raise Forbidden("Only the deal's buyer or supplier decide who mediates it.")
+    raise Forbidden(N_("Only the deal's buyer or supplier decide who mediates it."))
 
 
 def _check_open(deal: Deal) -> None:
     if deal.state not in OPEN_STATES:
-        raise Conflict("Brokers join or leave a deal before its contract is agreed.")
+        raise Conflict(N_("Brokers join or leave a deal before its contract is agreed."))
 
 
 def _check_independent(deal: Deal, broker: User) -> None:
     if broker.organization_id in (deal.buyer_org_id, deal.supplier_org_id):
-        raise Conflict("A broker cannot mediate a deal of their own organization.")
+        raise Conflict(N_("A broker cannot mediate a deal of their own organization."))
 
 
 def _active(session: Session, deal: Deal) -> BrokerAssignment | None:
@@ -106,6 +121,7 @@ def _expire(session: Session, deal: Deal) -> None:
 # Invitations ---------------------------------------------------------------------------
 
 
+@unit_of_work
 def invite(
     session: Session,
     actor: User | None,
@@ -122,8 +138,10 @@ def invite(
     _check_independent(deal, profile.user)
     if _active(session, deal) is not None:
         raise Conflict(
-            "The deal already has a broker. Replacing a broker takes both parties' consent: "
-            "release the current broker first."
+            N_(
+                "The deal already has a broker. Replacing a broker takes both parties' consent: "
+                "release the current broker first."
+            )
         )
     assignment = BrokerAssignment(
         deal_id=deal.id,
@@ -152,10 +170,11 @@ def invite(
 def _assignment(session: Session, assignment_id: int) -> BrokerAssignment:
     assignment = session.get(BrokerAssignment, assignment_id)
     if assignment is None:
-        raise NotFound(f"No invitation {assignment_id}.")
+        raise NotFound(N_("No invitation %(invitation)s."), invitation=assignment_id)
     return assignment
 
 
+@unit_of_work
 def respond(
     session: Session,
     actor: User | None,
@@ -166,10 +185,10 @@ def respond(
 ) -> BrokerAssignment:
     """The invited broker accepts (becoming the deal's broker) or declines."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     assignment = _assignment(session, assignment_id)
     if assignment.broker_id != actor.id:
-        raise NotFound(f"No invitation {assignment_id}.")
+        raise NotFound(N_("No invitation %(invitation)s."), invitation=assignment_id)
     lock_rows(session, Deal, [assignment.deal_id])
     deal = session.get(Deal, assignment.deal_id, populate_existing=True)
     session.refresh(assignment)
@@ -183,14 +202,14 @@ def respond(
     _check_open(deal)
     brokers.verified_profile(session, actor.id)
     if _active(session, deal) is not None:
-        raise Conflict("The deal already has a broker.")
+        raise Conflict(N_("The deal already has a broker."))
     INVITATION.apply(assignment, "accept", BROKER)
     assignment.accepted_at = utcnow()
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # another broker was accepted at the same moment
-        raise Conflict("The deal already has a broker.") from None
+        raise Conflict(N_("The deal already has a broker.")) from None
     # Other open invitations of this deal lapse: the deal has its broker.
     for other in session.scalars(
         select(BrokerAssignment).where(
@@ -208,6 +227,7 @@ def respond(
     return assignment
 
 
+@unit_of_work
 def withdraw_invitation(
     session: Session, actor: User | None, assignment_id: int, *, ip: str | None = None
 ) -> BrokerAssignment:
@@ -231,6 +251,7 @@ def withdraw_invitation(
     return assignment
 
 
+@unit_of_work
 def consent_release(
     session: Session, actor: User | None, deal_id: int, *, ip: str | None = None
 ) -> BrokerAssignment:
@@ -241,7 +262,7 @@ def consent_release(
     _check_open(deal)
     assignment = _active(session, deal)
     if assignment is None:
-        raise Conflict("The deal has no broker.")
+        raise Conflict(N_("The deal has no broker."))
     flag = "buyer_release_consent" if role == BUYER else "supplier_release_consent"
     if getattr(assignment, flag):
         return assignment
@@ -287,7 +308,7 @@ def deal_assignments(session: Session, actor: User | None, deal_id: int) -> list
 def my_invitations(session: Session, actor: User | None) -> list[BrokerAssignment]:
     """Open invitations waiting for this broker's answer."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     return list(
         session.scalars(
             select(BrokerAssignment)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from marketplace.brokers.records import aware
 from marketplace.brokers.stats import day_bounds
 from marketplace.core.errors import Invalid, NotFound, Unauthorized
+from marketplace.core.messages import N_
 from marketplace.models import (
     Deal,
     JournalTransaction,
@@ -72,11 +73,11 @@ def earnings(
     """The broker's commission account over a period: opening balance, every posting
     (deal, milestone release, amount), closing balance — per currency."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     if actor.id != broker_id and not actor.is_operator:
-        raise NotFound(f"No earnings statement for {broker_id}.")
+        raise NotFound(N_("No earnings statement for %(broker)s."), broker=broker_id)
     if start and end and end < start:
-        raise Invalid({"end": "The end date comes after the start date."})
+        raise Invalid({"end": N_("The end date comes after the start date.")})
     lo, hi = day_bounds(start, end)
     rows = session.execute(
         select(

@@ -6,6 +6,7 @@ start with that broker (deals/mediation.py).
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -15,6 +16,8 @@ from marketplace.catalog.publication import OWNER, get_visible
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.lifecycle import Lifecycle
 from marketplace.core.locking import flush_or_conflict, lock_rows
+from marketplace.core.messages import N_
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import mediation
 from marketplace.deals.machine import BROKER
 from marketplace.models import Demand, Listing, MediationOffer, User
@@ -30,11 +33,24 @@ OFFER_TRANSITIONS: dict[tuple[str, str, str], str] = {
 
 
 def _decided(offer: MediationOffer, action: str) -> Conflict:
-    return Conflict("The offer was already decided or withdrawn.")
+    return Conflict(N_("The offer was already decided or withdrawn."))
 
 
 OFFER: Lifecycle[MediationOffer] = Lifecycle(
-    "offer", "status", OFFER_TRANSITIONS, initial=("pending",), wrong_state=_decided
+    "offer",
+    "status",
+    OFFER_TRANSITIONS,
+    initial=("pending",),
+    wrong_state=_decided,
+    words={
+        "name": _l("mediation offer"),
+        "role": {OWNER: _l("owner"), BROKER: _l("Broker")},
+        "action": {
+            "accept": _l("accept the offer"),
+            "decline": _l("decline the offer"),
+            "withdraw": _l("withdraw the offer"),
+        },
+    },
 )
 
 # Mediation offers on listings and demands ----------------------------------------------
@@ -42,12 +58,13 @@ OFFER: Lifecycle[MediationOffer] = Lifecycle(
 
 def _item(session: Session, actor: User | None, listing_id, demand_id):
     if (listing_id is None) == (demand_id is None):
-        raise Invalid({"listing_id": "Give either a listing_id or a demand_id."})
+        raise Invalid({"listing_id": N_("Give either a listing_id or a demand_id.")})
     if listing_id is not None:
         return get_visible(session, Listing, listing_id, actor)
     return get_visible(session, Demand, demand_id, actor)
 
 
+@unit_of_work
 def offer_mediation(
     session: Session,
     actor: User | None,
@@ -57,15 +74,15 @@ def offer_mediation(
     message: str = "",
 ) -> MediationOffer:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     brokers.verified_profile(session, actor.id)
     item = _item(session, actor, listing_id, demand_id)
     if item.status != "published":
-        raise Conflict("Brokers mediate published items only.")
+        raise Conflict(N_("Brokers mediate published items only."))
     if item.organization_id == actor.organization_id:
-        raise Conflict("A broker cannot mediate their own organization's item.")
+        raise Conflict(N_("A broker cannot mediate their own organization's item."))
     if mediation.accepted_offer(session, listing_id, demand_id) is not None:
-        raise Conflict("The owner already accepted a broker for this item.")
+        raise Conflict(N_("The owner already accepted a broker for this item."))
     pending = session.scalar(
         select(MediationOffer).where(
             MediationOffer.broker_id == actor.id,
@@ -76,7 +93,7 @@ def offer_mediation(
         )
     )
     if pending is not None:
-        raise Conflict("You already offered to mediate this item; wait for the owner's answer.")
+        raise Conflict(N_("You already offered to mediate this item; wait for the owner's answer."))
     offer = MediationOffer(
         broker_id=actor.id,
         listing_id=listing_id,
@@ -96,22 +113,23 @@ def _offer_item(session: Session, offer: MediationOffer):
     return session.get(Demand, offer.demand_id)
 
 
+@unit_of_work
 def decide_offer(
     session: Session, actor: User | None, offer_id: int, accept: bool, reason: str = ""
 ) -> MediationOffer:
     """The item's owner (a member of its organization) accepts or declines an offer."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     lock_rows(session, MediationOffer, [offer_id])
     offer = session.get(MediationOffer, offer_id, populate_existing=True)
     if offer is None:
-        raise NotFound(f"No mediation offer {offer_id}.")
+        raise NotFound(N_("No mediation offer %(offer)s."), offer=offer_id)
     item = _offer_item(session, offer)
     if actor.organization_id is None or item.organization_id != actor.organization_id:
         if actor.id == offer.broker_id or actor.is_operator:
-            raise Forbidden("Only the item's owner decides on mediation offers.")
+            raise Forbidden(N_("Only the item's owner decides on mediation offers."))
         # Anyone else learns nothing, not even that the offer exists.
-        raise NotFound(f"No mediation offer {offer_id}.")
+        raise NotFound(N_("No mediation offer %(offer)s."), offer=offer_id)
     action = "accept" if accept else "decline"
     OFFER.check(offer, action, [OWNER])
     offer.decided_by_id = actor.id
@@ -122,26 +140,27 @@ def decide_offer(
         flush_or_conflict(session)
         return offer
     if item.status != "published":
-        raise Conflict("Brokers mediate published items only.")
+        raise Conflict(N_("Brokers mediate published items only."))
     brokers.verified_profile(session, offer.broker_id)
     OFFER.apply(offer, action, OWNER)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict("A broker was already accepted for this item.") from None
+        raise Conflict(N_("A broker was already accepted for this item.")) from None
     return offer
 
 
+@unit_of_work
 def withdraw_offer(session: Session, actor: User | None, offer_id: int) -> MediationOffer:
     """The broker takes back a pending offer, or stops mediating an accepted one (deals
     already opened keep their broker)."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     lock_rows(session, MediationOffer, [offer_id])
     offer = session.get(MediationOffer, offer_id, populate_existing=True)
     if offer is None or offer.broker_id != actor.id:
-        raise NotFound(f"No mediation offer {offer_id}.")
+        raise NotFound(N_("No mediation offer %(offer)s."), offer=offer_id)
     OFFER.check(offer, "withdraw", [BROKER])
     OFFER.apply(offer, "withdraw", BROKER)
     flush_or_conflict(session)
@@ -151,7 +170,7 @@ def withdraw_offer(session: Session, actor: User | None, offer_id: int) -> Media
 def offers_for_owner(session: Session, actor: User | None) -> list[MediationOffer]:
     """Offers on the actor's organization's listings and demands, newest first."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     if actor.organization_id is None:
         return []
     org = actor.organization_id
@@ -168,7 +187,7 @@ def offers_for_owner(session: Session, actor: User | None) -> list[MediationOffe
 
 def offers_of_broker(session: Session, actor: User | None) -> list[MediationOffer]:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     return list(
         session.scalars(
             select(MediationOffer)

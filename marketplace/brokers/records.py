@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.core.locking import flush_or_conflict, lock_rows
+from marketplace.core.messages import N_, Message
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import files as deal_files
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import BROKER, OPERATOR
@@ -74,21 +76,21 @@ def _validate(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     errors: dict[str, str] = {}
     kind = data.get("kind")
     if kind not in RECORD_KINDS:
-        errors["kind"] = f"One of {', '.join(RECORD_KINDS)}."
+        errors["kind"] = Message(N_("One of %(choices)s."), choices=", ".join(RECORD_KINDS))
     visibility = data.get("visibility", "shared")
     if visibility not in RECORD_VISIBILITIES:
-        errors["visibility"] = "shared or private."
+        errors["visibility"] = N_("shared or private.")
     occurred_at = data.get("occurred_at")
     if not isinstance(occurred_at, datetime):
-        errors["occurred_at"] = "When it happened (date and time)."
+        errors["occurred_at"] = N_("When it happened (date and time).")
     elif aware(occurred_at) > now + timedelta(minutes=5):
-        errors["occurred_at"] = "A record is about something that already happened."
+        errors["occurred_at"] = N_("A record is about something that already happened.")
     notes = (data.get("notes") or "").strip()
     if not notes:
-        errors["notes"] = "Write what happened."
+        errors["notes"] = N_("Write what happened.")
     participants = [p.strip() for p in data.get("participants") or [] if p and p.strip()]
     if len(participants) > 50:
-        errors["participants"] = "At most 50 participants."
+        errors["participants"] = N_("At most 50 participants.")
     if errors:
         raise Invalid(errors)
     return {
@@ -101,6 +103,7 @@ def _validate(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
+@unit_of_work
 def add_record(
     session: Session,
     actor: User | None,
@@ -111,7 +114,7 @@ def add_record(
 ) -> BrokerageRecord:
     deal = deals.lock_deal(session, actor, deal_id)
     if BROKER not in deals.actor_roles(deal, actor):
-        raise Forbidden("Only the deal's broker keeps its brokerage record.")
+        raise Forbidden(N_("Only the deal's broker keeps its brokerage record."))
     at = now()
     clean = _validate(data, at)
     record = BrokerageRecord(
@@ -127,19 +130,20 @@ def _locked_own(
 ) -> tuple[Deal, BrokerageRecord]:
     record = session.get(BrokerageRecord, record_id)
     if record is None:
-        raise NotFound(f"No brokerage record {record_id}.")
+        raise NotFound(N_("No brokerage record %(record)s."), record=record_id)
     deal = deals.get_deal(session, actor, record.deal_id)
     if not can_see(deal, record, actor):
-        raise NotFound(f"No brokerage record {record_id}.")
+        raise NotFound(N_("No brokerage record %(record)s."), record=record_id)
     if actor.id != record.broker_id or BROKER not in deals.actor_roles(deal, actor):
-        raise Forbidden("Only the broker who wrote an entry changes it.")
+        raise Forbidden(N_("Only the broker who wrote an entry changes it."))
     lock_rows(session, BrokerageRecord, [record_id])
     session.refresh(record)
     if not is_editable(record, now):
-        raise Conflict("Brokerage entries become immutable 24 hours after they were written.")
+        raise Conflict(N_("Brokerage entries become immutable 24 hours after they were written."))
     return deal, record
 
 
+@unit_of_work
 def edit_record(
     session: Session,
     actor: User | None,
@@ -179,6 +183,7 @@ def edit_record(
     return record
 
 
+@unit_of_work
 def add_attachment(
     session: Session,
     actor: User | None,
@@ -217,10 +222,10 @@ def _folder(storage_dir: str, deal_id: int) -> str:
 def get_record(session: Session, actor: User | None, record_id: int) -> BrokerageRecord:
     record = session.get(BrokerageRecord, record_id)
     if record is None:
-        raise NotFound(f"No brokerage record {record_id}.")
+        raise NotFound(N_("No brokerage record %(record)s."), record=record_id)
     deal = deals.get_deal(session, actor, record.deal_id)
     if not can_see(deal, record, actor):
-        raise NotFound(f"No brokerage record {record_id}.")
+        raise NotFound(N_("No brokerage record %(record)s."), record=record_id)
     return record
 
 
@@ -252,8 +257,12 @@ def open_attachment(
     record = get_record(session, actor, record_id)
     attachment = session.get(BrokerageAttachment, attachment_id)
     if attachment is None or attachment.record_id != record.id:
-        raise NotFound(f"No attachment {attachment_id} on record {record_id}.")
+        raise NotFound(
+            N_("No attachment %(attachment)s on record %(record)s."),
+            attachment=attachment_id,
+            record=record_id,
+        )
     path = os.path.join(_folder(storage_dir, record.deal_id), attachment.storage_key)
     if not os.path.exists(path):
-        raise NotFound("The file is missing from storage.")
+        raise NotFound(N_("The file is missing from storage."))
     return attachment, path

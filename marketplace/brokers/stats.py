@@ -29,6 +29,8 @@ from marketplace.accounts import brokers
 from marketplace.brokers.records import aware
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import begin_write
+from marketplace.core.messages import N_
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import BUYER, SUPPLIER
 from marketplace.models import (
@@ -48,6 +50,7 @@ DAY = 86_400
 # Ratings -------------------------------------------------------------------------------
 
 
+@unit_of_work
 def rate_broker(
     session: Session, actor: User | None, deal_id: int, score: int, comment: str = ""
 ) -> BrokerRating:
@@ -57,13 +60,13 @@ def rate_broker(
     roles = deals.actor_roles(deal, actor)
     role = next((r for r in (BUYER, SUPPLIER) if r in roles), None)
     if role is None:
-        raise Forbidden("Only the deal's buyer and supplier rate its broker.")
+        raise Forbidden(N_("Only the deal's buyer and supplier rate its broker."))
     if deal.state != "completed":
-        raise Conflict("The broker is rated once the deal is completed.")
+        raise Conflict(N_("The broker is rated once the deal is completed."))
     if deal.active_broker_id is None:
-        raise Conflict("No broker mediated this deal.")
+        raise Conflict(N_("No broker mediated this deal."))
     if not isinstance(score, int) or not 1 <= score <= 5:
-        raise Invalid({"score": "A whole number from 1 to 5."})
+        raise Invalid({"score": N_("A whole number from 1 to 5.")})
     rating = BrokerRating(
         deal_id=deal.id,
         broker_id=deal.active_broker_id,
@@ -79,7 +82,7 @@ def rate_broker(
             session.add(rating)
             session.flush()
     except IntegrityError:
-        raise Conflict("Your organization already rated the broker of this deal.") from None
+        raise Conflict(N_("Your organization already rated the broker of this deal.")) from None
     return rating
 
 
@@ -241,9 +244,9 @@ def ranking(
     """Every verified broker (filtered by domain and region) with their performance over
     the period, best first: completed deals, then CNY gross value, then rating."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     if not actor.is_operator:
-        raise Forbidden("Only operators see the brokers' ranking.")
+        raise Forbidden(N_("Only operators see the brokers' ranking."))
     stmt = brokers.verified_profiles(domain=domain, region=region)
     profiles = list(session.scalars(stmt))
     perf = performance(session, [p.user_id for p in profiles], start=start, end=end)
@@ -301,7 +304,7 @@ def ranking_rows(rows: list[tuple[BrokerProfile, Performance]]) -> list[list[Any
 def broker_user(session: Session, broker_id: int) -> User:
     user = session.get(User, broker_id)
     if user is None:
-        raise NotFound(f"No broker {broker_id}.")
+        raise NotFound(N_("No broker %(broker)s."), broker=broker_id)
     return user
 
 

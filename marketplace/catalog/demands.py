@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from marketplace.catalog import publication
 from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from marketplace.core.locking import flush_or_conflict
+from marketplace.core.messages import N_
 from marketplace.core.paging import Page, paginate
+from marketplace.core.uow import unit_of_work
 from marketplace.models import Demand, User
 
 DEMAND_FIELDS = (
@@ -29,17 +31,18 @@ DEMAND_FIELDS = (
 def check_budget(data: dict[str, Any]) -> None:
     low, high = data.get("budget_min"), data.get("budget_max")
     if low is not None and high is not None and low > high:
-        raise Invalid({"budget_max": "The maximum budget is below the minimum."})
+        raise Invalid({"budget_max": N_("The maximum budget is below the minimum.")})
 
 
 def _require_author(actor: User | None) -> User:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     if actor.organization_id is None:
-        raise Forbidden("Only members of an organization can post a demand.")
+        raise Forbidden(N_("Only members of an organization can post a demand."))
     return actor
 
 
+@unit_of_work
 def create_demand(session: Session, actor: User | None, data: dict[str, Any]) -> Demand:
     actor = _require_author(actor)
     check_budget(data)
@@ -54,13 +57,19 @@ def create_demand(session: Session, actor: User | None, data: dict[str, Any]) ->
     return demand
 
 
+@unit_of_work
 def update_demand(
     session: Session, actor: User | None, demand_id: int, data: dict[str, Any]
 ) -> Demand:
     actor = _require_author(actor)
     demand = publication.lock_owned(session, Demand, demand_id, actor, "edit")
     if demand.status not in publication.EDITABLE_STATES:
-        raise Conflict(f"A {demand.status} demand can no longer be edited.")
+        raise Conflict(
+            N_("A %(status)s %(kind)s can no longer be edited."),
+            code="item_state",
+            status=demand.status,
+            kind="demand",
+        )
     merged = {k: getattr(demand, k) for k in DEMAND_FIELDS} | dict(data)
     check_budget(merged)
     if publication.apply_changes(demand, {k: v for k, v in data.items() if k in DEMAND_FIELDS}):
@@ -69,11 +78,15 @@ def update_demand(
     return demand
 
 
+@unit_of_work
 def delete_demand(session: Session, actor: User | None, demand_id: int) -> None:
     actor = _require_author(actor)
     demand = publication.lock_owned(session, Demand, demand_id, actor, "delete")
     if demand.status != "draft":
-        raise Conflict("Only drafts can be deleted; withdraw a submitted demand instead.")
+        raise Conflict(
+            N_("Only drafts can be deleted; withdraw a submitted demand instead."),
+            code="item_state",
+        )
     session.delete(demand)
     session.flush()
 

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from marketplace.core import content_check
 from marketplace.core.errors import Invalid
+from marketplace.core.messages import N_, Message
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,9 +35,13 @@ Line = tuple[int, dict[str, Any] | None, str | None]
 def file_format(filename: str) -> str:
     suffix = Path(str(filename)).suffix.lower()
     if suffix not in FORMATS:
-        message = (
-            f"Cannot import '{filename}': the file name must end in"
-            f" {', '.join(FORMATS)} (JSON Lines, CSV or Excel)."
+        message = Message(
+            N_(
+                "Cannot import '%(name)s': the file name must end in %(suffixes)s"
+                " (JSON Lines, CSV or Excel)."
+            ),
+            name=filename,
+            suffixes=", ".join(FORMATS),
         )
         raise Invalid({"file": message}, message)
     return FORMATS[suffix]
@@ -66,11 +71,13 @@ def check_content(source_file: Source, filename: str) -> None:
         ok = ok and not content_check.looks_like_markup(head)
     if not ok:
         message = {
-            "jsonl": "The content of this file is not JSON Lines text (UTF-8); nothing was"
-            " imported.",
-            "csv": "The content of this file is not CSV text (UTF-8); nothing was imported.",
-            "xlsx": "The content of this file is not an Excel workbook (.xlsx); nothing was"
-            " imported.",
+            "jsonl": N_(
+                "The content of this file is not JSON Lines text (UTF-8); nothing was imported."
+            ),
+            "csv": N_("The content of this file is not CSV text (UTF-8); nothing was imported."),
+            "xlsx": N_(
+                "The content of this file is not an Excel workbook (.xlsx); nothing was imported."
+            ),
         }[fmt]
         raise Invalid({"file": message}, message)
 
@@ -102,7 +109,7 @@ def _jsonl(stream: IO[bytes]) -> Iterator[Line]:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
-            yield number, None, "Not UTF-8 text."
+            yield number, None, N_("Not UTF-8 text.")
             continue
         if number == 1:
             line = line.removeprefix("\ufeff")
@@ -111,14 +118,22 @@ def _jsonl(stream: IO[bytes]) -> Iterator[Line]:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield number, None, f"Not valid JSON: {exc.msg} (at character {exc.pos + 1})."
+            yield (
+                number,
+                None,
+                Message(
+                    N_("Not valid JSON: %(error)s (at character %(position)s)."),
+                    error=exc.msg,
+                    position=exc.pos + 1,
+                ),
+            )
             continue
         except (RecursionError, ValueError):
             # Nested too deep, or an integer over Python's digit limit: not a 500.
             yield number, None, "Not valid JSON: nested too deeply or a number too long."
             continue
         if not isinstance(data, dict):
-            yield number, None, "Not a JSON object."
+            yield number, None, N_("Not a JSON object.")
             continue
         yield number, data, None
 
@@ -128,7 +143,7 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
     try:
         yield from enumerate(csv.reader(wrapper), 1)
     except UnicodeDecodeError:
-        message = "The CSV file is not UTF-8 text; save it as “CSV UTF-8”."
+        message = N_("The CSV file is not UTF-8 text; save it as “CSV UTF-8”.")
         raise Invalid({"file": message}, message) from None
     finally:
         wrapper.detach()
@@ -142,7 +157,7 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, InvalidFileException…
-        message = f"Not a readable .xlsx workbook: {exc}"
+        message = Message(N_("Not a readable .xlsx workbook: %(error)s"), error=exc)
         raise Invalid({"file": message}, message) from None
     try:
         for number, row in enumerate(workbook.active.iter_rows(values_only=True), 1):
@@ -162,14 +177,22 @@ def _table(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[Line]:
             continue
         extra = row[len(header) :]
         if any(c not in (None, "") for c in extra):
-            yield number, None, f"The row has {len(row)} cells but the header names {len(header)}."
+            yield (
+                number,
+                None,
+                Message(
+                    N_("The row has %(cells)s cells but the header names %(names)s."),
+                    cells=len(row),
+                    names=len(header),
+                ),
+            )
             continue
         try:
             record = {
                 name: _cell(name, value) for name, value in zip(header, row, strict=False) if name
             }
         except ValueError as exc:
-            yield number, None, str(exc)
+            yield number, None, exc.args[0]
             continue
         yield number, record, None
 
@@ -193,7 +216,9 @@ def _cell(name: str, value: Any) -> Any:
             try:
                 items = json.loads(text_value)
             except (json.JSONDecodeError, RecursionError, ValueError):
-                raise ValueError(f"{name}: Not a valid JSON array.") from None
+                raise ValueError(
+                    Message(N_("%(field)s: Not a valid JSON array."), field=name)
+                ) from None
             return items
         return [part.strip() for part in _SEPARATORS.split(text_value) if part.strip()]
     if name in INT_FIELDS:

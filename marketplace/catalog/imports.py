@@ -26,7 +26,9 @@ from marketplace.catalog import demands, listings, publication
 from marketplace.catalog.import_formats import Line, Source, check_content, read_lines
 from marketplace.catalog.publication import PUBLICATION, SYSTEM
 from marketplace.core.errors import Forbidden, Invalid
+from marketplace.core.messages import N_, Joined, Message, as_message
 from marketplace.core.money import to_minor
+from marketplace.core.uow import UnitOfWork
 from marketplace.models import Demand, Listing, Organization, Patent, User
 from marketplace.models.types import utcnow
 from marketplace.schemas.demands import DemandIn
@@ -113,17 +115,22 @@ def _drop_nulls(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+def _about(field: str, message: str, end: str = "") -> Message:
+    """'field: message', the field named as the line names it (not translated)."""
+    return Message("%(field)s: %(message)s" + end, field=field, message=as_message(message))
+
+
 def _yuan(line: dict[str, Any], key: str, messages: list[str]) -> int | None:
     value = line.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        messages.append(f"{key}: Not a number.")
+        messages.append(_about(key, N_("Not a number.")))
         return None
     try:
         return to_minor(value)
     except ValueError as exc:
-        messages.append(f"{key}: {exc}.")
+        messages.append(_about(key, exc.args[0], "."))
         return None
 
 
@@ -202,7 +209,7 @@ def _flatten(errors: Any, names: dict[str, str], path: str = "") -> Iterator[str
         for value in errors:
             yield from _flatten(value, names, path)
     else:
-        yield f"{path or 'line'}: {errors}"
+        yield _about(path or "line", errors)
 
 
 def _external_id(line: dict[str, Any]) -> str | None:
@@ -268,8 +275,8 @@ class _Importer:
     def run(self, lines: Iterable[Line]) -> ImportReport:
         iterator = iter(lines)
         while batch := list(islice(iterator, BATCH_SIZE)):
-            self._batch(batch)
-            self.session.commit()
+            with UnitOfWork(self.session):  # each batch commits on its own
+                self._batch(batch)
             if self.progress is not None:
                 self.progress(len(batch))
         return self.report
@@ -281,16 +288,17 @@ class _Importer:
     def _prepare(self, number: int, line: dict[str, Any]) -> _Prepared | None:
         external_id = _external_id(line)
         if external_id is None:
-            self._fail(number, None, "id: Missing: every line needs a stable id.")
+            self._fail(number, None, _about("id", N_("Missing: every line needs a stable id.")))
             return None
         if len(external_id) > 100:
-            self._fail(number, external_id[:100], "id: Longer than 100 characters.")
+            self._fail(number, external_id[:100], _about("id", N_("Longer than 100 characters.")))
             return None
         if external_id in self.seen:
-            self._fail(number, external_id, f"id: Already used on line {self.seen[external_id]}.")
+            used = Message(N_("Already used on line %(line)s."), line=self.seen[external_id])
+            self._fail(number, external_id, _about("id", used))
             return None
         self.seen[external_id] = number
-        messages = [f"{k}: Unknown field." for k in sorted(set(line) - self.allowed)]
+        messages = [_about(k, N_("Unknown field.")) for k in sorted(set(line) - self.allowed)]
         if self.kind == "listings":
             data, conversion = listing_input(line)
             owner, owner_key = line.get("applicant"), "applicant"
@@ -302,9 +310,11 @@ class _Importer:
         if self.member is not None:
             owner = self.member.name
         elif not owner:
-            messages.append(f"{owner_key}: Required: the organization that owns the record.")
+            messages.append(
+                _about(owner_key, N_("Required: the organization that owns the record."))
+            )
         elif len(owner) > 200:
-            messages.append(f"{owner_key}: Longer than 200 characters.")
+            messages.append(_about(owner_key, N_("Longer than 200 characters.")))
         try:
             values = self.schema.load(data)
         except ValidationError as exc:
@@ -316,7 +326,7 @@ class _Importer:
             except Invalid as exc:
                 messages += _flatten(exc.fields, self.names)
         if messages:
-            self._fail(number, external_id, "; ".join(dict.fromkeys(messages)))
+            self._fail(number, external_id, Joined(dict.fromkeys(messages)))
             return None
         region = line.get("region") if isinstance(line.get("region"), str) else ""
         if self.member is not None:
@@ -331,7 +341,7 @@ class _Importer:
         prepared = []
         for number, line, error in batch:
             if error is not None or line is None:
-                self._fail(number, None, error or "Unreadable line.")
+                self._fail(number, None, error or N_("Unreadable line."))
                 continue
             item = self._prepare(number, line)
             if item is not None:
@@ -382,7 +392,7 @@ class _Importer:
                 self.organizations.pop(name, None)
             if report_errors:
                 for item in items:
-                    self._fail(item.line, item.external_id, f"database: {_db_message(exc)}")
+                    self._fail(item.line, item.external_id, _about("database", _db_message(exc)))
             return False
         for outcome in outcomes:
             setattr(self.report, outcome, getattr(self.report, outcome) + 1)
@@ -415,9 +425,12 @@ class _Importer:
         if row is None:
             return True
         if row.organization_id != self.member.id:
-            message = "id: Used by a record of another organization."
+            message = _about("id", N_("Used by a record of another organization."))
         elif row.status not in publication.EDITABLE_STATES:
-            message = f"status: A {row.status} record can no longer be changed."
+            message = _about(
+                "status",
+                Message(N_("A %(status)s record can no longer be changed."), status=row.status),
+            )
         else:
             return True
         self._fail(item.line, item.external_id, message)
@@ -508,8 +521,8 @@ def import_file(
 ) -> ImportReport:
     """Import a JSONL, CSV or XLSX file of listings (patents.jsonl format) or demands.
 
-    Commits every BATCH_SIZE lines. ``progress(n)`` is called with the number of lines
-    just processed. New records wait in pending_review unless ``publish``; existing ones
+    Every BATCH_SIZE lines are a unit of work of their own (committed as they are done).
+    ``progress(n)`` is called with the number of lines just processed. New records wait in pending_review unless ``publish``; existing ones
     keep their status unless ``publish`` (then drafts, pending and rejected ones publish).
 
     Without an actor (the command line) or with an operator, each record belongs to the
@@ -518,15 +531,17 @@ def import_file(
     their organization's records change, and a changed published record goes back to review.
     """
     if kind not in KINDS:
-        raise Invalid({"kind": f"Import listings or demands, not '{kind}'."})
+        raise Invalid(
+            {"kind": Message(N_("Import listings or demands, not '%(kind)s'."), kind=kind)}
+        )
     source = (source or "").strip()
     if not source or len(source) > 50:
-        raise Invalid({"source": "A name of 1 to 50 characters."})
+        raise Invalid({"source": N_("A name of 1 to 50 characters.")})
     if actor is not None and not actor.is_operator:
         if actor.organization_id is None:
-            raise Forbidden("Only members of an organization or operators may import.")
+            raise Forbidden(N_("Only members of an organization or operators may import."))
         if publish:
-            raise Forbidden("Only operators may publish without review.")
+            raise Forbidden(N_("Only operators may publish without review."))
     check_content(source_file, filename)  # refuse a wrong extension or content up front
     importer = _Importer(session, kind, source, publish, actor, progress)
     return importer.run(read_lines(source_file, filename))

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from marketplace.catalog import publication
 from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from marketplace.core.locking import flush_or_conflict
+from marketplace.core.messages import N_
 from marketplace.core.paging import Page, paginate
+from marketplace.core.uow import unit_of_work
 from marketplace.models import Listing, Patent, User
 
 LISTING_FIELDS = (
@@ -42,16 +44,16 @@ PATENT_FIELDS = (
 def check_price(data: dict[str, Any]) -> None:
     """Cross-field rule: fixed and auction prices need an amount; negotiable has none."""
     if data.get("price_type") in ("fixed", "auction") and data.get("price_amount") is None:
-        raise Invalid({"price_amount": "A fixed or auction price needs an amount."})
+        raise Invalid({"price_amount": N_("A fixed or auction price needs an amount.")})
     if data.get("price_type") == "negotiable":
         data["price_amount"] = None
 
 
 def _require_author(actor: User | None) -> User:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     if actor.organization_id is None:
-        raise Forbidden("Only members of an organization can list technology.")
+        raise Forbidden(N_("Only members of an organization can list technology."))
     return actor
 
 
@@ -59,7 +61,7 @@ def set_patents(session: Session, listing: Listing, patents: list[dict[str, Any]
     """Replace the listing's patents with ``patents``, keeping rows whose number is unchanged."""
     numbers = [p["patent_number"] for p in patents]
     if len(numbers) != len(set(numbers)):
-        raise Invalid({"patents": "The same patent number appears twice."})
+        raise Invalid({"patents": N_("The same patent number appears twice.")})
     existing = {p.patent_number: p for p in listing.patents}
     changed = set(existing) != set(numbers)
     keep = []
@@ -79,6 +81,7 @@ def set_patents(session: Session, listing: Listing, patents: list[dict[str, Any]
     return changed
 
 
+@unit_of_work
 def create_listing(session: Session, actor: User | None, data: dict[str, Any]) -> Listing:
     actor = _require_author(actor)
     data = dict(data)
@@ -95,13 +98,19 @@ def create_listing(session: Session, actor: User | None, data: dict[str, Any]) -
     return listing
 
 
+@unit_of_work
 def update_listing(
     session: Session, actor: User | None, listing_id: int, data: dict[str, Any]
 ) -> Listing:
     actor = _require_author(actor)
     listing = publication.lock_owned(session, Listing, listing_id, actor, "edit")
     if listing.status not in publication.EDITABLE_STATES:
-        raise Conflict(f"A {listing.status} listing can no longer be edited.")
+        raise Conflict(
+            N_("A %(status)s %(kind)s can no longer be edited."),
+            code="item_state",
+            status=listing.status,
+            kind="listing",
+        )
     merged = {k: getattr(listing, k) for k in LISTING_FIELDS} | dict(data)
     check_price(merged)
     changes = {k: merged[k] for k in LISTING_FIELDS if k in data or k == "price_amount"}
@@ -114,12 +123,16 @@ def update_listing(
     return listing
 
 
+@unit_of_work
 def delete_listing(session: Session, actor: User | None, listing_id: int) -> None:
     """Owners may delete drafts outright; anything that was submitted is withdrawn instead."""
     actor = _require_author(actor)
     listing = publication.lock_owned(session, Listing, listing_id, actor, "delete")
     if listing.status != "draft":
-        raise Conflict("Only drafts can be deleted; withdraw a submitted listing instead.")
+        raise Conflict(
+            N_("Only drafts can be deleted; withdraw a submitted listing instead."),
+            code="item_state",
+        )
     session.delete(listing)
     session.flush()
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,8 @@ from marketplace.core import audit
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.lifecycle import Lifecycle
 from marketplace.core.locking import flush_or_conflict
+from marketplace.core.messages import N_, Message, Term
+from marketplace.core.uow import unit_of_work
 from marketplace.models import Demand, Listing, User
 from marketplace.models.types import utcnow
 
@@ -63,14 +66,49 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
 ACTIONS = ("close", "publish", "reject", "submit", "withdraw")
 
 
+# What pages call the rows, their statuses and the actions in refusals.
+WORDS: dict[str, Any] = {
+    "kind": {"listing": _l("listing"), "demand": _l("demand")},
+    "state": {
+        "draft": _l("Draft"),
+        "pending_review": _l("Pending review"),
+        "published": _l("Published"),
+        "rejected": _l("Rejected"),
+        "closed": _l("Closed"),
+        "withdrawn": _l("Withdrawn"),
+    },
+    "action": {
+        "submit": _l("submit for review"),
+        "publish": _l("publish"),
+        "reject": _l("reject"),
+        "close": _l("close"),
+        "withdraw": _l("withdraw"),
+        "edit": _l("edit"),
+        "import": _l("import"),
+        "import_publish": _l("import and publish"),
+    },
+    "role": {"owner": _l("owner"), "operator": _l("operator"), "system": _l("platform")},
+}
+
+
 def _cannot(item: Listing | Demand, action: str) -> Conflict:
-    return Conflict(f"Cannot {action} a {item.__tablename__} that is {item.status}.")
+    kind = item.__tablename__
+    return Conflict(
+        N_("Cannot %(action)s a %(kind)s that is %(status)s."),
+        code="item_state",
+        action=PUBLICATION.term("action", action),
+        kind=Term(kind, WORDS["kind"].get(kind, kind)),
+        status=PUBLICATION.term("state", item.status),
+    )
 
 
 def _only(item: Listing | Demand, action: str, allowed: frozenset[str]) -> Forbidden:
+    verb = PUBLICATION.term("action", action)
     if OWNER in allowed:
-        return Forbidden(f"Only members of the owning organization may {action} it.")
-    return Forbidden(f"Only operators may {action}.")
+        return Forbidden(
+            N_("Only members of the owning organization may %(action)s it."), action=verb
+        )
+    return Forbidden(N_("Only operators may %(action)s."), action=verb)
 
 
 PUBLICATION: Lifecycle[Listing | Demand] = Lifecycle(
@@ -80,6 +118,8 @@ PUBLICATION: Lifecycle[Listing | Demand] = Lifecycle(
     initial=("draft",),
     wrong_state=_cannot,
     wrong_role=_only,
+    code="item_state",
+    words=WORDS,
 )
 # States in which the owner may edit.
 EDITABLE_STATES = PUBLICATION.sources("edit")
@@ -112,11 +152,18 @@ def visible_clause(model: type[Item], actor: User | None):
     return public
 
 
+def not_found(model: type[Item], item_id: int) -> NotFound:
+    """No such item, or not one the actor may see (the same answer either way)."""
+    if model is Listing:
+        return NotFound(N_("No listing %(id)s."), id=item_id)
+    return NotFound(N_("No demand %(id)s."), id=item_id)
+
+
 def get_visible(session: Session, model: type[Item], item_id: int, actor: User | None) -> Item:
     """The item if the actor may see it; NotFound otherwise (drafts are not admitted to exist)."""
     item = session.get(model, item_id)
     if item is None or not can_view(actor, item):
-        raise NotFound(f"No {model.__tablename__} {item_id}.")
+        raise not_found(model, item_id)
     return item
 
 
@@ -133,9 +180,11 @@ def lock_owned(session: Session, model: type[Item], item_id: int, actor: User, v
     """Lock the item for a change that only members of its organization may make."""
     item = lock(session, model, item_id)
     if item is None or not can_view(actor, item):
-        raise NotFound(f"No {model.__tablename__} {item_id}.")
+        raise not_found(model, item_id)
     if not is_member(actor, item):
-        raise Forbidden(f"Only members of the owning organization may {verb} it.")
+        raise Forbidden(
+            N_("Only members of the owning organization may %(action)s it."), action=verb
+        )
     return item
 
 
@@ -161,6 +210,7 @@ def allowed_actions(actor: User | None, item: Listing | Demand) -> list[str]:
     return [a for a in PUBLICATION.available(item, roles(actor, item)) if a in ACTIONS]
 
 
+@unit_of_work
 def transition(
     session: Session,
     model: type[Item],
@@ -169,19 +219,19 @@ def transition(
     actor: User | None,
     reason: str = "",
 ) -> Item:
-    """Apply one workflow action under a row lock; the caller commits."""
+    """Apply one workflow action under a row lock (one unit of work)."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     item = lock(session, model, item_id)
     if item is None or not can_view(actor, item):
-        raise NotFound(f"No {model.__tablename__} {item_id}.")
+        raise not_found(model, item_id)
     if action not in ACTIONS:
-        raise Invalid({"action": f"Unknown action '{action}'."})
+        raise Invalid({"action": Message(N_("Unknown action '%(action)s'."), action=action)})
     role = PUBLICATION.check(item, action, roles(actor, item))
     if action == "reject":
         reason = (reason or "").strip()
         if not reason:
-            raise Invalid({"reason": "Say why it is rejected; the owner sees this."})
+            raise Invalid({"reason": N_("Say why it is rejected; the owner sees this.")})
         item.rejection_reason = reason
     now = utcnow()
     before = item.status

@@ -89,7 +89,6 @@ _import_command("demands", "demands (demands.jsonl format)")
 def demo_load() -> None:
     """Load the demo organizations, accounts, listings and demands (once)."""
     loaded = demo.load(db.session)
-    db.session.commit()
     if not loaded:
         click.echo("The demo data is already loaded; nothing changed.")
     click.echo("Demo accounts (development only):")
@@ -136,7 +135,6 @@ def users_create(
         )
     except DomainError as exc:
         raise _fail(exc) from None
-    db.session.commit()
     click.echo(f"Created user {user.email} ({', '.join(sorted(user.roles))}).")
 
 

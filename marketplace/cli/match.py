@@ -35,8 +35,7 @@ def export_command(out: Path, k: int, system: str) -> None:
 def refresh_command(now: bool) -> None:
     """Mark every published item's stored matches stale (after a deployment or a new
     model); `flask search drain` recomputes them, or this command with --now."""
-    count = match_store.mark_all(db.session)
-    db.session.commit()
+    count = match_store.mark_all(db.session)  # commits
     click.echo(f"{count} items marked for new matches")
     if now:
         done = 0

@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from marketplace.core.uow import UnitOfWork
 from marketplace.discovery import alerts, outbox, reindex, vectors, worker
 from marketplace.discovery.index import search_index
 from marketplace.extensions import db
@@ -59,9 +60,9 @@ def embed_command(doc_types: tuple[str, ...], batch: int, prune: bool) -> None:
     index = search_index()
     click.echo(f"model {embedder.model_id} ({embedder.dimensions} dimensions)")
     for doc_type in doc_types or DOC_TYPES:
-        published = vectors.published_ids(db.session, doc_type)
-        missing = vectors.missing_texts(db.session, doc_type, published, embedder)
-        db.session.commit()
+        with UnitOfWork(db.session):  # ends the reading transaction before the long part
+            published = vectors.published_ids(db.session, doc_type)
+            missing = vectors.missing_texts(db.session, doc_type, published, embedder)
         # The index gets the new vectors through the outbox, when it has this model's field.
         usable = index.vectors_usable(doc_type)
         started = time.perf_counter()
@@ -89,8 +90,7 @@ def embed_command(doc_types: tuple[str, ...], batch: int, prune: bool) -> None:
                 "run `flask search reindex` to use them"
             )
     if prune:
-        removed = vectors.prune(db.session, embedder)
-        db.session.commit()
+        removed = vectors.prune(db.session, embedder)  # commits
         click.echo(f"pruned {removed} vectors of other models or deleted items")
 
 

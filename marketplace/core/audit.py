@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Forbidden, Unauthorized
+from marketplace.core.messages import N_
 from marketplace.models import AuditEntry, User
 
 # Set by the web layer for each request (web/request_body.py); services never read Flask.
@@ -65,9 +66,9 @@ def record(
 
 def _require_operator(actor: User | None) -> None:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     if not actor.is_operator:
-        raise Forbidden("Only operators may read the audit log.")
+        raise Forbidden(N_("Only operators may read the audit log."))
 
 
 def search(

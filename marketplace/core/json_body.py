@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from marketplace.core.messages import N_, Message
+
 # Deeper than any body the API documents (a listing with patents is 4 levels) by far.
 MAX_DEPTH = 32
 
@@ -46,16 +48,20 @@ def loads(raw: bytes | str) -> Any:
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
-        raise MalformedJson("The body is not UTF-8 text.") from None
+        raise MalformedJson(Message(N_("The body is not UTF-8 text."))) from None
     try:
         value = json.loads(text)
     except RecursionError:
-        raise MalformedJson(f"The body nests deeper than {MAX_DEPTH} levels.") from None
+        raise MalformedJson(too_deep()) from None
     except json.JSONDecodeError as exc:
-        raise MalformedJson(f"Invalid JSON body: {exc.msg}.") from None
+        raise MalformedJson(Message(N_("Invalid JSON body: %(reason)s."), reason=exc.msg)) from None
     except ValueError:
         # int() refuses literals over sys.get_int_max_str_digits() digits.
-        raise MalformedJson("The body holds a number too long to read.") from None
+        raise MalformedJson(Message(N_("The body holds a number too long to read."))) from None
     if depth(value) > MAX_DEPTH:
-        raise MalformedJson(f"The body nests deeper than {MAX_DEPTH} levels.")
+        raise MalformedJson(too_deep())
     return value
+
+
+def too_deep() -> Message:
+    return Message(N_("The body nests deeper than %(max)s levels."), max=MAX_DEPTH)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, Invalid
 from marketplace.core.locking import begin_write, lock_rows
+from marketplace.core.messages import N_, Message
 from marketplace.models.ledger import JournalTransaction, LedgerAccount, LedgerEntry
 
 # Accounts that hold money owed to someone: their balance is never below zero.
@@ -93,13 +94,15 @@ def post(
         return existing, False
     moves = [(acc, int(amount)) for acc, amount in movements if int(amount) != 0]
     if not moves:
-        raise Invalid({"amount": "Nothing to post."})
+        raise Invalid({"amount": N_("Nothing to post.")})
     totals: dict[str, int] = defaultdict(int)
     for account, amount in moves:
         totals[account.currency] += amount
     unbalanced = {c: t for c, t in totals.items() if t != 0}
     if unbalanced:
-        raise Invalid({"amount": f"Entries do not balance: {unbalanced}"})
+        raise Invalid(
+            {"amount": Message(N_("Entries do not balance: %(totals)s"), totals=unbalanced)}
+        )
 
     session.flush()
     guarded = sorted({acc.id for acc, _ in moves if acc.kind in NON_NEGATIVE})
@@ -120,7 +123,9 @@ def post(
         for account_id in guarded:
             if current.get(account_id, 0) + delta[account_id] < 0:
                 code = next(a.code for a, _ in moves if a.id == account_id)
-                raise Conflict(f"Not enough money in {code} for this movement.")
+                raise Conflict(
+                    N_("Not enough money in %(account)s for this movement."), account=code
+                )
         # Someone may have posted the same event while we waited for the lock.
         existing = find(session, idempotency_key)
         if existing is not None:

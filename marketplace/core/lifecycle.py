@@ -16,9 +16,13 @@ row may go and who may move it.
 
 Refusals keep each domain's own words: ``wrong_state`` builds the Conflict for an action
 that no row of the table allows in the current state, ``wrong_role`` the Forbidden for an
-action allowed now to other roles only. The defaults read "Cannot {action} a {name} that
-is {state}." (followed by the action's entry in ``refusals``, if any) and "Only the
-{roles} may {action} now.".
+action allowed now to other roles only. The defaults are coded templates
+(core/messages.py): "Cannot %(action)s a %(name)s that is %(state)s." (followed by the
+action's entry in ``refusals``, if any; code ``conflict`` or the lifecycle's ``code``) and
+"Only the %(roles)s may %(action)s now.". Their values are vocabulary terms: the API's
+English says the codes ("Cannot submit a listing that is published."), a page says the
+labels the lifecycle's ``words`` give (``{"name": …, "state": {…}, "action": {…}, "role":
+{…}}``, lazy translations), so nothing has to parse the sentence to translate it.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from marketplace.core.errors import Conflict, DomainError, Forbidden, Invalid
+from marketplace.core.messages import N_, Message, OneOf, Term
 
 T = TypeVar("T")
 
@@ -49,6 +54,23 @@ class Lifecycle(Generic[T]):
     refusals: Mapping[str, str] = field(default_factory=dict)
     wrong_state: Callable[[T, str], DomainError] | None = None
     wrong_role: Callable[[T, str, frozenset[str]], DomainError] | None = None
+    # The default Conflict's code ("deal_state"); "conflict" if not given.
+    code: str | None = None
+    # Labels for pages: {"name": label, "state": {code: label}, "action": {…}, "role": {…}}.
+    words: Mapping[str, Any] = field(default_factory=dict)
+
+    # Words --------------------------------------------------------------------------
+
+    def term(self, kind: str, code: str) -> Term:
+        """A state, action or role (or, with kind "name", the lifecycle's name) as a
+        message value: the code in English messages, its label on pages."""
+        if kind == "name":
+            return Term(code, self.words.get("name", code))
+        return Term(code, self.words.get(kind, {}).get(code, code))
+
+    def roles_term(self, roles: Iterable[str]) -> OneOf:
+        """Roles as one value: "buyer or supplier" (on pages, their labels)."""
+        return OneOf(self.term("role", r) for r in sorted(roles))
 
     # Reading the table ----------------------------------------------------------------
 
@@ -92,7 +114,7 @@ class Lifecycle(Generic[T]):
         ``action`` on ``obj`` now. Invalid for an action the table does not know,
         Conflict if nobody may take it in this state, Forbidden if only others may."""
         if action not in self.actions:
-            raise Invalid({"action": f"Unknown action '{action}'."})
+            raise Invalid({"action": Message(N_("Unknown action '%(action)s'."), action=action)})
         allowed = self.roles_for(action, self.state_of(obj))
         if not allowed:
             raise self._wrong_state(obj, action)
@@ -112,15 +134,36 @@ class Lifecycle(Generic[T]):
 
     # Refusals -------------------------------------------------------------------------
 
+    def conflict(self, obj: T, action: str) -> DomainError:
+        """The refusal of ``action`` in ``obj``'s state (for a caller that checks a
+        condition of its own first)."""
+        return self._wrong_state(obj, action)
+
     def _wrong_state(self, obj: T, action: str) -> DomainError:
         if self.wrong_state is not None:
             return self.wrong_state(obj, action)
-        reason = self.refusals.get(action, "")
+        values = {
+            "action": self.term("action", action),
+            "name": self.term("name", self.name),
+            "state": self.term("state", self.state_of(obj)),
+        }
+        reason = self.refusals.get(action)
+        if reason:
+            return Conflict(
+                N_("Cannot %(action)s a %(name)s that is %(state)s. %(reason)s"),
+                code=self.code,
+                reason=Message(reason),
+                **values,
+            )
         return Conflict(
-            f"Cannot {action} a {self.name} that is {self.state_of(obj)}. {reason}".strip()
+            N_("Cannot %(action)s a %(name)s that is %(state)s."), code=self.code, **values
         )
 
     def _wrong_role(self, obj: T, action: str, allowed: frozenset[str]) -> DomainError:
         if self.wrong_role is not None:
             return self.wrong_role(obj, action, allowed)
-        return Forbidden(f"Only the {' or '.join(sorted(allowed))} may {action} now.")
+        return Forbidden(
+            N_("Only the %(roles)s may %(action)s now."),
+            roles=self.roles_term(allowed),
+            action=self.term("action", action),
+        )

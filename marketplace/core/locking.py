@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.core.errors import Conflict
+from marketplace.core.messages import N_
 
 
 def lock_rows(session: Session, model, ids: Iterable[int]) -> None:
@@ -50,5 +51,6 @@ def flush_or_conflict(session: Session) -> None:
         session.flush()
     except StaleDataError:
         raise Conflict(
-            "Someone else changed this at the same time; reload and try again."
+            N_("Someone else changed this at the same time; reload and try again."),
+            code="concurrent_change",
         ) from None

@@ -1,12 +1,14 @@
 """Pure validators for domain identifiers: CN patent application numbers and IPC codes.
 
-They raise ValueError with a message a user can act on; schemas and services
-turn that into a per-field 422.
+They raise ValueError with a message a user can act on (a core.messages template, its
+values filled in: ``exc.args[0]``); schemas and services turn that into a per-field 422.
 """
 
 from __future__ import annotations
 
 import re
+
+from marketplace.core.messages import N_, Message
 
 _CN_NEW = re.compile(r"^(?:CN)?(\d{4})([123])(\d{7})\.?([0-9X])$")
 _CN_OLD = re.compile(r"^(?:CN)?(\d{2})([123])(\d{5})\.?([0-9X])$")
@@ -31,15 +33,24 @@ def normalize_patent_number(value: str) -> str:
     match = _CN_NEW.match(raw) or _CN_OLD.match(raw)
     if not match:
         raise ValueError(
-            "Not a CN application number: expected CN + 4-digit year + type digit (1, 2 or 3)"
-            " + 7-digit serial + '.' + check digit, e.g. CN202110123456.7"
+            N_(
+                "Not a CN application number: expected CN + 4-digit year + type digit (1, 2 or 3)"
+                " + 7-digit serial + '.' + check digit, e.g. CN202110123456.7"
+            )
         )
     year, kind, serial, check = match.groups()
     digits = year + kind + serial
     expected = cn_check_digit(digits)
     if check != expected:
         raise ValueError(
-            f"Wrong check digit: {check} given, but the digits {digits} give {expected}"
+            Message(
+                N_(
+                    "Wrong check digit: %(given)s given, but the digits %(digits)s give %(expected)s"
+                ),
+                given=check,
+                digits=digits,
+                expected=expected,
+            )
         )
     return f"CN{digits}.{check}"
 
@@ -55,8 +66,13 @@ def normalize_ipc(value: str) -> str:
     raw = re.sub(r"\s+", "", str(value or "")).upper()
     if not _IPC.match(raw):
         raise ValueError(
-            f"'{value}' is not an IPC code: expected section A–H, 2-digit class, subclass letter,"
-            " and optionally group/subgroup, e.g. H01M4/525"
+            Message(
+                N_(
+                    "'%(value)s' is not an IPC code: expected section A–H, 2-digit class, subclass"
+                    " letter, and optionally group/subgroup, e.g. H01M4/525"
+                ),
+                value=value,
+            )
         )
     return raw
 
@@ -77,16 +93,24 @@ def uscc_check_character(first17: str) -> str:
 def normalize_credit_code(value: str) -> str:
     """Return a 统一社会信用代码 upper-cased, or raise ValueError saying what is wrong."""
     raw = re.sub(r"\s+", "", str(value or "")).upper()
-    # Fixed messages (no parameters): the pages translate them as they are.
     if len(raw) != 18:
-        raise ValueError("A unified social credit code has 18 characters.")
+        raise ValueError(Message(N_("A unified social credit code has 18 characters.")))
     if not _USCC.match(raw):
         raise ValueError(
-            "A unified social credit code uses digits and capital letters except I, O, Z, S"
-            " and V; characters 3 to 8 are the region code (digits)."
+            Message(
+                N_(
+                    "A unified social credit code uses digits and capital letters except I, O,"
+                    " Z, S and V; characters 3 to 8 are the region code (digits)."
+                )
+            )
         )
     if raw[17] != uscc_check_character(raw[:17]):
         raise ValueError(
-            "The check character does not match: the unified social credit code is mistyped."
+            Message(
+                N_(
+                    "The check character does not match: the unified social credit code is"
+                    " mistyped."
+                )
+            )
         )
     return raw

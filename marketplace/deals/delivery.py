@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session
 import payments
 from marketplace.core import audit, ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.core.messages import N_, Message
+from marketplace.core.money import Amount
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.deals.escrow import contract, escrow_account, refund, release
 from marketplace.deals.machine import BUYER, MILESTONE, SYSTEM
@@ -28,7 +31,9 @@ def _milestone(session: Session, deal: Deal, milestone_id: int) -> Milestone:
     for m in deals.fresh_milestones(session, deal):
         if m.id == milestone_id:
             return m
-    raise NotFound(f"No milestone {milestone_id} on deal {deal.id}.")
+    raise NotFound(
+        N_("No milestone %(milestone)s on deal %(deal)s."), milestone=milestone_id, deal=deal.id
+    )
 
 
 def _complete_if_settled(session: Session, deal: Deal, actor: User | None, ip: str | None) -> None:
@@ -36,6 +41,7 @@ def _complete_if_settled(session: Session, deal: Deal, actor: User | None, ip: s
         deals.apply(session, deal, "complete", SYSTEM, actor, ip=ip)
 
 
+@unit_of_work
 def accept_milestone(
     session: Session,
     actor: User | None,
@@ -59,6 +65,7 @@ def accept_milestone(
     return deal
 
 
+@unit_of_work
 def dispute_milestone(
     session: Session,
     actor: User | None,
@@ -75,7 +82,7 @@ def dispute_milestone(
     MILESTONE.check(milestone, "dispute", [role])
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid({"reason": "Say what is wrong with the delivery; the operator reads it."})
+        raise Invalid({"reason": N_("Say what is wrong with the delivery; the operator reads it.")})
     MILESTONE.apply(milestone, "dispute", role)
     milestone.dispute_reason = reason
     detail = {"milestone_id": milestone.id, "position": milestone.position, "reason": reason}
@@ -83,6 +90,7 @@ def dispute_milestone(
     return deal
 
 
+@unit_of_work
 def resolve_dispute(
     session: Session,
     actor: User | None,
@@ -103,7 +111,9 @@ def resolve_dispute(
     role = deals.check(deal, "resolve_dispute", actor)
     MILESTONE.check(milestone, "resolve", [role])
     if outcome not in RESOLUTIONS:
-        raise Invalid({"outcome": f"One of {', '.join(RESOLUTIONS)}."})
+        raise Invalid(
+            {"outcome": Message(N_("One of %(choices)s."), choices=", ".join(RESOLUTIONS))}
+        )
     if outcome == "release":
         released = milestone.amount
     elif outcome == "refund":
@@ -112,7 +122,10 @@ def resolve_dispute(
         if release_amount is None or not 0 < release_amount < milestone.amount:
             raise Invalid(
                 {
-                    "release_amount": f"A split releases more than 0 and less than {milestone.amount}."
+                    "release_amount": Message(
+                        N_("A split releases more than 0 and less than %(amount)s."),
+                        amount=Amount(milestone.amount, contract(deal).currency),
+                    )
                 }
             )
         released = release_amount
@@ -155,6 +168,7 @@ def resolve_dispute(
 # Cancellation -------------------------------------------------------------------------
 
 
+@unit_of_work
 def cancel(
     session: Session,
     actor: User | None,
@@ -172,12 +186,13 @@ def cancel(
     detail: dict[str, Any] = {"reason": reason.strip()}
     if deal.state in deals.FUNDED_STATES:
         if not reason.strip():
-            raise Invalid({"reason": "An arbitrated cancellation needs a reason."})
+            raise Invalid({"reason": N_("An arbitrated cancellation needs a reason.")})
         detail |= _refund_escrow(session, deal, actor, gateway)
     deals.apply(session, deal, "cancel", role, actor, ip=ip, detail=detail)
     return deal
 
 
+@unit_of_work
 def request_cancellation(
     session: Session,
     actor: User | None,
@@ -212,7 +227,10 @@ def _refund_escrow(
     held = ledger.balance(session, escrow_account(session, deal, currency))
     unsettled = [m for m in deals.fresh_milestones(session, deal) if not m.settled]
     if held != sum(m.amount for m in unsettled):
-        raise Conflict(f"Escrow holds {held}, not what the unsettled milestones add up to.")
+        raise Conflict(
+            N_("Escrow holds %(held)s, not what the unsettled milestones add up to."),
+            held=Amount(held, currency),
+        )
     for m in unsettled:
         m.refunded_amount = m.amount
         MILESTONE.apply(m, "cancel", SYSTEM)
@@ -224,7 +242,7 @@ def _refund_escrow(
 def open_disputes(session: Session, actor: User | None) -> list[Milestone]:
     """Disputed milestones, oldest first (operators)."""
     if actor is None or not actor.is_operator:
-        raise Forbidden("Only operators resolve disputes.")
+        raise Forbidden(N_("Only operators resolve disputes."))
     return list(
         session.scalars(
             select(Milestone).where(Milestone.state == "disputed").order_by(Milestone.id)

@@ -33,6 +33,9 @@ import payments
 from marketplace.core import audit, ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import flush_or_conflict, lock_rows
+from marketplace.core.messages import N_, Message
+from marketplace.core.money import Amount
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import OPERATOR, SYSTEM
 from marketplace.models import (
@@ -103,10 +106,11 @@ def external_account(session: Session, currency: str) -> LedgerAccount:
 def contract(deal: Deal):
     terms = deal.agreed_terms
     if terms is None:
-        raise Conflict("The deal has no agreed terms.")
+        raise Conflict(N_("The deal has no agreed terms."))
     return terms
 
 
+@unit_of_work
 def request_funding(
     session: Session,
     actor: User | None,
@@ -161,6 +165,7 @@ def request_funding(
     return funding
 
 
+@unit_of_work
 def confirm_bank_transfer(
     session: Session,
     actor: User | None,
@@ -174,7 +179,7 @@ def confirm_bank_transfer(
     Confirming the same reference again changes nothing."""
     deal = deals.lock_deal(session, actor, deal_id)
     if not actor.is_operator:
-        raise Forbidden("Only operators confirm bank transfers.")
+        raise Forbidden(N_("Only operators confirm bank transfers."))
     before = {"state": deal.state}
     deal = _fund(session, deal, reference, amount, actor, OPERATOR, ip)
     audit.record(
@@ -197,7 +202,7 @@ def funding_succeeded(
     lock_rows(session, Deal, [deal_id])
     deal = session.get(Deal, deal_id, populate_existing=True)
     if deal is None:
-        raise NotFound(f"No deal {deal_id}.")
+        raise NotFound(N_("No deal %(deal)s."), deal=deal_id)
     return _fund(session, deal, reference, amount, None, SYSTEM, ip)
 
 
@@ -214,18 +219,23 @@ def _fund(
         select(Funding).where(Funding.deal_id == deal.id, Funding.reference == reference.strip())
     )
     if funding is None:
-        raise Invalid({"reference": "No funding request of this deal has this reference."})
+        raise Invalid({"reference": N_("No funding request of this deal has this reference.")})
     if funding.status == "confirmed":
         return deal  # the same money, reported twice: posted once
     if (deal.state, "confirm_funding", role) not in deals.TRANSITIONS:
-        raise Conflict(
-            f"Cannot confirm_funding a deal that is {deal.state}. {deals.REFUSALS['confirm_funding']}"
-        )
+        raise deals.state_conflict(deal, "confirm_funding")
     if amount != funding.amount:
         raise Invalid(
             {
-                "amount": f"The contract amount is {funding.amount} {funding.currency}; "
-                f"{amount} does not fund it. Return the transfer or ask for the difference."
+                "amount": Message(
+                    N_(
+                        "The contract amount is %(expected)s %(currency)s; %(given)s does not"
+                        " fund it. Return the transfer or ask for the difference."
+                    ),
+                    expected=Amount(funding.amount, funding.currency),
+                    currency=funding.currency,
+                    given=Amount(amount, funding.currency),
+                )
             }
         )
     _, created = ledger.post(
@@ -256,7 +266,7 @@ def _provider(session: Session, deal: Deal, gateway: payments.Gateway):
         select(Funding).where(Funding.deal_id == deal.id, Funding.status == "confirmed")
     )
     if funding is None:
-        raise Conflict("The deal has no confirmed funding.")
+        raise Conflict(N_("The deal has no confirmed funding."))
     return gateway.get(funding.provider), funding
 
 
@@ -402,6 +412,7 @@ def list_payouts(
     return list(session.scalars(stmt))
 
 
+@unit_of_work
 def execute_payout(
     session: Session, actor: User | None, payout_id: int, reference: str, *, ip: str | None = None
 ) -> PayoutInstruction:
@@ -409,15 +420,20 @@ def execute_payout(
     _require_operator(actor)
     reference = (reference or "").strip()
     if not reference:
-        raise Invalid({"reference": "The bank transfer's reference."})
+        raise Invalid({"reference": N_("The bank transfer's reference.")})
     lock_rows(session, PayoutInstruction, [payout_id])
     payout = session.get(PayoutInstruction, payout_id, populate_existing=True)
     if payout is None:
-        raise NotFound(f"No payout {payout_id}.")
+        raise NotFound(N_("No payout %(payout)s."), payout=payout_id)
     if payout.status == "executed":
         if payout.reference == reference:
             return payout  # the same confirmation again
-        raise Conflict(f"Payout {payout.id} was already executed as {payout.reference}.")
+        raise Conflict(
+            N_("Payout %(payout)s was already executed as %(reference)s."),
+            code="payout_executed",
+            payout=payout.id,
+            reference=payout.reference,
+        )
     deal = session.get(Deal, payout.deal_id)
     _mark_executed(session, deal, payout, reference, actor, OPERATOR, ip)
     audit.record(
@@ -473,9 +489,9 @@ def _mark_executed(session, deal, payout, reference, actor, role, ip) -> None:
 
 def _require_operator(actor: User | None) -> None:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     if not actor.is_operator:
-        raise Forbidden("Only operators handle payouts.")
+        raise Forbidden(N_("Only operators handle payouts."))
 
 
 # Statement ----------------------------------------------------------------------------

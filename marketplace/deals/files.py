@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.core import content_check
 from marketplace.core.errors import Invalid, NotFound
+from marketplace.core.messages import N_, Message
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.models import DealAttachment, DealMessage, User
 
@@ -61,23 +63,32 @@ def store_upload(
     under a random key: (clean name, MIME type, bytes, key). Invalid on a refused file."""
     data = stream.read(max_bytes + 1)
     if not data:
-        raise Invalid({"file": "The file is empty."})
+        raise Invalid({"file": N_("The file is empty.")})
     if len(data) > max_bytes:
-        raise Invalid({"file": f"Files up to {max_bytes // (1024 * 1024)} MiB."})
+        raise Invalid(
+            {"file": Message(N_("Files up to %(size)s MiB."), size=max_bytes // (1024 * 1024))}
+        )
     name = clean_filename(filename)
     is_text = content_check.is_utf8_text(data, complete=True)
     if is_text and content_check.looks_like_markup(data):
-        raise Invalid({"file": "Web pages (HTML, SVG, XML) cannot be attached."})
+        raise Invalid({"file": N_("Web pages (HTML, SVG, XML) cannot be attached.")})
     mime = detect(data[:8192], is_text)
     if mime not in ALLOWED:
         raise Invalid(
-            {"file": "Only PDF, PNG, JPEG, Word/Excel/PowerPoint (OOXML) and text files."}
+            {"file": N_("Only PDF, PNG, JPEG, Word/Excel/PowerPoint (OOXML) and text files.")}
         )
     extension = os.path.splitext(name)[1].lower()
     if extension not in ALLOWED[mime]:
         raise Invalid(
             {
-                "file": f"The file's content is {mime}, which does not match its name ({extension or 'no extension'})."
+                "file": Message(
+                    N_(
+                        "The file's content is %(type)s, which does not match its name"
+                        " (%(extension)s)."
+                    ),
+                    type=mime,
+                    extension=extension or Message(N_("no extension")),
+                )
             }
         )
     key = secrets.token_hex(16)
@@ -90,6 +101,7 @@ def store_upload(
     return name, mime, data, key
 
 
+@unit_of_work
 def add_attachment(
     session: Session,
     actor: User | None,
@@ -106,7 +118,7 @@ def add_attachment(
     if message_id is not None:
         message = session.get(DealMessage, message_id)
         if message is None or message.deal_id != deal.id:
-            raise Invalid({"message_id": "No such message in this deal."})
+            raise Invalid({"message_id": N_("No such message in this deal.")})
     name, mime, data, key = store_upload(
         stream, filename, os.path.join(storage_dir, str(deal.id)), max_bytes=max_bytes
     )
@@ -152,8 +164,12 @@ def open_attachment(
     deal = deals.get_deal(session, actor, deal_id)
     attachment = session.get(DealAttachment, attachment_id)
     if attachment is None or attachment.deal_id != deal.id:
-        raise NotFound(f"No attachment {attachment_id} in deal {deal_id}.")
+        raise NotFound(
+            N_("No attachment %(attachment)s in deal %(deal)s."),
+            attachment=attachment_id,
+            deal=deal_id,
+        )
     path = os.path.join(storage_dir, str(deal.id), attachment.storage_key)
     if not os.path.exists(path):
-        raise NotFound("The file is missing from storage.")
+        raise NotFound(N_("The file is missing from storage."))
     return attachment, path

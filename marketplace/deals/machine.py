@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.lifecycle import Lifecycle
 from marketplace.core.locking import flush_or_conflict, lock_rows
+from marketplace.core.messages import N_, Joined, Message, OneOf
+from marketplace.deals import labels
 from marketplace.models import (
     Deal,
     DealEvent,
@@ -106,31 +108,79 @@ FUNDED_STATES = ("funded", "in_progress", "disputed", "resolved")
 
 # Why an action is refused in a state where nobody may take it (the 409's message).
 REFUSALS = {
-    "propose_terms": "Terms can only change during negotiation; the contract is fixed once agreed.",
-    "confirm_terms": "There is nothing to confirm: terms are confirmed during negotiation.",
-    "request_funding": "Funding is requested once both parties agreed the terms.",
-    "confirm_funding": "Only an agreed, unfunded deal can be funded.",
-    "start_work": "Work starts once the deal is funded.",
-    "accept_milestone": "Milestones are accepted while a funded deal is under way and not in dispute.",
-    "dispute_milestone": "Milestones are disputed while a funded deal is under way and not already in dispute.",
-    "resolve_dispute": "The deal is not in dispute.",
-    "cancel": "The deal is already closed.",
-    "request_cancellation": "Cancellation is requested after funding, before the deal is closed.",
+    "propose_terms": N_(
+        "Terms can only change during negotiation; the contract is fixed once agreed."
+    ),
+    "confirm_terms": N_("There is nothing to confirm: terms are confirmed during negotiation."),
+    "request_funding": N_("Funding is requested once both parties agreed the terms."),
+    "confirm_funding": N_("Only an agreed, unfunded deal can be funded."),
+    "start_work": N_("Work starts once the deal is funded."),
+    "accept_milestone": N_(
+        "Milestones are accepted while a funded deal is under way and not in dispute."
+    ),
+    "dispute_milestone": N_(
+        "Milestones are disputed while a funded deal is under way and not already in dispute."
+    ),
+    "resolve_dispute": N_("The deal is not in dispute."),
+    "cancel": N_("The deal is already closed."),
+    "request_cancellation": N_(
+        "Cancellation is requested after funding, before the deal is closed."
+    ),
 }
 FORBIDDEN_HINTS = {
-    ("cancel", OPERATOR): "A funded deal is cancelled by both parties' request or by an "
-    "operator's arbitration; request cancellation instead.",
+    ("cancel", OPERATOR): N_(
+        "A funded deal is cancelled by both parties' request or by an "
+        "operator's arbitration; request cancellation instead."
+    ),
 }
+
+
+def _cannot(deal: Deal, action: str) -> Conflict:
+    """Nobody may take ``action`` in the deal's state (and why, if the table says)."""
+    values = {"action": DEAL.term("action", action), "state": DEAL.term("state", deal.state)}
+    if action in REFUSALS:
+        return Conflict(
+            N_("Cannot %(action)s a deal that is %(state)s. %(reason)s"),
+            code="deal_state",
+            reason=Message(REFUSALS[action]),
+            **values,
+        )
+    return Conflict(N_("Cannot %(action)s a deal that is %(state)s."), code="deal_state", **values)
 
 
 def _only(deal: Deal, action: str, allowed: frozenset[str]) -> Forbidden:
-    hint = " ".join(FORBIDDEN_HINTS.get((action, r), "") for r in sorted(allowed)).strip()
-    who = " or ".join(sorted(allowed - {SYSTEM})) or "the platform"
-    return Forbidden(f"Only the {who} may {action} now. {hint}".strip())
+    """Only other roles may take ``action`` now (with a hint for the operator's cancel)."""
+    parties = allowed - {SYSTEM}
+    who = roles_of(parties) if parties else labels.term("role", SYSTEM, text="the platform")
+    verb = DEAL.term("action", action)
+    hints = [
+        FORBIDDEN_HINTS[(action, r)] for r in sorted(allowed) if (action, r) in FORBIDDEN_HINTS
+    ]
+    if hints:
+        return Forbidden(
+            N_("Only the %(who)s may %(action)s now. %(hint)s"),
+            who=who,
+            action=verb,
+            hint=Joined(hints, " "),
+        )
+    return Forbidden(N_("Only the %(who)s may %(action)s now."), who=who, action=verb)
 
 
 DEAL: Lifecycle[Deal] = Lifecycle(
-    "deal", "state", TRANSITIONS, initial=("inquiry",), refusals=REFUSALS, wrong_role=_only
+    "deal",
+    "state",
+    TRANSITIONS,
+    initial=("inquiry",),
+    refusals=REFUSALS,
+    wrong_state=_cannot,
+    wrong_role=_only,
+    code="deal_state",
+    words={
+        "name": labels.NAMES["deal"],
+        "state": labels.LABELS["state"],
+        "action": labels.LABELS["verb"],
+        "role": labels.LABELS["role"],
+    },
 )
 ACTIONS = DEAL.actions
 # A user who holds two roles acts as a party rather than as an operator.
@@ -151,8 +201,14 @@ MILESTONE_TRANSITIONS: dict[tuple[str, str, str], str] = {
 
 
 def _milestone_is_not(milestone: Milestone, action: str) -> Conflict:
-    expected = " or ".join(MILESTONE.sources(action))
-    return Conflict(f"Milestone {milestone.position} is {milestone.state}, not {expected}.")
+    """The milestone is not in a state the action needs."""
+    return Conflict(
+        N_("Milestone %(position)s is %(state)s, not %(expected)s."),
+        code="milestone_state",
+        position=milestone.position,
+        state=MILESTONE.term("state", milestone.state),
+        expected=OneOf(MILESTONE.term("state", s) for s in MILESTONE.sources(action)),
+    )
 
 
 MILESTONE: Lifecycle[Milestone] = Lifecycle(
@@ -161,6 +217,13 @@ MILESTONE: Lifecycle[Milestone] = Lifecycle(
     MILESTONE_TRANSITIONS,
     initial=("open",),
     wrong_state=_milestone_is_not,
+    code="milestone_state",
+    words={
+        "name": labels.NAMES["milestone"],
+        "state": labels.LABELS["milestone"],
+        "action": labels.LABELS["milestone_verb"],
+        "role": labels.LABELS["role"],
+    },
 )
 
 
@@ -204,10 +267,10 @@ def allowed_actions(deal: Deal, actor: User | None) -> list[str]:
 def get_deal(session: Session, actor: User | None, deal_id: int) -> Deal:
     """The deal if the actor is a party or an operator; NotFound for everyone else."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     deal = session.get(Deal, deal_id)
     if deal is None or not can_view(deal, actor):
-        raise NotFound(f"No deal {deal_id}.")
+        raise NotFound(N_("No deal %(deal)s."), deal=deal_id)
     return deal
 
 
@@ -215,11 +278,11 @@ def lock_deal(session: Session, actor: User | None, deal_id: int) -> Deal:
     """Lock the deal row, then read it fresh: every change to a deal starts here, so two
     requests on one deal run one after the other and the second sees the first's result."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     lock_rows(session, Deal, [deal_id])
     deal = session.get(Deal, deal_id, populate_existing=True)
     if deal is None or not can_view(deal, actor):
-        raise NotFound(f"No deal {deal_id}.")
+        raise NotFound(N_("No deal %(deal)s."), deal=deal_id)
     session.expire(deal, ["milestones", "terms_versions", "broker_assignments"])
     return deal
 
@@ -236,14 +299,28 @@ def fresh_milestones(session: Session, deal: Deal) -> list[Milestone]:
     )
 
 
+def roles_of(codes: set[str]) -> OneOf:
+    """Roles as a message value: "buyer or supplier" (on pages, their labels)."""
+    return labels.roles(sorted(codes))
+
+
+def state_conflict(deal: Deal, action: str) -> Conflict:
+    """Nobody may take ``action`` in the deal's state: the 409, saying why."""
+    return DEAL.conflict(deal, action)
+
+
 def check(deal: Deal, action: str, actor: User | None) -> str:
     """The role in which ``actor`` may take ``action`` now; Conflict or Forbidden if not."""
     if action not in ACTIONS:
-        raise Invalid({"action": f"Unknown action '{action}'."})
+        raise Invalid({"action": Message(N_("Unknown action '%(action)s'."), action=action)})
     roles = {r for r in actor_roles(deal, actor) if _role_may(deal, action, r)}
     ever = DEAL.roles_for(action)
     if not roles & ever:  # never theirs to take, whatever the state
-        raise Forbidden(f"Only the {' or '.join(sorted(ever - {SYSTEM}))} may {action}.")
+        raise Forbidden(
+            N_("Only the %(who)s may %(action)s."),
+            who=roles_of(ever - {SYSTEM}),
+            action=DEAL.term("action", action),
+        )
     return DEAL.check(deal, action, [r for r in PREFERENCE if r in roles])
 
 

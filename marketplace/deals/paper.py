@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, NotFound, Unauthorized
+from marketplace.core.messages import N_
 from marketplace.deals import machine as deals
 from marketplace.deals.escrow import split_release
 from marketplace.models import BrokerProfile, Deal, DealTerms, Demand, Listing, Organization, User
@@ -111,14 +112,16 @@ def _party(role: str, org: Organization) -> Party:
 def contract_facts(session: Session, actor: User | None, deal_id: int) -> ContractFacts:
     """The agreed contract of a deal, for the paper; Conflict while nothing is agreed."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     deal = session.get(Deal, deal_id)
     terms = deal.agreed_terms if deal is not None else None
     named_broker = terms is not None and terms.broker_id is not None and terms.broker_id == actor.id
     if deal is None or not (deals.can_view(deal, actor) or named_broker):
-        raise NotFound(f"No deal {deal_id}.")
+        raise NotFound(N_("No deal %(deal)s."), deal=deal_id)
     if terms is None or terms.agreed_at is None:
-        raise Conflict("The deal has no agreed terms yet: the contract exists once both agree.")
+        raise Conflict(
+            N_("The deal has no agreed terms yet: the contract exists once both agree."),
+        )
     broker_name = broker_certificate = ""
     broker_org = None
     if terms.broker_id is not None:

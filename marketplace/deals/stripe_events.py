@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, Invalid, NotFound
 from marketplace.core.locking import begin_write
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import machine as deals
 from marketplace.models import Deal, Funding, StripeRequest, StripeWebhookEvent
@@ -162,6 +163,7 @@ def _apply_deferred(session: Session, payment_intent: str) -> int:
     return len(waiting)
 
 
+@unit_of_work
 def receive(session: Session, payload: dict[str, Any]) -> tuple[StripeWebhookEvent, bool]:
     """Record a verified event once and apply it; returns (row, newly recorded)."""
     begin_write(session)
@@ -178,7 +180,8 @@ def receive(session: Session, payload: dict[str, Any]) -> tuple[StripeWebhookEve
             session.add(row)
             session.flush()
     except IntegrityError:
-        session.rollback()  # delivered before (maybe concurrently): nothing more to do
+        # Delivered before (maybe concurrently): nothing more to do. The SAVEPOINT is rolled
+        # back; the unit of work ends the transaction, which holds nothing.
         found = session.scalars(
             select(StripeWebhookEvent).where(StripeWebhookEvent.event_id == payload["id"])
         ).one()

@@ -16,6 +16,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, Invalid
+from marketplace.core.messages import N_, Message
+from marketplace.core.money import Amount
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.models import Deal, DealTerms, Milestone, TermsConfirmation, User
 from marketplace.models.types import utcnow
@@ -69,23 +72,27 @@ def validate_terms(data: dict[str, Any]) -> None:
     """Rules beyond the schema's shapes: milestones sum exactly to the price."""
     milestones = data.get("milestones") or []
     if not milestones:
-        raise Invalid({"milestones": "At least one milestone."})
+        raise Invalid({"milestones": N_("At least one milestone.")})
     errors: dict[str, str] = {}
     if any(int(m["amount"]) <= 0 for m in milestones):
-        errors["milestones"] = "Every milestone has a positive amount."
+        errors["milestones"] = N_("Every milestone has a positive amount.")
     elif sum(int(m["amount"]) for m in milestones) != data["price"]:
         total = sum(int(m["amount"]) for m in milestones)
-        errors["milestones"] = (
-            f"The milestone amounts sum to {total}, not to the price {data['price']}."
+        currency = data.get("currency", "CNY")
+        errors["milestones"] = Message(
+            N_("The milestone amounts sum to %(total)s, not to the price %(price)s."),
+            total=Amount(total, currency),
+            price=Amount(data["price"], currency),
         )
     if any(not m["title"].strip() for m in milestones):
-        errors["milestones"] = "Every milestone has a title."
+        errors["milestones"] = N_("Every milestone has a title.")
     if data["price"] <= 0:
-        errors["price"] = "The price is a positive amount in minor units."
+        errors["price"] = N_("The price is a positive amount in minor units.")
     if errors:
         raise Invalid(errors)
 
 
+@unit_of_work
 def propose_terms(
     session: Session,
     actor: User | None,
@@ -148,16 +155,23 @@ def _broker_terms(
     if broker_id is None:
         errors = {}
         if commission_bp:
-            errors["commission_bp"] = "No broker mediates this deal: there is no commission."
+            errors["commission_bp"] = N_("No broker mediates this deal: there is no commission.")
         if may_arbitrate:
-            errors["broker_may_arbitrate"] = "No broker mediates this deal."
+            errors["broker_may_arbitrate"] = N_("No broker mediates this deal.")
         if errors:
             raise Invalid(errors)
     if commission_bp < 0 or commission_bp + platform_fee_bp > 10_000:
-        raise Invalid({"commission_bp": f"Between 0 and {10_000 - platform_fee_bp} basis points."})
+        raise Invalid(
+            {
+                "commission_bp": Message(
+                    N_("Between 0 and %(max)s basis points."), max=10_000 - platform_fee_bp
+                )
+            }
+        )
     return broker_id, commission_bp, may_arbitrate
 
 
+@unit_of_work
 def confirm_terms(
     session: Session, actor: User | None, deal_id: int, terms_hash: str, *, ip: str | None = None
 ) -> Deal:
@@ -166,15 +180,21 @@ def confirm_terms(
     role = deals.check(deal, "confirm_terms", actor)
     current = deal.current_terms
     if current is None:
-        raise Conflict("No terms have been proposed yet.")
+        raise Conflict(N_("No terms have been proposed yet."), code="terms_not_proposed")
     if terms_hash != current.terms_hash:
         raise Conflict(
-            f"These are not the current terms: version {current.number} has hash "
-            f"{current.terms_hash}. Read them and confirm again."
+            N_(
+                "These are not the current terms: version %(number)s has hash %(hash)s."
+                " Read them and confirm again."
+            ),
+            code="terms_outdated",
+            number=current.number,
+            hash=current.terms_hash,
         )
     if current.broker_id != deal.active_broker_id:
         raise Conflict(
-            "The deal's broker changed since these terms were proposed; propose them again."
+            N_("The deal's broker changed since these terms were proposed; propose them again."),
+            code="terms_outdated",
         )
     if any(c.role == role for c in current.confirmations):
         return deal  # already confirmed by this side: nothing changes

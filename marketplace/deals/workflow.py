@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.publication import get_visible
 from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
+from marketplace.core.messages import N_
 from marketplace.core.paging import Page, paginate
+from marketplace.core.uow import unit_of_work
 from marketplace.deals import mediation
 from marketplace.deals.machine import (
     BROKER,
@@ -24,6 +26,7 @@ from marketplace.deals.machine import (
 from marketplace.models import BrokerAssignment, Deal, DealMessage, Demand, Listing, User
 
 
+@unit_of_work
 def open_deal(
     session: Session,
     actor: User | None,
@@ -36,24 +39,28 @@ def open_deal(
     """An enterprise member asks about a published listing (their organization buys), or a
     university/institute member answers a published demand (their organization supplies)."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     if (listing_id is None) == (demand_id is None):
-        raise Invalid({"listing_id": "Give either a listing_id or a demand_id."})
+        raise Invalid({"listing_id": N_("Give either a listing_id or a demand_id.")})
     org = actor.organization
     if listing_id is not None:
         item = get_visible(session, Listing, listing_id, actor)
         if org is None or not actor.has_role("enterprise_member"):
-            raise Forbidden("Only enterprise members open a deal on a listing.")
+            raise Forbidden(N_("Only enterprise members open a deal on a listing."))
         role, buyer_id, supplier_id = BUYER, org.id, item.organization_id
     else:
         item = get_visible(session, Demand, demand_id, actor)
         if org is None or not org.is_supply_side:
-            raise Forbidden("Only members of a university or institute answer a demand.")
+            raise Forbidden(N_("Only members of a university or institute answer a demand."))
         role, buyer_id, supplier_id = SUPPLIER, item.organization_id, org.id
     if item.status != "published":
-        raise Conflict(f"Deals are opened on published items; this one is {item.status}.")
+        raise Conflict(
+            N_("Deals are opened on published items; this one is %(status)s."),
+            code="item_state",
+            status=item.status,
+        )
     if buyer_id == supplier_id:
-        raise Forbidden("You cannot open a deal on your own organization's item.")
+        raise Forbidden(N_("You cannot open a deal on your own organization's item."))
     deal = Deal(
         state="inquiry",
         title=item.title,
@@ -88,7 +95,7 @@ def list_deals(
     """My deals: those of my organization (as buyer, supplier, or both) and those I mediate
     as their broker; operators see all."""
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     stmt = select(Deal).order_by(Deal.updated_at.desc(), Deal.id.desc())
     org_id = actor.organization_id
     if role == BUYER:
@@ -125,13 +132,14 @@ def list_messages(session: Session, actor: User | None, deal_id: int) -> list[De
     )
 
 
+@unit_of_work
 def post_message(session: Session, actor: User | None, deal_id: int, body: str) -> DealMessage:
     """A message in the negotiation thread (parties and operators; any state, the thread
     stays open for questions after completion). Attachments: not yet."""
     deal = get_deal(session, actor, deal_id)
     body = (body or "").strip()
     if not body:
-        raise Invalid({"body": "Write something."})
+        raise Invalid({"body": N_("Write something.")})
     message = DealMessage(
         deal_id=deal.id, author_id=actor.id, role=speaking_role(deal, actor), body=body
     )
@@ -140,6 +148,7 @@ def post_message(session: Session, actor: User | None, deal_id: int, body: str) 
     return message
 
 
+@unit_of_work
 def start_work(
     session: Session, actor: User | None, deal_id: int, *, ip: str | None = None
 ) -> Deal:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts import organizations
 from marketplace.accounts import users as accounts
 from marketplace.catalog import demands, listings, publication
+from marketplace.core.uow import unit_of_work
 from marketplace.core.validators import cn_check_digit
 from marketplace.demo.data import (
     ACCOUNTS,
@@ -60,9 +61,10 @@ def patent_number(filing_date: str, type_digit: str, serial: int) -> str:
     return f"CN{digits}.{cn_check_digit(digits)}"
 
 
+@unit_of_work
 def load(session: Session) -> bool:
     """Create the demo data unless its organizations exist; True if it was created.
-    The caller commits."""
+    One unit of work: all of it is loaded, or nothing."""
     if is_loaded(session):
         return False
     operator = accounts.create_user(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Invalid
+from marketplace.core.messages import N_, Message
 from marketplace.discovery.index import search_index
 from marketplace.discovery.matching import VARIANTS, match_listings
 from marketplace.models import Demand, Listing
@@ -57,9 +58,9 @@ def run_lines(
 ) -> Iterator[str]:
     """Tab-separated lines ``demand_external_id listing_external_id rank score``."""
     if system not in SYSTEMS:
-        raise Invalid({"system": f"One of {', '.join(SYSTEMS)}."})
+        raise Invalid({"system": Message(N_("One of %(choices)s."), choices=", ".join(SYSTEMS))})
     if not 1 <= k <= 1000:
-        raise Invalid({"k": "Between 1 and 1000."})
+        raise Invalid({"k": N_("Between 1 and 1000.")})
     demands = session.scalars(
         select(Demand).where(Demand.status == "published").order_by(Demand.id)
     ).all()

@@ -26,6 +26,7 @@ from datetime import date
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from marketplace.core.uow import unit_of_work
 from marketplace.discovery.index import SEARCH_ERRORS, search_index
 from marketplace.discovery.match_records import STORED_K, to_json
 from marketplace.discovery.matching import Match, match_demands, match_listings
@@ -106,9 +107,10 @@ def enqueue(session: Session, acknowledged: Iterable[tuple[str, int]]) -> None:
         _mark_stale(session, other, {doc_id for doc_id, _ in naming})
 
 
+@unit_of_work
 def mark_all(session: Session) -> int:
     """Mark every published item stale (`flask match refresh`: after a deployment, a new
-    model.json or a reindex); the worker then recomputes them. The caller commits."""
+    model.json or a reindex); the worker then recomputes them. A unit of work."""
     count = 0
     for doc_type, model in MODELS.items():
         ids = [

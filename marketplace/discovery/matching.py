@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.catalog import publication
 from marketplace.core.errors import Invalid, NotFound
+from marketplace.core.messages import N_, Message
 from marketplace.discovery import match_records, vectors
 from marketplace.discovery.index import SEARCH_ERRORS, search_index
 from marketplace.models import Demand, Listing, User
@@ -103,7 +104,7 @@ def _choose(variant: str | None, doc_type: str) -> str:
     """The variant to run: the one asked for, else hybrid+concepts when the other side's
     index holds the app embedder's vectors, else lexical."""
     if variant is not None and variant not in VARIANTS:
-        raise Invalid({"variant": f"One of {', '.join(VARIANTS)}."})
+        raise Invalid({"variant": Message(N_("One of %(choices)s."), choices=", ".join(VARIANTS))})
     usable = _vectors_usable(doc_type)
     if variant is None:
         return "hybrid+concepts" if usable else "lexical"
@@ -249,7 +250,7 @@ def listing_pairs_for(
     what match_listings ranks, and what scripts/fit_match.py fits on."""
     demand = session.get(Demand, demand_id)
     if demand is None:
-        raise NotFound(f"No demand {demand_id}.")
+        raise NotFound(N_("No demand %(id)s."), id=demand_id)
     facts = DemandFacts.from_row(demand)
     chosen = _choose(variant, "listings")
     found = listing_candidates_for(session, facts, chosen)
@@ -293,7 +294,7 @@ def demand_pairs_for(
 ) -> tuple[str, list[tuple[Match, dict]]]:
     listing = session.get(Listing, listing_id)
     if listing is None:
-        raise NotFound(f"No listing {listing_id}.")
+        raise NotFound(N_("No listing %(id)s."), id=listing_id)
     today = today or date.today()
     facts = ListingFacts.from_row(listing)
     chosen = _choose(variant, "demands")

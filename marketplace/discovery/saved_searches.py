@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Invalid, NotFound, Unauthorized
+from marketplace.core.messages import N_, Message
+from marketplace.core.uow import unit_of_work
 from marketplace.discovery import search as search_service
 from marketplace.discovery.index import search_index
 from marketplace.models import SavedSearch, User
@@ -34,7 +36,7 @@ def clean_query(doc_type: str, args: dict[str, Any]) -> dict[str, Any]:
 
 def _require(actor: User | None) -> User:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     return actor
 
 
@@ -53,7 +55,7 @@ def get_own(session: Session, actor: User | None, saved_id: int) -> SavedSearch:
     user = _require(actor)
     saved = session.get(SavedSearch, saved_id)
     if saved is None or saved.user_id != user.id:
-        raise NotFound(f"No saved search {saved_id}.")
+        raise NotFound(N_("No saved search %(saved)s."), saved=saved_id)
     return saved
 
 
@@ -64,26 +66,26 @@ def _name_taken(session: Session, user_id: int, name: str, except_id: int | None
     return session.scalar(stmt) is not None
 
 
-NAME_TAKEN = "You already have a saved search with this name."
+NAME_TAKEN = N_("You already have a saved search with this name.")
 
 
 def _flush_or_name_taken(session: Session) -> None:
     """A concurrent save under the same name loses on the unique constraint (the
-    transaction held nothing else, so it is rolled back whole)."""
+    transaction held nothing else; the unit of work rolls it back whole)."""
     try:
         session.flush()
     except IntegrityError:
-        session.rollback()
         raise Invalid({"name": NAME_TAKEN}) from None
 
 
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise Invalid({"name": "Give the search a name."})
+        raise Invalid({"name": N_("Give the search a name.")})
     return name
 
 
+@unit_of_work
 def create(
     session: Session,
     actor: User | None,
@@ -93,7 +95,7 @@ def create(
     query: dict[str, Any],
     alerts: bool = True,
 ) -> SavedSearch:
-    """Save a search for the actor; the caller commits."""
+    """Save a search for the actor."""
     user = _require(actor)
     name = _clean_name(name)
     count = session.scalar(
@@ -101,7 +103,12 @@ def create(
     )
     if (count or 0) >= MAX_PER_USER:
         raise Invalid(
-            {"name": f"You can keep {MAX_PER_USER} saved searches; delete one to save another."}
+            {
+                "name": Message(
+                    N_("You can keep %(count)s saved searches; delete one to save another."),
+                    count=MAX_PER_USER,
+                )
+            }
         )
     if _name_taken(session, user.id, name, None):
         raise Invalid({"name": NAME_TAKEN})
@@ -117,10 +124,11 @@ def create(
     return saved
 
 
+@unit_of_work
 def update(
     session: Session, actor: User | None, saved_id: int, changes: dict[str, Any]
 ) -> SavedSearch:
-    """Rename, switch alerts, or replace the query; the caller commits."""
+    """Rename, switch alerts, or replace the query."""
     saved = get_own(session, actor, saved_id)
     if "name" in changes:
         name = _clean_name(changes["name"])
@@ -135,6 +143,7 @@ def update(
     return saved
 
 
+@unit_of_work
 def delete(session: Session, actor: User | None, saved_id: int) -> None:
     saved = get_own(session, actor, saved_id)
     session.delete(saved)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog import publication
 from marketplace.core.errors import Invalid
+from marketplace.core.messages import N_, Message
 from marketplace.core.paging import paginate
 from marketplace.discovery import vectors
 from marketplace.discovery.index import SEARCH_ERRORS, search_index
@@ -66,12 +67,17 @@ def search(session: Session, params: SearchParams) -> dict[str, Any]:
     word matches plus the joined neighbours, within the page's filters."""
     if not params.cursor and params.page * params.per_page > MAX_WINDOW:
         raise Invalid(
-            {"page": f"Pages beyond {MAX_WINDOW} results need the cursor from the previous page."}
+            {
+                "page": Message(
+                    N_("Pages beyond %(max)s results need the cursor from the previous page."),
+                    max=MAX_WINDOW,
+                )
+            }
         )
     try:
         cursor = decode_cursor(params.cursor) if params.cursor else None
-    except BadCursor as exc:
-        raise Invalid({"cursor": str(exc)}) from None
+    except BadCursor:
+        raise Invalid({"cursor": N_("Not a cursor from a previous page.")}) from None
     index = search_index()
     try:
         return _search(index, params, cursor)
@@ -80,8 +86,8 @@ def search(session: Session, params: SearchParams) -> dict[str, Any]:
         # the log; the client learns which of its inputs to change.
         log.info("search refused by Elasticsearch: %s", exc)
         if params.cursor:
-            raise Invalid({"cursor": "Not a cursor from a previous page."}) from None
-        raise Invalid({"q": "The search could not be run: change the search text."}) from None
+            raise Invalid({"cursor": N_("Not a cursor from a previous page.")}) from None
+        raise Invalid({"q": N_("The search could not be run: change the search text.")}) from None
     except (NotFoundError, *SEARCH_ERRORS) as exc:
         log.warning("search degraded to the database: %s", exc)
         return database_search(session, params)
@@ -99,7 +105,7 @@ def _split_cursor(cursor: list | None) -> tuple[list | None, int | None]:
     """(search_after values, None) or (None, offset) or (None, None)."""
     if cursor and cursor[0] == OFFSET_MARK:
         if len(cursor) != 2 or not isinstance(cursor[1], int) or not 0 <= cursor[1] <= MAX_WINDOW:
-            raise Invalid({"cursor": "Not a cursor from a previous page."})
+            raise Invalid({"cursor": N_("Not a cursor from a previous page.")})
         return None, cursor[1]
     return cursor, None
 
@@ -352,7 +358,7 @@ def suggest(session: Session, q: str, size: int = 8) -> dict[str, Any]:
         )
     except BadRequestError as exc:
         log.info("suggestions refused by Elasticsearch: %s", exc)
-        raise Invalid({"q": "No suggestions for this text."}) from None
+        raise Invalid({"q": N_("No suggestions for this text.")}) from None
     except (NotFoundError, *SEARCH_ERRORS):
         titles = session.scalars(
             select(Listing.title)

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from marketplace.core.uow import unit_of_work
 from marketplace.models import Demand, Embedding, Listing, Patent
 from marketplace.models.types import utcnow
 from search.documents import demand_embedding_text, listing_embedding_text
@@ -324,8 +325,10 @@ def attach_vectors(
     return {r.id for r in published} - set(found)
 
 
+@unit_of_work
 def prune(session: Session, embedder: Embedder | None) -> int:
-    """Delete vectors no longer used: those of other models, and of deleted items."""
+    """Delete vectors no longer used: those of other models, and of deleted items (a unit
+    of work: it commits)."""
     stale = [Embedding.model_id != embedder.model_id] if embedder is not None else []
     for doc_type, model in MODELS.items():
         stale.append((Embedding.doc_type == doc_type) & Embedding.doc_id.not_in(select(model.id)))

@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import NotFound, Unauthorized
 from marketplace.core.mailer import link_for, send_mail
+from marketplace.core.messages import N_
 from marketplace.core.paging import Page, paginate
+from marketplace.core.uow import unit_of_work
 from marketplace.models import Notification, NotificationPreference, User
 from marketplace.models.types import utcnow
 
@@ -42,7 +44,7 @@ class Preferences:
 
 def _require(actor: User | None) -> User:
     if actor is None:
-        raise Unauthorized("Log in first.")
+        raise Unauthorized(N_("Log in first."))
     return actor
 
 
@@ -54,8 +56,9 @@ def preferences(session: Session, actor: User | None) -> Preferences:
     return Preferences(**{name: getattr(row, name) for name in PREFERENCE_FIELDS})
 
 
+@unit_of_work
 def set_preferences(session: Session, actor: User | None, changes: dict[str, bool]) -> Preferences:
-    """Change some of the actor's preferences; the caller commits."""
+    """Change some of the actor's preferences."""
     user = _require(actor)
     row = session.get(NotificationPreference, user.id)
     if row is None:
@@ -148,10 +151,11 @@ def get_own(session: Session, actor: User | None, notification_id: int) -> Notif
     user = _require(actor)
     row = session.get(Notification, notification_id)
     if row is None or row.user_id != user.id:
-        raise NotFound(f"No notification {notification_id}.")
+        raise NotFound(N_("No notification %(notification)s."), notification=notification_id)
     return row
 
 
+@unit_of_work
 def mark_read(session: Session, actor: User | None, notification_id: int) -> Notification:
     row = get_own(session, actor, notification_id)
     if row.read_at is None:
@@ -160,6 +164,7 @@ def mark_read(session: Session, actor: User | None, notification_id: int) -> Not
     return row
 
 
+@unit_of_work
 def mark_all_read(session: Session, actor: User | None) -> int:
     user = _require(actor)
     result = session.execute(

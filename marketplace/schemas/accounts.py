@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from marketplace.models.vocab import ORGANIZATION_KINDS, VERIFICATION_STATUSES
+from marketplace.schemas import validate
 from marketplace.schemas.common import (
     Choice,
     CreditCode,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from marketplace.core.messages import N_
 from marketplace.models.brokers import (
     ASSIGNMENT_STATUSES,
     OFFER_STATUSES,
@@ -18,6 +19,7 @@ from marketplace.models.brokers import (
     RECORD_VISIBILITIES,
 )
 from marketplace.models.vocab import DOMAINS
+from marketplace.schemas import validate
 from marketplace.schemas.common import Choice, ChoiceList, PageArgs, PageMeta, RowId, StrictSchema
 
 Text = validate.Length(max=5_000)
@@ -32,7 +34,7 @@ class ProfileIn(StrictSchema):
         fields.String(validate=Short), required=True, validate=validate.Length(min=1, max=10)
     )
     languages = fields.List(
-        fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$", error="An ISO 639 code.")),
+        fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$", error=N_("An ISO 639 code."))),
         load_default=list,
         validate=validate.Length(max=10),
     )
@@ -58,7 +60,7 @@ class PeriodQuery(Schema):
     @validates_schema
     def _order(self, data, **kwargs):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise ValidationError("The end date comes after the start date.", "end")
+            raise ValidationError(N_("The end date comes after the start date."), "end")
 
 
 class RankingQuery(PeriodQuery):
@@ -188,7 +190,7 @@ class OfferIn(StrictSchema):
     @validates_schema
     def _one_item(self, data, **kwargs):
         if ("listing_id" in data) == ("demand_id" in data):
-            raise ValidationError("Give either a listing_id or a demand_id.", "listing_id")
+            raise ValidationError(N_("Give either a listing_id or a demand_id."), "listing_id")
 
 
 class DecisionIn(StrictSchema):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields
 
+from marketplace.core.messages import N_
 from marketplace.core.validators import (
     normalize_credit_code,
     normalize_ipc,
     normalize_patent_number,
 )
 from marketplace.models.types import MAX_ROW_ID
+from marketplace.schemas import validate
 
 
 class StrictSchema(Schema):
@@ -29,7 +31,7 @@ def ChoiceList(values, **kwargs) -> fields.List:  # noqa: N802
 
 def unique_items(items: list) -> None:
     if len(items) != len(set(items)):
-        raise ValidationError("Each value may appear once.")
+        raise ValidationError(N_("Each value may appear once."))
 
 
 class PatentNumber(fields.String):
@@ -37,7 +39,7 @@ class PatentNumber(fields.String):
         try:
             return normalize_patent_number(super()._deserialize(value, attr, data, **kwargs))
         except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(exc.args[0]) from None
 
 
 class CreditCode(fields.String):
@@ -51,7 +53,7 @@ class CreditCode(fields.String):
         try:
             return normalize_credit_code(text)
         except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(exc.args[0]) from None
 
 
 class IpcCode(fields.String):
@@ -59,7 +61,7 @@ class IpcCode(fields.String):
         try:
             return normalize_ipc(super()._deserialize(value, attr, data, **kwargs))
         except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(exc.args[0]) from None
 
 
 MAX_PAGE = 100_000  # deeper than anyone pages; the offset stays far inside 64 bits

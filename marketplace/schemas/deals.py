@@ -5,10 +5,11 @@ Amounts are integers in minor units (fen for CNY); rates are basis points (300 =
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from marketplace.models.deals import DEAL_STATES, PARTY_ROLES, PAYOUT_STATUSES, RESOLUTIONS
 from marketplace.models.vocab import CURRENCIES, TRANSFER_MODES
+from marketplace.schemas import validate
 from marketplace.schemas.common import (
     Choice,
     MinorUnits,

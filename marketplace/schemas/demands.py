@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from marketplace.core.messages import N_
 from marketplace.models.vocab import (
     CURRENCIES,
     DOMAINS,
@@ -11,6 +12,7 @@ from marketplace.models.vocab import (
     PUBLICATION_STATUSES,
     TRANSFER_MODES,
 )
+from marketplace.schemas import validate
 from marketplace.schemas.common import (
     Choice,
     ChoiceList,
@@ -42,7 +44,7 @@ class DemandIn(StrictSchema):
     def budget_order(self, data, **kwargs):
         low, high = data.get("budget_min"), data.get("budget_max")
         if low is not None and high is not None and low > high:
-            raise ValidationError("The maximum budget is below the minimum.", "budget_max")
+            raise ValidationError(N_("The maximum budget is below the minimum."), "budget_max")
 
 
 class DemandOut(Schema):

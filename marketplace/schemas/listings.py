@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from marketplace.core.messages import N_, Message
 from marketplace.core.validators import patent_type_of
 from marketplace.models.vocab import (
     CURRENCIES,
@@ -15,6 +16,7 @@ from marketplace.models.vocab import (
     PUBLICATION_STATUSES,
     TRANSFER_MODES,
 )
+from marketplace.schemas import validate
 from marketplace.schemas.common import (
     Choice,
     ChoiceList,
@@ -57,7 +59,12 @@ class PatentIn(StrictSchema):
             data["patent_type"] = encoded
         elif data["patent_type"] != encoded:
             raise ValidationError(
-                f"The number {number} encodes patent type {encoded}, not {data['patent_type']}.",
+                Message(
+                    N_("The number %(number)s encodes patent type %(encoded)s, not %(given)s."),
+                    number=number,
+                    encoded=encoded,
+                    given=data["patent_type"],
+                ),
                 "patent_type",
             )
 
@@ -75,7 +82,7 @@ class ListingIn(StrictSchema):
     trl = fields.Integer(
         required=True,
         strict=True,
-        validate=validate.Range(min=1, max=9, error="TRL is between 1 and 9."),
+        validate=validate.Range(min=1, max=9, error=N_("TRL is between 1 and 9.")),
     )
     transfer_modes = ChoiceList(
         TRANSFER_MODES, required=True, validate=[validate.Length(min=1), unique_items]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
+from marketplace.schemas import validate
 from marketplace.schemas.common import OrganizationRef
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
 
+from marketplace.core.messages import N_
 from marketplace.models.notifications import NOTIFICATION_KINDS
+from marketplace.schemas import validate
 from marketplace.schemas.common import Choice, PageArgs, PageMeta, StrictSchema
 from marketplace.schemas.search import DemandSearchArgs, ListingSearchArgs, SearchHit
 from search.client import DOC_TYPES
@@ -59,7 +61,9 @@ class PreferencesSchema(StrictSchema):
     @validates_schema
     def not_empty(self, data, **kwargs):
         if not data:
-            raise ValidationError("Give at least one of match_alerts, saved_search_alerts, email.")
+            raise ValidationError(
+                N_("Give at least one of match_alerts, saved_search_alerts, email.")
+            )
 
 
 class PreferencesOut(Schema):
@@ -72,10 +76,10 @@ def load_query(doc_type: str, query: object) -> dict:
     """Validate a saved search's query with the search API's own argument schema; only
     the keys a saved search keeps (q, facets, price and TRL bounds) are accepted."""
     if not isinstance(query, dict):
-        raise ValidationError({"query": ["Not a valid mapping type."]})
+        raise ValidationError({"query": [N_("Not a valid mapping type.")]})
     unknown = sorted(set(query) - set(query_keys(doc_type)))
     if unknown:
-        raise ValidationError({"query": {name: ["Unknown field."] for name in unknown}})
+        raise ValidationError({"query": {name: [N_("Unknown field.")] for name in unknown}})
     try:
         return SEARCH_ARGS[doc_type]().load(query)
     except ValidationError as exc:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from marketplace.models.vocab import DOMAINS, LEGAL_STATUSES, PATENT_TYPES, TRANSFER_MODES
+from marketplace.schemas import validate
 from marketplace.schemas.common import Choice, ChoiceList, MinorUnits
 from search.documents import PRICE_BANDS
 

@@ -9,8 +9,7 @@ from marketplace.catalog import demands, listings
 from marketplace.core.errors import Conflict, Invalid
 from marketplace.extensions import db
 from marketplace.schemas.accounts import OrganizationCreditCodeIn
-from marketplace.views.base import actor, bp, field_errors, require_login
-from marketplace.views.messages import localize
+from marketplace.views.base import actor, attempt, bp, field_errors, require_login
 
 ALL = 100
 
@@ -42,7 +41,6 @@ def request_verification():
     if user.organization_id is None:
         return redirect(url_for("views.my_organization"), 303)
     organizations.set_verification(db.session, user, user.organization_id, "request")
-    db.session.commit()
     flash(_("Verification requested. An operator will check your organization."), "success")
     return redirect(url_for("views.my_organization"), 303)
 
@@ -56,17 +54,15 @@ def organization_credit_code():
         return redirect(url_for("views.my_organization"), 303)
     try:
         data = OrganizationCreditCodeIn().load({"credit_code": request.form.get("credit_code", "")})
-        organizations.update_organization(db.session, user, user.organization_id, data)
-        db.session.commit()
     except ValidationError as exc:
-        for message in exc.messages.get("credit_code", []):
-            flash(localize(message), "error")
-    except (Invalid, Conflict) as exc:
-        db.session.rollback()
-        groups = field_errors(exc.fields).values() if isinstance(exc, Invalid) else [[exc]]
-        for group in groups:
-            for message in group:
-                flash(localize(message), "error")
-    else:
+        for message in field_errors(exc.messages).get("credit_code", []):
+            flash(message, "error")
+        return redirect(url_for("views.my_organization"), 303)
+    saved = attempt(
+        lambda: organizations.update_organization(db.session, user, user.organization_id, data),
+        shown=(),
+        flashed=(Invalid, Conflict),
+    )
+    if saved.ok:
         flash(_("The unified social credit code is saved."), "success")
     return redirect(url_for("views.my_organization"), 303)

@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from marketplace.core import audit
 from marketplace.extensions import db
 from marketplace.schemas.audit import AuditQuery
-from marketplace.views.base import actor, bp, require_login
+from marketplace.views.base import actor, bp, field_errors, require_login
 from marketplace.web.exports import export
 
 FILTERS = ("action", "actor_id", "target_type", "target_id")
@@ -21,7 +21,7 @@ def operator_audit():
     try:
         args = AuditQuery().load(values)
     except ValidationError as exc:
-        args, errors = {"format": "json"}, exc.messages
+        args, errors = {"format": "json"}, field_errors(exc.messages)
     else:
         errors = {}
     fmt = args.pop("format")

@@ -6,14 +6,12 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from marketplace.accounts import registration
+from marketplace.accounts import registration, registration_mail
 from marketplace.accounts import users as accounts
-from marketplace.accounts.registration_mail import send_registration_mail
 from marketplace.core.errors import Conflict, Invalid
 from marketplace.extensions import db
 from marketplace.schemas.accounts import RegisterIn
-from marketplace.views.base import actor, bp, field_errors, safe_next
-from marketplace.views.messages import N_, localize
+from marketplace.views.base import actor, attempt, bp, field_errors, safe_next
 from marketplace.web.auth import end_session, start_session
 from marketplace.web.rate_limits import auth_limits
 
@@ -55,32 +53,30 @@ def register():
         return render_template("auth/register.html", values={}, errors={}, message="")
     values = {name: (request.form.get(name) or "").strip() for name in REGISTER_FIELDS}
     values["password"] = request.form.get("password") or ""
-    errors: dict[str, list[str]] = {}
     message = ""
     try:
         data = RegisterIn().load({k: v for k, v in values.items() if v != ""})
-        user, created = registration.register(db.session, **data)
-        db.session.commit()
     except ValidationError as exc:
         errors = field_errors(exc.messages)
-    except Invalid as exc:
-        db.session.rollback()
-        errors = field_errors(exc.fields)
-    except Conflict as exc:
-        db.session.rollback()
-        errors = field_errors(exc.fields)
-        message = localize(exc.message)
     else:
-        # The same answer whether or not the address has an account (registration.py).
-        send_registration_mail(user, created)
-        flash(
-            _(
-                "A mail has been sent to %(email)s: open the link in it to finish registering.",
-                email=data["email"],
-            ),
-            "success",
+        registered = attempt(
+            lambda: registration_mail.register(db.session, **data),
+            shown=(Invalid, Conflict),
+            flashed=(),
         )
-        return redirect(url_for("views.login"), 303)
+        if registered.ok:
+            # The same answer whether or not the address has an account (registration.py).
+            flash(
+                _(
+                    "A mail has been sent to %(email)s: open the link in it to finish registering.",
+                    email=data["email"],
+                ),
+                "success",
+            )
+            return redirect(url_for("views.login"), 303)
+        errors = registered.errors
+        if isinstance(registered.refusal, Conflict):
+            message = registered.refusal.translated()
     values.pop("password")  # never sent back
     return render_template("auth/register.html", values=values, errors=errors, message=message), 422
 
@@ -93,15 +89,15 @@ def confirm_registration(token: str):
     if request.method == "GET":
         return render_template("auth/confirm.html", error="")
     config = current_app.config
-    try:
-        user = registration.confirm(
+    confirmed = attempt(
+        lambda: registration.confirm(
             db.session, token, config["SECRET_KEY"], config["REGISTRATION_CONFIRM_MAX_AGE"]
-        )
-        db.session.commit()
-    except Invalid as exc:
-        db.session.rollback()
-        return render_template("auth/confirm.html", error=localize(exc.fields["token"][0])), 400
-    _start_session(user)
+        ),
+        flashed=(),
+    )
+    if not confirmed.ok:
+        return render_template("auth/confirm.html", error=confirmed.errors["token"][0]), 400
+    _start_session(confirmed.value)
     flash(_("Your account is ready. Welcome to TechMarket."), "success")
     return redirect(url_for("views.my_organization"), 303)
 
@@ -111,10 +107,3 @@ def logout():
     end_session()
     flash(_("You are logged out."), "info")
     return redirect(url_for("views.home"), 303)
-
-
-# The services' messages, for `pybabel extract` (pages show them translated).
-MESSAGES = (
-    N_("This link is not valid, or the account is confirmed already: log in."),
-    N_("This link has expired: register again to get a new one."),
-)

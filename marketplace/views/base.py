@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 
 from marketplace.accounts.users import SELF_SERVICE_ROLES
-from marketplace.core.errors import Invalid, Unauthorized
-from marketplace.core.money import format_major
+from marketplace.core.errors import Conflict, DomainError, Forbidden, Invalid, Unauthorized
+from marketplace.core.messages import N_, Message, translate
+from marketplace.core.money import format_money
 from marketplace.models import User, vocab
 from marketplace.models.types import MAX_ROW_ID
 from marketplace.models.vocab import CURRENCIES
-from marketplace.views.messages import localize
 from marketplace.web.auth import current_actor
 from marketplace.web.i18n import label
 
 bp = Blueprint("views", __name__)
+T = TypeVar("T")
+Errors = dict[str, list[str]]
 
 
 def require_login(view: Callable) -> Callable:
@@ -30,7 +33,7 @@ def require_login(view: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any):
         if current_actor() is None:
             flash(_("Please log in to continue."), "info")
-            raise Unauthorized("Log in first.")
+            raise Unauthorized(N_("Log in first."))
         return view(*args, **kwargs)
 
     return wrapper
@@ -74,12 +77,12 @@ def form_text(name: str, limit: int = 5_000) -> str:
     length as the API's schemas hold it (Invalid, shown as a message, when longer)."""
     text = request.form.get(name, "")
     if len(text) > limit:
-        raise Invalid({name: f"Longer than maximum length {limit}."})
+        raise Invalid({name: Message(N_("Longer than maximum length %(max)s."), max=limit)})
     return text
 
 
-def field_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Flatten marshmallow/service messages to {form field name: [localized messages]}.
+def field_errors(messages: Any, prefix: str = "") -> Errors:
+    """Flatten marshmallow/service messages to {form field name: [translated messages]}.
 
     Nested lists of schemas (patents) become ``patents-<index>-<field>``; a message about
     one value of a list field goes to the field itself.
@@ -107,10 +110,10 @@ def _as_messages(value: Any) -> list[str]:
         for item in value:
             out.extend(_as_messages(item))
         return out
-    return [localize(str(value))]
+    return [translate(value)]
 
 
-def merge_errors(*parts: dict[str, list[str]]) -> dict[str, list[str]]:
+def merge_errors(*parts: Errors) -> Errors:
     merged: dict[str, list[str]] = {}
     for part in parts:
         for key, msgs in part.items():
@@ -118,15 +121,63 @@ def merge_errors(*parts: dict[str, list[str]]) -> dict[str, list[str]]:
     return merged
 
 
+# A service called for a form ---------------------------------------------------------
+
+
+def refusal_messages(exc: DomainError) -> Errors:
+    """A refusal's messages by form field, translated; without fields, its message
+    under "_form"."""
+    return field_errors(exc.fields) or {"_form": [exc.translated()]}
+
+
+def flash_refusal(exc: DomainError) -> None:
+    """Flash a refusal's messages, each once (three fields may say the same)."""
+    for message in dict.fromkeys(m for ms in refusal_messages(exc).values() for m in ms):
+        flash(message, "error")
+
+
+@dataclass
+class Attempt(Generic[T]):
+    """What became of a service call for a form (see ``attempt``)."""
+
+    value: T | None = None
+    refusal: DomainError | None = None
+    errors: Errors = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+
+def attempt(
+    call: Callable[[], T],
+    *,
+    shown: tuple[type[DomainError], ...] = (Invalid,),
+    flashed: tuple[type[DomainError], ...] = (Conflict, Forbidden),
+) -> Attempt[T]:
+    """Call a service for a posted form. Its unit of work has committed, or, when the
+    service refused, rolled back everything it had changed; a page never commits.
+
+    * success → ``Attempt(value)``;
+    * a refusal of a ``shown`` kind (Invalid: the input) → ``.errors``, its messages by
+      form field in the user's language, for the form to show again with what was typed;
+    * a refusal of a ``flashed`` kind (Conflict, Forbidden: not now, not you) → its
+      messages are flashed, for the redirect that follows;
+    * anything else goes on to the app's error handler (a 404 page, a 500).
+    """
+    try:
+        return Attempt(call())
+    except shown as exc:
+        return Attempt(refusal=exc, errors=refusal_messages(exc))
+    except flashed as exc:
+        flash_refusal(exc)
+        return Attempt(refusal=exc)
+
+
 @bp.app_template_global()
 def money(minor: int | None, currency: str = "CNY") -> str:
     """An amount for people: '600,000 元' in Chinese, '600,000 yuan' in English."""
-    if minor is None:
-        return ""
-    amount = format_major(minor, currency)
-    if currency == "CNY":
-        return _("%(amount)s yuan", amount=amount)
-    return f"{amount} {currency}"
+    return format_money(minor, currency) if minor is not None else ""
 
 
 @bp.app_template_global()
@@ -149,7 +200,7 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-bp.add_app_template_filter(localize, "localize")
+bp.add_app_template_filter(translate, "translate")
 
 
 @bp.app_context_processor

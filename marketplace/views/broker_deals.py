@@ -22,14 +22,14 @@ from marketplace.brokers import offers as broker_offers
 from marketplace.brokers import records as brokerage_records
 from marketplace.brokers import stats as broker_stats
 from marketplace.brokers.records import aware
-from marketplace.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from marketplace.core.errors import Conflict, DomainError, Forbidden, NotFound
 from marketplace.deals import machine as deals
 from marketplace.deals import mediation
 from marketplace.extensions import db
 from marketplace.models import BrokerRating, Deal
 from marketplace.schemas.brokers import RecordIn
-from marketplace.views.base import actor, bp, form_int, form_text, require_login
-from marketplace.views.deal_text import errors_of, flash_error, load_form, visible_deal
+from marketplace.views.base import actor, attempt, bp, form_int, form_text, require_login
+from marketplace.views.deal_text import load_form, visible_deal
 from marketplace.web.downloads import record_download, storage_dir
 
 
@@ -68,17 +68,17 @@ def _back(deal_id: int, anchor: str = "brokers") -> str:
     return url_for("views.deal", deal_id=deal_id) + f"#{anchor}"
 
 
+def _flashing(call: Callable[[], Any]):
+    """Call a service for a broker form: any refusal is flashed, for the page the form
+    was on."""
+    return attempt(call, shown=(), flashed=(DomainError,))
+
+
 def _run(deal_id: int, run: Callable[[], Any], done: str, anchor: str = "brokers"):
     """Run a service; a refusal comes back to the deal page as a message."""
     visible_deal(deal_id)
-    try:
-        run()
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
-        return redirect(_back(deal_id, anchor), 303)
-    flash(done, "success")
+    if _flashing(run).ok:
+        flash(done, "success")
     return redirect(_back(deal_id, anchor), 303)
 
 
@@ -115,18 +115,14 @@ def deal_release_broker(deal_id: int):
 @bp.route("/broker-invitations/<int:assignment_id>/<any(accept, decline):answer>", methods=["POST"])
 @require_login
 def answer_broker_invitation(assignment_id: int, answer: str):
-    try:
-        assignment = broker_assignment.respond(
-            db.session, actor(), assignment_id, answer == "accept"
-        )
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
+    answered = _flashing(
+        lambda: broker_assignment.respond(db.session, actor(), assignment_id, answer == "accept")
+    )
+    if not answered.ok:
         return redirect(url_for("views.my_broker_profile"), 303)
     if answer == "accept":
         flash(_("You now mediate this deal."), "success")
-        return redirect(url_for("views.deal", deal_id=assignment.deal_id), 303)
+        return redirect(url_for("views.deal", deal_id=answered.value.deal_id), 303)
     flash(_("Invitation declined."), "success")
     return redirect(url_for("views.my_broker_profile"), 303)
 
@@ -143,14 +139,12 @@ def offer_mediation():
         flash(_("Choose a listing or a demand."), "error")
         return redirect(url_for("views.home"), 303)
     back = url_for(f"views.{kind}_detail", item_id=item_id)
-    try:
-        broker_offers.offer_mediation(
+    offered = _flashing(
+        lambda: broker_offers.offer_mediation(
             db.session, actor(), message=form_text("message"), **{f"{kind}_id": item_id}
         )
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
+    )
+    if not offered.ok:
         return redirect(back, 303)
     flash(_("Your offer is sent to the owner."), "success")
     return redirect(back, 303)
@@ -170,28 +164,19 @@ def mediation_offers():
 )
 @require_login
 def decide_mediation_offer(offer_id: int, decision: str):
-    try:
-        if decision == "withdraw":
-            broker_offers.withdraw_offer(db.session, actor(), offer_id)
-            back = url_for("views.my_broker_profile")
-        else:
-            broker_offers.decide_offer(
-                db.session,
-                actor(),
-                offer_id,
-                decision == "accept",
-                form_text("reason"),
+    if decision == "withdraw":
+        done = _flashing(lambda: broker_offers.withdraw_offer(db.session, actor(), offer_id))
+    else:
+        done = _flashing(
+            lambda: broker_offers.decide_offer(
+                db.session, actor(), offer_id, decision == "accept", form_text("reason")
             )
-            back = url_for("views.mediation_offers")
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
-        # Back to the page the decision is made on (never a Referer the client chose).
-        page = "views.my_broker_profile" if decision == "withdraw" else "views.mediation_offers"
-        return redirect(url_for(page), 303)
-    flash(_("Saved."), "success")
-    return redirect(back, 303)
+        )
+    if done.ok:
+        flash(_("Saved."), "success")
+    # Back to the page the decision is made on (never a Referer the client chose).
+    page = "views.my_broker_profile" if decision == "withdraw" else "views.mediation_offers"
+    return redirect(url_for(page), 303)
 
 
 @bp.app_template_global()
@@ -237,18 +222,15 @@ def deal_add_record(deal_id: int):
     visible_deal(deal_id)
     data, errors = load_form(RecordIn(), _record_payload(request.form))
     if data is not None:
-        try:
-            brokerage_records.add_record(db.session, actor(), deal_id, data)
-            db.session.commit()
+        added = attempt(
+            lambda: brokerage_records.add_record(db.session, actor(), deal_id, data),
+            flashed=(Forbidden, Conflict, NotFound),
+        )
+        if added.ok:
             flash(_("The entry is recorded."), "success")
+        if not added.errors:
             return redirect(_back(deal_id, "records"), 303)
-        except Invalid as exc:
-            db.session.rollback()
-            errors = errors_of(exc.fields)
-        except (Forbidden, Conflict, NotFound) as exc:
-            db.session.rollback()
-            flash_error(exc)
-            return redirect(_back(deal_id, "records"), 303)
+        errors = added.errors
     for messages in errors.values():
         for message in messages:
             flash(message, "error")
@@ -267,18 +249,14 @@ def brokerage_record(record_id: int):
     if request.method == "POST":
         data, errors = load_form(RecordIn(), _record_payload(request.form))
         if data is not None:
-            try:
-                brokerage_records.edit_record(db.session, actor(), record_id, data)
-                db.session.commit()
+            edited = attempt(
+                lambda: brokerage_records.edit_record(db.session, actor(), record_id, data)
+            )
+            if edited.ok:
                 flash(_("The entry is updated; the earlier version is kept."), "success")
+            if not edited.errors:
                 return redirect(url_for("views.brokerage_record", record_id=record_id), 303)
-            except Invalid as exc:
-                db.session.rollback()
-                errors = errors_of(exc.fields)
-            except (Forbidden, Conflict) as exc:
-                db.session.rollback()
-                flash_error(exc)
-                return redirect(url_for("views.brokerage_record", record_id=record_id), 303)
+            errors = edited.errors
         values = request.form
     else:
         values = {
@@ -311,8 +289,8 @@ def brokerage_record_upload(record_id: int):
     if not upload or not upload.filename:
         flash(_("Choose a file."), "error")
         return redirect(back, 303)
-    try:
-        brokerage_records.add_attachment(
+    attached = _flashing(
+        lambda: brokerage_records.add_attachment(
             db.session,
             actor(),
             record_id,
@@ -320,12 +298,9 @@ def brokerage_record_upload(record_id: int):
             upload.filename,
             storage_dir=storage_dir(),
         )
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
-        return redirect(back, 303)
-    flash(_("The file is attached."), "success")
+    )
+    if attached.ok:
+        flash(_("The file is attached."), "success")
     return redirect(back, 303)
 
 

@@ -20,13 +20,13 @@ from marketplace.brokers import assignment as broker_assignment
 from marketplace.brokers import earnings as broker_earnings
 from marketplace.brokers import offers as broker_offers
 from marketplace.brokers import stats as broker_stats
-from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.core.errors import Conflict, Forbidden, NotFound
 from marketplace.deals import machine as deals
 from marketplace.deals import workflow as deal_workflow
 from marketplace.extensions import db
 from marketplace.schemas.brokers import DirectoryQuery, PeriodQuery, ProfileIn, RankingQuery
-from marketplace.views.base import actor, bp, form_text, require_login
-from marketplace.views.deal_text import errors_of, flash_error, load_form
+from marketplace.views.base import actor, attempt, bp, form_text, require_login
+from marketplace.views.deal_text import load_form
 from marketplace.web.exports import export, period_name
 
 PER_PAGE = 20
@@ -142,18 +142,15 @@ def my_broker_profile():
         }
         data, errors = load_form(ProfileIn(), payload)
         if data is not None:
-            try:
-                profile = brokers.save_profile(db.session, user, data)
-                db.session.commit()
+            saved = attempt(
+                lambda: brokers.save_profile(db.session, user, data), flashed=(Forbidden,)
+            )
+            if saved.ok:
                 flash(_("Your profile is saved."), "success")
                 return redirect(url_for("views.my_broker_profile"), 303)
-            except Invalid as exc:
-                db.session.rollback()
-                errors = errors_of(exc.fields)
-            except Forbidden as exc:
-                db.session.rollback()
-                flash_error(exc)
+            if not saved.errors:
                 return redirect(url_for("views.home"), 303)
+            errors = saved.errors
         values = form
     elif profile is not None:
         values = MultiDict(
@@ -234,15 +231,13 @@ def operator_brokers(errors=None, posted: str = ""):
 def operator_review_broker(profile_id: int):
     require_operator(actor())
     decision = request.form.get("decision", "")
-    try:
-        brokers.review(db.session, actor(), profile_id, decision, form_text("reason"))
-        db.session.commit()
-    except Invalid as exc:
-        db.session.rollback()
-        return operator_brokers(errors=errors_of(exc.fields), posted=f"review-{profile_id}")
-    except (Conflict, NotFound) as exc:
-        db.session.rollback()
-        flash_error(exc)
+    reviewed = attempt(
+        lambda: brokers.review(db.session, actor(), profile_id, decision, form_text("reason")),
+        flashed=(Conflict, NotFound),
+    )
+    if reviewed.errors:
+        return operator_brokers(errors=reviewed.errors, posted=f"review-{profile_id}")
+    if not reviewed.ok:
         return redirect(url_for("views.operator_brokers"), 303)
     flash(
         _("The broker is verified.") if decision == "verify" else _("The profile is rejected."),

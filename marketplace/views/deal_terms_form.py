@@ -10,18 +10,15 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from marketplace.core.messages import translate
 from marketplace.core.money import to_minor
 from marketplace.models.vocab import CURRENCIES
 from marketplace.schemas.deals import (
     TermsIn,
 )
-from marketplace.views.base import merge_errors
-from marketplace.views.deal_text import (
-    Errors,
-    load_form,
-)
+from marketplace.views.base import Errors, merge_errors
+from marketplace.views.deal_text import load_form
 from marketplace.views.forms import typed_amount
-from marketplace.views.messages import localize
 
 MILESTONE_ROWS = 5  # rows of the propose-terms form; empty rows are ignored
 
@@ -77,7 +74,7 @@ def yuan_amount(form: MultiDict, name: str, currency: str, errors: Errors) -> in
     try:
         return to_minor(raw, currency)
     except ValueError as exc:
-        errors.setdefault(name, []).append(localize(str(exc)))
+        errors.setdefault(name, []).append(translate(exc.args[0]))
         return None
 
 

@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace.brokers import deal_timeline
 from marketplace.core.errors import Conflict, Forbidden, Invalid
+from marketplace.core.messages import N_
 from marketplace.core.payments import gateway_for
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
@@ -39,19 +40,10 @@ from marketplace.schemas.deals import (
     DisputeIn,
     MessageIn,
 )
-from marketplace.views.base import actor, bp, form_int, money, require_login
+from marketplace.views.base import Errors, actor, attempt, bp, form_int, money, require_login
 from marketplace.views.brokers import broker_label
 from marketplace.views.deal_terms_form import MILESTONE_ROWS, terms_form, terms_payload
-from marketplace.views.deal_text import (
-    Errors,
-    client_ip,
-    deal_label,
-    errors_of,
-    flash_error,
-    load_form,
-    say,
-    visible_deal,
-)
+from marketplace.views.deal_text import client_ip, deal_label, load_form, visible_deal
 from marketplace.web.downloads import attachment_download, storage_dir
 
 PER_PAGE = 20
@@ -118,15 +110,15 @@ def open_deal():
             for message in messages:
                 flash(message, "error")
         return redirect(back, 303)
-    try:
-        deal = deal_workflow.open_deal(db.session, actor(), ip=client_ip(), **data)
-        db.session.commit()
-    except (Conflict, Forbidden, Invalid) as exc:
-        db.session.rollback()
-        flash_error(exc)
+    opened = attempt(
+        lambda: deal_workflow.open_deal(db.session, actor(), ip=client_ip(), **data),
+        shown=(),
+        flashed=(Conflict, Forbidden, Invalid),
+    )
+    if not opened.ok:
         return redirect(back, 303)
     flash(_("Your inquiry is sent. Negotiate here."), "success")
-    return redirect(url_for("views.deal", deal_id=deal.id), 303)
+    return redirect(url_for("views.deal", deal_id=opened.value.id), 303)
 
 
 # The deal page ------------------------------------------------------------------------
@@ -261,17 +253,10 @@ def _form_action(deal_id: int, posted: str, run: Callable[[], Any], done: str):
     input errors → the page again with the typed values (422); a refused transition or
     the wrong party → back with the reason."""
     visible_deal(deal_id)
-    try:
-        run()
-        db.session.commit()
-    except Invalid as exc:
-        db.session.rollback()
-        errors = errors_of(exc.fields) if exc.fields else {"_form": [say(exc.message)]}
-        return render_deal(visible_deal(deal_id), posted, request.form, errors)
-    except (Conflict, Forbidden) as exc:
-        db.session.rollback()
-        flash_error(exc)
-    else:
+    result = attempt(run)
+    if result.errors:
+        return render_deal(visible_deal(deal_id), posted, request.form, result.errors)
+    if result.ok:
         flash(done, "success")
     return redirect(url_for("views.deal", deal_id=deal_id) + f"#{posted.split('-')[0]}", 303)
 
@@ -309,7 +294,7 @@ def deal_attachment_upload(deal_id: int):
 
     def run():
         if upload is None or not upload.filename:
-            raise Invalid({"file": "Choose a file."})
+            raise Invalid({"file": N_("Choose a file.")})
         deal_files.add_attachment(
             db.session,
             actor(),

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from marketplace.accounts.users import require_operator
-from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.core.errors import Conflict, NotFound
+from marketplace.core.messages import N_
 from marketplace.core.payments import gateway_for
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
@@ -21,14 +22,9 @@ from marketplace.schemas.deals import (
     PayoutExecuteIn,
     ResolveIn,
 )
-from marketplace.views.base import actor, bp, merge_errors, require_login
+from marketplace.views.base import actor, attempt, bp, merge_errors, require_login
 from marketplace.views.deal_terms_form import yuan_amount
-from marketplace.views.deal_text import (
-    client_ip,
-    errors_of,
-    flash_error,
-    load_form,
-)
+from marketplace.views.deal_text import client_ip, load_form
 
 # Operators ----------------------------------------------------------------------------
 
@@ -79,7 +75,7 @@ def operator_confirm_funding(funding_id: int):
     user = _operator()
     funding = db.session.get(Funding, funding_id)
     if funding is None:
-        raise NotFound(_("This payment request does not exist."))
+        raise NotFound(N_("This payment request does not exist."))
     posted, errors = f"fund-{funding_id}", {}
     amount = yuan_amount(request.form, "amount", funding.currency, errors)
     payload = {"reference": request.form.get("reference", "").strip()}
@@ -90,16 +86,12 @@ def operator_confirm_funding(funding_id: int):
     if errors:
         return _funding_page(posted, errors)
     deal_id = funding.deal_id
-    try:
-        deal_money.confirm_bank_transfer(db.session, user, deal_id, ip=client_ip(), **data)
-        db.session.commit()
-    except Invalid as exc:
-        db.session.rollback()
-        return _funding_page(posted, errors_of(exc.fields))
-    except (Conflict, Forbidden) as exc:
-        db.session.rollback()
-        flash_error(exc)
-    else:
+    result = attempt(
+        lambda: deal_money.confirm_bank_transfer(db.session, user, deal_id, ip=client_ip(), **data)
+    )
+    if result.errors:
+        return _funding_page(posted, result.errors)
+    if result.ok:
         flash(
             _("The transfer for deal %(deal)s is confirmed; escrow is funded.", deal=deal_id),
             "success",
@@ -127,16 +119,15 @@ def operator_execute_payout(payout_id: int):
     data, errors = load_form(PayoutExecuteIn(), {"reference": request.form.get("reference", "")})
     if data is None:
         return _payouts_page(posted, errors)
-    try:
-        deal_money.execute_payout(db.session, user, payout_id, data["reference"], ip=client_ip())
-        db.session.commit()
-    except Invalid as exc:
-        db.session.rollback()
-        return _payouts_page(posted, errors_of(exc.fields))
-    except Conflict as exc:
-        db.session.rollback()
-        flash_error(exc)
-    else:
+    result = attempt(
+        lambda: deal_money.execute_payout(
+            db.session, user, payout_id, data["reference"], ip=client_ip()
+        ),
+        flashed=(Conflict,),
+    )
+    if result.errors:
+        return _payouts_page(posted, result.errors)
+    if result.ok:
         flash(_("Payout %(payout)s is marked as executed.", payout=payout_id), "success")
     return redirect(url_for("views.operator_payouts"), 303)
 
@@ -176,8 +167,8 @@ def operator_resolve_dispute(deal_id: int, milestone_id: int):
     errors = merge_errors(errors, {k: v for k, v in schema_errors.items() if k not in errors})
     if errors:
         return _disputes_page(posted, errors)
-    try:
-        deal_delivery.resolve_dispute(
+    result = attempt(
+        lambda: deal_delivery.resolve_dispute(
             db.session,
             user,
             deal_id,
@@ -187,14 +178,11 @@ def operator_resolve_dispute(deal_id: int, milestone_id: int):
             note=data["note"],
             gateway=gateway_for(current_app),
             ip=client_ip(),
-        )
-        db.session.commit()
-    except Invalid as exc:
-        db.session.rollback()
-        return _disputes_page(posted, errors_of(exc.fields))
-    except Conflict as exc:
-        db.session.rollback()
-        flash_error(exc)
-    else:
+        ),
+        flashed=(Conflict,),
+    )
+    if result.errors:
+        return _disputes_page(posted, result.errors)
+    if result.ok:
         flash(_("The dispute is resolved."), "success")
     return redirect(url_for("views.operator_disputes"), 303)

@@ -16,11 +16,11 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from marketplace.core.messages import translate
 from marketplace.core.money import format_major, to_minor
 from marketplace.models import Demand, Listing
 from marketplace.models.vocab import CURRENCIES
-from marketplace.views.base import field_errors, form_int, merge_errors
-from marketplace.views.messages import localize
+from marketplace.views.base import Errors, field_errors, form_int, merge_errors
 
 PATENT_BLOCKS = 3
 MAX_PATENT_BLOCKS = 50  # ListingIn's limit
@@ -36,8 +36,6 @@ PATENT_TEXT_FIELDS = (
 # Lists typed into one box: commas (also Chinese ones), 、 and semicolons separate values.
 _LIST_SEPARATORS = re.compile(r"[,，、;；\n]+")
 _CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")
-
-Errors = dict[str, list[str]]
 
 
 def split_list(text: str | None, separators: re.Pattern = _LIST_SEPARATORS) -> list[str]:
@@ -69,7 +67,7 @@ def amount(form: MultiDict, name: str, errors: Errors) -> int | None:
     try:
         return to_minor(raw, _currency(form))
     except ValueError as exc:
-        errors.setdefault(name, []).append(localize(str(exc)))
+        errors.setdefault(name, []).append(translate(exc.args[0]))
         return None
 
 

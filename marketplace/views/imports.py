@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marketplace.catalog import imports
-from marketplace.core.errors import Forbidden, Invalid
+from marketplace.core.errors import Forbidden
+from marketplace.core.messages import N_
 from marketplace.extensions import db
-from marketplace.views.base import actor, bp, field_errors, require_login
-from marketplace.views.messages import N_, localize
+from marketplace.views.base import actor, attempt, bp, require_login
 
 IMPORT_KINDS = {"listings": _l("Listings"), "demands": _l("Demands")}
 
@@ -28,7 +28,7 @@ def upload_source(organization_id: int) -> str:
 def import_records():
     user = actor()
     if user.organization_id is None:
-        raise Forbidden("Only members of an organization can import.")
+        raise Forbidden(N_("Only members of an organization can import."))
     if request.method == "GET":
         return render_template("import/form.html", kinds=IMPORT_KINDS, values={}, errors={})
 
@@ -42,8 +42,8 @@ def import_records():
     if errors:
         return _form_again(kind, errors)
 
-    try:
-        report = imports.import_file(
+    imported = attempt(
+        lambda: imports.import_file(
             db.session,
             kind,
             upload.stream,
@@ -51,11 +51,12 @@ def import_records():
             source=upload_source(user.organization_id),
             publish=False,
             actor=user,
-        )
-        db.session.commit()
-    except Invalid as exc:
-        db.session.rollback()
-        return _form_again(kind, field_errors(exc.fields) or {"file": [localize(exc.message)]})
+        ),
+        flashed=(),
+    )
+    if not imported.ok:
+        return _form_again(kind, imported.errors)
+    report = imported.value
     if report.created or report.updated:
         flash(_("The imported records wait in the review queue."), "info")
     return render_template(
@@ -72,11 +73,3 @@ def _form_again(kind: str, errors: dict[str, list[str]]):
     return render_template(
         "import/form.html", kinds=IMPORT_KINDS, values={"kind": kind}, errors=errors
     ), 422
-
-
-# Messages of the content check (services/import_formats.py), for `pybabel extract`.
-CONTENT_MESSAGES = (
-    N_("The content of this file is not JSON Lines text (UTF-8); nothing was imported."),
-    N_("The content of this file is not CSV text (UTF-8); nothing was imported."),
-    N_("The content of this file is not an Excel workbook (.xlsx); nothing was imported."),
-)

@@ -18,11 +18,11 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace.catalog import publication
 from marketplace.core.errors import Forbidden, Invalid
+from marketplace.core.messages import N_, translate
 from marketplace.core.money import to_minor
 from marketplace.extensions import db
 from marketplace.views import forms
-from marketplace.views.base import actor, bp, field_errors, require_login, safe_next
-from marketplace.views.messages import localize
+from marketplace.views.base import actor, attempt, bp, field_errors, require_login, safe_next
 
 PER_PAGE = 12
 
@@ -42,8 +42,8 @@ ACTION_DONE = {
 }
 
 NO_ORGANIZATION = {
-    "listing": "Only members of an organization can list technology.",
-    "demand": "Only members of an organization can post a demand.",
+    "listing": N_("Only members of an organization can list technology."),
+    "demand": N_("Only members of an organization can post a demand."),
 }
 
 SORT_LABELS = {
@@ -103,7 +103,7 @@ def list_args(kind: Kind, query: MultiDict) -> tuple[dict[str, Any], forms.Error
             try:
                 args[name] = to_minor(value)
             except ValueError as exc:
-                errors[name] = [localize(str(exc))]
+                errors[name] = [translate(exc.args[0])]
     try:
         loaded = kind.query_schema().load(args)
     except ValidationError as exc:
@@ -150,10 +150,15 @@ def register(kind: Kind) -> None:
         if item_id is not None:
             item = kind.get(db.session, user, item_id)
             if not publication.can_edit(user, item):
+                if not publication.is_member(user, item):
+                    raise Forbidden(
+                        N_("Only members of the owning organization may %(action)s it."),
+                        action="edit",
+                    )
                 raise Forbidden(
-                    "Only members of the owning organization may edit it."
-                    if not publication.is_member(user, item)
-                    else f"A {item.status} {kind.name} can no longer be edited."
+                    N_("A %(status)s %(kind)s can no longer be edited."),
+                    status=item.status,
+                    kind=kind.name,
                 )
         elif user.organization_id is None:
             raise Forbidden(NO_ORGANIZATION[kind.name])
@@ -164,25 +169,20 @@ def register(kind: Kind) -> None:
         payload, errors, blocks = kind.to_payload(request.form)
         data, errors = forms.load(kind.schema(), payload, errors)
         if data is not None:
-            try:
-                if item is None:
-                    saved = kind.create(db.session, user, data)
-                else:
-                    saved = kind.update(db.session, user, item.id, data)
-                db.session.commit()
-            except Invalid as exc:
-                db.session.rollback()
-                errors = field_errors(exc.fields) or {"_form": [localize(exc.message)]}
+            if item is None:
+                saved = attempt(lambda: kind.create(db.session, user, data), flashed=())
             else:
+                saved = attempt(lambda: kind.update(db.session, user, item.id, data), flashed=())
+            if saved.ok:
                 flash(str(kind.created_message if item is None else kind.saved_message), "success")
-                return redirect(url_for(f"views.{kind.name}_detail", item_id=saved.id), 303)
+                return redirect(url_for(f"views.{kind.name}_detail", item_id=saved.value.id), 303)
+            errors = saved.errors
         errors = forms.renumber_patent_errors(errors, blocks)
         return render_form(kind, item, request.form, errors), 422
 
     @require_login
     def delete(item_id: int):
         kind.delete(db.session, actor(), item_id)
-        db.session.commit()
         flash(str(kind.deleted_message), "success")
         return redirect(url_for("views.my_organization"), 303)
 
@@ -191,16 +191,14 @@ def register(kind: Kind) -> None:
         back = safe_next(
             request.form.get("next"), url_for(f"views.{kind.name}_detail", item_id=item_id)
         )
-        try:
-            publication.transition(
+        done = attempt(
+            lambda: publication.transition(
                 db.session, kind.model, item_id, action, actor(), request.form.get("reason", "")
-            )
-            db.session.commit()
-        except Invalid as exc:
-            db.session.rollback()
-            for messages in field_errors(exc.fields).values():
-                for message in messages:
-                    flash(message, "error")
+            ),
+            shown=(),
+            flashed=(Invalid,),
+        )
+        if not done.ok:
             return redirect(back, 303)
         flash(str(ACTION_DONE[action]), "success")
         return redirect(back, 303)

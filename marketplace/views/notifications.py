@@ -10,14 +10,21 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from marketplace.core.errors import Invalid
 from marketplace.discovery import saved_searches
 from marketplace.extensions import db
 from marketplace.models import Notification, SavedSearch
 from marketplace.notifications import inbox as notifications
 from marketplace.schemas.common import MAX_PAGE
 from marketplace.schemas.notifications import load_query
-from marketplace.views.base import actor, bp, field_errors, form_int, require_login, safe_next
+from marketplace.views.base import (
+    actor,
+    attempt,
+    bp,
+    field_errors,
+    form_int,
+    require_login,
+    safe_next,
+)
 from marketplace.views.search import ENDPOINTS, SCHEMAS, facet_value_label, query_args
 from marketplace.views.search import PARAMETER_TITLES as QUERY_TITLES
 
@@ -72,7 +79,6 @@ def notifications_page():
 def notification_open(notification_id: int):
     """Follow a notification: it is read now, and the reader lands on its item."""
     n = notifications.mark_read(db.session, actor(), notification_id)
-    db.session.commit()
     endpoint, values = notifications.target_endpoint(n)
     return redirect(url_for(endpoint, **values), 303)
 
@@ -81,7 +87,6 @@ def notification_open(notification_id: int):
 @require_login
 def notification_read(notification_id: int):
     notifications.mark_read(db.session, actor(), notification_id)
-    db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("views.notifications")), 303)
 
 
@@ -89,7 +94,6 @@ def notification_read(notification_id: int):
 @require_login
 def notifications_read_all():
     marked = notifications.mark_all_read(db.session, actor())
-    db.session.commit()
     if marked:
         flash(_("All notifications are marked read."), "success")
     return redirect(url_for("views.notifications"), 303)
@@ -109,7 +113,6 @@ def notification_preferences():
     if request.method == "POST":
         changes = {name: request.form.get(name) == "on" for name in notifications.PREFERENCE_FIELDS}
         notifications.set_preferences(db.session, user, changes)
-        db.session.commit()
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("views.notification_preferences"), 303)
     prefs = notifications.preferences(db.session, user)
@@ -167,16 +170,18 @@ def saved_search_create():
     name = (request.form.get("name") or "").strip() or raw.get("q", "") or _("My search")
     try:
         query = load_query(doc_type, raw)
-        saved_searches.create(db.session, actor(), name=name[:100], doc_type=doc_type, query=query)
-        db.session.commit()
     except ValidationError as exc:
-        db.session.rollback()
-        for message in _messages(field_errors(exc.messages)):
-            flash(message, "error")
-        return redirect(back, 303)
-    except Invalid as exc:
-        db.session.rollback()
-        for message in _messages(field_errors(exc.fields)):
+        errors = field_errors(exc.messages)
+    else:
+        saved = attempt(
+            lambda: saved_searches.create(
+                db.session, actor(), name=name[:100], doc_type=doc_type, query=query
+            ),
+            flashed=(),
+        )
+        errors = saved.errors
+    if errors:
+        for message in _messages(errors):
             flash(message, "error")
         return redirect(back, 303)
     flash(_("Search saved. You will be notified of new results."), "success")
@@ -208,7 +213,6 @@ def saved_search_detail(saved_id: int):
 def saved_search_alerts(saved_id: int):
     on = request.form.get("alerts") == "on"
     saved_searches.update(db.session, actor(), saved_id, {"alerts": on})
-    db.session.commit()
     flash(
         _("Alerts are on for this search.") if on else _("Alerts are off for this search."),
         "success",
@@ -220,6 +224,5 @@ def saved_search_alerts(saved_id: int):
 @require_login
 def saved_search_delete(saved_id: int):
     saved_searches.delete(db.session, actor(), saved_id)
-    db.session.commit()
     flash(_("The saved search is deleted."), "success")
     return redirect(url_for("views.saved_searches_page"), 303)

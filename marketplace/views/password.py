@@ -6,13 +6,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from marketplace.accounts import password_reset
-from marketplace.accounts.password_mail import send_password_changed, send_reset_link
+from marketplace.accounts import password_mail, password_reset
 from marketplace.core.errors import Invalid
 from marketplace.extensions import db
 from marketplace.schemas.accounts import PasswordResetRequestIn
-from marketplace.views.base import bp, field_errors
-from marketplace.views.messages import N_
+from marketplace.views.base import attempt, bp, field_errors
 from marketplace.web.rate_limits import auth_limits, reset_mail_limit
 
 
@@ -29,7 +27,7 @@ def forgot_password():
         return render_template(
             "auth/forgot.html", email=email, error=_("Enter a valid e-mail address.")
         ), 422
-    send_reset_link(email)
+    password_mail.send_reset_link(db.session, email)
     # The same answer whether or not the address has an account.
     flash(
         _(
@@ -52,21 +50,15 @@ def reset_password(token: str):
         if password != (request.form.get("password_confirm") or ""):
             errors = {"password_confirm": [_("The two passwords differ.")]}
         else:
-            try:
-                user = password_reset.reset_password(
-                    db.session,
-                    token,
-                    password,
-                    secret,
-                    max_age,
-                    keep_tokens=request.form.get("keep_tokens") == "on",
-                )
-                db.session.commit()
-                send_password_changed(user)
-            except Invalid as exc:
-                db.session.rollback()
-                errors = field_errors(exc.fields)
-            else:
+            keep = request.form.get("keep_tokens") == "on"
+            changed = attempt(
+                lambda: password_mail.reset_password(
+                    db.session, token, password, secret, max_age, keep_tokens=keep
+                ),
+                flashed=(),
+            )
+            errors = changed.errors
+            if changed.ok:
                 flash(_("Your password is changed. Log in with the new one."), "success")
                 return redirect(url_for("views.login"), 303)
     else:
@@ -78,11 +70,3 @@ def reset_password(token: str):
         return render_template("auth/reset.html", token_error=errors["token"][0], errors={}), 400
     status = 422 if errors else 200
     return render_template("auth/reset.html", token_error="", errors=errors), status
-
-
-# The services' messages, for `pybabel extract` (pages show them translated).
-MESSAGES = (
-    N_("Web pages (HTML, SVG, XML) cannot be attached."),
-    N_("This reset link has expired. Ask for a new one."),
-    N_("This reset link is not valid, or it has been used already. Ask for a new one."),
-)

@@ -8,7 +8,7 @@ from marketplace.accounts.users import require_operator
 from marketplace.catalog import demands, listings
 from marketplace.core.errors import Invalid
 from marketplace.extensions import db
-from marketplace.views.base import actor, bp, field_errors, require_login
+from marketplace.views.base import actor, attempt, bp, require_login
 
 QUEUE = 100
 
@@ -34,17 +34,15 @@ def review():
 @bp.route("/review/organizations/<int:org_id>/<any(verify,reject):action>", methods=["POST"])
 @require_login
 def verify_organization(org_id: int, action: str):
-    try:
-        org = organizations.set_verification(
+    done = attempt(
+        lambda: organizations.set_verification(
             db.session, actor(), org_id, action, request.form.get("note", "")
-        )
-        db.session.commit()
-    except Invalid as exc:
-        db.session.rollback()
-        for messages in field_errors(exc.fields).values():
-            for message in messages:
-                flash(message, "error")
-    else:
+        ),
+        shown=(),
+        flashed=(Invalid,),
+    )
+    if done.ok:
+        org = done.value
         if action == "verify":
             flash(_("%(name)s is verified.", name=org.name), "success")
         else:

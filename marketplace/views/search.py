@@ -20,8 +20,7 @@ from marketplace.discovery import search as search_service
 from marketplace.extensions import db
 from marketplace.models.vocab import DOMAINS
 from marketplace.schemas.search import BANDS, DemandSearchArgs, ListingSearchArgs
-from marketplace.views.base import bp, field_errors
-from marketplace.views.messages import N_, localize
+from marketplace.views.base import bp, field_errors, refusal_messages
 from marketplace.web.i18n import label
 from search.queries import FACETS
 
@@ -83,11 +82,6 @@ SORTS = {
         "price_desc": _l("Budget: high to low"),
     },
 }
-# What the search service says about a page or cursor it cannot serve (shown translated).
-SERVICE_MESSAGES = (
-    N_("Pages beyond 10000 results need the cursor from the previous page."),
-    N_("Not a cursor from a previous page."),
-)
 # Names of the query parameters, for the messages about a bad one.
 PARAMETER_TITLES = {
     "q": _l("Keywords"),
@@ -125,7 +119,7 @@ def search_page(doc_type: str):
     except ValidationError as exc:
         errors = field_errors(exc.messages)
     except Invalid as exc:
-        errors = field_errors(exc.fields) or {"_form": [localize(exc.message)]}
+        errors = refusal_messages(exc)
 
     page = Page(doc_type, raw)
     context = {

@@ -49,10 +49,10 @@ def init_app(app: Flask) -> None:
         secret = bearer_token()
         if not secret:
             return None
+        # A unit of work: it commits the token's last_used_at and last_used_ip.
         token = tokens.authenticate(db.session, secret, req.remote_addr or "")
         if token is None:
             return None
-        db.session.commit()  # records last_used_at and last_used_ip
         g.api_token = token
         return token.user
 
@@ -77,7 +77,8 @@ def current_actor() -> User | None:
 
 def start_session(user: User) -> None:
     """Log ``user`` in: a fresh cookie session (only the chosen language survives) naming
-    a new server-side login session, committed at once so the next request finds it."""
+    a new server-side login session (``sessions.begin`` commits it, so the next request
+    finds it)."""
     lang = cookie_session.get("lang")
     cookie_session.clear()
     if lang:
@@ -88,7 +89,6 @@ def start_session(user: User) -> None:
         ip=request.remote_addr or "",
         user_agent=request.user_agent.string,
     )
-    db.session.commit()
     login_user(user)
     g.login_session = sessions.find(db.session, user.id, user.login_key)
 
@@ -105,7 +105,6 @@ def end_session() -> None:
     row = current_login_session()
     if row is not None:
         sessions.end(db.session, row)
-        db.session.commit()
     logout_user()
     g.pop("login_session", None)
 

@@ -1,15 +1,41 @@
-"""One place that turns errors into responses: JSON under /api, pages and flashes elsewhere."""
+"""One place that turns errors into responses: JSON under /api (the English message and
+the error's code), the error page elsewhere (the message translated)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from marketplace.core import uow
 from marketplace.core.errors import DomainError
+from marketplace.core.messages import N_
 from marketplace.extensions import db
 from payments import ProviderUnavailable
+
+log = logging.getLogger(__name__)
+
+# Werkzeug's descriptions of HTTP errors, which the error page shows translated (extracted
+# for the catalog here; looked up as they are).
+HTTP_DESCRIPTIONS = (
+    N_("The browser (or proxy) sent a request that this server could not understand."),
+    N_(
+        "You don't have the permission to access the requested resource. It is either"
+        " read-protected or not readable by the server."
+    ),
+    N_(
+        "The requested URL was not found on the server. If you entered the URL manually"
+        " please check your spelling and try again."
+    ),
+    N_("The method is not allowed for the requested URL."),
+    N_("The data value transmitted exceeds the capacity limit."),
+    N_(
+        "The server encountered an internal error and was unable to complete your request."
+        " Either the server is overloaded or there is an error in the application."
+    ),
+)
 
 
 def is_api_request() -> bool:
@@ -66,6 +92,20 @@ def http_error_response(exc: HTTPException):
 
 
 def init_app(app: Flask) -> None:
+    uow.track_unfinished()
+
+    @app.after_request
+    def refuse_unfinished_changes(response):
+        """A handler's writes reach the database through a service's unit of work; one
+        that leaves flushed changes behind would lose them when the request ends. Under
+        test (``TESTING``) that is an error; otherwise it is logged."""
+        if uow.unfinished(db.session()):
+            message = f"{request.method} {request.path} left changes no unit of work committed"
+            if app.config.get("TESTING"):
+                raise RuntimeError(message)
+            log.error(message)
+        return response
+
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
         if is_api_request():
@@ -76,7 +116,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ProviderUnavailable)
     def handle_provider_unavailable(exc: ProviderUnavailable):
-        # Whatever the request had flushed (a transition, ledger postings) is undone.
+        # The service's unit of work rolled back what it had flushed (a transition, ledger
+        # postings); this also undoes whatever a call outside one may have left.
         db.session.rollback()
         message = str(exc)
         if is_api_request():
