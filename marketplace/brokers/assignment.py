@@ -153,7 +153,7 @@ def invite(
         message=(message or "").strip(),
         created_at=utcnow(),
     )
-    _insert(session, assignment, "This broker is already invited to the deal.")
+    _insert(session, assignment, N_("This broker is already invited to the deal."))
     deals.record(
         session,
         deal,

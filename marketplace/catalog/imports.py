@@ -429,7 +429,10 @@ class _Importer:
         elif row.status not in publication.EDITABLE_STATES:
             message = _about(
                 "status",
-                Message(N_("A %(status)s record can no longer be changed."), status=row.status),
+                Message(
+                    N_("A %(status)s record can no longer be changed."),
+                    status=PUBLICATION.term("state", row.status),
+                ),
             )
         else:
             return True

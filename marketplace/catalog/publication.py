@@ -91,13 +91,17 @@ WORDS: dict[str, Any] = {
 }
 
 
+def kind_term(kind: str) -> Term:
+    """ "listing" or "demand" as a message value (on pages, 技术成果 or 技术需求)."""
+    return Term(kind, WORDS["kind"].get(kind, kind))
+
+
 def _cannot(item: Listing | Demand, action: str) -> Conflict:
-    kind = item.__tablename__
     return Conflict(
         N_("Cannot %(action)s a %(kind)s that is %(status)s."),
         code="item_state",
         action=PUBLICATION.term("action", action),
-        kind=Term(kind, WORDS["kind"].get(kind, kind)),
+        kind=kind_term(item.__tablename__),
         status=PUBLICATION.term("state", item.status),
     )
 

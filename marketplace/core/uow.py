@@ -118,6 +118,11 @@ def _flushed(session: Session, _context) -> None:
         session.info[_UNFINISHED] = True
 
 
+def _executed(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:  # bulk statements, no flush
+        state.session.info[_UNFINISHED] = True
+
+
 def _ended(session: Session, *_args) -> None:
     session.info.pop(_UNFINISHED, None)
 
@@ -126,6 +131,7 @@ def track_unfinished() -> None:
     """Watch every session for flushed changes that nobody commits (idempotent)."""
     if not event.contains(Session, "after_flush", _flushed):
         event.listen(Session, "after_flush", _flushed)
+        event.listen(Session, "do_orm_execute", _executed)
         event.listen(Session, "after_commit", _ended)
         event.listen(Session, "after_soft_rollback", _ended)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.publication import get_visible
+from marketplace.catalog.publication import PUBLICATION, get_visible
 from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from marketplace.core.messages import N_
 from marketplace.core.paging import Page, paginate
@@ -57,7 +57,7 @@ def open_deal(
         raise Conflict(
             N_("Deals are opened on published items; this one is %(status)s."),
             code="item_state",
-            status=item.status,
+            status=PUBLICATION.term("state", item.status),
         )
     if buyer_id == supplier_id:
         raise Forbidden(N_("You cannot open a deal on your own organization's item."))

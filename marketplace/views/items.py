@@ -153,12 +153,12 @@ def register(kind: Kind) -> None:
                 if not publication.is_member(user, item):
                     raise Forbidden(
                         N_("Only members of the owning organization may %(action)s it."),
-                        action="edit",
+                        action=publication.PUBLICATION.term("action", "edit"),
                     )
                 raise Forbidden(
                     N_("A %(status)s %(kind)s can no longer be edited."),
-                    status=item.status,
-                    kind=kind.name,
+                    status=publication.PUBLICATION.term("state", item.status),
+                    kind=publication.kind_term(kind.name),
                 )
         elif user.organization_id is None:
             raise Forbidden(NO_ORGANIZATION[kind.name])

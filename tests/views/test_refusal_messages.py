@@ -113,3 +113,32 @@ def test_the_api_answers_the_english_message_with_the_code(inquiry):
     assert r.json["error"]["fields"] == {
         "milestones": ["The milestone amounts sum to 90000000, not to the price 100000000."]
     }
+
+
+def test_a_refusal_by_role_on_a_page_names_the_roles_and_the_action_by_their_labels(app, make):
+    """The lifecycle's words (deals/labels.py) fill the template: the supplier, refused a
+    buyer's action, reads the role and the action in Chinese, with no English code."""
+    supplier = make.user("researcher")
+    listing = make.listing(supplier, status="published")
+    buyer = app.test_client(user=make.user("enterprise_member"))
+    deal_id = buyer.post(DEALS, json={"listing_id": listing.id}).json["id"]
+    seller = app.test_client(user=supplier)
+    assert seller.post(f"/deals/{deal_id}/funding").status_code == 303
+    page = text(seller.get(f"/deals/{deal_id}"))
+    assert "只有买方可以申请付款信息。" in page
+    assert "Only the" not in page and "may request_funding" not in page
+    # The API keeps its English, with the codes.
+    r = seller.post(f"{DEALS}/{deal_id}/funding")
+    assert r.status_code == 403
+    assert r.json["error"]["message"] == "Only the buyer may request_funding."
+
+
+def test_a_publication_refusal_on_a_page_is_in_chinese(app, make):
+    owner = make.user("researcher")
+    listing = make.listing(owner, status="published")
+    member = app.test_client(user=owner)
+    response = member.post(f"/listings/{listing.id}/submit")
+    assert response.status_code == 409
+    page = text(response)
+    assert "技术成果当前为“已发布”，不能提交审核。" in page
+    assert "Cannot submit" not in page and "that is published" not in page
