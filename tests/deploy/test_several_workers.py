@@ -64,6 +64,9 @@ class SlowIndex:
     def ensure(self, doc_type: str) -> str:
         return doc_type
 
+    def vectors_usable(self, doc_type: str) -> bool:
+        return False  # a cluster without the embedder's vector field: documents go as text
+
     def bulk(self, target, actions, refresh=False) -> BulkResult:
         actions = list(actions)
         time.sleep(0.05)
@@ -72,6 +75,8 @@ class SlowIndex:
         return BulkResult(ok={a["_id"] for a in actions})
 
 
+# The workers' own connections see only what is really committed.
+@pytest.mark.real_commits
 def test_two_workers_mark_each_outbox_row_done_once(app, make):
     _postgres_only(app)
     owner = make.user("researcher")
@@ -121,6 +126,8 @@ def _published_copies(model, item_id: int, n: int) -> list[int]:
     return [item_id, *ids]
 
 
+# The workers' own connections see only what is really committed.
+@pytest.mark.real_commits
 def test_alert_jobs_from_two_workers_never_deadlock(app, make):
     """Two workers acknowledging the same documents write the same alert jobs, and the
     second one's insert waits for the first's commit (unique key): safe only if both
