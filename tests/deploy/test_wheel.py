@@ -288,7 +288,7 @@ def test_the_wheel_alone_serves_and_two_workers_index_each_change_once(
             wait_until(lambda: answers(base + "/"), "gunicorn to serve", timeout=120)
 
         with Step("a batch of changes through the API"):
-            make_changes(base)
+            make_changes(base, workdir / "mail")
 
         with Step("wait for the outbox to empty"):
             wait_until(lambda: pending(wheel_database) == 0, "an empty outbox", timeout=180)
