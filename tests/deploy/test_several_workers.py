@@ -24,6 +24,8 @@ from search.client import IndexNames
 from search.indexes import BulkResult, SearchIndex
 
 WORKERS = 2
+# Worker threads, each with its own connection: they must see committed rows.
+pytestmark = pytest.mark.real_commits
 
 
 def _postgres_only(app) -> None:
@@ -63,6 +65,9 @@ class SlowIndex:
 
     def ensure(self, doc_type: str) -> str:
         return doc_type
+
+    def vectors_usable(self, doc_type: str) -> bool:
+        return False  # no embedder: documents go without vectors
 
     def bulk(self, target, actions, refresh=False) -> BulkResult:
         actions = list(actions)
