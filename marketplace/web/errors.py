@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
@@ -16,12 +17,15 @@ from payments import ProviderUnavailable
 
 log = logging.getLogger(__name__)
 # The database went away (restarted, failed over, a connection cut) or cannot serve the
-# request now (a lock or statement timeout, too many connections): nothing was committed
-# by this request, and the same request may be sent again. pool_pre_ping (config.py)
-# replaces the dead pooled connections on the next checkout.
+# request now (too many connections, a deadlock, a lock timeout): the request's
+# transaction committed whole or not at all, and the same request may be sent again.
+# pool_pre_ping (config.py) replaces the dead pooled connections on the next checkout.
 DATABASE_UNAVAILABLE = (OperationalError, DisconnectionError, InterfaceError)
 DATABASE_RETRY_AFTER = 5  # seconds
 DATABASE_UNAVAILABLE_MESSAGE = "The service is briefly unavailable; please try again in a moment."
+# SQLite reports a missing table or a syntax error as an OperationalError too: only these
+# are its passing troubles.
+SQLITE_TRANSIENT = ("database is locked", "unable to open database file", "disk I/O error")
 
 
 def is_api_request() -> bool:
@@ -95,11 +99,8 @@ def init_app(app: Flask) -> None:
             return jsonify(error_body(503, "provider_unavailable", message, {})), 503
         return render_template("error.html", status=503, message=message), 503
 
-    @app.errorhandler(DisconnectionError)
-    @app.errorhandler(InterfaceError)
-    @app.errorhandler(OperationalError)
-    def handle_database_unavailable(exc: Exception):
-        return database_unavailable(exc)
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, database_unavailable)
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException):
@@ -108,8 +109,22 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", status=exc.code, message=exc.description), exc.code
 
 
+def is_transient(exc: Exception) -> bool:
+    """Whether the database is away or busy, rather than the query wrong. psycopg raises
+    OperationalError for the connection, resource, operator-intervention and
+    transaction-rollback classes of SQLSTATE, and InterfaceError for a closed connection."""
+    if isinstance(exc, DisconnectionError) or getattr(exc, "connection_invalidated", False):
+        return True
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, sqlite3.Error):
+        return isinstance(exc, OperationalError) and any(m in str(orig) for m in SQLITE_TRANSIENT)
+    return True
+
+
 def database_unavailable(exc: Exception):
-    """503 with Retry-After: the API's error shape, or the error page."""
+    """503 with Retry-After: the API's error shape, or a page that needs no database."""
+    if not is_transient(exc):
+        raise exc  # a bug, not an outage: the 500 handler, with its log
     log.warning("database unavailable: %s", exc, exc_info=exc)
     try:
         # Whatever the request had flushed is undone; on a lost connection the session

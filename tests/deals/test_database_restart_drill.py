@@ -250,3 +250,26 @@ def test_lost_connection_is_503_on_sqlite_too(app, make, monkeypatch):
     page = buyer.post(f"/deals/{deal_id}/milestones/{milestone_id}/accept")
     assert page.status_code == 503 and "请在 5 秒后重试" in page.get_data(as_text=True)
     assert facts(app, deal_id, milestone_id)["releases"] == 0
+
+
+def test_a_wrong_query_on_sqlite_stays_a_500(app, make, monkeypatch):
+    """SQLite says OperationalError for a missing table too: that is a bug, not an outage."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from marketplace.deals import delivery
+
+    def wrong(*args, **kwargs):
+        raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: nothing"))
+
+    p, deal_id, milestone_id = funded(app, make)
+    monkeypatch.setattr(delivery, "accept_milestone", wrong)
+    app.testing = False  # answer as production does instead of raising into the test
+    try:
+        answer = app.test_client(user=p.buyer).post(
+            f"{URL}/{deal_id}/milestones/{milestone_id}/accept"
+        )
+    finally:
+        app.testing = True
+    assert answer.status_code == 500 and "Retry-After" not in answer.headers
