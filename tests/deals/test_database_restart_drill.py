@@ -35,7 +35,7 @@ from tests.conftest import LoginClient
 from tests.deals.fixtures import parties, walk
 from tests.tcp_proxy import TcpProxy
 
-pytestmark = pytest.mark.real_commits
+pytestmark = [pytest.mark.real_commits, pytest.mark.drill]
 URL = "/api/v1/deals"
 COPIED = (
     "TESTING",

@@ -37,7 +37,7 @@ from marketplace.models import AlertJob, Demand, Listing, Notification, SearchOu
 from tests.mails import messages
 from tests.search.conftest import _counter
 
-pytestmark = pytest.mark.real_commits
+pytestmark = [pytest.mark.real_commits, pytest.mark.drill]
 ROOT = Path(__file__).resolve().parents[2]
 DEMAND = {
     "title": "电动两轮车想用钠离子电池降低电池包成本",
