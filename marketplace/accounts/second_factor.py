@@ -121,6 +121,19 @@ def pending_enrolment(session: Session, user: User, keys: Sequence[str]) -> tupl
     return secret, provisioning_uri(user, secret)
 
 
+def enable_with_secret(session: Session, user: User, secret: str, keys: Sequence[str]) -> None:
+    """Turn a second factor on with a given secret, without a code: for the demo data only
+    (its operator and broker use secrets published in the README). Recovery codes are
+    made but not shown; the person can make new ones with a code."""
+    if factor(session, user) is not None:
+        return
+    encrypted = cipher(keys).encrypt(secret.encode()).decode()
+    session.add(
+        SecondFactor(user_id=user.id, secret_encrypted=encrypted, enabled_at=utcnow(), last_step=0)
+    )
+    _new_recovery_codes(session, user)
+
+
 def _check_totp(row: SecondFactor, code: str, keys: Sequence[str], at: datetime | None) -> bool:
     """Is ``code`` right for now (±1 step) and newer than the last accepted one? Records
     its step, so that the same code is refused the second time."""
