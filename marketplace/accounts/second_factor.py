@@ -42,7 +42,7 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 DRIFT_STEPS = 1
 
 
-class SecondFactorRequired(Invalid):
+class WrongCode(Invalid):
     """Raised with a field message when a code is wrong, missing or replayed."""
 
 
@@ -160,7 +160,7 @@ def confirm_enrolment(
     if row.enabled_at is not None:
         raise Conflict("A second factor is already set up.")
     if not _check_totp(row, code, keys, at):
-        raise SecondFactorRequired({"code": "This code is not right. Check the app and try again."})
+        raise WrongCode({"code": "This code is not right. Check the app and try again."})
     row.enabled_at = utcnow()
     codes = _new_recovery_codes(session, user)
     audit.record(session, user, "second_factor.enabled", "user", user.id)
@@ -225,7 +225,7 @@ def verify(
     at: datetime | None = None,
 ) -> str:
     """Check a TOTP code or a recovery code of a person with a second factor on; returns
-    which kind passed ("totp" or "recovery_code"), raises SecondFactorRequired if none."""
+    which kind passed ("totp" or "recovery_code"), raises WrongCode if none."""
     row = factor(session, user)
     if row is None or row.enabled_at is None:
         raise Invalid({"code": "No second factor is set up for this account."})
@@ -234,12 +234,8 @@ def verify(
     if recovery_code and _use_recovery_code(session, user, recovery_code):
         return "recovery_code"
     if recovery_code and not code:
-        raise SecondFactorRequired(
-            {"recovery_code": "This recovery code is not valid or was used."}
-        )
-    raise SecondFactorRequired(
-        {"code": "This code is not right, or was used already. Wait for the next one."}
-    )
+        raise WrongCode({"recovery_code": "This recovery code is not valid or was used."})
+    raise WrongCode({"code": "This code is not right, or was used already. Wait for the next one."})
 
 
 def regenerate_recovery_codes(

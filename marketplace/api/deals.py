@@ -46,6 +46,20 @@ from marketplace.schemas.deals import (
 from marketplace.web.auth import current_actor
 from marketplace.web.second_factor import require_step_up
 
+# Money actions: a person with a second factor may send a current code in this header
+# instead of verifying the session first (web/second_factor.py).
+STEP_UP_HEADER = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "X-Second-Factor",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "A current code of the caller's second factor (step-up)",
+        }
+    ]
+}
+
 
 def gateway() -> payments.Gateway:
     return gateway_for(current_app)
@@ -212,6 +226,7 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
     @blp.alt_response(422, schema=ApiError)
+    @blp.doc(**STEP_UP_HEADER)
     def confirm_bank_transfer(data, deal_id: int):
         """Operators: the bank transfer arrived (exactly the contract amount); escrow is funded.
 
@@ -274,6 +289,7 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
     @blp.alt_response(422, schema=ApiError)
+    @blp.doc(**STEP_UP_HEADER)
     def resolve_dispute(data, deal_id: int, milestone_id: int):
         """Operators: release, refund, or split (release `release_amount`, refund the rest).
 
@@ -351,6 +367,7 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(403, schema=ApiError)
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
+    @blp.doc(**STEP_UP_HEADER)
     def execute_payout(data, payout_id: int):
         """Operators: the money was paid out (bank reference); payable → external.
 

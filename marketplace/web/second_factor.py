@@ -159,7 +159,7 @@ def require_step_up() -> None:
         try:
             check_code(user, code=code)
             return
-        except second_factor.SecondFactorRequired:
+        except second_factor.WrongCode:
             db.session.rollback()
             raise SecondFactorRequired(
                 f"The code in {STEP_UP_HEADER} is not right, or was used already."
