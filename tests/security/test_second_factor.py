@@ -479,3 +479,34 @@ def test_the_enrolment_switch_is_on_outside_tests(tmp_path, monkeypatch):
         }
     )
     assert production.config["SECOND_FACTOR_ENFORCED"] is True
+
+
+def test_pages_renew_recovery_codes_and_turn_the_second_factor_off(app, make, clock):
+    user = make.user()
+    secret, old = enrol(app, user, clock)
+    client = app.test_client(user=user)
+    page = text(client.get("/account/second-factor"))
+    assert "剩余恢复码：10 个" in page and "关闭第二重验证" in page
+    wrong = client.post("/account/second-factor/recovery-codes", data={"code": "000000"})
+    assert wrong.status_code == 422 and "验证码不正确" in text(wrong)
+    renewed = client.post(
+        "/account/second-factor/recovery-codes", data={"code": code_at(secret, clock)}
+    )
+    assert renewed.status_code == 200 and text(renewed).count("<li><code>") == 10
+    assert not any(code in text(renewed) for code in old)
+    refused = client.post(
+        "/account/second-factor/disable", data={"password": "wrong-password", "code": old[0]}
+    )
+    assert refused.status_code == 422 and "密码不正确" in text(refused)
+    clock.advance(30)
+    off = client.post(
+        "/account/second-factor/disable",
+        data={"password": PASSWORD, "code": code_at(secret, clock)},
+    )
+    assert off.status_code == 303
+    assert "设置第二重验证" in text(client.get("/account/second-factor"))
+    assert audit_actions(app, user) == [
+        "second_factor.enabled",
+        "second_factor.recovery_codes_renewed",
+        "second_factor.disabled",
+    ]
