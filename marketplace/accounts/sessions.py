@@ -89,6 +89,20 @@ def mark_verified(row: LoginSession) -> None:
     row.verified_at = utcnow()
 
 
+def mark_second_factor(row: LoginSession) -> None:
+    """A second factor was checked in this session just now: it counts as a recent
+    password check too (creating tokens), and opens money actions for a few minutes."""
+    row.second_factor_at = row.verified_at = utcnow()
+
+
+def second_factor_recent(row: LoginSession | None, max_age: timedelta) -> bool:
+    return (
+        row is not None
+        and row.second_factor_at is not None
+        and utcnow() - row.second_factor_at <= max_age
+    )
+
+
 def recently_verified(row: LoginSession | None, max_age: timedelta) -> bool:
     return row is not None and utcnow() - row.verified_at <= max_age
 
@@ -99,6 +113,7 @@ def require_recent(row: LoginSession | None, max_age: timedelta, what: str) -> L
         raise Unauthorized(f"Only a logged-in browser session can {what}, not an API token.")
     if not recently_verified(row, max_age):
         raise ReauthenticationRequired(
-            f"Confirm your password first (POST /api/v1/auth/verify) to {what}."
+            f"Confirm your password or second-factor code first (POST /api/v1/auth/verify)"
+            f" to {what}."
         )
     return row

@@ -11,6 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from marketplace.accounts import registration, sessions, tokens
 from marketplace.accounts import users as accounts
 from marketplace.accounts.registration_mail import send_registration_mail
+from marketplace.api import second_factor as second_factor_api
 from marketplace.api.spec import login_required
 from marketplace.core.errors import Invalid, Unauthorized
 from marketplace.extensions import db, limiter
@@ -21,12 +22,14 @@ from marketplace.schemas.accounts import (
     PasswordChangeIn,
     RegisterIn,
     RegistrationConfirmIn,
+    SecondFactorNeededOut,
     TokenIn,
     TokenOut,
     UserOut,
     VerifyIn,
 )
 from marketplace.schemas.common import ApiError
+from marketplace.web import second_factor as web_2fa
 from marketplace.web.auth import (
     current_actor,
     current_login_session,
@@ -35,6 +38,10 @@ from marketplace.web.auth import (
 )
 from marketplace.web.rate_limits import auth_limits
 
+SECOND_FACTOR_NEEDED = (
+    "The password is right. Send a code from your authenticator app (or a recovery code)"
+    " to POST /api/v1/auth/login/second-factor to finish logging in."
+)
 REGISTRATION_SENT = (
     "A mail has been sent to this address: open the link in it to finish registering."
 )
@@ -99,12 +106,25 @@ def create_blueprint() -> Blueprint:
     @auth_limits("login")
     @blp.arguments(LoginIn)
     @blp.response(200, UserOut)
+    @blp.alt_response(
+        202,
+        schema=SecondFactorNeededOut,
+        description="The password is right; the account has a second factor: send a code"
+        " to POST /auth/login/second-factor (with this response's cookie)",
+    )
     @blp.alt_response(401, schema=ApiError)
     def login(data):
-        """Log in with e-mail and password; the session cookie authenticates later calls."""
+        """Log in with e-mail and password; the session cookie authenticates later calls.
+
+        An account with a second factor gets 202 instead, and no session yet: the login
+        ends with a code at POST /auth/login/second-factor within a few minutes."""
         user = accounts.authenticate(db.session, data["email"], data["password"])
         if user is None:
             raise Unauthorized("Wrong e-mail or password.")
+        if web_2fa.needs_code_at_login(user):
+            web_2fa.begin_pending_login(user)
+            body = {"second_factor_required": True, "message": SECOND_FACTOR_NEEDED}
+            return current_app.json.response(SecondFactorNeededOut().dump(body)), 202
         start_session(user)
         return _me(user)
 
@@ -199,11 +219,15 @@ def create_blueprint() -> Blueprint:
     @blp.response(204)
     @blp.alt_response(422, schema=ApiError)
     def verify(data):
-        """Check the password again in this browser session (before creating a token)."""
+        """Check the password, or a second-factor code, again in this browser session:
+        before creating a token (either), before money actions (a code)."""
         user = _require_user()
         row = current_login_session()
         if row is None:
             raise Unauthorized("Only a logged-in browser session can be verified.")
+        if data.get("code"):
+            web_2fa.check_code(user, code=data["code"])  # marks the session
+            return
         if accounts.authenticate(db.session, user.email, data["password"]) is None:
             raise Invalid({"password": "This is not your password."})
         sessions.mark_verified(row)
@@ -216,4 +240,5 @@ def create_blueprint() -> Blueprint:
         tokens.revoke(db.session, _require_user(), token_id)
         db.session.commit()
 
+    second_factor_api.add_routes(blp, _me)
     return blp

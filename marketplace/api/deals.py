@@ -44,6 +44,21 @@ from marketplace.schemas.deals import (
     TermsIn,
 )
 from marketplace.web.auth import current_actor
+from marketplace.web.second_factor import require_step_up
+
+# Money actions: a person with a second factor may send a current code in this header
+# instead of verifying the session first (web/second_factor.py).
+STEP_UP_HEADER = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "X-Second-Factor",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "A current code of the caller's second factor (step-up)",
+        }
+    ]
+}
 
 
 def gateway() -> payments.Gateway:
@@ -211,8 +226,13 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
     @blp.alt_response(422, schema=ApiError)
+    @blp.doc(**STEP_UP_HEADER)
     def confirm_bank_transfer(data, deal_id: int):
-        """Operators: the bank transfer arrived (exactly the contract amount); escrow is funded."""
+        """Operators: the bank transfer arrived (exactly the contract amount); escrow is funded.
+
+        With a second factor: one checked in the last few minutes, else 403
+        `second_factor_required` (or send a code in the `X-Second-Factor` header)."""
+        require_step_up()
         actor = current_actor()
         deal = deal_money.confirm_bank_transfer(
             db.session, actor, deal_id, ip=request.remote_addr, **data
@@ -269,8 +289,13 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
     @blp.alt_response(422, schema=ApiError)
+    @blp.doc(**STEP_UP_HEADER)
     def resolve_dispute(data, deal_id: int, milestone_id: int):
-        """Operators: release, refund, or split (release `release_amount`, refund the rest)."""
+        """Operators: release, refund, or split (release `release_amount`, refund the rest).
+
+        With a second factor: one checked in the last few minutes, else 403
+        `second_factor_required` (or send a code in the `X-Second-Factor` header)."""
+        require_step_up()
         actor = current_actor()
         deal = deal_delivery.resolve_dispute(
             db.session,
@@ -342,8 +367,13 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(403, schema=ApiError)
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
+    @blp.doc(**STEP_UP_HEADER)
     def execute_payout(data, payout_id: int):
-        """Operators: the money was paid out (bank reference); payable → external."""
+        """Operators: the money was paid out (bank reference); payable → external.
+
+        With a second factor: one checked in the last few minutes, else 403
+        `second_factor_required` (or send a code in the `X-Second-Factor` header)."""
+        require_step_up()
         payout = deal_money.execute_payout(
             db.session, current_actor(), payout_id, data["reference"], ip=request.remote_addr
         )

@@ -18,6 +18,7 @@ from marketplace.demo import load as demo
 from marketplace.extensions import db
 from marketplace.models import Organization
 from marketplace.models.vocab import ROLES
+from marketplace.web.second_factor import keys as second_factor_keys
 
 import_cli = AppGroup("import", help="Bulk import listings or demands (JSONL, CSV or XLSX).")
 demo_cli = AppGroup("demo", help="Demo content for development.")
@@ -88,7 +89,7 @@ _import_command("demands", "demands (demands.jsonl format)")
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo organizations, accounts, listings and demands (once)."""
-    loaded = demo.load(db.session)
+    loaded = demo.load(db.session, second_factor_keys())
     db.session.commit()
     if not loaded:
         click.echo("The demo data is already loaded; nothing changed.")
@@ -98,6 +99,10 @@ def demo_load() -> None:
             f"  {account.role:<18} {account.email:<36} {account.password}"
             f"  {account.organization or ''}"
         )
+    click.echo("Second factor (TOTP) of the demo operator and broker, to add to an app:")
+    for account in demo.DEMO_ACCOUNTS:
+        if account.totp_secret:
+            click.echo(f"  {account.email:<36} {account.totp_secret}")
 
 
 @users_cli.command("create")

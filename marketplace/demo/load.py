@@ -4,12 +4,13 @@ apply as for real users: schemas validate, listings and demands walk the publica
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.accounts import organizations
+from marketplace.accounts import organizations, second_factor
 from marketplace.accounts import users as accounts
 from marketplace.catalog import demands, listings, publication
 from marketplace.core.validators import cn_check_digit
@@ -17,6 +18,7 @@ from marketplace.demo.data import (
     ACCOUNTS,
     DEMANDS,
     DEMO_PASSWORDS,
+    DEMO_TOTP_SECRETS,
     LISTINGS,
     ORGANIZATIONS,
     REJECTION_REASON,
@@ -41,6 +43,7 @@ class DemoAccount:
         self.role = role
         self.email = email
         self.password = DEMO_PASSWORDS[role]
+        self.totp_secret = DEMO_TOTP_SECRETS.get(role, "")
         self.organization = organization
 
 
@@ -60,9 +63,10 @@ def patent_number(filing_date: str, type_digit: str, serial: int) -> str:
     return f"CN{digits}.{cn_check_digit(digits)}"
 
 
-def load(session: Session) -> bool:
+def load(session: Session, second_factor_keys: Sequence[str] = ()) -> bool:
     """Create the demo data unless its organizations exist; True if it was created.
-    The caller commits."""
+    With ``second_factor_keys`` (the app's), the operator and the broker get their
+    second factor with the published DEMO_TOTP_SECRETS. The caller commits."""
     if is_loaded(session):
         return False
     operator = accounts.create_user(
@@ -72,6 +76,10 @@ def load(session: Session) -> bool:
         display_name=ACCOUNTS[0].name,
         roles=["operator"],
     )
+    if second_factor_keys:
+        second_factor.enable_with_secret(
+            session, operator, DEMO_TOTP_SECRETS["operator"], second_factor_keys
+        )
     orgs: dict[str, Organization] = {}
     for key, (kind, name, region, verified) in ORGANIZATIONS.items():
         org = organizations.create_organization(
@@ -102,6 +110,10 @@ def load(session: Session) -> bool:
             organization=orgs[account.organization],
         )
         members.setdefault(account.organization, user)
+        if second_factor_keys and account.role in DEMO_TOTP_SECRETS:
+            second_factor.enable_with_secret(
+                session, user, DEMO_TOTP_SECRETS[account.role], second_factor_keys
+            )
 
     for row in LISTINGS:
         (

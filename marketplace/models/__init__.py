@@ -36,7 +36,7 @@ from marketplace.models.notifications import (
 from marketplace.models.organizations import ApiToken, Organization, User, UserRole
 from marketplace.models.outbox import SearchOutbox
 from marketplace.models.payments import StripeRequest, StripeWebhookEvent
-from marketplace.models.security import AuditEntry, LoginSession
+from marketplace.models.security import AuditEntry, LoginSession, RecoveryCode, SecondFactor
 
 __all__ = [
     "AlertJob",
@@ -66,6 +66,8 @@ __all__ = [
     "LedgerEntry",
     "Listing",
     "LoginSession",
+    "RecoveryCode",
+    "SecondFactor",
     "Milestone",
     "Notification",
     "NotificationPreference",

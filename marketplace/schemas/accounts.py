@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from marketplace.models.vocab import ORGANIZATION_KINDS, VERIFICATION_STATUSES
 from marketplace.schemas.common import (
@@ -78,7 +78,66 @@ class TokenIn(StrictSchema):
 
 
 class VerifyIn(StrictSchema):
+    """The password, or a second-factor code (TOTP), checked again in this session."""
+
+    password = fields.String(validate=validate.Length(min=1, max=1000))
+    code = fields.String(validate=validate.Length(min=1, max=20))
+
+    @validates_schema
+    def one_of(self, data, **kwargs):
+        if bool(data.get("password")) == bool(data.get("code")):
+            raise ValidationError("Give either the password or a code.", "_schema")
+
+
+class SecondFactorCodeIn(StrictSchema):
+    """A code from the authenticator app (6 digits)."""
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class SecondFactorLoginIn(StrictSchema):
+    """The second step of a login: a code from the app, or one of the recovery codes."""
+
+    code = fields.String(validate=validate.Length(min=1, max=20))
+    recovery_code = fields.String(validate=validate.Length(min=1, max=40))
+
+    @validates_schema
+    def one_of(self, data, **kwargs):
+        if bool(data.get("code")) == bool(data.get("recovery_code")):
+            raise ValidationError("Give a code or a recovery code.", "_schema")
+
+
+class SecondFactorDisableIn(StrictSchema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    code = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "A code from the app, or a recovery code"},
+    )
+
+
+class SecondFactorStatusOut(Schema):
+    enabled = fields.Boolean()
+    enabled_at = fields.DateTime(allow_none=True)
+    required = fields.Boolean(metadata={"description": "Compulsory for this account's role"})
+    recovery_codes_left = fields.Integer()
+
+
+class SecondFactorEnrolmentOut(Schema):
+    secret = fields.String(metadata={"description": "Base32, shown now and never again"})
+    otpauth_uri = fields.String()
+    qr_svg = fields.String(metadata={"description": "The URI as an SVG QR code"})
+
+
+class RecoveryCodesOut(Schema):
+    recovery_codes = fields.List(
+        fields.String(), metadata={"description": "Each usable once; shown now and never again"}
+    )
+
+
+class SecondFactorNeededOut(Schema):
+    second_factor_required = fields.Boolean()
+    message = fields.String()
 
 
 class TokenOut(Schema):

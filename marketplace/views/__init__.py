@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         payout_accounts,
         review,
         search,
+        second_factor,
     )
     from marketplace.views.base import bp
 

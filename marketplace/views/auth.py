@@ -14,6 +14,7 @@ from marketplace.extensions import db
 from marketplace.schemas.accounts import RegisterIn
 from marketplace.views.base import actor, bp, field_errors, safe_next
 from marketplace.views.messages import N_, localize
+from marketplace.web import second_factor as web_2fa
 from marketplace.web.auth import end_session, start_session
 from marketplace.web.rate_limits import auth_limits
 
@@ -43,6 +44,10 @@ def login():
             email=request.form.get("email", ""),
             error=_("Wrong e-mail address or password."),
         ), 401
+    if web_2fa.needs_code_at_login(user):
+        # No session yet: the code page finishes the login (views/second_factor.py).
+        web_2fa.begin_pending_login(user, target)
+        return redirect(url_for("views.login_second_factor"), 303)
     _start_session(user)
     flash(_("Welcome, %(name)s.", name=user.display_name), "success")
     return redirect(target, 303)

@@ -9,6 +9,7 @@ PUBLIC = {
     ("post", "/api/v1/auth/register"),
     ("post", "/api/v1/auth/register/confirm"),
     ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/login/second-factor"),  # the second step: no session yet
     ("post", "/api/v1/auth/logout"),
     ("get", "/api/v1/listings"),
     ("get", "/api/v1/listings/{item_id}"),

@@ -187,6 +187,21 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("303 303 303 303 303 303", form=REGISTER | {"organization_kind": "institute"})
     ],
     ("views.logout", "POST"): [case("303 303 303 303 303 303")],
+    # The second factor (nobody in the world has one): the login's code page without a
+    # password first sends back to the login; set-up is each user's own.
+    ("views.login_second_factor", "GET"): [case("302 302 302 302 302 302")],
+    ("views.login_second_factor", "POST"): [case("303 303 303 303 303 303", form={"code": "1"})],
+    ("views.second_factor", "GET"): [case("302 200 200 200 200 200")],
+    ("views.second_factor_enrol", "POST"): [case("302 200 200 200 200 200")],
+    ("views.second_factor_confirm", "POST"): [  # nothing begun: back to the page
+        case("302 303 303 303 303 303", form={"code": "123456"})
+    ],
+    ("views.second_factor_recovery_codes", "POST"): [  # none set up: a form error
+        case("302 422 422 422 422 422", form={"code": "123456"})
+    ],
+    ("views.second_factor_disable", "POST"): [
+        case("302 422 422 422 422 422", form={"password": PASSWORD, "code": "123456"})
+    ],
     ("views.operator_audit", "GET"): [case("302 403 403 403 403 200")],
     ("views.confirm_registration", "GET"): [case(EVERYONE, args={"token": "@registration_token"})],
     ("views.confirm_registration", "POST"): [
@@ -455,6 +470,20 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("401 204 404 404 404 404", args={"session_id": "@login_session"})
     ],
     ("auth.list_tokens", "GET"): [case(API_FOR_USERS)],
+    ("auth.login_second_factor", "POST"): [  # no password first: nobody to finish
+        case("401 401 401 401 401 401", json={"code": "123456"})
+    ],
+    ("auth.second_factor_status", "GET"): [case(API_FOR_USERS)],
+    ("auth.second_factor_begin", "POST"): [case("401 201 201 201 201 201")],
+    ("auth.second_factor_confirm", "POST"): [  # nothing begun
+        case("401 422 422 422 422 422", json={"code": "123456"})
+    ],
+    ("auth.second_factor_recovery_codes", "POST"): [  # none set up
+        case("401 422 422 422 422 422", json={"code": "123456"})
+    ],
+    ("auth.second_factor_disable", "POST"): [
+        case("401 422 422 422 422 422", json={"password": PASSWORD, "code": "123456"})
+    ],
     ("auth.create_token", "POST"): [case("401 201 201 201 201 201", json={"name": "ci"})],
     ("auth.revoke_token", "DELETE"): [case("401 204 404 404 404 404", args={"token_id": "@token"})],
     ("password_reset.request_reset", "POST"): [
