@@ -86,7 +86,7 @@ def test_register_with_an_existing_organization_name_asks_to_join_it(app, client
     from marketplace.models import JoinRequest, User
 
     with app.app_context():
-        user = db.session.query(User).filter_by(email=REGISTER["email"]).one()
+        user = db.session.query(User).filter_by(email=REGISTER["email"].lower()).one()
         assert user.organization_id is None
         [request] = db.session.query(JoinRequest).filter_by(user_id=user.id).all()
         assert (request.organization_id, request.status) == (org.id, "pending")
