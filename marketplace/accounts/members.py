@@ -106,6 +106,11 @@ def _administered(session: Session, actor: User | None, org_id: int) -> Organiza
     if not (actor.is_operator or actor.org_role == ADMIN):
         raise Forbidden("Only the organization's admins may do this.")
     lock_rows(session, Organization, [org.id])
+    if not actor.is_operator:
+        # An admin demoted or removed by a concurrent request is one no longer.
+        session.refresh(actor)
+        if actor.organization_id != org.id or actor.org_role != ADMIN:
+            raise Forbidden("Only the organization's admins may do this.")
     return org
 
 
