@@ -42,7 +42,7 @@ def test_the_admin_sees_the_invite_form_and_a_member_only_the_list(app, people):
         assert text in page, text
     page = app.test_client(user=member).get("/my/organization").get_data(as_text=True)
     assert "member@jia.edu" in page and "admin@jia.edu" in page
-    assert "发送邀请" not in page and "材料类型" not in page and "退出机构" in page
+    assert "发送邀请" not in page and "材料类型" not in page and "离开本机构" in page
 
 
 def test_an_invitation_from_the_page_to_a_new_account(app, people, mailbox):
