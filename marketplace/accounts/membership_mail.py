@@ -8,13 +8,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from marketplace.accounts import members
+from marketplace.accounts import invitations, join_requests, members
 from marketplace.core.mailer import link_for, send_mail
 from marketplace.models import JoinRequest, OrganizationInvitation, User
 
 
 def invitation_max_age() -> int:
-    return int(current_app.config.get("ORG_INVITATION_MAX_AGE", members.DEFAULT_INVITATION_MAX_AGE))
+    return int(
+        current_app.config.get("ORG_INVITATION_MAX_AGE", invitations.DEFAULT_INVITATION_MAX_AGE)
+    )
 
 
 def _locale(user: User) -> str:
@@ -23,7 +25,7 @@ def _locale(user: User) -> str:
 
 def send_invitation_mail(invitation: OrganizationInvitation, inviter: User) -> None:
     """In the inviter's language (the invited person's is not known yet)."""
-    token = members.make_token(invitation, current_app.config["SECRET_KEY"])
+    token = invitations.make_token(invitation, current_app.config["SECRET_KEY"])
     with force_locale(_locale(inviter)):
         body = _(
             "Hello,\n\n"
@@ -68,7 +70,7 @@ def send_join_request_mail(session: Session, request: JoinRequest) -> None:
 
 def announce_join_requests(session: Session, user: User) -> None:
     """After a registration is confirmed: the admins learn of its join request."""
-    for request in members.pending_requests_of(session, user):
+    for request in join_requests.pending_requests_of(session, user):
         send_join_request_mail(session, request)
 
 

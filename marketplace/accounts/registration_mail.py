@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 
-from marketplace.accounts import members, registration
+from marketplace.accounts import join_requests, registration
 from marketplace.core.mailer import link_for, send_mail
 from marketplace.extensions import db
 from marketplace.models import User
@@ -26,7 +26,7 @@ def send_registration_mail(user: User, created: bool) -> None:
             days=days,
             link=link_for("views.confirm_registration", token=token),
         )
-        joining = members.pending_requests_of(db.session, user)
+        joining = join_requests.pending_requests_of(db.session, user)
         if joining:
             body += "\n" + _(
                 "Once you have opened it, the admins of %(organization)s are asked to approve "

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
-from marketplace.accounts import documents, members, membership_mail
+from marketplace.accounts import documents, invitations, join_requests, members, membership_mail
 from marketplace.api.spec import login_required
 from marketplace.core.errors import Invalid
 from marketplace.core.uploads import DEFAULT_MAX_BYTES, SCANS
@@ -101,7 +101,7 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     def list_invitations(org_id: int):
         """The organization's invitations, newest first (admins, operators)."""
-        return members.list_invitations(db.session, current_actor(), org_id)
+        return invitations.list_invitations(db.session, current_actor(), org_id)
 
     @blp.route("/<int:org_id>/invitations", methods=["POST"])
     @login_required(blp)
@@ -114,7 +114,7 @@ def create_blueprint() -> Blueprint:
         """Invite an e-mail address with a role: a signed, single-use link is mailed to
         it, valid for ORG_INVITATION_MAX_AGE seconds (admins, operators)."""
         actor = current_actor()
-        invitation = members.invite(
+        invitation = invitations.invite(
             db.session,
             actor,
             org_id,
@@ -134,7 +134,9 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(409, schema=ApiError, description="Answered already")
     def revoke_invitation(org_id: int, invitation_id: int):
         """Revoke a pending invitation: its link stops working (admins, operators)."""
-        invitation = members.revoke_invitation(db.session, current_actor(), org_id, invitation_id)
+        invitation = invitations.revoke_invitation(
+            db.session, current_actor(), org_id, invitation_id
+        )
         db.session.commit()
         return invitation
 
@@ -152,7 +154,7 @@ def create_blueprint() -> Blueprint:
         display_name, password and role, and the account is created, joined and logged in."""
         secret, max_age = _secret_and_age()
         actor = current_actor()
-        user = members.accept_invitation(
+        user = invitations.accept_invitation(
             db.session,
             data["token"],
             secret,
@@ -173,7 +175,7 @@ def create_blueprint() -> Blueprint:
     def decline_invitation(data):
         """Decline an invitation (the link's holder; no login needed)."""
         secret, max_age = _secret_and_age()
-        members.decline_invitation(db.session, data["token"], secret, max_age)
+        invitations.decline_invitation(db.session, data["token"], secret, max_age)
         db.session.commit()
 
     # Join requests ------------------------------------------------------------------------
@@ -183,7 +185,7 @@ def create_blueprint() -> Blueprint:
     @blp.response(200, JoinRequestOut(many=True))
     def my_join_requests():
         """The caller's own join requests, newest first."""
-        return members.requests_of(db.session, current_actor())
+        return join_requests.requests_of(db.session, current_actor())
 
     @blp.route("/<int:org_id>/join-requests", methods=["GET"])
     @login_required(blp)
@@ -192,7 +194,7 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     def list_join_requests(org_id: int):
         """Pending join requests (admins, operators)."""
-        return members.list_join_requests(db.session, current_actor(), org_id)
+        return join_requests.list_join_requests(db.session, current_actor(), org_id)
 
     @blp.route("/<int:org_id>/join-requests", methods=["POST"])
     @login_required(blp)
@@ -202,7 +204,9 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(409, schema=ApiError, description="In an organization, or asked already")
     def request_to_join(data, org_id: int):
         """Ask to join an organization (a person without one); its admins are mailed."""
-        request = members.request_to_join(db.session, current_actor(), org_id, data["message"])
+        request = join_requests.request_to_join(
+            db.session, current_actor(), org_id, data["message"]
+        )
         db.session.commit()
         membership_mail.send_join_request_mail(db.session, request)
         return request
@@ -221,7 +225,7 @@ def create_blueprint() -> Blueprint:
     def decide_join_request(data, org_id: int, request_id: int, decision: str):
         """Approve (the person joins as a member) or decline with a reason (admins,
         operators); the person is mailed the answer."""
-        request = members.decide_join_request(
+        request = join_requests.decide_join_request(
             db.session,
             current_actor(),
             org_id,
@@ -240,7 +244,7 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(409, schema=ApiError, description="Decided already")
     def withdraw_join_request(request_id: int):
         """Withdraw one's own pending join request."""
-        request = members.withdraw_join_request(db.session, current_actor(), request_id)
+        request = join_requests.withdraw_join_request(db.session, current_actor(), request_id)
         db.session.commit()
         return request
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from marketplace.accounts import documents, members, membership_mail
+from marketplace.accounts import documents, invitations, join_requests, members, membership_mail
 from marketplace.accounts import users as accounts
 from marketplace.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from marketplace.core.uploads import DEFAULT_MAX_BYTES
@@ -66,15 +66,17 @@ def organization_panel(user) -> dict[str, Any]:
         "members": members.list_members(db.session, user, org_id),
         "is_admin": admin,
         "invitation_days": max(1, membership_mail.invitation_max_age() // 86400),
-        "invitations": members.list_invitations(db.session, user, org_id) if admin else [],
-        "join_requests": members.list_join_requests(db.session, user, org_id) if admin else [],
+        "invitations": invitations.list_invitations(db.session, user, org_id) if admin else [],
+        "join_requests": join_requests.list_join_requests(db.session, user, org_id)
+        if admin
+        else [],
         "documents": documents.list_documents(db.session, user, org_id) if admin else [],
     }
 
 
 def joining_panel(user) -> dict[str, Any]:
     """For a person without an organization: their join requests."""
-    return {"my_requests": members.requests_of(db.session, user)}
+    return {"my_requests": join_requests.requests_of(db.session, user)}
 
 
 # Members ---------------------------------------------------------------------------------
@@ -114,7 +116,7 @@ def invite_member():
     email = form_text("email", 254).strip()
     role = request.form.get("role", "member")
     response, invitation = _run(
-        lambda: members.invite(
+        lambda: invitations.invite(
             db.session,
             user,
             _own_org_id(),
@@ -134,7 +136,7 @@ def invite_member():
 @require_login
 def revoke_member_invitation(invitation_id: int):
     response, _inv = _run(
-        lambda: members.revoke_invitation(db.session, actor(), _own_org_id(), invitation_id),
+        lambda: invitations.revoke_invitation(db.session, actor(), _own_org_id(), invitation_id),
         _("The invitation is revoked; its link no longer works."),
         "invitations",
     )
@@ -177,7 +179,7 @@ def invitation(token: str):
     secret = current_app.config["SECRET_KEY"]
     max_age = membership_mail.invitation_max_age()
     try:
-        found = members.invitation_for_token(db.session, token, secret, max_age)
+        found = invitations.invitation_for_token(db.session, token, secret, max_age)
     except Invalid as exc:
         return _invitation_page(token, None, message=localize(exc.fields["token"][0]), status=400)
     if request.method == "GET":
@@ -185,7 +187,7 @@ def invitation(token: str):
     user = actor()
     if request.form.get("action") == "decline":
         try:
-            members.decline_invitation(db.session, token, secret, max_age)
+            invitations.decline_invitation(db.session, token, secret, max_age)
             db.session.commit()
         except Invalid as exc:
             db.session.rollback()
@@ -197,7 +199,7 @@ def invitation(token: str):
         "role": request.form.get("role", ""),
     }
     try:
-        joined = members.accept_invitation(
+        joined = invitations.accept_invitation(
             db.session,
             token,
             secret,
@@ -239,7 +241,9 @@ def join_organization():
         flash(_("No organization has this name. Check the name in the directory."), "error")
         return redirect(_back("join"), 303)
     response, join = _run(
-        lambda: members.request_to_join(db.session, actor(), org.id, form_text("message", 2000)),
+        lambda: join_requests.request_to_join(
+            db.session, actor(), org.id, form_text("message", 2000)
+        ),
         _("Your request is sent. The organization's admins will answer."),
         "join",
     )
@@ -252,7 +256,7 @@ def join_organization():
 @require_login
 def withdraw_join(request_id: int):
     response, _join = _run(
-        lambda: members.withdraw_join_request(db.session, actor(), request_id),
+        lambda: join_requests.withdraw_join_request(db.session, actor(), request_id),
         _("Your request is withdrawn."),
         "join",
     )
@@ -266,7 +270,7 @@ def withdraw_join(request_id: int):
 @require_login
 def decide_join(request_id: int, decision: str):
     response, decided = _run(
-        lambda: members.decide_join_request(
+        lambda: join_requests.decide_join_request(
             db.session,
             actor(),
             _own_org_id(),

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from marketplace.accounts import members, registration
+from marketplace.accounts import invitations, join_requests, members, registration
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.extensions import db
 from marketplace.models import AuditEntry, JoinRequest, OrganizationInvitation, User
@@ -103,9 +103,9 @@ def test_a_member_cannot_manage_and_a_stranger_sees_nothing(ctx, org_people):
         lambda: members.list_members(ctx, get(ctx, stranger), org.id),
         lambda: members.set_member_role(ctx, get(ctx, stranger), org.id, member.id, "admin"),
         lambda: members.remove_member(ctx, get(ctx, stranger), org.id, member.id),
-        lambda: members.list_invitations(ctx, get(ctx, stranger), org.id),
-        lambda: members.list_join_requests(ctx, get(ctx, stranger), org.id),
-        lambda: members.invite(ctx, get(ctx, stranger), org.id, "x@example.org"),
+        lambda: invitations.list_invitations(ctx, get(ctx, stranger), org.id),
+        lambda: join_requests.list_join_requests(ctx, get(ctx, stranger), org.id),
+        lambda: invitations.invite(ctx, get(ctx, stranger), org.id, "x@example.org"),
     ):
         with pytest.raises(NotFound):
             call()
@@ -140,13 +140,13 @@ def test_a_member_may_leave(ctx, org_people):
 
 def test_an_invitation_creates_a_confirmed_account_with_the_role(ctx, org_people):
     org, admin, _, _ = org_people
-    invitation = members.invite(ctx, get(ctx, admin), org.id, "New.Person@Jia.edu", "admin")
-    token = members.make_token(invitation, SECRET)
+    invitation = invitations.invite(ctx, get(ctx, admin), org.id, "New.Person@Jia.edu", "admin")
+    token = invitations.make_token(invitation, SECRET)
     with pytest.raises(Invalid) as refused:
-        members.accept_invitation(ctx, token, SECRET, DAY, actor=None, new_account={})
+        invitations.accept_invitation(ctx, token, SECRET, DAY, actor=None, new_account={})
     assert set(refused.value.fields) == {"display_name", "password", "role"}
     with pytest.raises(Invalid) as wrong_kind:  # a university has no enterprise members
-        members.accept_invitation(
+        invitations.accept_invitation(
             ctx,
             token,
             SECRET,
@@ -155,7 +155,7 @@ def test_an_invitation_creates_a_confirmed_account_with_the_role(ctx, org_people
             new_account={"display_name": "新", "password": PASSWORD, "role": "enterprise_member"},
         )
     assert "role" in wrong_kind.value.fields
-    user = members.accept_invitation(
+    user = invitations.accept_invitation(
         ctx,
         token,
         SECRET,
@@ -172,7 +172,7 @@ def test_an_invitation_creates_a_confirmed_account_with_the_role(ctx, org_people
     assert ctx.get(OrganizationInvitation, invitation.id).status == "accepted"
     # Single use.
     with pytest.raises(Invalid):
-        members.accept_invitation(ctx, token, SECRET, DAY, actor=user)
+        invitations.accept_invitation(ctx, token, SECRET, DAY, actor=user)
 
 
 def test_an_existing_account_without_an_organization_joins_when_logged_in(ctx, make, org_people):
@@ -180,64 +180,66 @@ def test_an_existing_account_without_an_organization_joins_when_logged_in(ctx, m
     loner = make.user("researcher", email="loner@example.org")
     ctx.get(User, loner.id).organization_id = None
     ctx.flush()
-    invitation = members.invite(ctx, get(ctx, admin), org.id, "loner@example.org")
-    token = members.make_token(invitation, SECRET)
+    invitation = invitations.invite(ctx, get(ctx, admin), org.id, "loner@example.org")
+    token = invitations.make_token(invitation, SECRET)
     # Not logged in: the address has an account, so log in first.
     with pytest.raises(Exception) as anonymous:
-        members.accept_invitation(ctx, token, SECRET, DAY, actor=None, new_account={})
+        invitations.accept_invitation(ctx, token, SECRET, DAY, actor=None, new_account={})
     assert type(anonymous.value).__name__ == "Unauthorized"
     # Logged in with another address: refused.
     with pytest.raises(Forbidden):
-        members.accept_invitation(ctx, token, SECRET, DAY, actor=get(ctx, stranger))
-    user = members.accept_invitation(ctx, token, SECRET, DAY, actor=get(ctx, loner))
+        invitations.accept_invitation(ctx, token, SECRET, DAY, actor=get(ctx, stranger))
+    user = invitations.accept_invitation(ctx, token, SECRET, DAY, actor=get(ctx, loner))
     assert (user.organization_id, user.org_role) == (org.id, "member")
 
 
 def test_a_member_of_another_organization_must_leave_first(ctx, org_people):
     org, admin, _, stranger = org_people
-    invitation = members.invite(ctx, get(ctx, admin), org.id, stranger.email)
-    token = members.make_token(invitation, SECRET)
+    invitation = invitations.invite(ctx, get(ctx, admin), org.id, stranger.email)
+    token = invitations.make_token(invitation, SECRET)
     with pytest.raises(Conflict):
-        members.accept_invitation(ctx, token, SECRET, DAY, actor=get(ctx, stranger))
+        invitations.accept_invitation(ctx, token, SECRET, DAY, actor=get(ctx, stranger))
 
 
 def test_invitations_expire_are_revoked_and_declined(ctx, org_people):
     org, admin, member, _ = org_people
-    first = members.invite(ctx, get(ctx, admin), org.id, "a@example.org")
+    first = invitations.invite(ctx, get(ctx, admin), org.id, "a@example.org")
     with pytest.raises(Conflict):  # one pending invitation per address
-        members.invite(ctx, get(ctx, admin), org.id, "A@example.org")
+        invitations.invite(ctx, get(ctx, admin), org.id, "A@example.org")
     with pytest.raises(Conflict):  # already a member
-        members.invite(ctx, get(ctx, admin), org.id, member.email)
+        invitations.invite(ctx, get(ctx, admin), org.id, member.email)
     with pytest.raises(Forbidden):
-        members.invite(ctx, get(ctx, member), org.id, "b@example.org")
+        invitations.invite(ctx, get(ctx, member), org.id, "b@example.org")
     # Past its expiry: the link no longer works; inviting again records the expiry.
     ctx.get(OrganizationInvitation, first.id).expires_at = utcnow() - timedelta(seconds=1)
-    token = members.make_token(first, SECRET)
+    token = invitations.make_token(first, SECRET)
     with pytest.raises(Invalid) as expired:
-        members.accept_invitation(ctx, token, SECRET, DAY, actor=None, new_account={})
-    assert expired.value.fields["token"] == [members.TOKEN_EXPIRED]
-    second = members.invite(ctx, get(ctx, admin), org.id, "a@example.org")
+        invitations.accept_invitation(ctx, token, SECRET, DAY, actor=None, new_account={})
+    assert expired.value.fields["token"] == [invitations.TOKEN_EXPIRED]
+    second = invitations.invite(ctx, get(ctx, admin), org.id, "a@example.org")
     assert ctx.get(OrganizationInvitation, first.id).status == "expired"
-    members.revoke_invitation(ctx, get(ctx, admin), org.id, second.id)
+    invitations.revoke_invitation(ctx, get(ctx, admin), org.id, second.id)
     with pytest.raises(Invalid):
-        members.decline_invitation(ctx, members.make_token(second, SECRET), SECRET, DAY)
-    third = members.invite(ctx, get(ctx, admin), org.id, "a@example.org")
-    members.decline_invitation(ctx, members.make_token(third, SECRET), SECRET, DAY)
+        invitations.decline_invitation(ctx, invitations.make_token(second, SECRET), SECRET, DAY)
+    third = invitations.invite(ctx, get(ctx, admin), org.id, "a@example.org")
+    invitations.decline_invitation(ctx, invitations.make_token(third, SECRET), SECRET, DAY)
     assert ctx.get(OrganizationInvitation, third.id).status == "declined"
     # A forged or foreign-salted token names nothing.
     with pytest.raises(Invalid):
-        members.invitation_for_token(ctx, token + "x", SECRET, DAY)
+        invitations.invitation_for_token(ctx, token + "x", SECRET, DAY)
     with pytest.raises(Invalid):
-        members.invitation_for_token(ctx, registration.make_token(admin, SECRET), SECRET, DAY)
+        invitations.invitation_for_token(ctx, registration.make_token(admin, SECRET), SECRET, DAY)
 
 
 def test_another_organizations_admin_cannot_revoke(ctx, org_people):
     org, admin, _, stranger = org_people
-    invitation = members.invite(ctx, get(ctx, admin), org.id, "c@example.org")
+    invitation = invitations.invite(ctx, get(ctx, admin), org.id, "c@example.org")
     with pytest.raises(NotFound):
-        members.revoke_invitation(ctx, get(ctx, stranger), org.id, invitation.id)
+        invitations.revoke_invitation(ctx, get(ctx, stranger), org.id, invitation.id)
     with pytest.raises(NotFound):  # through the stranger's own organization
-        members.revoke_invitation(ctx, get(ctx, stranger), stranger.organization.id, invitation.id)
+        invitations.revoke_invitation(
+            ctx, get(ctx, stranger), stranger.organization.id, invitation.id
+        )
 
 
 # Join requests ----------------------------------------------------------------------------
@@ -262,20 +264,22 @@ def test_registering_with_an_existing_name_files_a_join_request(ctx, org_people)
     person = register(ctx, "joiner@example.org", "甲大学")
     assert person.organization_id is None and person.org_role == "member"
     # Unconfirmed: the admins do not see it yet.
-    assert members.list_join_requests(ctx, get(ctx, admin), org.id) == []
+    assert join_requests.list_join_requests(ctx, get(ctx, admin), org.id) == []
     registration.confirm(ctx, registration.make_token(person, SECRET), SECRET, DAY)
-    [request] = members.list_join_requests(ctx, get(ctx, admin), org.id)
+    [request] = join_requests.list_join_requests(ctx, get(ctx, admin), org.id)
     assert request.user_id == person.id
     with pytest.raises(NotFound):
-        members.list_join_requests(ctx, get(ctx, stranger), org.id)
+        join_requests.list_join_requests(ctx, get(ctx, stranger), org.id)
     with pytest.raises(NotFound):
-        members.decide_join_request(ctx, get(ctx, stranger), org.id, request.id, "approve")
+        join_requests.decide_join_request(ctx, get(ctx, stranger), org.id, request.id, "approve")
     with pytest.raises(Invalid):  # a decline says why
-        members.decide_join_request(ctx, get(ctx, admin), org.id, request.id, "decline")
-    members.decide_join_request(ctx, get(ctx, admin), org.id, request.id, "approve")
+        join_requests.decide_join_request(ctx, get(ctx, admin), org.id, request.id, "decline")
+    join_requests.decide_join_request(ctx, get(ctx, admin), org.id, request.id, "approve")
     assert (get(ctx, person).organization_id, get(ctx, person).org_role) == (org.id, "member")
     with pytest.raises(Conflict):
-        members.decide_join_request(ctx, get(ctx, admin), org.id, request.id, "decline", "晚了")
+        join_requests.decide_join_request(
+            ctx, get(ctx, admin), org.id, request.id, "decline", "晚了"
+        )
 
 
 def test_a_role_that_does_not_fit_the_organization_is_refused_at_registration(ctx, org_people):
@@ -290,34 +294,34 @@ def test_a_declined_request_keeps_its_reason_and_the_person_may_ask_elsewhere(
     org, admin, _, stranger = org_people
     person = register(ctx, "joiner2@example.org", "甲大学")
     registration.confirm(ctx, registration.make_token(person, SECRET), SECRET, DAY)
-    [request] = members.pending_requests_of(ctx, person)
+    [request] = join_requests.pending_requests_of(ctx, person)
     with pytest.raises(Conflict):  # one pending request at a time
-        members.request_to_join(ctx, get(ctx, person), stranger.organization.id)
-    members.decide_join_request(ctx, get(ctx, admin), org.id, request.id, "decline", "不认识")
+        join_requests.request_to_join(ctx, get(ctx, person), stranger.organization.id)
+    join_requests.decide_join_request(ctx, get(ctx, admin), org.id, request.id, "decline", "不认识")
     assert ctx.get(JoinRequest, request.id).reason == "不认识"
-    again = members.request_to_join(ctx, get(ctx, person), stranger.organization.id, "你好")
-    members.withdraw_join_request(ctx, get(ctx, person), again.id)
+    again = join_requests.request_to_join(ctx, get(ctx, person), stranger.organization.id, "你好")
+    join_requests.withdraw_join_request(ctx, get(ctx, person), again.id)
     assert ctx.get(JoinRequest, again.id).status == "withdrawn"
     with pytest.raises(NotFound):  # nobody else withdraws it
-        members.withdraw_join_request(ctx, get(ctx, admin), request.id)
+        join_requests.withdraw_join_request(ctx, get(ctx, admin), request.id)
 
 
 def test_a_member_cannot_ask_to_join_another_organization(ctx, org_people):
     _, _, member, stranger = org_people
     with pytest.raises(Conflict):
-        members.request_to_join(ctx, get(ctx, member), stranger.organization.id)
+        join_requests.request_to_join(ctx, get(ctx, member), stranger.organization.id)
 
 
 def test_joining_by_invitation_lapses_pending_requests(ctx, org_people):
     org, admin, _, stranger = org_people
     person = register(ctx, "both@example.org", "甲大学")
     registration.confirm(ctx, registration.make_token(person, SECRET), SECRET, DAY)
-    invitation = members.invite(ctx, get(ctx, stranger), stranger.organization.id, person.email)
-    members.accept_invitation(
-        ctx, members.make_token(invitation, SECRET), SECRET, DAY, actor=get(ctx, person)
+    invitation = invitations.invite(ctx, get(ctx, stranger), stranger.organization.id, person.email)
+    invitations.accept_invitation(
+        ctx, invitations.make_token(invitation, SECRET), SECRET, DAY, actor=get(ctx, person)
     )
-    assert [r.status for r in members.requests_of(ctx, get(ctx, person))] == ["withdrawn"]
-    assert members.list_join_requests(ctx, get(ctx, admin), org.id) == []
+    assert [r.status for r in join_requests.requests_of(ctx, get(ctx, person))] == ["withdrawn"]
+    assert join_requests.list_join_requests(ctx, get(ctx, admin), org.id) == []
 
 
 # The API ----------------------------------------------------------------------------------

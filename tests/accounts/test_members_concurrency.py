@@ -10,7 +10,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.accounts import members
+from marketplace.accounts import invitations, members
 from marketplace.core.errors import Conflict, Forbidden, Invalid
 from marketplace.extensions import db
 from marketplace.models import User
@@ -79,12 +79,14 @@ def test_an_invitation_link_used_twice_at_once_makes_one_account(app, make):
     org = make.organization("university")
     admin = make.user("researcher", organization=org)
     with app.app_context():
-        invitation = members.invite(db.session, db.session.get(User, admin.id), org.id, "new@x.org")
+        invitation = invitations.invite(
+            db.session, db.session.get(User, admin.id), org.id, "new@x.org"
+        )
         db.session.commit()
-        token = members.make_token(invitation, SECRET)
+        token = invitations.make_token(invitation, SECRET)
 
     def accept(s):
-        members.accept_invitation(
+        invitations.accept_invitation(
             s,
             token,
             SECRET,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.accounts.members import INVITATION as ORG_INVITATION
-from marketplace.accounts.members import JOIN_REQUEST
+from marketplace.accounts.invitations import INVITATION as ORG_INVITATION
+from marketplace.accounts.join_requests import JOIN_REQUEST
 from marketplace.brokers.assignment import INVITATION
 from marketplace.brokers.offers import OFFER
 from marketplace.catalog.publication import PUBLICATION

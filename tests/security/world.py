@@ -30,7 +30,8 @@ from sqlalchemy import Table, func, select, text
 from marketplace.accounts import (
     brokers,
     documents,
-    members,
+    invitations,
+    join_requests,
     organizations,
     password_reset,
     registration,
@@ -318,10 +319,10 @@ def build_world(app: Flask, make, **text: str) -> World:
         # U1's people: a plain member, an invitation waiting, a confirmed registrant asking
         # to join, and its business licence.
         ids["member"] = make.user("researcher", organization=u1, display_name="同事").id
-        invited = members.invite(s, supplier, u1.id, "invited@example.org", "member")
+        invited = invitations.invite(s, supplier, u1.id, "invited@example.org", "member")
         s.commit()
         ids["org_invitation"] = invited.id
-        invitation_token = members.make_token(invited, app.config["SECRET_KEY"])
+        invitation_token = invitations.make_token(invited, app.config["SECRET_KEY"])
         joiner, _ = registration.register(
             s,
             email="joiner@example.org",
@@ -339,7 +340,7 @@ def build_world(app: Flask, make, **text: str) -> World:
             3600,
         )
         s.commit()
-        ids["join_request"] = members.pending_requests_of(s, joiner)[0].id
+        ids["join_request"] = join_requests.pending_requests_of(s, joiner)[0].id
         ids["org_document"] = documents.add_document(
             s,
             supplier,
