@@ -137,6 +137,8 @@ def from_environment(instance_path: str) -> dict:
         "REGISTRATION_CONFIRM_MAX_AGE": int(
             os.environ.get("REGISTRATION_CONFIRM_MAX_AGE", str(3 * 24 * 3600))
         ),
+        # How long an organization's invitation link works, in seconds (7 days).
+        "ORG_INVITATION_MAX_AGE": int(os.environ.get("ORG_INVITATION_MAX_AGE", str(7 * 24 * 3600))),
         # How long a password-reset link works, in seconds.
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 
-from marketplace.accounts import registration
+from marketplace.accounts import join_requests, registration
 from marketplace.core.mailer import link_for, send_mail
+from marketplace.extensions import db
 from marketplace.models import User
 
 
@@ -25,6 +26,13 @@ def send_registration_mail(user: User, created: bool) -> None:
             days=days,
             link=link_for("views.confirm_registration", token=token),
         )
+        joining = join_requests.pending_requests_of(db.session, user)
+        if joining:
+            body += "\n" + _(
+                "Once you have opened it, the admins of %(organization)s are asked to approve "
+                "your request to join; you are told their answer by mail.\n",
+                organization=joining[0].organization.name,
+            )
         send_mail(user.email, _("Finish registering at TechMarket"), body)
         return
     body = _(

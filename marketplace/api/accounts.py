@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 
 from marketplace.accounts import registration, sessions, tokens
 from marketplace.accounts import users as accounts
+from marketplace.accounts.membership_mail import announce_join_requests
 from marketplace.accounts.registration_mail import send_registration_mail
 from marketplace.api import second_factor as second_factor_api
 from marketplace.api.spec import login_required
@@ -75,10 +76,11 @@ def create_blueprint() -> Blueprint:
     @auth_limits("register")
     @blp.arguments(RegisterIn)
     @blp.response(202, NoticeOut)
-    @blp.alt_response(409, schema=ApiError, description="The organization name is taken")
     @blp.alt_response(422, schema=ApiError)
     def register(data):
-        """Register a person and their (unverified) organization. The answer is the same
+        """Register a person and their (unverified) organization, whose admin they become;
+        naming an organization that exists asks to join it instead (its admins decide,
+        once the address is confirmed; organization_kind is then not used). The answer is the same
         whether or not the address has an account: a mail goes to it, with the link that
         finishes the registration (POST /auth/register/confirm), or, for a taken address,
         word to its owner that someone tried."""
@@ -99,6 +101,9 @@ def create_blueprint() -> Blueprint:
             db.session, data["token"], config["SECRET_KEY"], config["REGISTRATION_CONFIRM_MAX_AGE"]
         )
         db.session.commit()
+        # A registrant who named an existing organization asked to join it: now that the
+        # address is confirmed, its admins learn of the request.
+        announce_join_requests(db.session, user)
         start_session(user)
         return _me(user)
 

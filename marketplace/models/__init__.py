@@ -33,7 +33,15 @@ from marketplace.models.notifications import (
     NotificationPreference,
     SavedSearch,
 )
-from marketplace.models.organizations import ApiToken, Organization, User, UserRole
+from marketplace.models.organizations import (
+    ApiToken,
+    JoinRequest,
+    Organization,
+    OrganizationDocument,
+    OrganizationInvitation,
+    User,
+    UserRole,
+)
 from marketplace.models.outbox import SearchOutbox
 from marketplace.models.payments import StripeRequest, StripeWebhookEvent
 from marketplace.models.security import AuditEntry, LoginSession, RecoveryCode, SecondFactor
@@ -71,7 +79,10 @@ __all__ = [
     "Milestone",
     "Notification",
     "NotificationPreference",
+    "JoinRequest",
     "Organization",
+    "OrganizationDocument",
+    "OrganizationInvitation",
     "Patent",
     "PayoutInstruction",
     "SavedSearch",

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from marketplace.models.vocab import ORGANIZATION_KINDS, VERIFICATION_STATUSES
+from marketplace.models.vocab import (
+    DOCUMENT_KINDS,
+    MEMBER_ROLES,
+    ORGANIZATION_KINDS,
+    VERIFICATION_STATUSES,
+)
 from marketplace.schemas.common import (
     Choice,
     CreditCode,
@@ -231,3 +236,90 @@ class PasswordResetIn(StrictSchema):
 
 class NoticeOut(Schema):
     message = fields.String()
+
+
+# Members, invitations, join requests, verification documents (accounts/members.py) -------
+
+
+class MemberOut(Schema):
+    id = fields.Integer()
+    display_name = fields.String()
+    email = fields.String()
+    role = fields.String(attribute="org_role", metadata={"description": "admin or member"})
+    roles = fields.Function(lambda user: sorted(user.roles))
+    created_at = fields.DateTime()
+
+
+class MemberRoleIn(StrictSchema):
+    role = Choice(MEMBER_ROLES, required=True)
+
+
+class InvitationIn(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    role = Choice(MEMBER_ROLES, load_default="member")
+
+
+class InvitationOut(Schema):
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    email = fields.String()
+    role = fields.String()
+    status = fields.Function(
+        lambda invitation: invitation.effective_status(),
+        metadata={"description": "pending, accepted, declined, revoked or expired"},
+    )
+    invited_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class InvitationTokenIn(StrictSchema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class InvitationAcceptIn(InvitationTokenIn):
+    """Logged in as the invited address: only the token. Without an account for the
+    address: the new account's name, password and role too."""
+
+    display_name = fields.String(validate=validate.Length(min=1, max=100))
+    password = fields.String(validate=validate.Length(min=8, max=1000))
+    role = Choice(("researcher", "enterprise_member", "broker"))
+
+
+class JoinRequestIn(StrictSchema):
+    message = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class JoinDecisionIn(StrictSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class JoinRequestOut(Schema):
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    organization_name = fields.String(attribute="organization.name")
+    user_id = fields.Integer()
+    display_name = fields.String(attribute="user.display_name")
+    email = fields.String(attribute="user.email")
+    message = fields.String()
+    status = fields.String()
+    reason = fields.String()
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class DocumentForm(Schema):
+    kind = Choice(DOCUMENT_KINDS, required=True)
+
+
+class DocumentOut(Schema):
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    kind = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         home,
         imports,
         listings,
+        members,
         notifications,
         password,
         payout_accounts,

@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 
 from marketplace.accounts import registration
 from marketplace.accounts import users as accounts
+from marketplace.accounts.membership_mail import announce_join_requests
 from marketplace.accounts.registration_mail import send_registration_mail
 from marketplace.core.errors import Conflict, Invalid
 from marketplace.extensions import db
@@ -106,6 +107,7 @@ def confirm_registration(token: str):
     except Invalid as exc:
         db.session.rollback()
         return render_template("auth/confirm.html", error=localize(exc.fields["token"][0])), 400
+    announce_join_requests(db.session, user)  # a registrant who asked to join an organization
     _start_session(user)
     flash(_("Your account is ready. Welcome to TechMarket."), "success")
     return redirect(url_for("views.my_organization"), 303)

@@ -16,7 +16,14 @@ from datetime import datetime
 import pyotp
 from flask import Flask
 
-from marketplace.accounts import second_factor, tokens
+from marketplace.accounts import (
+    documents,
+    invitations,
+    join_requests,
+    registration,
+    second_factor,
+    tokens,
+)
 from marketplace.accounts import users as accounts
 from marketplace.extensions import db
 from marketplace.models import User
@@ -81,6 +88,38 @@ def build_world(app: Flask) -> World:
         "operator": make.user("operator", email="o@example.org"),
     }
     world.add("organization", university.id, enterprise.id, agency.id)
+    # The university's people (the researcher administers it): a colleague, an invitation
+    # waiting, a registrant asking to join, and its business licence.
+    colleague = make.user("researcher", organization=university, email="c@example.org")
+    world.add("user", *(p.id for p in people.values()), colleague.id)
+    with app.app_context():
+        admin = db.session.get(User, people["researcher"].id)
+        invitation = invitations.invite(db.session, admin, university.id, "invited@example.org")
+        joiner, _ = registration.register(
+            db.session,
+            email="j@example.org",
+            password=PASSWORD,
+            display_name="申请人",
+            role="researcher",
+            organization_name="宁波大学",
+            organization_kind="university",
+        )
+        joiner.confirmed_at = joiner.created_at
+        document = documents.add_document(
+            db.session,
+            admin,
+            university.id,
+            io.BytesIO(b"%PDF-1.4\n%licence\n"),
+            "licence.pdf",
+            "business_licence",
+            storage_dir=app.config["ATTACHMENTS_DIR"],
+        )
+        db.session.commit()
+        world.add("invitation", invitation.id)
+        world.add(
+            "join_request", *(r.id for r in join_requests.pending_requests_of(db.session, joiner))
+        )
+        world.add("document", document.id)
 
     # Listings by the researcher and demands by the enterprise, one per workflow state.
     researcher, member = people["researcher"], people["enterprise_member"]

@@ -54,7 +54,7 @@ class Case:
             if isinstance(value, str) and value.startswith("@"):
                 value = (
                     getattr(world, value[1:])
-                    if value in ("@reset_token", "@registration_token")
+                    if value in ("@reset_token", "@registration_token", "@invitation_token")
                     else world.ids[value[1:]]
                 )
             values[name] = value
@@ -92,6 +92,10 @@ PRIVATE_RECORD = {"record_id": "@record_private"}
 RECORD_FILE = {"record_id": "@record_shared", "attachment_id": "@record_file"}
 NOTIFICATION = {"notification_id": "@notification"}  # the researcher's
 SAVED = {"saved_id": "@saved_search"}  # the researcher's
+U1 = {"org_id": "@org"}  # the researcher administers it
+U1_MEMBER = {"org_id": "@org", "user_id": "@member"}
+U1_DOCUMENT = {"org_id": "@org", "document_id": "@org_document"}
+U1_ADMIN_API = "401 200 404 404 404 200"
 # Only the one user it belongs to (here the researcher), whatever their role.
 OWNER_ONLY = "401 200 404 404 404 404"
 PAGE_OWNER_ONLY = "302 200 404 404 404 404"
@@ -231,6 +235,60 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("views.import_records", "POST"): [
         case(PAGE_FOR_MEMBERS, form={"kind": "listings"}, upload=True)
     ],
+    # ------------------------------------------------------------------ views: members
+    # The page's forms act on one's own organization (operators have none: 404); another
+    # organization's member, invitation or request is a 404 too.
+    ("views.member_role", "POST"): [
+        case("302 303 404 404 404 404", args={"user_id": "@member"}, form={"role": "admin"})
+    ],
+    ("views.member_remove", "POST"): [case("302 303 404 404 404 404", args={"user_id": "@member"})],
+    # Each role administers its own organization and invites to it.
+    ("views.invite_member", "POST"): [
+        case("302 303 303 303 303 404", form={"email": "x@example.org", "role": "member"})
+    ],
+    ("views.revoke_member_invitation", "POST"): [
+        case("302 303 404 404 404 404", args={"invitation_id": "@org_invitation"})
+    ],
+    ("views.invitation", "GET"): [case(EVERYONE, args={"token": "@invitation_token"})],
+    ("views.invitation", "POST"): [
+        case(
+            "303 303 303 303 303 303",
+            args={"token": "@invitation_token"},
+            form={"action": "decline"},
+        ),
+        # Accepting: anonymous creates the invited account; everyone logged in is another
+        # address (the page says so).
+        case(
+            "303 403 403 403 403 403",
+            args={"token": "@invitation_token"},
+            form={
+                "action": "accept",
+                "display_name": "受邀人",
+                "password": "long-enough-pw",
+                "role": "researcher",
+            },
+        ),
+    ],
+    ("views.join_organization", "POST"): [
+        case(
+            "302 303! 303! 303! 303! 303!",
+            form=lambda w: {"organization_name": w.users["researcher"].organization.name},
+        )
+    ],
+    ("views.withdraw_join", "POST"): [
+        case("302 404 404 404 404 404", args={"request_id": "@join_request"})
+    ],
+    ("views.decide_join", "POST"): [
+        case(
+            "302 303 404 404 404 404",
+            args={"request_id": "@join_request", "decision": "decline"},
+            form={"reason": "不认识"},
+        )
+    ],
+    ("views.upload_organization_document", "POST"): [
+        case("302 303 303 303 303 404", form={"kind": "business_licence"}, upload=True)
+    ],
+    ("views.organization_document", "GET"): [case("302 200 404 404 404 200", args=U1_DOCUMENT)],
     # ------------------------------------------------------------------ views: listings
     ("views.listing_new", "GET"): [case(PAGE_FOR_MEMBERS)],
     ("views.listing_new", "POST"): [case("302 303 303 303 303 403", form=listing_form())],
@@ -519,6 +577,61 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("organizations.set_payout_bank_account", "PUT"): [
         case(API_FOR_OPERATORS, args={"org_id": "@org"}, json=BANK_ACCOUNT)
     ],
+    # ------------------------------------------------------------------ API: members
+    # U1 is the researcher's (its admin); everyone else's view of it is a 404. Operators may
+    # do what an admin may, except upload documents (world.py: U1's member, invitation,
+    # join request and document).
+    ("members.list_members", "GET"): [case(U1_ADMIN_API, args=U1)],
+    ("members.set_member_role", "PATCH"): [
+        case(U1_ADMIN_API, args=U1_MEMBER, json={"role": "admin"})
+    ],
+    ("members.remove_member", "DELETE"): [case("401 204 404 404 404 204", args=U1_MEMBER)],
+    ("members.list_invitations", "GET"): [case(U1_ADMIN_API, args=U1)],
+    ("members.invite", "POST"): [
+        case("401 201 404 404 404 201", args=U1, json={"email": "x@example.org"})
+    ],
+    ("members.revoke_invitation", "POST"): [
+        case(U1_ADMIN_API, args=U1 | {"invitation_id": "@org_invitation"})
+    ],
+    # The link's holder: anonymous, with no account for the address, creates one; every
+    # logged-in role is another address.
+    ("members.accept_invitation", "POST"): [
+        case(
+            "200 403 403 403 403 403",
+            json=lambda w: {
+                "token": w.invitation_token,
+                "display_name": "受邀人",
+                "password": "long-enough-pw",
+                "role": "researcher",
+            },
+        )
+    ],
+    ("members.decline_invitation", "POST"): [
+        case("204 204 204 204 204 204", json=lambda w: {"token": w.invitation_token})
+    ],
+    ("members.my_join_requests", "GET"): [case(API_FOR_USERS)],
+    ("members.list_join_requests", "GET"): [case(U1_ADMIN_API, args=U1)],
+    # Everyone here has an organization (operators join none): nobody may ask.
+    ("members.request_to_join", "POST"): [
+        case("401 409 409 409 409 409", args={"org_id": "@org_other"}, json={"message": ""})
+    ],
+    ("members.decide_join_request", "POST"): [
+        case(U1_ADMIN_API, args=U1 | {"request_id": "@join_request", "decision": "approve"}),
+        case(
+            U1_ADMIN_API,
+            args=U1 | {"request_id": "@join_request", "decision": "decline"},
+            json={"reason": "不认识"},
+        ),
+    ],
+    # Only the person who asked (none of the roles) withdraws.
+    ("members.withdraw_join_request", "POST"): [
+        case("401 404 404 404 404 404", args={"request_id": "@join_request"})
+    ],
+    ("members.list_documents", "GET"): [case(U1_ADMIN_API, args=U1)],
+    ("members.upload_document", "POST"): [
+        case("401 201 404 404 404 403", args=U1, form={"kind": "business_licence"}, upload=True)
+    ],
+    ("members.download_document", "GET"): [case(U1_ADMIN_API, args=U1_DOCUMENT)],
     # ------------------------------------------------------------------ API: listings
     ("listings.list_items", "GET"): [case(EVERYONE)],
     ("listings.create_item", "POST"): [case("401 201 201 201 201 403", json=listing_payload())],
