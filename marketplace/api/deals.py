@@ -17,6 +17,7 @@ from marketplace.api.publication import page_body
 from marketplace.api.spec import login_required
 from marketplace.brokers import deal_timeline
 from marketplace.core.payments import gateway_for
+from marketplace.deals import cancellation as deal_cancellation
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import machine as deals
@@ -40,6 +41,7 @@ from marketplace.schemas.deals import (
     PayoutExecuteIn,
     PayoutOut,
     PayoutQuery,
+    ProposeCancellationIn,
     ResolveIn,
     TermsIn,
 )
@@ -85,8 +87,8 @@ def deal_view(deal: Deal, actor: User | None) -> dict[str, Any]:
         "fundings": deal_money.fundings(db.session, deal),
         "timeline": deal_timeline.timeline(db.session, deal, actor),
         "statement": deal_money.statement(db.session, deal),
-        "buyer_cancel_requested": deal.buyer_cancel_requested,
-        "supplier_cancel_requested": deal.supplier_cancel_requested,
+        "cancellation": deals.open_cancellation(deal),
+        "cancellation_proposals": deal.cancellation_proposals,
         "version": deal.version,
     }
 
@@ -306,23 +308,70 @@ def create_blueprint() -> Blueprint:
         )
         return done(deal, actor)
 
-    @blp.route("/<int:deal_id>/cancellation-request", methods=["POST"])
+    @blp.route("/<int:deal_id>/cancellation", methods=["POST"])
+    @login_required(blp)
+    @blp.arguments(ProposeCancellationIn)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def propose_cancellation(data, deal_id: int):
+        """A party proposes to cancel a funded deal (not in dispute), with a reason; the
+        other party accepts or declines, the proposer may withdraw, and it lapses after
+        DEAL_CANCELLATION_LAPSE_DAYS. A release, an acceptance or a dispute clears it."""
+        actor = current_actor()
+        deal = deal_cancellation.propose_cancellation(
+            db.session,
+            actor,
+            deal_id,
+            data["reason"],
+            lapse_days=current_app.config["DEAL_CANCELLATION_LAPSE_DAYS"],
+            ip=request.remote_addr,
+        )
+        return done(deal, actor)
+
+    @blp.route("/<int:deal_id>/cancellation/accept", methods=["POST"])
+    @login_required(blp)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def accept_cancellation(deal_id: int):
+        """The other party accepts the open proposal: the deal is cancelled and what escrow
+        still holds is refunded to the buyer."""
+        actor = current_actor()
+        deal = deal_cancellation.accept_cancellation(
+            db.session, actor, deal_id, gateway=gateway(), ip=request.remote_addr
+        )
+        return done(deal, actor)
+
+    @blp.route("/<int:deal_id>/cancellation/decline", methods=["POST"])
     @login_required(blp)
     @blp.arguments(CancelIn, required=False)
     @blp.response(200, DealOut)
     @blp.alt_response(403, schema=ApiError)
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
-    def request_cancellation(data, deal_id: int):
-        """A party asks to cancel a funded deal; when both have asked, escrow is refunded."""
+    def decline_cancellation(data, deal_id: int):
+        """The other party declines the open proposal (reason optional); work goes on."""
         actor = current_actor()
-        deal = deal_delivery.request_cancellation(
-            db.session,
-            actor,
-            deal_id,
-            (data or {}).get("reason", ""),
-            gateway=gateway(),
-            ip=request.remote_addr,
+        deal = deal_cancellation.decline_cancellation(
+            db.session, actor, deal_id, (data or {}).get("reason", ""), ip=request.remote_addr
+        )
+        return done(deal, actor)
+
+    @blp.route("/<int:deal_id>/cancellation/withdraw", methods=["POST"])
+    @login_required(blp)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def withdraw_cancellation(deal_id: int):
+        """The proposer withdraws the open cancellation proposal."""
+        actor = current_actor()
+        deal = deal_cancellation.withdraw_cancellation(
+            db.session, actor, deal_id, ip=request.remote_addr
         )
         return done(deal, actor)
 

@@ -14,6 +14,7 @@ from marketplace.accounts import users as accounts
 from marketplace.catalog import import_formats, imports
 from marketplace.core import ledger
 from marketplace.core.errors import DomainError
+from marketplace.deals import cancellation as deal_cancellation
 from marketplace.demo import load as demo
 from marketplace.extensions import db
 from marketplace.models import Organization
@@ -154,7 +155,19 @@ def ledger_check_command() -> None:
     click.echo("ledger: every transaction balances, no holding account is negative")
 
 
+deals_cli = AppGroup("deals", help="Deals: the timed steps.")
+
+
+@deals_cli.command("sweep")
+def deals_sweep_command() -> None:
+    """Lapse unanswered cancellation proposals past their time (run it from cron or a
+    systemd timer, e.g. hourly); prints what it did."""
+    lapsed = deal_cancellation.lapse_expired(db.session)
+    click.echo(f"deals: {lapsed} cancellation proposal(s) lapsed")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(deals_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(demo_cli)

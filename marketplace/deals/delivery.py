@@ -1,6 +1,7 @@
 """Delivery: milestones accepted or disputed by the buyer, disputes resolved by an operator,
-cancellation (freely before funding; after funding by both parties' request or an
-operator's arbitration, refunding the escrow balance).
+cancellation (freely before funding; after funding by an operator's arbitration, refunding
+the escrow balance, or by a proposal the other party accepts: cancellation.py). A release,
+an acceptance or a dispute clears an open cancellation proposal.
 
 Every function locks the deal (deals.lock_deal) before it reads milestone states, so two
 simultaneous requests on one milestone have exactly one effect. Money moves through
@@ -15,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import payments
-from marketplace.core import audit, ledger
-from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.core import audit
+from marketplace.core.errors import Forbidden, Invalid, NotFound
+from marketplace.deals import cancellation
 from marketplace.deals import machine as deals
-from marketplace.deals.escrow import contract, escrow_account, refund, release
-from marketplace.deals.machine import BUYER, MILESTONE, SYSTEM
+from marketplace.deals.escrow import refund, release
+from marketplace.deals.machine import MILESTONE, SYSTEM
 from marketplace.models import Deal, Milestone, User
 from marketplace.models.deals import RESOLUTIONS
 
@@ -54,6 +56,7 @@ def accept_milestone(
     detail = {"milestone_id": milestone.id, "position": milestone.position}
     detail |= release(session, deal, milestone, milestone.amount, actor, gateway)
     MILESTONE.apply(milestone, "accept", role)
+    cancellation.clear(session, deal, "release")
     deals.apply(session, deal, "accept_milestone", role, actor, ip=ip, detail=detail)
     _complete_if_settled(session, deal, actor, ip)
     return deal
@@ -78,6 +81,7 @@ def dispute_milestone(
         raise Invalid({"reason": "Say what is wrong with the delivery; the operator reads it."})
     MILESTONE.apply(milestone, "dispute", role)
     milestone.dispute_reason = reason
+    cancellation.clear(session, deal, "dispute")
     detail = {"milestone_id": milestone.id, "position": milestone.position, "reason": reason}
     deals.apply(session, deal, "dispute_milestone", role, actor, ip=ip, detail=detail)
     return deal
@@ -124,6 +128,7 @@ def resolve_dispute(
     }
     if released:
         detail |= release(session, deal, milestone, released, actor, gateway)
+        cancellation.clear(session, deal, "release")
     if milestone.amount - released:
         key = f"deal:{deal.id}:milestone:{milestone.id}:refund"
         detail |= refund(session, deal, milestone, milestone.amount - released, key, actor, gateway)
@@ -173,52 +178,15 @@ def cancel(
     if deal.state in deals.FUNDED_STATES:
         if not reason.strip():
             raise Invalid({"reason": "An arbitrated cancellation needs a reason."})
-        detail |= _refund_escrow(session, deal, actor, gateway)
+        detail |= cancellation.refund_escrow(session, deal, actor, gateway)
+        cancellation.close_on_arbitration(session, deal)
     deals.apply(session, deal, "cancel", role, actor, ip=ip, detail=detail)
     return deal
 
 
-def request_cancellation(
-    session: Session,
-    actor: User | None,
-    deal_id: int,
-    reason: str = "",
-    *,
-    gateway: payments.Gateway | None = None,
-    ip: str | None = None,
-) -> Deal:
-    """A party asks to cancel a funded deal; once both have asked, it is cancelled and the
-    escrow refunded. Asking twice changes nothing."""
-    gateway = gateway or payments.default_gateway()
-    deal = deals.lock_deal(session, actor, deal_id)
-    role = deals.check(deal, "request_cancellation", actor)
-    flag = "buyer_cancel_requested" if role == BUYER else "supplier_cancel_requested"
-    if getattr(deal, flag):
-        return deal
-    setattr(deal, flag, True)
-    deals.apply(
-        session, deal, "request_cancellation", role, actor, ip=ip, detail={"reason": reason}
-    )
-    if deal.buyer_cancel_requested and deal.supplier_cancel_requested:
-        detail = _refund_escrow(session, deal, actor, gateway)
-        deals.apply(session, deal, "cancel_by_agreement", SYSTEM, actor, ip=ip, detail=detail)
-    return deal
-
-
-def _refund_escrow(
-    session: Session, deal: Deal, actor: User | None, gateway: payments.Gateway
-) -> dict[str, int]:
-    currency = contract(deal).currency
-    held = ledger.balance(session, escrow_account(session, deal, currency))
-    unsettled = [m for m in deals.fresh_milestones(session, deal) if not m.settled]
-    if held != sum(m.amount for m in unsettled):
-        raise Conflict(f"Escrow holds {held}, not what the unsettled milestones add up to.")
-    for m in unsettled:
-        m.refunded_amount = m.amount
-        MILESTONE.apply(m, "cancel", SYSTEM)
-    if not held:
-        return {"refunded": 0}
-    return refund(session, deal, None, held, f"deal:{deal.id}:cancel:refund", actor, gateway)
+# Cancelling a funded deal by agreement is a proposal the other party answers
+# (cancellation.py); this name of the first version stays for callers.
+request_cancellation = cancellation.propose_cancellation
 
 
 def open_disputes(session: Session, actor: User | None) -> list[Milestone]:

@@ -12,6 +12,7 @@ from marketplace.models.brokers import (
     MediationOffer,
 )
 from marketplace.models.deals import (
+    CancellationProposal,
     Deal,
     DealAttachment,
     DealEvent,
@@ -67,6 +68,7 @@ __all__ = [
     "Listing",
     "LoginSession",
     "Milestone",
+    "CancellationProposal",
     "Notification",
     "NotificationPreference",
     "Organization",

@@ -85,6 +85,24 @@ class CancelIn(StrictSchema):
     reason = fields.String(load_default="", validate=validate.Length(max=5_000))
 
 
+class ProposeCancellationIn(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5_000))
+
+
+class CancellationOut(Schema):
+    id = fields.Integer()
+    status = fields.String(
+        metadata={"description": "open, accepted, declined, withdrawn, lapsed or cleared"}
+    )
+    proposed_by_role = fields.String()
+    proposed_by_id = fields.Integer(allow_none=True)
+    reason = fields.String()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    closing_note = fields.String()
+
+
 class PayoutExecuteIn(StrictSchema):
     reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
@@ -227,8 +245,9 @@ class DealOut(DealSummaryOut):
     fundings = fields.List(fields.Nested(FundingOut))
     timeline = fields.List(fields.Nested(EventOut))
     statement = fields.Nested(StatementOut)
-    buyer_cancel_requested = fields.Boolean()
-    supplier_cancel_requested = fields.Boolean()
+    # The cancellation proposal waiting for an answer (None without one), and every one.
+    cancellation = fields.Nested(CancellationOut, allow_none=True)
+    cancellation_proposals = fields.List(fields.Nested(CancellationOut))
     version = fields.Integer()
 
 

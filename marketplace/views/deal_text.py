@@ -56,7 +56,15 @@ LABELS: dict[str, dict[str, Any]] = {
         "complete": _l("every milestone is settled: deal completed"),
         "cancel": _l("cancelled the deal"),
         "request_cancellation": _l("requested cancellation"),
-        "cancel_by_agreement": _l("both parties requested it: deal cancelled"),
+        "propose_cancellation": _l("proposed to cancel the deal"),
+        "accept_cancellation": _l("accepted the cancellation proposal"),
+        "decline_cancellation": _l("declined the cancellation proposal"),
+        "withdraw_cancellation": _l("withdrew the cancellation proposal"),
+        "cancellation_lapsed": _l("the cancellation proposal lapsed unanswered"),
+        "cancellation_cleared": _l(
+            "the cancellation proposal no longer stands (a release, an acceptance or a dispute followed it)"
+        ),
+        "cancel_by_agreement": _l("both parties agreed: deal cancelled"),
         "payout_executed": _l("executed a payout"),
         "broker_invited": _l("invited a broker"),
         "broker_assigned": _l("the broker joined the deal"),
@@ -90,6 +98,14 @@ MESSAGES = (
     N_("Write something."),
     N_("Say what is wrong with the delivery; the operator reads it."),
     N_("An arbitrated cancellation needs a reason."),
+    N_("Say why you propose to cancel; the other party reads it."),
+    N_("Your cancellation proposal is already waiting for an answer."),
+    N_(
+        "There is no open cancellation proposal: it was answered, withdrawn, has "
+        "lapsed, or a release, an acceptance or a dispute since cleared it."
+    ),
+    N_("Only the party that proposed the cancellation may withdraw it."),
+    N_("The other party answers your cancellation proposal; you may withdraw it."),
     N_("No funding request of this deal has this reference."),
     N_("The bank transfer's reference."),
     N_("Only enterprise members open a deal on a listing."),
@@ -186,6 +202,13 @@ PATTERNS = (
     _pattern(
         r"^Deals are opened on published items; this one is \w+\.$",
         lambda: _("Deals are opened on published items only."),
+    ),
+    _pattern(
+        r"^The (?P<role>buyer|supplier) has proposed cancelling; ",
+        lambda role: _(
+            "The %(role)s has proposed cancelling; accept or decline that proposal.",
+            role=deal_label("role", role),
+        ),
     ),
     _pattern(r"^One of .*\.$", lambda: _("Choose one of the offered values.")),
 )

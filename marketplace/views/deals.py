@@ -21,6 +21,7 @@ from werkzeug.datastructures import MultiDict
 from marketplace.brokers import deal_timeline
 from marketplace.core.errors import Conflict, Forbidden, Invalid
 from marketplace.core.payments import gateway_for
+from marketplace.deals import cancellation as deal_cancellation
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import files as deal_files
@@ -38,6 +39,7 @@ from marketplace.schemas.deals import (
     DealQuery,
     DisputeIn,
     MessageIn,
+    ProposeCancellationIn,
 )
 from marketplace.views.base import actor, bp, form_int, money, require_login
 from marketplace.views.brokers import broker_label
@@ -169,14 +171,7 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
         actions=actions,
         current=current,
         agreed=deal.agreed_terms,
-        cancel_requested_by=[
-            deal_label("role", role)
-            for role, asked in (
-                (deals.BUYER, deal.buyer_cancel_requested),
-                (deals.SUPPLIER, deal.supplier_cancel_requested),
-            )
-            if asked
-        ],
+        cancellation=deals.open_cancellation(deal),
         can_confirm="confirm_terms" in actions and current and not confirmed_by_me,
         milestones=deal.milestones,
         fundings=fundings,
@@ -424,20 +419,16 @@ def deal_dispute_milestone(deal_id: int, milestone_id: int):
     return _schema_form(deal_id, posted, DisputeIn(), ("reason",), then)
 
 
-@bp.route("/deals/<int:deal_id>/<any(cancel,'cancellation-request'):what>", methods=["POST"])
+@bp.route("/deals/<int:deal_id>/cancel", methods=["POST"])
 @require_login
-def deal_cancel(deal_id: int, what: str):
-    if what == "cancel":
-        service, done = deal_delivery.cancel, _("The deal is cancelled.")
-    else:
-        service = deal_delivery.request_cancellation
-        done = _("Your cancellation request is recorded; the deal is cancelled once both ask.")
+def deal_cancel(deal_id: int):
+    """Before funding either party; after funding an operator (arbitration)."""
 
     def then(data):
         return _form_action(
             deal_id,
             "cancel",
-            lambda: service(
+            lambda: deal_delivery.cancel(
                 db.session,
                 actor(),
                 deal_id,
@@ -445,7 +436,67 @@ def deal_cancel(deal_id: int, what: str):
                 gateway=gateway_for(current_app),
                 ip=client_ip(),
             ),
-            done,
+            _("The deal is cancelled."),
+        )
+
+    return _schema_form(deal_id, "cancel", CancelIn(), ("reason",), then)
+
+
+@bp.route("/deals/<int:deal_id>/cancellation", methods=["POST"])
+@require_login
+def deal_propose_cancellation(deal_id: int):
+    def then(data):
+        return _form_action(
+            deal_id,
+            "cancel",
+            lambda: deal_cancellation.propose_cancellation(
+                db.session,
+                actor(),
+                deal_id,
+                data["reason"],
+                lapse_days=current_app.config["DEAL_CANCELLATION_LAPSE_DAYS"],
+                ip=client_ip(),
+            ),
+            _("Your cancellation proposal is sent; the other party accepts or declines it."),
+        )
+
+    return _schema_form(deal_id, "cancel", ProposeCancellationIn(), ("reason",), then)
+
+
+@bp.route(
+    "/deals/<int:deal_id>/cancellation/<any(accept,decline,withdraw):answer>", methods=["POST"]
+)
+@require_login
+def deal_answer_cancellation(deal_id: int, answer: str):
+    if answer == "accept":
+        return _form_action(
+            deal_id,
+            "cancel",
+            lambda: deal_cancellation.accept_cancellation(
+                db.session, actor(), deal_id, gateway=gateway_for(current_app), ip=client_ip()
+            ),
+            _(
+                "You accepted the cancellation: the deal is cancelled and the money still held is refunded to the buyer."
+            ),
+        )
+    if answer == "withdraw":
+        return _form_action(
+            deal_id,
+            "cancel",
+            lambda: deal_cancellation.withdraw_cancellation(
+                db.session, actor(), deal_id, ip=client_ip()
+            ),
+            _("Your cancellation proposal is withdrawn."),
+        )
+
+    def then(data):
+        return _form_action(
+            deal_id,
+            "cancel",
+            lambda: deal_cancellation.decline_cancellation(
+                db.session, actor(), deal_id, data["reason"], ip=client_ip()
+            ),
+            _("You declined the cancellation; the deal goes on."),
         )
 
     return _schema_form(deal_id, "cancel", CancelIn(), ("reason",), then)

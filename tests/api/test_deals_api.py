@@ -247,11 +247,18 @@ def test_cancellation_after_funding_refunds_the_escrow(app, cast):
     c = cast
     did = funded_deal(c)
     r = c["buyer"].post(f"{URL}/{did}/cancel", json={"reason": "预算取消"})
-    assert r.status_code == 403 and "request cancellation" in r.json["error"]["message"]
-    deal = ok(c["buyer"].post(f"{URL}/{did}/cancellation-request", json={"reason": "预算取消"}))
-    assert deal["state"] == "funded" and deal["buyer_cancel_requested"]
-    deal = ok(c["supplier"].post(f"{URL}/{did}/cancellation-request"))
-    assert deal["state"] == "cancelled"
+    assert r.status_code == 403 and "propose cancellation" in r.json["error"]["message"]
+    assert c["buyer"].post(f"{URL}/{did}/cancellation", json={"reason": ""}).status_code == 422
+    deal = ok(c["buyer"].post(f"{URL}/{did}/cancellation", json={"reason": "预算取消"}))
+    assert deal["state"] == "funded" and deal["cancellation"]["proposed_by_role"] == "buyer"
+    assert "withdraw_cancellation" in deal["actions"]
+    assert c["buyer"].post(f"{URL}/{did}/cancellation/accept").status_code == 403
+    assert c["supplier"].post(f"{URL}/{did}/cancellation", json={"reason": "x"}).status_code == 409
+    deal = ok(c["supplier"].get(f"{URL}/{did}"))
+    assert {"accept_cancellation", "decline_cancellation"} <= set(deal["actions"])
+    deal = ok(c["supplier"].post(f"{URL}/{did}/cancellation/accept"))
+    assert deal["state"] == "cancelled" and deal["cancellation"] is None
+    assert [p["status"] for p in deal["cancellation_proposals"]] == ["accepted"]
     assert {m["state"] for m in deal["milestones"]} == {"cancelled"}
     s = deal["statement"]
     assert (s["funded"], s["refunded"], s["held"], s["released"]) == (1_000_000, 1_000_000, 0, 0)
@@ -265,7 +272,7 @@ def test_cancellation_after_funding_refunds_the_escrow(app, cast):
             "external:payouts": 1_000_000,
         }
         assert ledger.check(db.session) == []
-    assert c["buyer"].post(f"{URL}/{did}/cancellation-request").status_code == 409
+    assert c["buyer"].post(f"{URL}/{did}/cancellation", json={"reason": "x"}).status_code == 409
 
 
 def test_cancellation_before_funding_by_either_party(cast):
@@ -323,7 +330,10 @@ def deal_endpoints(did: int, mid: int, aid: int = 1) -> list[tuple[str, str, dic
         ("POST", f"{URL}/{did}/milestones/{mid}/dispute", {"reason": "x"}),
         ("POST", f"{URL}/{did}/milestones/{mid}/resolve", {"outcome": "refund"}),
         ("POST", f"{URL}/{did}/cancel", {"reason": "x"}),
-        ("POST", f"{URL}/{did}/cancellation-request", {"reason": "x"}),
+        ("POST", f"{URL}/{did}/cancellation", {"reason": "x"}),
+        ("POST", f"{URL}/{did}/cancellation/accept", None),
+        ("POST", f"{URL}/{did}/cancellation/decline", None),
+        ("POST", f"{URL}/{did}/cancellation/withdraw", None),
         # Brokers on the deal (api/broker_deals.py).
         ("GET", f"{URL}/{did}/brokers", None),
         ("POST", f"{URL}/{did}/brokers", {"broker_id": 1}),
@@ -405,7 +415,7 @@ def test_every_deal_endpoint_is_404_for_anyone_but_parties_and_operators(app, ca
         ("buyer", "POST", "cancel", {"reason": "x"}),
         ("supplier", "POST", "cancel", {"reason": "x"}),
         ("operator", "POST", "milestones/{mid}/accept", None),
-        ("operator", "POST", "cancellation-request", None),
+        ("operator", "POST", "cancellation", {"reason": "x"}),
     ],
 )
 def test_the_wrong_party_is_forbidden(cast, who, method, path, body):

@@ -8,11 +8,16 @@ the dispute's resolution decides: no party can cancel (and be refunded) around i
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from marketplace.core.errors import Conflict
+from marketplace.core.errors import Conflict, Forbidden, Invalid
+from marketplace.deals import cancellation as deal_cancellation
 from marketplace.deals import delivery as deal_delivery
+from marketplace.deals import machine as deals
 from marketplace.models import Deal, PayoutInstruction
+from marketplace.models.types import utcnow
 from tests.deals.fixtures import balances, parties, user, walk
 
 
@@ -73,3 +78,116 @@ def _deliver_if_needed(ctx, p, deal_id: int, milestone_id: int) -> None:
     if deliver is not None:
         deliver(ctx, user(p.supplier), deal_id, milestone_id, "交付说明")
         ctx.commit()
+
+
+# The proposal's lifecycle ---------------------------------------------------------------
+
+
+def _proposals(ctx, deal_id: int) -> list[tuple[str, str, str]]:
+    deal = ctx.get(Deal, deal_id)
+    ctx.refresh(deal)
+    return [(p.proposed_by_role, p.status, p.closing_note) for p in deal.cancellation_proposals]
+
+
+def test_propose_decline_withdraw_and_accept(ctx, make):
+    p = parties(make)
+    deal_id = walk(ctx, p, "funded")
+    with pytest.raises(Invalid):
+        deal_cancellation.propose_cancellation(ctx, user(p.buyer), deal_id, "  ")
+    ctx.rollback()
+    with pytest.raises(Forbidden):
+        deal_cancellation.propose_cancellation(ctx, user(p.operator), deal_id, "运营")
+    ctx.rollback()
+    with pytest.raises(Conflict, match="no open cancellation proposal"):
+        deal_cancellation.accept_cancellation(ctx, user(p.supplier), deal_id)
+    ctx.rollback()
+    deal_cancellation.propose_cancellation(ctx, user(p.buyer), deal_id, "预算调整")
+    ctx.commit()
+    # The proposer neither accepts nor declines their own proposal; the other party may
+    # not propose over it.
+    for answer in (deal_cancellation.accept_cancellation, deal_cancellation.decline_cancellation):
+        with pytest.raises(Forbidden):
+            answer(ctx, user(p.buyer), deal_id)
+        ctx.rollback()
+    with pytest.raises(Forbidden, match="Only the party that proposed"):
+        deal_cancellation.withdraw_cancellation(ctx, user(p.supplier), deal_id)
+    ctx.rollback()
+    with pytest.raises(Conflict, match="buyer has proposed"):
+        deal_cancellation.propose_cancellation(ctx, user(p.supplier), deal_id, "也想取消")
+    ctx.rollback()
+    assert deals.allowed_actions(ctx.get(Deal, deal_id), user(p.supplier)) == [
+        "accept_cancellation",
+        "decline_cancellation",
+        "start_work",
+    ]
+    deal_cancellation.decline_cancellation(ctx, user(p.supplier), deal_id, "继续履约")
+    ctx.commit()
+    deal_cancellation.propose_cancellation(ctx, user(p.buyer), deal_id, "再议")
+    deal_cancellation.withdraw_cancellation(ctx, user(p.buyer), deal_id)
+    ctx.commit()
+    deal_cancellation.propose_cancellation(ctx, user(p.supplier), deal_id, "无法交付")
+    deal_cancellation.accept_cancellation(ctx, user(p.buyer), deal_id)
+    ctx.commit()
+    assert _proposals(ctx, deal_id) == [
+        ("buyer", "declined", "继续履约"),
+        ("buyer", "withdrawn", ""),
+        ("supplier", "accepted", ""),
+    ]
+    deal = ctx.get(Deal, deal_id)
+    assert deal.state == "cancelled"
+    assert balances(ctx, deal_id)[f"deal:{deal_id}:refunds"] == 1_000_000
+    assert [e.action for e in deal.events][-2:] == ["accept_cancellation", "cancel_by_agreement"]
+
+
+def test_a_dispute_clears_a_proposal_and_refuses_new_ones(ctx, make):
+    p = parties(make)
+    deal_id = walk(ctx, p, "funded")
+    deal_cancellation.propose_cancellation(ctx, user(p.supplier), deal_id, "人手不足")
+    ctx.commit()
+    first = ctx.get(Deal, deal_id).milestones[0]
+    _deliver_if_needed(ctx, p, deal_id, first.id)
+    deal_delivery.dispute_milestone(ctx, user(p.buyer), deal_id, first.id, "不合格")
+    ctx.commit()
+    assert _proposals(ctx, deal_id) == [("supplier", "cleared", "dispute")]
+    for who in (p.buyer, p.supplier):
+        with pytest.raises(Conflict, match="disputed"):
+            deal_cancellation.propose_cancellation(ctx, user(who), deal_id, "取消")
+        ctx.rollback()
+    # After the resolution the parties may propose again.
+    deal_delivery.resolve_dispute(ctx, user(p.operator), deal_id, first.id, "refund")
+    deal_cancellation.propose_cancellation(ctx, user(p.buyer), deal_id, "取消")
+    ctx.commit()
+    assert ctx.get(Deal, deal_id).state == "resolved"
+    assert deals.open_cancellation(ctx.get(Deal, deal_id)).proposed_by_role == "buyer"
+
+
+def test_an_unanswered_proposal_lapses(app, ctx, make):
+    p = parties(make)
+    deal_id = walk(ctx, p, "funded")
+    deal_cancellation.propose_cancellation(ctx, user(p.buyer), deal_id, "预算", lapse_days=2)
+    ctx.commit()
+    proposal = ctx.get(Deal, deal_id).cancellation_proposals[0]
+    assert (proposal.expires_at - proposal.created_at).days == 2
+    proposal.expires_at = utcnow() - timedelta(minutes=1)  # two days later
+    ctx.commit()
+    assert deals.open_cancellation(ctx.get(Deal, deal_id)) is None
+    with pytest.raises(Conflict, match="no open cancellation proposal"):
+        deal_cancellation.accept_cancellation(ctx, user(p.supplier), deal_id)
+    ctx.rollback()
+    assert deal_cancellation.lapse_expired(ctx) == 1
+    assert deal_cancellation.lapse_expired(ctx) == 0
+    assert _proposals(ctx, deal_id) == [("buyer", "lapsed", "")]
+    assert ctx.get(Deal, deal_id).events[-1].action == "cancellation_lapsed"
+    # The buyer may propose again.
+    deal_cancellation.propose_cancellation(ctx, user(p.buyer), deal_id, "预算")
+    ctx.commit()
+
+
+def test_the_sweep_command(app, ctx, make):
+    p = parties(make)
+    deal_id = walk(ctx, p, "funded")
+    deal_cancellation.propose_cancellation(ctx, user(p.buyer), deal_id, "预算")
+    ctx.get(Deal, deal_id).cancellation_proposals[0].expires_at = utcnow() - timedelta(hours=1)
+    ctx.commit()
+    result = app.test_cli_runner().invoke(args=["deals", "sweep"])
+    assert result.exit_code == 0 and "1 cancellation proposal(s) lapsed" in result.output

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from marketplace.core import ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.deals import cancellation as deal_cancellation
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import machine as deals
@@ -44,14 +45,14 @@ def test_refused_transition_is_a_conflict_and_wrong_role_is_forbidden(ctx, make)
         deals.check(ctx.get(Deal, deal_id), "accept_milestone", user(p.buyer))
     funded = walk(ctx, p, "funded")
     deal = ctx.get(Deal, funded)
-    with pytest.raises(Forbidden, match="request cancellation instead"):
+    with pytest.raises(Forbidden, match="propose cancellation instead"):
         deals.check(deal, "cancel", user(p.buyer))
     with pytest.raises(Forbidden):
         deals.check(deal, "accept_milestone", user(p.supplier))
     assert deals.allowed_actions(deal, user(p.buyer)) == [
         "accept_milestone",
         "dispute_milestone",
-        "request_cancellation",
+        "propose_cancellation",
     ]
     assert deals.allowed_actions(deal, user(p.stranger)) == []
 
@@ -295,11 +296,13 @@ def test_cancellation_before_and_after_funding(ctx, make):
     with pytest.raises(Forbidden):
         deal_delivery.cancel(ctx, user(p.buyer), late, "changed our minds")
     ctx.rollback()
-    deal_delivery.request_cancellation(ctx, user(p.buyer), late, "项目取消")
-    deal_delivery.request_cancellation(ctx, user(p.buyer), late, "again")  # no change
+    deal_cancellation.propose_cancellation(ctx, user(p.buyer), late, "项目取消")
     ctx.commit()
+    with pytest.raises(Conflict, match="already waiting"):
+        deal_cancellation.propose_cancellation(ctx, user(p.buyer), late, "again")
+    ctx.rollback()
     assert ctx.get(Deal, late).state == "in_progress"
-    deal_delivery.request_cancellation(ctx, user(p.supplier), late, "同意")
+    deal_cancellation.accept_cancellation(ctx, user(p.supplier), late)
     ctx.commit()
     deal = ctx.get(Deal, late)
     assert deal.state == "cancelled"
@@ -307,7 +310,7 @@ def test_cancellation_before_and_after_funding(ctx, make):
     b = balances(ctx, late)
     assert b[f"deal:{late}:escrow"] == 0 and b[f"deal:{late}:refunds"] == 400_000
     actions = [e.action for e in deal.events]
-    assert actions[-3:] == ["request_cancellation", "request_cancellation", "cancel_by_agreement"]
+    assert actions[-3:] == ["propose_cancellation", "accept_cancellation", "cancel_by_agreement"]
 
 
 def test_operator_arbitration_refunds_the_escrow(ctx, make):

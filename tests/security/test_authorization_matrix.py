@@ -305,12 +305,16 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("302 303! 303 404 404 303!", args=MILESTONE, form={"reason": "样品不合格"})
     ],
     ("views.deal_cancel", "POST"): [
-        case("302 303 303 404 404 303", args=AGREED | {"what": "cancel"}, form={"reason": ""}),
-        case(
-            "302 303 303 404 404 303!",
-            args=DEAL | {"what": "cancellation-request"},
-            form={"reason": "不做了"},
-        ),
+        case("302 303 303 404 404 303", args=AGREED, form={"reason": ""}),
+    ],
+    # A funded deal: a party proposes, the other answers; with no open proposal an answer
+    # is refused with the reason (the parties), operators never answer.
+    ("views.deal_propose_cancellation", "POST"): [
+        case("302 303 303 404 404 303!", args=DEAL, form={"reason": "不做了"}),
+    ],
+    ("views.deal_answer_cancellation", "POST"): [
+        case("302 303! 303! 404 404 303!", args=DEAL | {"answer": answer}, form={"reason": ""})
+        for answer in ("accept", "decline", "withdraw")
     ],
     ("views.operator_funding", "GET"): [case(PAGE_FOR_OPERATORS)],
     ("views.operator_confirm_funding", "POST"): [
@@ -592,9 +596,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("401 403 403 404 404 409", args=MILESTONE, json={"outcome": "refund"})
     ],
     ("deals.cancel", "POST"): [case("401 200 200 404 404 200", args=AGREED, json={"reason": ""})],
-    ("deals.request_cancellation", "POST"): [
+    ("deals.propose_cancellation", "POST"): [
         case("401 200 200 404 404 403", args=DEAL, json={"reason": "不做了"})
     ],
+    ("deals.accept_cancellation", "POST"): [case("401 409 409 404 404 403", args=DEAL)],
+    ("deals.decline_cancellation", "POST"): [
+        case("401 409 409 404 404 403", args=DEAL, json={"reason": ""})
+    ],
+    ("deals.withdraw_cancellation", "POST"): [case("401 409 409 404 404 403", args=DEAL)],
     ("deals.list_payouts", "GET"): [case(API_FOR_OPERATORS)],
     ("deals.execute_payout", "POST"): [
         case(API_FOR_OPERATORS, args={"payout_id": "@payout"}, json={"reference": "B-1"})

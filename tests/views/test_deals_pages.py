@@ -335,12 +335,23 @@ def test_cancellation_forms(app, cast):
     see_other(c["supplier"].post(f"/deals/{did}/cancel", data={"reason": "不合适"}))
     assert state(app, did) == "cancelled"
     did = funded(c, "1000")
-    # After funding a party only requests cancellation; both requests cancel and refund.
+    # After funding a party proposes to cancel, with a reason; the other party answers.
     html = text(c["buyer"].get(f"/deals/{did}"))
-    assert f"/deals/{did}/cancellation-request" in html and f'/deals/{did}/cancel"' not in html
-    see_other(c["buyer"].post(f"/deals/{did}/cancellation-request", data={"reason": "预算取消"}))
-    assert "取消申请方：买方" in text(c["supplier"].get(f"/deals/{did}"))
-    see_other(c["supplier"].post(f"/deals/{did}/cancellation-request", data={"reason": ""}))
+    assert f"/deals/{did}/cancellation" in html and f'/deals/{did}/cancel"' not in html
+    r = c["buyer"].post(f"/deals/{did}/cancellation", data={"reason": " "})
+    assert r.status_code == 422
+    see_other(c["buyer"].post(f"/deals/{did}/cancellation", data={"reason": "预算取消"}))
+    html = text(c["supplier"].get(f"/deals/{did}"))
+    assert "买方于" in html and "提议取消本交易" in html and "预算取消" in html
+    assert f"/deals/{did}/cancellation/accept" in html
+    assert f"/deals/{did}/cancellation/decline" in html
+    assert f"/deals/{did}/cancellation/withdraw" in text(c["buyer"].get(f"/deals/{did}"))
+    see_other(c["supplier"].post(f"/deals/{did}/cancellation/decline", data={"reason": "继续"}))
+    assert state(app, did) == "funded"
+    html = text(c["buyer"].get(f"/deals/{did}"))
+    assert "拒绝了取消提议" in html and "cancellation_" not in html
+    see_other(c["buyer"].post(f"/deals/{did}/cancellation", data={"reason": "预算取消"}))
+    see_other(c["supplier"].post(f"/deals/{did}/cancellation/accept"))
     assert state(app, did) == "cancelled"
     html = text(c["buyer"].get(f"/deals/{did}"))
     assert '<div class="stmt-refunded"><dt>已退款</dt><dd>1,000 元</dd></div>' in html
