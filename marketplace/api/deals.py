@@ -34,6 +34,7 @@ from marketplace.schemas.deals import (
     DealOut,
     DealPage,
     DealQuery,
+    DeliverIn,
     DisputeIn,
     FundingOut,
     MessageIn,
@@ -42,6 +43,7 @@ from marketplace.schemas.deals import (
     PayoutOut,
     PayoutQuery,
     ProposeCancellationIn,
+    RejectIn,
     ResolveIn,
     TermsIn,
 )
@@ -172,6 +174,7 @@ def create_blueprint() -> Blueprint:
             deal_id,
             data,
             platform_fee_bp=current_app.config.get("PLATFORM_FEE_BP", 300),
+            acceptance_days=current_app.config["MILESTONE_ACCEPTANCE_DAYS"],
             ip=request.remote_addr,
         )
         return done(terms.deal, actor)
@@ -234,6 +237,46 @@ def create_blueprint() -> Blueprint:
             deal_workflow.start_work(db.session, actor, deal_id, ip=request.remote_addr), actor
         )
 
+    @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/deliver", methods=["POST"])
+    @login_required(blp)
+    @blp.arguments(DeliverIn)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def deliver_milestone(data, deal_id: int, milestone_id: int):
+        """The supplier delivers a pending milestone with a note and files uploaded to the
+        deal first (`attachment_ids`); the buyer then has the terms' acceptance period to
+        accept or reject it before it is accepted automatically."""
+        actor = current_actor()
+        deal = deal_delivery.deliver_milestone(
+            db.session,
+            actor,
+            deal_id,
+            milestone_id,
+            data["note"],
+            data["attachment_ids"],
+            ip=request.remote_addr,
+        )
+        return done(deal, actor)
+
+    @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/reject", methods=["POST"])
+    @login_required(blp)
+    @blp.arguments(RejectIn)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def reject_milestone(data, deal_id: int, milestone_id: int):
+        """The buyer rejects a delivery with a reason: the milestone is pending again."""
+        actor = current_actor()
+        deal = deal_delivery.reject_milestone(
+            db.session, actor, deal_id, milestone_id, data["reason"], ip=request.remote_addr
+        )
+        return done(deal, actor)
+
     @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/accept", methods=["POST"])
     @login_required(blp)
     @blp.response(200, DealOut)
@@ -241,7 +284,8 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
     def accept_milestone(deal_id: int, milestone_id: int):
-        """The buyer accepts a milestone: its amount is released from escrow to the supplier."""
+        """The buyer accepts a delivered milestone: its amount is released from escrow to the
+        supplier."""
         actor = current_actor()
         deal = deal_delivery.accept_milestone(
             db.session, actor, deal_id, milestone_id, gateway=gateway(), ip=request.remote_addr

@@ -10,6 +10,7 @@ deal_money.release / deal_money.refund, in the same database transaction.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,10 +21,11 @@ from marketplace.core import audit
 from marketplace.core.errors import Forbidden, Invalid, NotFound
 from marketplace.deals import cancellation
 from marketplace.deals import machine as deals
-from marketplace.deals.escrow import refund, release
+from marketplace.deals.escrow import contract, refund, release
 from marketplace.deals.machine import MILESTONE, SYSTEM
-from marketplace.models import Deal, Milestone, User
+from marketplace.models import Deal, DealAttachment, Milestone, User
 from marketplace.models.deals import RESOLUTIONS
+from marketplace.models.types import utcnow
 
 
 def _milestone(session: Session, deal: Deal, milestone_id: int) -> Milestone:
@@ -36,6 +38,77 @@ def _milestone(session: Session, deal: Deal, milestone_id: int) -> Milestone:
 def _complete_if_settled(session: Session, deal: Deal, actor: User | None, ip: str | None) -> None:
     if all(m.settled for m in deals.fresh_milestones(session, deal)):
         deals.apply(session, deal, "complete", SYSTEM, actor, ip=ip)
+
+
+def deliver_milestone(
+    session: Session,
+    actor: User | None,
+    deal_id: int,
+    milestone_id: int,
+    note: str,
+    attachment_ids: list[int] | tuple[int, ...] = (),
+    *,
+    ip: str | None = None,
+) -> Deal:
+    """The supplier delivers a pending milestone, with a note and files already uploaded
+    to the deal (files.add_attachment, with its checks). The buyer then accepts or rejects
+    it within the terms' acceptance period, or it is accepted automatically."""
+    deal = deals.lock_deal(session, actor, deal_id)
+    milestone = _milestone(session, deal, milestone_id)
+    role = deals.check(deal, "deliver_milestone", actor)
+    MILESTONE.check(milestone, "deliver", [role])
+    note = (note or "").strip()
+    if not note:
+        raise Invalid({"note": "Say what you deliver; the buyer reads it before accepting."})
+    files = []
+    for attachment_id in dict.fromkeys(attachment_ids):
+        attachment = session.get(DealAttachment, attachment_id)
+        if attachment is None or attachment.deal_id != deal.id:
+            raise Invalid({"attachment_ids": f"No file {attachment_id} in this deal."})
+        files.append({"id": attachment.id, "filename": attachment.filename})
+    now = utcnow()
+    terms = contract(deal)
+    MILESTONE.apply(milestone, "deliver", role)
+    milestone.delivered_at = now
+    milestone.delivery_note = note
+    milestone.delivery_files = files
+    milestone.rejection_reason = ""
+    milestone.acceptance_due_at = now + timedelta(days=terms.acceptance_days)
+    milestone.acceptance_notice_at = None
+    detail = {
+        "milestone_id": milestone.id,
+        "position": milestone.position,
+        "note": note,
+        "files": [f["filename"] for f in files],
+        "acceptance_due_at": milestone.acceptance_due_at.isoformat(),
+    }
+    return deals.apply(session, deal, "deliver_milestone", role, actor, ip=ip, detail=detail)
+
+
+def reject_milestone(
+    session: Session,
+    actor: User | None,
+    deal_id: int,
+    milestone_id: int,
+    reason: str,
+    *,
+    ip: str | None = None,
+) -> Deal:
+    """The buyer rejects a delivery, saying why: the milestone is pending again and the
+    supplier delivers anew (a new acceptance period starts then)."""
+    deal = deals.lock_deal(session, actor, deal_id)
+    milestone = _milestone(session, deal, milestone_id)
+    role = deals.check(deal, "reject_milestone", actor)
+    MILESTONE.check(milestone, "reject", [role])
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": "Say what is missing or wrong; the supplier reads it."})
+    MILESTONE.apply(milestone, "reject", role)
+    milestone.rejection_reason = reason
+    milestone.acceptance_due_at = None
+    milestone.acceptance_notice_at = None
+    detail = {"milestone_id": milestone.id, "position": milestone.position, "reason": reason}
+    return deals.apply(session, deal, "reject_milestone", role, actor, ip=ip, detail=detail)
 
 
 def accept_milestone(
@@ -52,10 +125,28 @@ def accept_milestone(
     deal = deals.lock_deal(session, actor, deal_id)
     milestone = _milestone(session, deal, milestone_id)
     role = deals.check(deal, "accept_milestone", actor)
+    return accept_locked(session, deal, milestone, role, actor, gateway, ip=ip)
+
+
+def accept_locked(
+    session: Session,
+    deal: Deal,
+    milestone: Milestone,
+    role: str,
+    actor: User | None,
+    gateway: payments.Gateway,
+    *,
+    ip: str | None = None,
+) -> Deal:
+    """Accept a delivered milestone of a locked deal, as the buyer or (the acceptance
+    period passed) the platform: release its amount, clear a cancellation proposal."""
     MILESTONE.check(milestone, "accept", [role])
     detail = {"milestone_id": milestone.id, "position": milestone.position}
+    if role == SYSTEM:
+        detail["automatic"] = True
     detail |= release(session, deal, milestone, milestone.amount, actor, gateway)
     MILESTONE.apply(milestone, "accept", role)
+    milestone.acceptance_due_at = None
     cancellation.clear(session, deal, "release")
     deals.apply(session, deal, "accept_milestone", role, actor, ip=ip, detail=detail)
     _complete_if_settled(session, deal, actor, ip)
@@ -81,6 +172,7 @@ def dispute_milestone(
         raise Invalid({"reason": "Say what is wrong with the delivery; the operator reads it."})
     MILESTONE.apply(milestone, "dispute", role)
     milestone.dispute_reason = reason
+    milestone.acceptance_due_at = None
     cancellation.clear(session, deal, "dispute")
     detail = {"milestone_id": milestone.id, "position": milestone.position, "reason": reason}
     deals.apply(session, deal, "dispute_milestone", role, actor, ip=ip, detail=detail)

@@ -66,9 +66,16 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
     ("agreed", "confirm_funding", SYSTEM): "funded",  # provider notification
     # Delivery, milestone by milestone.
     ("funded", "start_work", SUPPLIER): "in_progress",
-    ("funded", "accept_milestone", BUYER): "in_progress",
+    ("funded", "deliver_milestone", SUPPLIER): "in_progress",
+    ("in_progress", "deliver_milestone", SUPPLIER): "in_progress",
+    ("resolved", "deliver_milestone", SUPPLIER): "in_progress",
     ("in_progress", "accept_milestone", BUYER): "in_progress",
     ("resolved", "accept_milestone", BUYER): "in_progress",
+    # The acceptance period passed (the sweep, deals/acceptance.py).
+    ("in_progress", "accept_milestone", SYSTEM): "in_progress",
+    ("resolved", "accept_milestone", SYSTEM): "in_progress",
+    ("in_progress", "reject_milestone", BUYER): "in_progress",
+    ("resolved", "reject_milestone", BUYER): "in_progress",
     ("funded", "dispute_milestone", BUYER): "disputed",
     ("in_progress", "dispute_milestone", BUYER): "disputed",
     ("resolved", "dispute_milestone", BUYER): "disputed",
@@ -119,7 +126,9 @@ REFUSALS = {
     "request_funding": "Funding is requested once both parties agreed the terms.",
     "confirm_funding": "Only an agreed, unfunded deal can be funded.",
     "start_work": "Work starts once the deal is funded.",
-    "accept_milestone": "Milestones are accepted while a funded deal is under way and not in dispute.",
+    "deliver_milestone": "Milestones are delivered while a funded deal is under way and not in dispute.",
+    "accept_milestone": "Milestones are accepted once delivered, while a funded deal is under way and not in dispute.",
+    "reject_milestone": "Deliveries are rejected while a funded deal is under way and not in dispute.",
     "dispute_milestone": "Milestones are disputed while a funded deal is under way and not already in dispute.",
     "resolve_dispute": "The deal is not in dispute.",
     "cancel": "The deal is already closed.",
@@ -151,13 +160,19 @@ PREFERENCE = (BUYER, SUPPLIER, BROKER, OPERATOR)
 # A milestone's (state, action, role) → next state, applied in delivery.py after the deal's
 # own transition was checked (the role is the one the deal's check returned).
 MILESTONE_TRANSITIONS: dict[tuple[str, str, str], str] = {
-    ("open", "accept", BUYER): "accepted",  # its amount is released from escrow
-    ("open", "dispute", BUYER): "disputed",
+    ("pending", "deliver", SUPPLIER): "delivered",  # with a note and files
+    ("delivered", "accept", BUYER): "accepted",  # its amount is released from escrow
+    # Not answered within the terms' acceptance period: the platform accepts it.
+    ("delivered", "accept", SYSTEM): "accepted",
+    ("delivered", "reject", BUYER): "pending",  # with a reason; the supplier delivers again
+    ("pending", "dispute", BUYER): "disputed",
+    ("delivered", "dispute", BUYER): "disputed",
     ("disputed", "resolve", OPERATOR): "resolved",  # released, refunded or split
     ("disputed", "resolve", BROKER): "resolved",  # if the contract lets the broker arbitrate
-    # The deal is cancelled after funding (arbitration or both parties' request): what is
+    # The deal is cancelled after funding (arbitration or an accepted proposal): what is
     # not settled is refunded.
-    ("open", "cancel", SYSTEM): "cancelled",
+    ("pending", "cancel", SYSTEM): "cancelled",
+    ("delivered", "cancel", SYSTEM): "cancelled",
     ("disputed", "cancel", SYSTEM): "cancelled",
 }
 
@@ -171,7 +186,7 @@ MILESTONE: Lifecycle[Milestone] = Lifecycle(
     "milestone",
     "state",
     MILESTONE_TRANSITIONS,
-    initial=("open",),
+    initial=("pending",),
     wrong_state=_milestone_is_not,
 )
 

@@ -43,7 +43,10 @@ PARTY_ROLES = ("buyer", "supplier")
 # The deal's assigned broker proposes terms, writes in the thread and may arbitrate.
 PROPOSER_ROLES = ("buyer", "supplier", "broker")
 ACTOR_ROLES = ("buyer", "supplier", "operator", "system", "broker")
-MILESTONE_STATES = ("open", "accepted", "disputed", "resolved", "cancelled")
+# pending → delivered (supplier) → accepted (buyer, or the platform once the acceptance
+# period has passed) or back to pending (rejected); disputed → resolved; cancelled.
+MILESTONE_STATES = ("pending", "delivered", "accepted", "disputed", "resolved", "cancelled")
+DEFAULT_ACCEPTANCE_DAYS = 14
 FUNDING_STATUSES = ("pending", "confirmed")
 # How an operator settles a disputed milestone.
 RESOLUTIONS = ("release", "refund", "split")
@@ -161,6 +164,11 @@ class DealTerms(db.Model):
     )
     # The contract lets the assigned broker arbitrate a disputed milestone.
     broker_may_arbitrate: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Days the buyer has to accept or reject a delivered milestone before it is accepted
+    # automatically.
+    acceptance_days: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_ACCEPTANCE_DAYS, server_default=str(DEFAULT_ACCEPTANCE_DAYS)
+    )
     note: Mapped[str] = mapped_column(Text, default="")
     terms_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
@@ -211,7 +219,7 @@ class Milestone(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     amount: Mapped[int] = mapped_column(BigInteger)
     due_date: Mapped[date | None] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(20), default="open")
+    state: Mapped[str] = mapped_column(String(20), default="pending")
     # Gross amount released from escrow (fees included) and amount refunded to the buyer.
     released_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -219,6 +227,17 @@ class Milestone(db.Model):
     commission_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     dispute_reason: Mapped[str] = mapped_column(Text, default="")
     resolution: Mapped[str] = mapped_column(String(20), default="")  # "" or a RESOLUTIONS value
+    # The latest delivery: when, the supplier's note, its files ([{"id", "filename"}] of
+    # deal attachments), and until when the buyer answers before it is accepted
+    # automatically (and when the buyer was reminded of that).
+    delivered_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    delivery_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    delivery_files: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONList, default=list, server_default="[]"
+    )
+    rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    acceptance_due_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    acceptance_notice_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}

@@ -59,6 +59,11 @@ class TermsIn(StrictSchema):
         strict=True, load_default=0, validate=validate.Range(min=0, max=10_000)
     )
     broker_may_arbitrate = fields.Boolean(load_default=False)
+    # Days the buyer has to answer a delivered milestone before it is accepted
+    # automatically; the platform's default (14) without it.
+    acceptance_days = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(min=3, max=90)
+    )
 
 
 class ConfirmTermsIn(StrictSchema):
@@ -83,6 +88,18 @@ class ResolveIn(StrictSchema):
 
 class CancelIn(StrictSchema):
     reason = fields.String(load_default="", validate=validate.Length(max=5_000))
+
+
+class DeliverIn(StrictSchema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=5_000))
+    # Files uploaded to the deal first (POST /api/v1/deals/<id>/attachments).
+    attachment_ids = fields.List(
+        fields.Integer(strict=True), load_default=list, validate=validate.Length(max=20)
+    )
+
+
+class RejectIn(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5_000))
 
 
 class ProposeCancellationIn(StrictSchema):
@@ -143,6 +160,7 @@ class TermsOut(Schema):
     commission_bp = fields.Integer()
     broker_id = fields.Integer(allow_none=True)
     broker_may_arbitrate = fields.Boolean()
+    acceptance_days = fields.Integer()
     note = fields.String()
     terms_hash = fields.String()
     created_at = fields.DateTime()
@@ -163,6 +181,14 @@ class MilestoneOut(Schema):
     commission_amount = fields.Integer()
     dispute_reason = fields.String()
     resolution = fields.String()
+    delivered_at = fields.DateTime(allow_none=True)
+    delivery_note = fields.String()
+    delivery_files = fields.List(fields.Dict())
+    rejection_reason = fields.String()
+    acceptance_due_at = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "A delivered milestone is accepted automatically then"},
+    )
 
 
 class EventOut(Schema):

@@ -50,6 +50,11 @@ LABELS: dict[str, dict[str, Any]] = {
         "request_funding": _l("asked for payment instructions"),
         "confirm_funding": _l("confirmed the payment: escrow funded"),
         "start_work": _l("started delivery"),
+        "deliver_milestone": _l("delivered a milestone"),
+        "reject_milestone": _l("rejected a delivery"),
+        "acceptance_reminder": _l(
+            "reminded the buyer: the delivery is accepted automatically in three days"
+        ),
         "accept_milestone": _l("accepted a milestone: money released"),
         "dispute_milestone": _l("disputed a milestone"),
         "resolve_dispute": _l("resolved the dispute"),
@@ -74,7 +79,8 @@ LABELS: dict[str, dict[str, Any]] = {
         "broker_released": _l("both parties consented: the broker left the deal"),
     },
     "milestone": {
-        "open": _l("Awaiting acceptance"),
+        "pending": _l("Awaiting delivery"),
+        "delivered": _l("Delivered, awaiting acceptance"),
         "accepted": _l("Accepted"),
         "disputed": _l("In dispute"),
         "resolved": _l("Resolved by arbitration"),
@@ -99,6 +105,8 @@ MESSAGES = (
     N_("Say what is wrong with the delivery; the operator reads it."),
     N_("An arbitrated cancellation needs a reason."),
     N_("Say why you propose to cancel; the other party reads it."),
+    N_("Say what you deliver; the buyer reads it before accepting."),
+    N_("Say what is missing or wrong; the supplier reads it."),
     N_("Your cancellation proposal is already waiting for an answer."),
     N_(
         "There is no open cancellation proposal: it was answered, withdrawn, has "
@@ -184,9 +192,9 @@ PATTERNS = (
         ),
     ),
     _pattern(
-        r"^Milestone (?P<position>\d+) is (?P<state>\w+), not \w+\.$",
+        r"^Milestone (?P<position>\d+) is (?P<state>\w+), not [\w ]+\.$",
         lambda position, state: _(
-            "Milestone %(position)s is already “%(state)s”.",
+            "Milestone %(position)s is “%(state)s”: this step is not possible now.",
             position=position,
             state=deal_label("milestone", state),
         ),
@@ -202,6 +210,10 @@ PATTERNS = (
     _pattern(
         r"^Deals are opened on published items; this one is \w+\.$",
         lambda: _("Deals are opened on published items only."),
+    ),
+    _pattern(
+        r"^No file (?P<id>\d+) in this deal\.$",
+        lambda id: _("No file %(id)s in this deal.", id=id),
     ),
     _pattern(
         r"^The (?P<role>buyer|supplier) has proposed cancelling; ",

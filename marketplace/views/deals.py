@@ -37,9 +37,11 @@ from marketplace.schemas.deals import (
     ConfirmTermsIn,
     DealOpenIn,
     DealQuery,
+    DeliverIn,
     DisputeIn,
     MessageIn,
     ProposeCancellationIn,
+    RejectIn,
 )
 from marketplace.views.base import actor, bp, form_int, money, require_login
 from marketplace.views.brokers import broker_label
@@ -190,9 +192,11 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
 
 
 def _confirmers(deal: Deal) -> set[int | None]:
-    return {c.user_id for t in deal.terms_versions for c in t.confirmations} | {
-        t.proposed_by_id for t in deal.terms_versions
-    }
+    return (
+        {c.user_id for t in deal.terms_versions for c in t.confirmations}
+        | {t.proposed_by_id for t in deal.terms_versions}
+        | {t.broker_id for t in deal.terms_versions if t.broker_id}
+    )
 
 
 def _names(ids: set[int | None]) -> dict[int, str]:
@@ -337,7 +341,13 @@ def deal_propose_terms(deal_id: int):
         deal_id,
         "terms",
         lambda: deal_terms.propose_terms(
-            db.session, actor(), deal_id, data, platform_fee_bp=fee, ip=client_ip()
+            db.session,
+            actor(),
+            deal_id,
+            data,
+            platform_fee_bp=fee,
+            acceptance_days=current_app.config["MILESTONE_ACCEPTANCE_DAYS"],
+            ip=client_ip(),
         ),
         _("Your terms are proposed. Both parties confirm them to agree the contract."),
     )
@@ -381,6 +391,62 @@ def deal_start(deal_id: int):
         lambda: deal_workflow.start_work(db.session, actor(), deal_id, ip=client_ip()),
         _("Delivery has started."),
     )
+
+
+@bp.route("/deals/<int:deal_id>/milestones/<int:milestone_id>/deliver", methods=["POST"])
+@require_login
+def deal_deliver_milestone(deal_id: int, milestone_id: int):
+    """The supplier delivers: a note and files (each checked as a deal attachment)."""
+    posted = f"deliver-{milestone_id}"
+    uploads = [f for f in request.files.getlist("files") if f and f.filename][:20]
+
+    def then(data):
+        def run():
+            ids = [
+                deal_files.add_attachment(
+                    db.session,
+                    actor(),
+                    deal_id,
+                    upload.stream,
+                    upload.filename,
+                    storage_dir=storage_dir(),
+                    max_bytes=current_app.config.get(
+                        "MAX_ATTACHMENT_BYTES", deal_files.DEFAULT_MAX_BYTES
+                    ),
+                    ip=client_ip(),
+                ).id
+                for upload in uploads
+            ]
+            deal_delivery.deliver_milestone(
+                db.session, actor(), deal_id, milestone_id, data["note"], ids, ip=client_ip()
+            )
+
+        return _form_action(
+            deal_id,
+            posted,
+            run,
+            _("The milestone is delivered; the buyer accepts or rejects it."),
+        )
+
+    return _schema_form(deal_id, posted, DeliverIn(), ("note",), then)
+
+
+@bp.route("/deals/<int:deal_id>/milestones/<int:milestone_id>/reject", methods=["POST"])
+@require_login
+def deal_reject_milestone(deal_id: int, milestone_id: int):
+    posted = f"reject-{milestone_id}"
+
+    def then(data):
+        return _form_action(
+            deal_id,
+            posted,
+            lambda: deal_delivery.reject_milestone(
+                db.session, actor(), deal_id, milestone_id, data["reason"], ip=client_ip()
+            ),
+            _("The delivery is rejected; the supplier delivers again."),
+        )
+
+    return _schema_form(deal_id, posted, RejectIn(), ("reason",), then)
 
 
 @bp.route("/deals/<int:deal_id>/milestones/<int:milestone_id>/accept", methods=["POST"])

@@ -18,7 +18,7 @@ from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import machine as deals
 from marketplace.models import Deal, PayoutInstruction
 from marketplace.models.types import utcnow
-from tests.deals.fixtures import balances, parties, user, walk
+from tests.deals.fixtures import balances, deliver, parties, user, walk
 
 
 def refunds(ctx, deal_id: int) -> list[PayoutInstruction]:
@@ -36,7 +36,8 @@ def test_exploit_a_stale_cancellation_request_does_not_refund_after_a_release(ct
     deal_delivery.request_cancellation(ctx, user(p.supplier), deal_id, "人手不足")
     ctx.commit()
     first = ctx.get(Deal, deal_id).milestones[0]
-    _deliver_if_needed(ctx, p, deal_id, first.id)
+    deliver(ctx, p, deal_id, first.id)
+    ctx.commit()
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, first.id)
     ctx.commit()
     # Weeks later the buyer asks to cancel: this is a new proposal the supplier answers,
@@ -59,7 +60,8 @@ def test_exploit_no_cancellation_around_a_dispute(ctx, make):
     deal_delivery.request_cancellation(ctx, user(p.supplier), deal_id, "人手不足")
     ctx.commit()
     milestone = ctx.get(Deal, deal_id).milestones[0]
-    _deliver_if_needed(ctx, p, deal_id, milestone.id)
+    deliver(ctx, p, deal_id, milestone.id)
+    ctx.commit()
     deal_delivery.dispute_milestone(ctx, user(p.buyer), deal_id, milestone.id, "交付物不全")
     ctx.commit()
     # In the middle of the dispute the buyer asks to cancel: refused, the dispute decides.
@@ -70,14 +72,6 @@ def test_exploit_no_cancellation_around_a_dispute(ctx, make):
     assert deal.state == "disputed"
     assert balances(ctx, deal_id)[f"deal:{deal_id}:escrow"] == 1_000_000
     assert refunds(ctx, deal_id) == []
-
-
-def _deliver_if_needed(ctx, p, deal_id: int, milestone_id: int) -> None:
-    """Milestones have no delivery step yet (issue 14 point 2 adds it)."""
-    deliver = getattr(deal_delivery, "deliver_milestone", None)
-    if deliver is not None:
-        deliver(ctx, user(p.supplier), deal_id, milestone_id, "交付说明")
-        ctx.commit()
 
 
 # The proposal's lifecycle ---------------------------------------------------------------
@@ -118,6 +112,7 @@ def test_propose_decline_withdraw_and_accept(ctx, make):
     assert deals.allowed_actions(ctx.get(Deal, deal_id), user(p.supplier)) == [
         "accept_cancellation",
         "decline_cancellation",
+        "deliver_milestone",
         "start_work",
     ]
     deal_cancellation.decline_cancellation(ctx, user(p.supplier), deal_id, "继续履约")
@@ -145,7 +140,8 @@ def test_a_dispute_clears_a_proposal_and_refuses_new_ones(ctx, make):
     deal_cancellation.propose_cancellation(ctx, user(p.supplier), deal_id, "人手不足")
     ctx.commit()
     first = ctx.get(Deal, deal_id).milestones[0]
-    _deliver_if_needed(ctx, p, deal_id, first.id)
+    deliver(ctx, p, deal_id, first.id)
+    ctx.commit()
     deal_delivery.dispute_milestone(ctx, user(p.buyer), deal_id, first.id, "不合格")
     ctx.commit()
     assert _proposals(ctx, deal_id) == [("supplier", "cleared", "dispute")]

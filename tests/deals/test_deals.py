@@ -18,7 +18,7 @@ from marketplace.deals import terms as deal_terms
 from marketplace.deals import workflow as deal_workflow
 from marketplace.models import Deal, DealEvent, JournalTransaction, LedgerEntry, PayoutInstruction
 from marketplace.models.deals import ACTOR_ROLES, DEAL_STATES
-from tests.deals.fixtures import balances, parties, terms_data, user, walk
+from tests.deals.fixtures import balances, deliver, parties, terms_data, user, walk
 
 
 def entries(session) -> int:
@@ -50,7 +50,6 @@ def test_refused_transition_is_a_conflict_and_wrong_role_is_forbidden(ctx, make)
     with pytest.raises(Forbidden):
         deals.check(deal, "accept_milestone", user(p.supplier))
     assert deals.allowed_actions(deal, user(p.buyer)) == [
-        "accept_milestone",
         "dispute_milestone",
         "propose_cancellation",
     ]
@@ -209,12 +208,18 @@ def test_accepting_every_milestone_completes_the_deal(ctx, make):
     deal_id = walk(ctx, p, "funded", amounts=(333_333, 666_667))
     deal = ctx.get(Deal, deal_id)
     first, second = deal.milestones
+    deliver(ctx, p, deal_id, first.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, first.id)
     ctx.commit()
     assert ctx.get(Deal, deal_id).state == "in_progress"
-    with pytest.raises(Conflict, match="accepted, not open"):
+    with pytest.raises(Conflict, match="accepted, not delivered"):
         deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, first.id)
     ctx.rollback()
+    # Not delivered yet: the buyer cannot accept it.
+    with pytest.raises(Conflict, match="Milestone 2 is pending, not delivered"):
+        deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, second.id)
+    ctx.rollback()
+    deliver(ctx, p, deal_id, second.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, second.id)
     ctx.commit()
     assert ctx.get(Deal, deal_id).state == "completed"
@@ -261,6 +266,7 @@ def test_dispute_resolved_by_a_split(ctx, make):
     )
     ctx.commit()
     assert ctx.get(Deal, deal_id).state == "resolved"
+    deliver(ctx, p, deal_id, second.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, second.id)
     ctx.commit()
     assert ctx.get(Deal, deal_id).state == "completed"
@@ -291,6 +297,7 @@ def test_cancellation_before_and_after_funding(ctx, make):
 
     late = walk(ctx, p, "funded")
     first = ctx.get(Deal, late).milestones[0]
+    deliver(ctx, p, late, first.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), late, first.id)
     ctx.commit()
     with pytest.raises(Forbidden):
@@ -329,6 +336,7 @@ def test_payout_execution_moves_payable_out_once(ctx, make):
     p = parties(make)
     deal_id = walk(ctx, p, "funded")
     first = ctx.get(Deal, deal_id).milestones[0]
+    deliver(ctx, p, deal_id, first.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, first.id)
     ctx.commit()
     (payout,) = deal_money.list_payouts(ctx, user(p.operator))

@@ -28,7 +28,7 @@ from marketplace.models import (
     PayoutInstruction,
     User,
 )
-from tests.deals.fixtures import parties, walk
+from tests.deals.fixtures import deliver, parties, walk
 
 # Real threads, each with its own connection: they must see committed rows.
 pytestmark = pytest.mark.real_commits
@@ -66,6 +66,8 @@ def funded_deal(app, make):
     with app.app_context():
         deal_id = walk(db.session, p, "funded")
         milestone_id = db.session.get(Deal, deal_id).milestones[0].id
+        deliver(db.session, p, deal_id, milestone_id)  # the buyer may accept it
+        db.session.commit()
     return p, deal_id, milestone_id
 
 
@@ -188,7 +190,6 @@ def test_a_release_racing_an_acceptance_leaves_one_outcome(app, make):
         deal_cancellation.accept_cancellation(session, session.get(User, p.buyer.id), deal_id)
 
     def accept_milestone(session):
-        _deliver_first(session, p, deal_id, milestone_id)
         deal_delivery.accept_milestone(
             session, session.get(User, p.buyer.id), deal_id, milestone_id
         )
@@ -202,10 +203,3 @@ def test_a_release_racing_an_acceptance_leaves_one_outcome(app, make):
         # proposal (nothing refunded).
         assert (deal.state, refunds, releases) in (("cancelled", 1, 0), ("in_progress", 0, 1))
         assert ledger.check(db.session) == []
-
-
-def _deliver_first(session, p, deal_id: int, milestone_id: int) -> None:
-    """Milestones are delivered before they are accepted once issue 14 point 2 lands."""
-    deliver = getattr(deal_delivery, "deliver_milestone", None)
-    if deliver is not None:
-        deliver(session, session.get(User, p.supplier.id), deal_id, milestone_id, "交付")

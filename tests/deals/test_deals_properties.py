@@ -39,7 +39,9 @@ NATURAL = {
     "request_funding": ("buyer",),
     "confirm_funding": ("operator",),
     "confirm_funding_wrong": ("operator",),
+    "deliver": ("supplier",),
     "accept": ("buyer",),
+    "reject": ("buyer",),
     "dispute": ("buyer",),
     "resolve": ("operator",),
     "cancel": ("buyer", "supplier", "operator"),
@@ -53,7 +55,7 @@ NATURAL = {
 # Money actions appear more often than the rest.
 ACTIONS = (
     *NATURAL,
-    *("accept", "dispute", "resolve", "execute_payout") * 3,
+    *("deliver", "accept", "dispute", "resolve", "execute_payout") * 3,
     *("propose_cancellation", "accept_cancellation") * 2,
     "confirm",
 )
@@ -93,8 +95,12 @@ def act(session, p, deal_id, action, who, pick, amount) -> str:
         price = current.price if current else amount
         paid = price if action == "confirm_funding" else price + amount
         deal_money.confirm_bank_transfer(session, actor, deal_id, reference=reference, amount=paid)
+    elif action == "deliver":
+        deal_delivery.deliver_milestone(session, actor, deal_id, milestone_id, "交付")
     elif action == "accept":
         deal_delivery.accept_milestone(session, actor, deal_id, milestone_id)
+    elif action == "reject":
+        deal_delivery.reject_milestone(session, actor, deal_id, milestone_id, "不合格")
     elif action == "dispute":
         deal_delivery.dispute_milestone(
             session, actor, deal_id, milestone_id, "不合格" if pick else ""
@@ -173,7 +179,10 @@ CANCELLATION_ACTIONS = (
     "decline_cancellation",
     "withdraw_cancellation",
     "lapse",
+    "deliver",
+    "deliver",
     "accept",
+    "reject",
     "dispute",
     "resolve",
     "cancel",

@@ -301,6 +301,13 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("views.deal_request_funding", "POST"): [case("302 303! 303 404 404 303!", args=AGREED)],
     ("views.deal_start", "POST"): [case("302 303! 303! 404 404 303!", args=DEAL)],
     ("views.deal_accept_milestone", "POST"): [case("302 303! 303 404 404 303!", args=MILESTONE)],
+    # The world's milestone is delivered already: delivering it again is refused.
+    ("views.deal_deliver_milestone", "POST"): [
+        case("302 303! 303! 404 404 303!", args=MILESTONE, form={"note": "交付说明"})
+    ],
+    ("views.deal_reject_milestone", "POST"): [
+        case("302 303! 303 404 404 303!", args=MILESTONE, form={"reason": "缺少报告"})
+    ],
     ("views.deal_dispute_milestone", "POST"): [
         case("302 303! 303 404 404 303!", args=MILESTONE, form={"reason": "样品不合格"})
     ],
@@ -589,6 +596,12 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("deals.start_work", "POST"): [case("401 409 403 404 404 403", args=DEAL)],
     ("deals.accept_milestone", "POST"): [case("401 403 200 404 404 403", args=MILESTONE)],
+    ("deals.deliver_milestone", "POST"): [
+        case("401 409 403 404 404 403", args=MILESTONE, json={"note": "交付说明"})
+    ],
+    ("deals.reject_milestone", "POST"): [
+        case("401 403 200 404 404 403", args=MILESTONE, json={"reason": "缺少报告"})
+    ],
     ("deals.dispute_milestone", "POST"): [
         case("401 403 200 404 404 403", args=MILESTONE, json={"reason": "样品不合格"})
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -147,9 +148,37 @@ def test_a_whole_deal_through_the_pages(app, cast):
     assert state(app, did) == "funded"
     assert reference not in text(c["operator"].get("/operator/funding"))
 
-    # The buyer accepts the first milestone; the statement shows the released amount.
+    # The supplier delivers the first milestone with a note and a file; the buyer rejects
+    # it once, it is delivered again, and the buyer accepts it; the statement shows the
+    # released amount.
     html = text(c["buyer"].get(f"/deals/{did}"))
-    first_milestone = milestone_ids(html, did, "accept")[0]
+    assert milestone_ids(html, did, "accept") == []  # nothing delivered: nothing to accept
+    html = text(c["supplier"].get(f"/deals/{did}"))
+    first_milestone = milestone_ids(html, did, "deliver")[0]
+    r = c["supplier"].post(f"/deals/{did}/milestones/{first_milestone}/deliver", data={"note": ""})
+    assert r.status_code == 422
+    see_other(
+        c["supplier"].post(
+            f"/deals/{did}/milestones/{first_milestone}/deliver",
+            data={"note": "样机与测试报告", "files": (io.BytesIO(b"%PDF-1.4\n%x\n"), "报告.pdf")},
+            content_type="multipart/form-data",
+        )
+    )
+    html = text(c["buyer"].get(f"/deals/{did}"))
+    assert "样机与测试报告" in html and "报告.pdf" in html and "已交付，待验收" in html
+    assert "如买方未验收或退回，将于" in html and "自动验收" in html
+    see_other(
+        c["buyer"].post(
+            f"/deals/{did}/milestones/{first_milestone}/reject", data={"reason": "缺少测试数据"}
+        )
+    )
+    html = text(c["supplier"].get(f"/deals/{did}"))
+    assert "缺少测试数据" in html and "退回了交付" in html and "待交付" in html
+    see_other(
+        c["supplier"].post(
+            f"/deals/{did}/milestones/{first_milestone}/deliver", data={"note": "补充测试数据"}
+        )
+    )
     see_other(c["buyer"].post(f"/deals/{did}/milestones/{first_milestone}/accept"))
     assert state(app, did) == "in_progress"
     html = text(c["buyer"].get(f"/deals/{did}"))
@@ -215,8 +244,11 @@ def test_operator_pages_are_for_operators(app, cast, path):
 def test_operator_posts_are_for_operators(app, cast):
     c = cast
     did = funded(c, "600000", "400000")
-    html = text(c["buyer"].get(f"/deals/{did}"))
-    milestone = milestone_ids(html, did, "accept")[0]
+    html = text(c["supplier"].get(f"/deals/{did}"))
+    milestone = milestone_ids(html, did, "deliver")[0]
+    see_other(
+        c["supplier"].post(f"/deals/{did}/milestones/{milestone}/deliver", data={"note": "交付"})
+    )
     see_other(c["buyer"].post(f"/deals/{did}/milestones/{milestone}/accept"))
     resolve = f"/operator/disputes/{did}/{milestone}/resolve"
     assert c["buyer"].post(resolve, data={"outcome": "refund"}).status_code == 403
