@@ -42,10 +42,16 @@ from marketplace.schemas.deals import (
     MessageIn,
     ProposeCancellationIn,
     RejectIn,
+    ResolveIn,
 )
-from marketplace.views.base import actor, bp, form_int, money, require_login
+from marketplace.views.base import actor, bp, form_int, merge_errors, money, require_login
 from marketplace.views.brokers import broker_label
-from marketplace.views.deal_terms_form import MILESTONE_ROWS, terms_form, terms_payload
+from marketplace.views.deal_terms_form import (
+    MILESTONE_ROWS,
+    terms_form,
+    terms_payload,
+    yuan_amount,
+)
 from marketplace.views.deal_text import (
     Errors,
     client_ip,
@@ -174,6 +180,7 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
         current=current,
         agreed=deal.agreed_terms,
         cancellation=deals.open_cancellation(deal),
+        broker_arbitrates=_broker_arbitrates(deal.id),
         can_confirm="confirm_terms" in actions and current and not confirmed_by_me,
         milestones=deal.milestones,
         fundings=fundings,
@@ -479,7 +486,11 @@ def deal_dispute_milestone(deal_id: int, milestone_id: int):
             lambda: deal_delivery.dispute_milestone(
                 db.session, actor(), deal_id, milestone_id, data["reason"], ip=client_ip()
             ),
-            _("The milestone is disputed; an operator will decide."),
+            _(
+                "The milestone is disputed; the broker named in the contract or an operator will decide."
+            )
+            if _broker_arbitrates(deal_id)
+            else _("The milestone is disputed; an operator will decide."),
         )
 
     return _schema_form(deal_id, posted, DisputeIn(), ("reason",), then)
@@ -566,3 +577,47 @@ def deal_answer_cancellation(deal_id: int, answer: str):
         )
 
     return _schema_form(deal_id, "cancel", CancelIn(), ("reason",), then)
+
+
+def _broker_arbitrates(deal_id: int) -> bool:
+    """Whether the agreed terms let the deal's broker decide its disputes."""
+    deal = db.session.get(Deal, deal_id)
+    terms = deal.agreed_terms if deal is not None else None
+    return bool(terms and terms.broker_may_arbitrate and terms.broker_id == deal.active_broker_id)
+
+
+@bp.route("/deals/<int:deal_id>/milestones/<int:milestone_id>/resolve", methods=["POST"])
+@require_login
+def deal_resolve_dispute(deal_id: int, milestone_id: int):
+    """The deal's broker, when the agreed terms let the broker arbitrate, decides a
+    dispute on the deal page (operators decide in the back office): the same service as
+    the API's and the back office's."""
+    deal = visible_deal(deal_id)
+    posted, errors = f"resolve-{milestone_id}", {}
+    form = request.form
+    payload: dict[str, Any] = {"outcome": form.get("outcome", ""), "note": form.get("note", "")}
+    if form.get("outcome") == "split":
+        terms = deal.agreed_terms
+        release = yuan_amount(form, "release_amount", terms.currency if terms else "CNY", errors)
+        if release is not None:
+            payload["release_amount"] = release
+    data, schema_errors = load_form(ResolveIn(), payload)
+    errors = merge_errors(errors, {k: v for k, v in schema_errors.items() if k not in errors})
+    if errors:
+        return render_deal(deal, posted, form, errors)
+    return _form_action(
+        deal_id,
+        posted,
+        lambda: deal_delivery.resolve_dispute(
+            db.session,
+            actor(),
+            deal_id,
+            milestone_id,
+            data["outcome"],
+            release_amount=data.get("release_amount"),
+            note=data["note"],
+            gateway=gateway_for(current_app),
+            ip=client_ip(),
+        ),
+        _("The dispute is resolved."),
+    )

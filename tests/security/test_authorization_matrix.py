@@ -305,6 +305,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("views.deal_deliver_milestone", "POST"): [
         case("302 303! 303! 404 404 303!", args=MILESTONE, form={"note": "交付说明"})
     ],
+    # The deal's broker arbitrates on the page when the terms allow it (tests/views/
+    # test_broker_pages.py); on this deal nobody may: no dispute, no broker.
+    ("views.deal_resolve_dispute", "POST"): [
+        case("302 303! 303! 404 404 303!", args=MILESTONE, form={"outcome": "refund", "note": ""})
+    ],
     ("views.deal_reject_milestone", "POST"): [
         case("302 303! 303 404 404 303!", args=MILESTONE, form={"reason": "缺少报告"})
     ],
