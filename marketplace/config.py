@@ -146,6 +146,11 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         # The platform's fee on each released milestone, in basis points (300 = 3 %).
         "PLATFORM_FEE_BP": int(os.environ.get("PLATFORM_FEE_BP", "300")),
+        # Days a buyer has to accept or reject a delivered milestone before the platform
+        # accepts it (the default the terms state; the parties may agree another).
+        "MILESTONE_ACCEPTANCE_DAYS": int(os.environ.get("MILESTONE_ACCEPTANCE_DAYS", "14")),
+        # An unanswered proposal to cancel a funded deal lapses after this many days.
+        "DEAL_CANCELLATION_LAPSE_DAYS": int(os.environ.get("DEAL_CANCELLATION_LAPSE_DAYS", "7")),
         # Bank-transfer instructions the offline payment provider gives buyers.
         "OFFLINE_BANK_NAME": os.environ.get("OFFLINE_BANK_NAME", ""),
         "OFFLINE_BANK_HOLDER": os.environ.get("OFFLINE_BANK_HOLDER", ""),

@@ -12,6 +12,7 @@ from marketplace.models.brokers import (
     MediationOffer,
 )
 from marketplace.models.deals import (
+    CancellationProposal,
     Deal,
     DealAttachment,
     DealEvent,
@@ -77,6 +78,7 @@ __all__ = [
     "RecoveryCode",
     "SecondFactor",
     "Milestone",
+    "CancellationProposal",
     "Notification",
     "NotificationPreference",
     "JoinRequest",

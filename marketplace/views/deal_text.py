@@ -50,13 +50,26 @@ LABELS: dict[str, dict[str, Any]] = {
         "request_funding": _l("asked for payment instructions"),
         "confirm_funding": _l("confirmed the payment: escrow funded"),
         "start_work": _l("started delivery"),
+        "deliver_milestone": _l("delivered a milestone"),
+        "reject_milestone": _l("rejected a delivery"),
+        "acceptance_reminder": _l(
+            "reminded the buyer: the delivery is accepted automatically in three days"
+        ),
         "accept_milestone": _l("accepted a milestone: money released"),
         "dispute_milestone": _l("disputed a milestone"),
         "resolve_dispute": _l("resolved the dispute"),
         "complete": _l("every milestone is settled: deal completed"),
         "cancel": _l("cancelled the deal"),
         "request_cancellation": _l("requested cancellation"),
-        "cancel_by_agreement": _l("both parties requested it: deal cancelled"),
+        "propose_cancellation": _l("proposed to cancel the deal"),
+        "accept_cancellation": _l("accepted the cancellation proposal"),
+        "decline_cancellation": _l("declined the cancellation proposal"),
+        "withdraw_cancellation": _l("withdrew the cancellation proposal"),
+        "cancellation_lapsed": _l("the cancellation proposal lapsed unanswered"),
+        "cancellation_cleared": _l(
+            "the cancellation proposal no longer stands (a release, an acceptance or a dispute followed it)"
+        ),
+        "cancel_by_agreement": _l("both parties agreed: deal cancelled"),
         "payout_executed": _l("executed a payout"),
         "broker_invited": _l("invited a broker"),
         "broker_assigned": _l("the broker joined the deal"),
@@ -66,7 +79,8 @@ LABELS: dict[str, dict[str, Any]] = {
         "broker_released": _l("both parties consented: the broker left the deal"),
     },
     "milestone": {
-        "open": _l("Awaiting acceptance"),
+        "pending": _l("Awaiting delivery"),
+        "delivered": _l("Delivered, awaiting acceptance"),
         "accepted": _l("Accepted"),
         "disputed": _l("In dispute"),
         "resolved": _l("Resolved by arbitration"),
@@ -90,6 +104,16 @@ MESSAGES = (
     N_("Write something."),
     N_("Say what is wrong with the delivery; the operator reads it."),
     N_("An arbitrated cancellation needs a reason."),
+    N_("Say why you propose to cancel; the other party reads it."),
+    N_("Say what you deliver; the buyer reads it before accepting."),
+    N_("Say what is missing or wrong; the supplier reads it."),
+    N_("Your cancellation proposal is already waiting for an answer."),
+    N_(
+        "There is no open cancellation proposal: it was answered, withdrawn, has "
+        "lapsed, or a release, an acceptance or a dispute since cleared it."
+    ),
+    N_("Only the party that proposed the cancellation may withdraw it."),
+    N_("The other party answers your cancellation proposal; you may withdraw it."),
     N_("No funding request of this deal has this reference."),
     N_("The bank transfer's reference."),
     N_("Only enterprise members open a deal on a listing."),
@@ -168,9 +192,9 @@ PATTERNS = (
         ),
     ),
     _pattern(
-        r"^Milestone (?P<position>\d+) is (?P<state>\w+), not \w+\.$",
+        r"^Milestone (?P<position>\d+) is (?P<state>\w+), not [\w ]+\.$",
         lambda position, state: _(
-            "Milestone %(position)s is already “%(state)s”.",
+            "Milestone %(position)s is “%(state)s”: this step is not possible now.",
             position=position,
             state=deal_label("milestone", state),
         ),
@@ -186,6 +210,17 @@ PATTERNS = (
     _pattern(
         r"^Deals are opened on published items; this one is \w+\.$",
         lambda: _("Deals are opened on published items only."),
+    ),
+    _pattern(
+        r"^No file (?P<id>\d+) in this deal\.$",
+        lambda id: _("No file %(id)s in this deal.", id=id),
+    ),
+    _pattern(
+        r"^The (?P<role>buyer|supplier) has proposed cancelling; ",
+        lambda role: _(
+            "The %(role)s has proposed cancelling; accept or decline that proposal.",
+            role=deal_label("role", role),
+        ),
     ),
     _pattern(r"^One of .*\.$", lambda: _("Choose one of the offered values.")),
 )

@@ -181,6 +181,7 @@ def build_world(app: Flask) -> World:
     )
     deal = _ok(supplier.post(f"{DEALS}/{did}/start"))
     first, second_ms = (m["id"] for m in deal["milestones"])
+    _ok(supplier.post(f"{DEALS}/{did}/milestones/{first}/deliver", json={"note": "交付说明"}))
     _ok(buyer.post(f"{DEALS}/{did}/milestones/{first}/accept"))
     upload = {"file": (io.BytesIO(b"%PDF-1.4\n%fuzz\n"), "contract.pdf")}
     attachment = _ok(

@@ -374,16 +374,32 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("views.deal_request_funding", "POST"): [case("302 303! 303 404 404 303!", args=AGREED)],
     ("views.deal_start", "POST"): [case("302 303! 303! 404 404 303!", args=DEAL)],
     ("views.deal_accept_milestone", "POST"): [case("302 303! 303 404 404 303!", args=MILESTONE)],
+    # The world's milestone is delivered already: delivering it again is refused.
+    ("views.deal_deliver_milestone", "POST"): [
+        case("302 303! 303! 404 404 303!", args=MILESTONE, form={"note": "交付说明"})
+    ],
+    # The deal's broker arbitrates on the page when the terms allow it (tests/views/
+    # test_broker_pages.py); on this deal nobody may: no dispute, no broker.
+    ("views.deal_resolve_dispute", "POST"): [
+        case("302 303! 303! 404 404 303!", args=MILESTONE, form={"outcome": "refund", "note": ""})
+    ],
+    ("views.deal_reject_milestone", "POST"): [
+        case("302 303! 303 404 404 303!", args=MILESTONE, form={"reason": "缺少报告"})
+    ],
     ("views.deal_dispute_milestone", "POST"): [
         case("302 303! 303 404 404 303!", args=MILESTONE, form={"reason": "样品不合格"})
     ],
     ("views.deal_cancel", "POST"): [
-        case("302 303 303 404 404 303", args=AGREED | {"what": "cancel"}, form={"reason": ""}),
-        case(
-            "302 303 303 404 404 303!",
-            args=DEAL | {"what": "cancellation-request"},
-            form={"reason": "不做了"},
-        ),
+        case("302 303 303 404 404 303", args=AGREED, form={"reason": ""}),
+    ],
+    # A funded deal: a party proposes, the other answers; with no open proposal an answer
+    # is refused with the reason (the parties), operators never answer.
+    ("views.deal_propose_cancellation", "POST"): [
+        case("302 303 303 404 404 303!", args=DEAL, form={"reason": "不做了"}),
+    ],
+    ("views.deal_answer_cancellation", "POST"): [
+        case("302 303! 303! 404 404 303!", args=DEAL | {"answer": answer}, form={"reason": ""})
+        for answer in ("accept", "decline", "withdraw")
     ],
     ("views.operator_funding", "GET"): [case(PAGE_FOR_OPERATORS)],
     ("views.operator_confirm_funding", "POST"): [
@@ -727,6 +743,12 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("deals.start_work", "POST"): [case("401 409 403 404 404 403", args=DEAL)],
     ("deals.accept_milestone", "POST"): [case("401 403 200 404 404 403", args=MILESTONE)],
+    ("deals.deliver_milestone", "POST"): [
+        case("401 409 403 404 404 403", args=MILESTONE, json={"note": "交付说明"})
+    ],
+    ("deals.reject_milestone", "POST"): [
+        case("401 403 200 404 404 403", args=MILESTONE, json={"reason": "缺少报告"})
+    ],
     ("deals.dispute_milestone", "POST"): [
         case("401 403 200 404 404 403", args=MILESTONE, json={"reason": "样品不合格"})
     ],
@@ -734,9 +756,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("401 403 403 404 404 409", args=MILESTONE, json={"outcome": "refund"})
     ],
     ("deals.cancel", "POST"): [case("401 200 200 404 404 200", args=AGREED, json={"reason": ""})],
-    ("deals.request_cancellation", "POST"): [
+    ("deals.propose_cancellation", "POST"): [
         case("401 200 200 404 404 403", args=DEAL, json={"reason": "不做了"})
     ],
+    ("deals.accept_cancellation", "POST"): [case("401 409 409 404 404 403", args=DEAL)],
+    ("deals.decline_cancellation", "POST"): [
+        case("401 409 409 404 404 403", args=DEAL, json={"reason": ""})
+    ],
+    ("deals.withdraw_cancellation", "POST"): [case("401 409 409 404 404 403", args=DEAL)],
     ("deals.list_payouts", "GET"): [case(API_FOR_OPERATORS)],
     ("deals.execute_payout", "POST"): [
         case(API_FOR_OPERATORS, args={"payout_id": "@payout"}, json={"reference": "B-1"})

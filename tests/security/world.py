@@ -185,6 +185,9 @@ def build_world(app: Flask, make, **text: str) -> World:
         deal_workflow.start_work(s, supplier, did)
         s.commit()
         milestones = deals.fresh_milestones(s, s.get(Deal, did))
+        # Both delivered; the first accepted, the second waits for the buyer.
+        for m in milestones:
+            deal_delivery.deliver_milestone(s, supplier, did, m.id, "交付说明")
         deal_delivery.accept_milestone(s, buyer, did, milestones[0].id)
         s.commit()
         ids.update(deal=did, milestone=milestones[1].id, attachment=attachment.id)
@@ -272,6 +275,7 @@ def build_world(app: Flask, make, **text: str) -> World:
         deal_workflow.start_work(s, supplier, did4)
         s.commit()
         for m in deals.fresh_milestones(s, s.get(Deal, did4)):
+            deal_delivery.deliver_milestone(s, supplier, did4, m.id, "交付说明")
             deal_delivery.accept_milestone(s, buyer, did4, m.id)
             s.commit()
         # deal_invited: in inquiry, the broker's invitation waits for an answer.
