@@ -15,7 +15,7 @@ PORT ?= 5000
 PO_FILES := $(wildcard marketplace/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run migrate demo test test-pg test-wheel e2e chromium fuzz fuzz-short lint format translations extract-messages bench eval clean
+.PHONY: install run migrate demo test test-pg test-wheel drills e2e chromium fuzz fuzz-short lint format translations extract-messages bench eval clean
 
 # Create the virtualenv and install the app with its dev extras, once per change of setup.cfg.
 $(STAMP): setup.cfg pyproject.toml
@@ -53,6 +53,12 @@ test: install
 
 test-pg: install
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(XDIST)
+
+# The fault drills alone (they also run in `make test` and `make test-pg`, each under
+# half a minute): on SQLite, then on PostgreSQL, where the database-restart drill runs.
+drills: install
+	$(BIN)/pytest -p no:xdist -m drill
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -p no:xdist -m drill
 
 # The wheel alone in a fresh virtualenv, run as production runs it: gunicorn, two outbox
 # workers, PostgreSQL (a database of its own), noida-db, Redis (tests/deploy/test_wheel.py).

@@ -4,7 +4,8 @@
     .venv/bin/python bench/ledger.py                     # 1,000 operations, 8 threads
     .venv/bin/python bench/ledger.py --ops 2000 --threads 16 --repeat 3
 
-Sets up funded deals with several milestones through the real services, then fires a
+Sets up funded deals with several milestones through the real services (each milestone
+delivered by the supplier, where deliveries exist), then fires a
 shuffled mix of operations from a thread pool: accept a milestone, dispute one, resolve a
 dispute (release, refund or split), and deliberate duplicates of each (the same operation
 twice at once, which must have one effect). Prints operations/s, how many took effect or
@@ -108,6 +109,12 @@ def setup(app, n_deals: int, milestones: int) -> tuple[dict, list[int]]:
         deal_money.confirm_bank_transfer(
             s, operator, deal.id, reference=funding.reference, amount=amount * milestones
         )
+        s.commit()
+        # The supplier delivers every milestone first (not measured): the buyer accepts
+        # only what was delivered.
+        deliver = getattr(deal_delivery, "deliver_milestone", None)
+        for m in s.get(Deal, deal.id).milestones if deliver else ():
+            deliver(s, supplier, deal.id, m.id, "bench delivery")
         s.commit()
         ids.append(deal.id)
     return {"buyer": buyer.id, "operator": operator.id}, ids

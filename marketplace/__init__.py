@@ -45,6 +45,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
             app.config["SQLALCHEMY_DATABASE_URI"]
         )
+    if not app.config.get("TESTING"):
+        app.config["SECOND_FACTOR_ENFORCED"] = True  # a test switch, never off in production
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.load_secret_key(app.instance_path)
 
@@ -63,11 +65,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # The composition root: what create_app wires is imported here, so that importing one
     # module of the package (a model, a service) does not load every blueprint.
     from marketplace.discovery import worker
-    from marketplace.web import auth, i18n, request_body, routing, security
+    from marketplace.web import auth, i18n, request_body, routing, second_factor, security
 
     request_body.init_app(app)
     routing.init_app(app)
     auth.init_app(app)
+    second_factor.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     worker.init_app(app)

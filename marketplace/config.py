@@ -112,10 +112,33 @@ def from_environment(instance_path: str) -> dict:
         # Creating an API token (and, with a second factor, money actions) needs the
         # password checked in this session within this many seconds (re-check: /auth/verify).
         "REAUTH_MAX_AGE": int(os.environ.get("REAUTH_MAX_AGE", "600")),
+        # Second factor (TOTP, accounts/second_factor.py). Roles that must enrol before
+        # they use the site; money actions (confirm a bank transfer, execute a payout,
+        # resolve a dispute) by anyone with a second factor need one checked in this session
+        # within STEP_UP minutes. SECOND_FACTOR_KEYS: comma-separated keys that encrypt the
+        # stored TOTP secrets, the first encrypts (rotation: put the new one first); default
+        # derived from SECRET_KEY.
+        "SECOND_FACTOR_REQUIRED_ROLES": tuple(
+            r.strip()
+            for r in os.environ.get("SECOND_FACTOR_REQUIRED_ROLES", "operator,broker").split(",")
+            if r.strip()
+        ),
+        "SECOND_FACTOR_STEP_UP_MINUTES": int(os.environ.get("SECOND_FACTOR_STEP_UP_MINUTES", "5")),
+        "SECOND_FACTOR_KEYS": os.environ.get("SECOND_FACTOR_KEYS", ""),
+        # Code attempts (login, step-up, verify, enrolment, disable) per account and, with a
+        # larger budget, per client address.
+        "SECOND_FACTOR_RATE_LIMIT": os.environ.get("SECOND_FACTOR_RATE_LIMIT", "10 per 5 minutes"),
+        "SECOND_FACTOR_ADDRESS_RATE_LIMIT": os.environ.get(
+            "SECOND_FACTOR_ADDRESS_RATE_LIMIT", "50 per 5 minutes"
+        ),
+        # How long, after the password, the code page of a login waits, in seconds.
+        "SECOND_FACTOR_LOGIN_MAX_AGE": int(os.environ.get("SECOND_FACTOR_LOGIN_MAX_AGE", "300")),
         # How long the link that finishes a registration works, in seconds (3 days).
         "REGISTRATION_CONFIRM_MAX_AGE": int(
             os.environ.get("REGISTRATION_CONFIRM_MAX_AGE", str(3 * 24 * 3600))
         ),
+        # How long an organization's invitation link works, in seconds (7 days).
+        "ORG_INVITATION_MAX_AGE": int(os.environ.get("ORG_INVITATION_MAX_AGE", str(7 * 24 * 3600))),
         # How long a password-reset link works, in seconds.
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
@@ -123,6 +146,11 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         # The platform's fee on each released milestone, in basis points (300 = 3 %).
         "PLATFORM_FEE_BP": int(os.environ.get("PLATFORM_FEE_BP", "300")),
+        # Days a buyer has to accept or reject a delivered milestone before the platform
+        # accepts it (the default the terms state; the parties may agree another).
+        "MILESTONE_ACCEPTANCE_DAYS": int(os.environ.get("MILESTONE_ACCEPTANCE_DAYS", "14")),
+        # An unanswered proposal to cancel a funded deal lapses after this many days.
+        "DEAL_CANCELLATION_LAPSE_DAYS": int(os.environ.get("DEAL_CANCELLATION_LAPSE_DAYS", "7")),
         # Bank-transfer instructions the offline payment provider gives buyers.
         "OFFLINE_BANK_NAME": os.environ.get("OFFLINE_BANK_NAME", ""),
         "OFFLINE_BANK_HOLDER": os.environ.get("OFFLINE_BANK_HOLDER", ""),
@@ -178,4 +206,9 @@ DEFAULTS: dict = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
     "PAGE_SIZE_MAX": 100,
+    # Operators and brokers without a second factor are sent to enrol first. Only a
+    # TESTING app may switch this off (create_app): the main test suite does, so that its
+    # operators and brokers need no code; tests/security/test_second_factor.py and the
+    # fuzzer's world keep it on and enrol them.
+    "SECOND_FACTOR_ENFORCED": True,
 }

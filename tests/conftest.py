@@ -149,6 +149,10 @@ def app(database_url: str) -> Iterator[Flask]:
             "OFFLINE_BANK_NAME": "测试银行 TEST BANK",
             "OFFLINE_BANK_HOLDER": "科技大市场测试托管账户",
             "OFFLINE_BANK_ACCOUNT": "TEST 6222 0000 0000",
+            # Operators and brokers need no second factor here (a TESTING-only switch):
+            # tests/security/test_second_factor.py switches it on (``enforce_second_factor``)
+            # and the fuzzer's world enrols its operator and broker.
+            "SECOND_FACTOR_ENFORCED": False,
         }
     )
     app.test_client_class = LoginClient

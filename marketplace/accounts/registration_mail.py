@@ -6,9 +6,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from marketplace.accounts import registration
+from marketplace.accounts import join_requests, registration
 from marketplace.core.mailer import link_for, send_mail
 from marketplace.core.uow import on_commit, unit_of_work
+from marketplace.extensions import db
 from marketplace.models import User
 
 
@@ -38,6 +39,13 @@ def registration_mail(user: User, created: bool) -> tuple[str, str]:
             days=days,
             link=link_for("views.confirm_registration", token=token),
         )
+        joining = join_requests.pending_requests_of(db.session, user)
+        if joining:
+            body += "\n" + _(
+                "Once you have opened it, the admins of %(organization)s are asked to approve "
+                "your request to join; you are told their answer by mail.\n",
+                organization=joining[0].organization.name,
+            )
         return _("Finish registering at TechMarket"), body
     body = _(
         "Hello %(name)s,\n\n"

@@ -95,6 +95,20 @@ def mark_verified(row: LoginSession) -> None:
     row.verified_at = utcnow()
 
 
+def mark_second_factor(row: LoginSession) -> None:
+    """A second factor was checked in this session just now: it counts as a recent
+    password check too (creating tokens), and opens money actions for a few minutes."""
+    row.second_factor_at = row.verified_at = utcnow()
+
+
+def second_factor_recent(row: LoginSession | None, max_age: timedelta) -> bool:
+    return (
+        row is not None
+        and row.second_factor_at is not None
+        and utcnow() - row.second_factor_at <= max_age
+    )
+
+
 def recently_verified(row: LoginSession | None, max_age: timedelta) -> bool:
     return row is not None and utcnow() - row.verified_at <= max_age
 
@@ -108,6 +122,10 @@ def require_recent(row: LoginSession | None, max_age: timedelta, what: str) -> L
         )
     if not recently_verified(row, max_age):
         raise ReauthenticationRequired(
-            N_("Confirm your password first (POST /api/v1/auth/verify) to %(what)s."), what=what
+            N_(
+                "Confirm your password or second-factor code first"
+                " (POST /api/v1/auth/verify) to %(what)s."
+            ),
+            what=what,
         )
     return row

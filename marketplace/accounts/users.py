@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts import sessions, tokens
-from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
+from marketplace.core.errors import Forbidden, Invalid, Unauthorized
 from marketplace.core.messages import N_, Message
 from marketplace.core.uow import unit_of_work
-from marketplace.models import ApiToken, LoginSession, Organization, User, UserRole
+from marketplace.models import ApiToken, JoinRequest, LoginSession, Organization, User, UserRole
 from marketplace.models.vocab import ORGANIZATION_KINDS, ROLES
 
 # Roles a person may give themselves at registration; operators are appointed.
@@ -78,6 +78,8 @@ def create_user(
         password_hash=hash_password(password),
         display_name=display_name.strip(),
         organization=organization,
+        # The first person of an organization administers it (invites the others).
+        org_role="member" if has_admin(session, organization) else "admin",
         role_rows=[UserRole(role=r) for r in dict.fromkeys(roles)],
     )
     session.add(user)
@@ -90,6 +92,36 @@ def create_user(
     return user
 
 
+def has_admin(session: Session, organization: Organization | None) -> bool:
+    """Whether the organization has an admin already (no organization: nothing to run)."""
+    if organization is None or organization.id is None:
+        return organization is None
+    return (
+        session.scalar(
+            select(User.id)
+            .where(User.organization_id == organization.id, User.org_role == "admin")
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def role_fits(role: str, organization_kind: str) -> Message | None:
+    """Why a person of this role cannot belong to an organization of this kind, or None."""
+    kinds = ROLE_ORG_KINDS.get(role)
+    if kinds is not None and organization_kind not in kinds:
+        return Message(
+            N_("A %(role)s belongs to a %(kinds)s organization."),
+            role=role,
+            kinds=" or ".join(kinds),
+        )
+    return None
+
+
+def existing_organization(session: Session, name: str) -> Organization | None:
+    return session.scalar(select(Organization).where(Organization.name == name.strip()))
+
+
 def check_registration(
     session: Session,
     *,
@@ -100,7 +132,9 @@ def check_registration(
     **_: object,
 ) -> None:
     """Everything a self-service registration can get wrong, except the e-mail address:
-    the answer to these never depends on whether the address has an account."""
+    the answer to these never depends on whether the address has an account. Naming an
+    organization that exists asks to join it: the role must fit that organization's kind
+    (the kind given in the form is then not used)."""
     errors: dict[str, str] = {}
     if len(password or "") < MIN_PASSWORD_LENGTH:
         errors["password"] = Message(
@@ -108,27 +142,18 @@ def check_registration(
         )
     if role not in SELF_SERVICE_ROLES:
         errors["role"] = N_("Choose researcher, enterprise_member or broker.")
-    if organization_kind not in ORGANIZATION_KINDS:
+    existing = existing_organization(session, organization_name) if organization_name else None
+    if existing is not None:
+        if role in SELF_SERVICE_ROLES and (why := role_fits(role, existing.kind)):
+            errors["role"] = why
+    elif organization_kind not in ORGANIZATION_KINDS:
         errors["organization_kind"] = N_("Unknown organization kind.")
-    elif role in ROLE_ORG_KINDS and organization_kind not in ROLE_ORG_KINDS[role]:
-        errors["organization_kind"] = Message(
-            N_("A %(role)s belongs to a %(kinds)s organization."),
-            role=role,
-            kinds=" or ".join(ROLE_ORG_KINDS[role]),
-        )
+    elif role in SELF_SERVICE_ROLES and (why := role_fits(role, organization_kind)):
+        errors["organization_kind"] = why
     if not organization_name.strip():
         errors["organization_name"] = N_("Required.")
     if errors:
         raise Invalid(errors)
-    name = organization_name.strip()
-    if session.scalar(select(Organization.id).where(Organization.name == name)):
-        raise Conflict(
-            N_(
-                "An organization with this name is already registered: ask one of its members"
-                " or an operator to add you."
-            ),
-            {"organization_name": [N_("Already registered.")]},
-        )
 
 
 @unit_of_work
@@ -144,9 +169,11 @@ def register(
     region: str = "",
     confirmed: bool = True,
 ) -> User:
-    """Self-service registration: a new person with a new (unverified) organization.
-    Unless ``confirmed``, the person logs in only after opening the mailed link
-    (accounts/registration.py)."""
+    """Self-service registration: a new person with a new (unverified) organization,
+    whose admin they become; or, naming an organization that exists, a person without an
+    organization whose join request its admins decide (accounts/members.py). Unless
+    ``confirmed``, the person logs in only after opening the mailed link
+    (accounts/registration.py); admins see the join request only after that."""
     check_registration(
         session,
         password=password,
@@ -154,18 +181,24 @@ def register(
         organization_name=organization_name,
         organization_kind=organization_kind,
     )
-    org = Organization(
-        kind=organization_kind, name=organization_name.strip(), region=region.strip()
-    )
-    session.add(org)
+    existing = existing_organization(session, organization_name)
+    org = existing
+    if existing is None:
+        org = Organization(
+            kind=organization_kind, name=organization_name.strip(), region=region.strip()
+        )
+        session.add(org)
     user = create_user(
         session,
         email=email,
         password=password,
         display_name=display_name,
         roles=[role],
-        organization=org,
+        organization=org if existing is None else None,
     )
+    if existing is not None:
+        session.add(JoinRequest(organization_id=existing.id, user_id=user.id, message=""))
+        session.flush()
     if not confirmed:
         user.confirmed_at = None
         session.flush()
@@ -216,6 +249,14 @@ def verify_password(
     sessions.mark_verified(login_session)
     session.flush()
     return login_session
+
+
+@unit_of_work
+def mark_second_factor(session: Session, login_session: LoginSession) -> None:
+    """A second factor was checked in this browser session just now (the login's second
+    step): recorded on the session row."""
+    sessions.mark_second_factor(login_session)
+    session.flush()
 
 
 @unit_of_work

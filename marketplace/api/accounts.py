@@ -10,6 +10,8 @@ from flask_wtf.csrf import generate_csrf
 
 from marketplace.accounts import registration, registration_mail, sessions, tokens
 from marketplace.accounts import users as accounts
+from marketplace.accounts.membership_mail import announce_join_requests
+from marketplace.api import second_factor as second_factor_api
 from marketplace.api.spec import login_required
 from marketplace.core.errors import Unauthorized
 from marketplace.core.messages import N_, Message
@@ -21,12 +23,14 @@ from marketplace.schemas.accounts import (
     PasswordChangeIn,
     RegisterIn,
     RegistrationConfirmIn,
+    SecondFactorNeededOut,
     TokenIn,
     TokenOut,
     UserOut,
     VerifyIn,
 )
 from marketplace.schemas.common import ApiError
+from marketplace.web import second_factor as web_2fa
 from marketplace.web.auth import (
     current_actor,
     current_login_session,
@@ -35,6 +39,10 @@ from marketplace.web.auth import (
 )
 from marketplace.web.rate_limits import auth_limits
 
+SECOND_FACTOR_NEEDED = N_(
+    "The password is right. Send a code from your authenticator app (or a recovery code)"
+    " to POST /api/v1/auth/login/second-factor to finish logging in."
+)
 REGISTRATION_SENT = N_(
     "A mail has been sent to this address: open the link in it to finish registering."
 )
@@ -68,10 +76,11 @@ def create_blueprint() -> Blueprint:
     @auth_limits("register")
     @blp.arguments(RegisterIn)
     @blp.response(202, NoticeOut)
-    @blp.alt_response(409, schema=ApiError, description="The organization name is taken")
     @blp.alt_response(422, schema=ApiError)
     def register(data):
-        """Register a person and their (unverified) organization. The answer is the same
+        """Register a person and their (unverified) organization, whose admin they become;
+        naming an organization that exists asks to join it instead (its admins decide,
+        once the address is confirmed; organization_kind is then not used). The answer is the same
         whether or not the address has an account: a mail goes to it, with the link that
         finishes the registration (POST /auth/register/confirm), or, for a taken address,
         word to its owner that someone tried."""
@@ -89,6 +98,9 @@ def create_blueprint() -> Blueprint:
         user = registration.confirm(
             db.session, data["token"], config["SECRET_KEY"], config["REGISTRATION_CONFIRM_MAX_AGE"]
         )
+        # A registrant who named an existing organization asked to join it: now that the
+        # address is confirmed (committed), its admins learn of the request.
+        announce_join_requests(db.session, user)
         start_session(user)
         return _me(user)
 
@@ -96,12 +108,25 @@ def create_blueprint() -> Blueprint:
     @auth_limits("login")
     @blp.arguments(LoginIn)
     @blp.response(200, UserOut)
+    @blp.alt_response(
+        202,
+        schema=SecondFactorNeededOut,
+        description="The password is right; the account has a second factor: send a code"
+        " to POST /auth/login/second-factor (with this response's cookie)",
+    )
     @blp.alt_response(401, schema=ApiError)
     def login(data):
-        """Log in with e-mail and password; the session cookie authenticates later calls."""
+        """Log in with e-mail and password; the session cookie authenticates later calls.
+
+        An account with a second factor gets 202 instead, and no session yet: the login
+        ends with a code at POST /auth/login/second-factor within a few minutes."""
         user = accounts.authenticate(db.session, data["email"], data["password"])
         if user is None:
             raise Unauthorized(N_("Wrong e-mail or password."))
+        if web_2fa.needs_code_at_login(user):
+            web_2fa.begin_pending_login(user)
+            body = {"second_factor_required": True, "message": SECOND_FACTOR_NEEDED}
+            return current_app.json.response(SecondFactorNeededOut().dump(body)), 202
         start_session(user)
         return _me(user)
 
@@ -194,10 +219,16 @@ def create_blueprint() -> Blueprint:
     @blp.response(204)
     @blp.alt_response(422, schema=ApiError)
     def verify(data):
-        """Check the password again in this browser session (before creating a token)."""
-        accounts.verify_password(
-            db.session, _require_user(), current_login_session(), data["password"]
-        )
+        """Check the password, or a second-factor code, again in this browser session:
+        before creating a token (either), before money actions (a code)."""
+        user = _require_user()
+        row = current_login_session()
+        if row is None:
+            raise Unauthorized(N_("Only a logged-in browser session can be verified."))
+        if data.get("code"):
+            web_2fa.check_code(user, code=data["code"])  # marks the session
+            return
+        accounts.verify_password(db.session, user, row, data["password"])
 
     @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
     @login_required(blp)
@@ -205,4 +236,5 @@ def create_blueprint() -> Blueprint:
     def revoke_token(token_id: int):
         tokens.revoke(db.session, _require_user(), token_id)
 
+    second_factor_api.add_routes(blp, _me)
     return blp

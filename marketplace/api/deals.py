@@ -17,6 +17,7 @@ from marketplace.api.publication import page_body
 from marketplace.api.spec import login_required
 from marketplace.brokers import deal_timeline
 from marketplace.core.payments import gateway_for
+from marketplace.deals import cancellation as deal_cancellation
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import machine as deals
@@ -33,6 +34,7 @@ from marketplace.schemas.deals import (
     DealOut,
     DealPage,
     DealQuery,
+    DeliverIn,
     DisputeIn,
     FundingOut,
     MessageIn,
@@ -40,10 +42,27 @@ from marketplace.schemas.deals import (
     PayoutExecuteIn,
     PayoutOut,
     PayoutQuery,
+    ProposeCancellationIn,
+    RejectIn,
     ResolveIn,
     TermsIn,
 )
 from marketplace.web.auth import current_actor
+from marketplace.web.second_factor import require_step_up
+
+# Money actions: a person with a second factor may send a current code in this header
+# instead of verifying the session first (web/second_factor.py).
+STEP_UP_HEADER = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "X-Second-Factor",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "A current code of the caller's second factor (step-up)",
+        }
+    ]
+}
 
 
 def gateway() -> payments.Gateway:
@@ -85,8 +104,8 @@ def deal_view(deal: Deal, actor: User | None) -> dict[str, Any]:
         "fundings": deal_money.fundings(db.session, deal),
         "timeline": deal_timeline.timeline(db.session, deal, actor),
         "statement": deal_money.statement(db.session, deal),
-        "buyer_cancel_requested": deal.buyer_cancel_requested,
-        "supplier_cancel_requested": deal.supplier_cancel_requested,
+        "cancellation": deals.open_cancellation(deal),
+        "cancellation_proposals": deal.cancellation_proposals,
         "version": deal.version,
     }
 
@@ -162,6 +181,7 @@ def create_blueprint() -> Blueprint:
             deal_id,
             data,
             platform_fee_bp=current_app.config.get("PLATFORM_FEE_BP", 300),
+            acceptance_days=current_app.config["MILESTONE_ACCEPTANCE_DAYS"],
             ip=request.remote_addr,
         )
         return deal_view(terms.deal, actor)
@@ -202,8 +222,13 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
     @blp.alt_response(422, schema=ApiError)
+    @blp.doc(**STEP_UP_HEADER)
     def confirm_bank_transfer(data, deal_id: int):
-        """Operators: the bank transfer arrived (exactly the contract amount); escrow is funded."""
+        """Operators: the bank transfer arrived (exactly the contract amount); escrow is funded.
+
+        With a second factor: one checked in the last few minutes, else 403
+        `second_factor_required` (or send a code in the `X-Second-Factor` header)."""
+        require_step_up()
         actor = current_actor()
         deal = deal_money.confirm_bank_transfer(
             db.session, actor, deal_id, ip=request.remote_addr, **data
@@ -223,6 +248,46 @@ def create_blueprint() -> Blueprint:
             deal_workflow.start_work(db.session, actor, deal_id, ip=request.remote_addr), actor
         )
 
+    @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/deliver", methods=["POST"])
+    @login_required(blp)
+    @blp.arguments(DeliverIn)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def deliver_milestone(data, deal_id: int, milestone_id: int):
+        """The supplier delivers a pending milestone with a note and files uploaded to the
+        deal first (`attachment_ids`); the buyer then has the terms' acceptance period to
+        accept or reject it before it is accepted automatically."""
+        actor = current_actor()
+        deal = deal_delivery.deliver_milestone(
+            db.session,
+            actor,
+            deal_id,
+            milestone_id,
+            data["note"],
+            data["attachment_ids"],
+            ip=request.remote_addr,
+        )
+        return deal_view(deal, actor)
+
+    @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/reject", methods=["POST"])
+    @login_required(blp)
+    @blp.arguments(RejectIn)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def reject_milestone(data, deal_id: int, milestone_id: int):
+        """The buyer rejects a delivery with a reason: the milestone is pending again."""
+        actor = current_actor()
+        deal = deal_delivery.reject_milestone(
+            db.session, actor, deal_id, milestone_id, data["reason"], ip=request.remote_addr
+        )
+        return deal_view(deal, actor)
+
     @blp.route("/<int:deal_id>/milestones/<int:milestone_id>/accept", methods=["POST"])
     @login_required(blp)
     @blp.response(200, DealOut)
@@ -230,7 +295,8 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
     def accept_milestone(deal_id: int, milestone_id: int):
-        """The buyer accepts a milestone: its amount is released from escrow to the supplier."""
+        """The buyer accepts a delivered milestone: its amount is released from escrow to the
+        supplier."""
         actor = current_actor()
         deal = deal_delivery.accept_milestone(
             db.session, actor, deal_id, milestone_id, gateway=gateway(), ip=request.remote_addr
@@ -260,8 +326,13 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
     @blp.alt_response(422, schema=ApiError)
+    @blp.doc(**STEP_UP_HEADER)
     def resolve_dispute(data, deal_id: int, milestone_id: int):
-        """Operators: release, refund, or split (release `release_amount`, refund the rest)."""
+        """Operators: release, refund, or split (release `release_amount`, refund the rest).
+
+        With a second factor: one checked in the last few minutes, else 403
+        `second_factor_required` (or send a code in the `X-Second-Factor` header)."""
+        require_step_up()
         actor = current_actor()
         deal = deal_delivery.resolve_dispute(
             db.session,
@@ -297,23 +368,70 @@ def create_blueprint() -> Blueprint:
         )
         return deal_view(deal, actor)
 
-    @blp.route("/<int:deal_id>/cancellation-request", methods=["POST"])
+    @blp.route("/<int:deal_id>/cancellation", methods=["POST"])
+    @login_required(blp)
+    @blp.arguments(ProposeCancellationIn)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def propose_cancellation(data, deal_id: int):
+        """A party proposes to cancel a funded deal (not in dispute), with a reason; the
+        other party accepts or declines, the proposer may withdraw, and it lapses after
+        DEAL_CANCELLATION_LAPSE_DAYS. A release, an acceptance or a dispute clears it."""
+        actor = current_actor()
+        deal = deal_cancellation.propose_cancellation(
+            db.session,
+            actor,
+            deal_id,
+            data["reason"],
+            lapse_days=current_app.config["DEAL_CANCELLATION_LAPSE_DAYS"],
+            ip=request.remote_addr,
+        )
+        return deal_view(deal, actor)
+
+    @blp.route("/<int:deal_id>/cancellation/accept", methods=["POST"])
+    @login_required(blp)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def accept_cancellation(deal_id: int):
+        """The other party accepts the open proposal: the deal is cancelled and what escrow
+        still holds is refunded to the buyer."""
+        actor = current_actor()
+        deal = deal_cancellation.accept_cancellation(
+            db.session, actor, deal_id, gateway=gateway(), ip=request.remote_addr
+        )
+        return deal_view(deal, actor)
+
+    @blp.route("/<int:deal_id>/cancellation/decline", methods=["POST"])
     @login_required(blp)
     @blp.arguments(CancelIn, required=False)
     @blp.response(200, DealOut)
     @blp.alt_response(403, schema=ApiError)
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
-    def request_cancellation(data, deal_id: int):
-        """A party asks to cancel a funded deal; when both have asked, escrow is refunded."""
+    def decline_cancellation(data, deal_id: int):
+        """The other party declines the open proposal (reason optional); work goes on."""
         actor = current_actor()
-        deal = deal_delivery.request_cancellation(
-            db.session,
-            actor,
-            deal_id,
-            (data or {}).get("reason", ""),
-            gateway=gateway(),
-            ip=request.remote_addr,
+        deal = deal_cancellation.decline_cancellation(
+            db.session, actor, deal_id, (data or {}).get("reason", ""), ip=request.remote_addr
+        )
+        return deal_view(deal, actor)
+
+    @blp.route("/<int:deal_id>/cancellation/withdraw", methods=["POST"])
+    @login_required(blp)
+    @blp.response(200, DealOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    def withdraw_cancellation(deal_id: int):
+        """The proposer withdraws the open cancellation proposal."""
+        actor = current_actor()
+        deal = deal_cancellation.withdraw_cancellation(
+            db.session, actor, deal_id, ip=request.remote_addr
         )
         return deal_view(deal, actor)
 
@@ -333,8 +451,13 @@ def create_blueprint() -> Blueprint:
     @blp.alt_response(403, schema=ApiError)
     @blp.alt_response(404, schema=ApiError)
     @blp.alt_response(409, schema=ApiError)
+    @blp.doc(**STEP_UP_HEADER)
     def execute_payout(data, payout_id: int):
-        """Operators: the money was paid out (bank reference); payable → external."""
+        """Operators: the money was paid out (bank reference); payable → external.
+
+        With a second factor: one checked in the last few minutes, else 403
+        `second_factor_required` (or send a code in the `X-Second-Factor` header)."""
+        require_step_up()
         payout = deal_money.execute_payout(
             db.session, current_actor(), payout_id, data["reference"], ip=request.remote_addr
         )

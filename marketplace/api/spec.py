@@ -19,6 +19,8 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 # Stripe's deliveries: authenticated by their signature, so not rate-limited, and read by
 # the view itself (its own 400s), not by webargs.
 WEBHOOK_PATHS = ("/api/v1/payments/stripe/webhook",)
+# What an operator or broker without a second factor may still call (web/second_factor.py).
+OPEN_DURING_ENROLMENT = ("/api/v1/auth/me", "/api/v1/auth/second-factor", "/api/v1/auth/log")
 
 
 class TechMarketApi(Api):
@@ -34,7 +36,9 @@ class CommonResponses(BasePlugin):
     - a JSON request body: 422 when it does not validate; any write: 400 when its body is
       malformed (too deep, a number too long, not UTF-8, not JSON, a type the API does
       not read);
-    - a write: 429 when the write rate limit is reached.
+    - a write: 429 when the write rate limit is reached;
+    - a login-only operation: 403 for an operator or broker who has not set up a second
+      factor yet.
     """
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
@@ -52,6 +56,12 @@ class CommonResponses(BasePlugin):
                 responses.setdefault(400, "BAD_REQUEST")
             if method in WRITE_METHODS:
                 responses.setdefault(429, "TOO_MANY_REQUESTS")
+            if operation.get("security") == AUTHENTICATED and not (path or "").startswith(
+                OPEN_DURING_ENROLMENT
+            ):
+                # An operator or broker without a second factor is refused everything but
+                # setting one up (web/second_factor.py): second_factor_enrolment_required.
+                responses.setdefault(403, "FORBIDDEN")
 
 
 # Who may call an operation, in the document: anyone (the default, with `{}` as an

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -14,10 +14,14 @@ from marketplace.accounts import users as accounts
 from marketplace.catalog import import_formats, imports
 from marketplace.core import ledger
 from marketplace.core.errors import DomainError
+from marketplace.core.payments import gateway_for
+from marketplace.deals import acceptance as deal_acceptance
+from marketplace.deals import cancellation as deal_cancellation
 from marketplace.demo import load as demo
 from marketplace.extensions import db
 from marketplace.models import Organization
 from marketplace.models.vocab import ROLES
+from marketplace.web.second_factor import keys as second_factor_keys
 
 import_cli = AppGroup("import", help="Bulk import listings or demands (JSONL, CSV or XLSX).")
 demo_cli = AppGroup("demo", help="Demo content for development.")
@@ -88,7 +92,7 @@ _import_command("demands", "demands (demands.jsonl format)")
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo organizations, accounts, listings and demands (once)."""
-    loaded = demo.load(db.session)
+    loaded = demo.load(db.session, second_factor_keys())
     if not loaded:
         click.echo("The demo data is already loaded; nothing changed.")
     click.echo("Demo accounts (development only):")
@@ -97,6 +101,10 @@ def demo_load() -> None:
             f"  {account.role:<18} {account.email:<36} {account.password}"
             f"  {account.organization or ''}"
         )
+    click.echo("Second factor (TOTP) of the demo operator and broker, to add to an app:")
+    for account in demo.DEMO_ACCOUNTS:
+        if account.totp_secret:
+            click.echo(f"  {account.email:<36} {account.totp_secret}")
 
 
 @users_cli.command("create")
@@ -152,7 +160,26 @@ def ledger_check_command() -> None:
     click.echo("ledger: every transaction balances, no holding account is negative")
 
 
+deals_cli = AppGroup("deals", help="Deals: the timed steps.")
+
+
+@deals_cli.command("sweep")
+def deals_sweep_command() -> None:
+    """The timed steps of deals (run it from cron or a systemd timer, e.g. hourly):
+    unanswered cancellation proposals lapse; delivered milestones the buyer leaves
+    unanswered get a reminder three days before their acceptance period ends, then are
+    accepted (and released). Prints what it did."""
+    lapsed = deal_cancellation.lapse_expired(db.session)
+    done = deal_acceptance.sweep(db.session, gateway=gateway_for(current_app))
+    click.echo(
+        f"deals: {lapsed} cancellation proposal(s) lapsed; {done.reminded} acceptance "
+        f"reminder(s); {done.accepted} milestone(s) accepted automatically"
+        + (f"; {done.skipped} skipped (answered or in dispute)" if done.skipped else "")
+    )
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(deals_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(demo_cli)

@@ -23,9 +23,18 @@ from marketplace.extensions import mail
 
 
 def send_mail(
-    to: str | Sequence[str], subject: str, body: str, html: str | None = None
+    to: str | Sequence[str],
+    subject: str,
+    body: str,
+    html: str | None = None,
+    *,
+    message_id: str | None = None,
 ) -> Path | None:
-    """Send one message; return the file it was written to when no SMTP server is set."""
+    """Send one message; return the file it was written to when no SMTP server is set.
+
+    ``message_id`` (the local part of a Message-ID) names a message that may be sent again
+    (a retry after a crash): the copies carry one Message-ID, by which mail clients
+    recognise them as one message."""
     recipients = [to] if isinstance(to, str) else list(to)
     message = Message(
         subject=subject,
@@ -34,6 +43,9 @@ def send_mail(
         html=html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
     )
+    if message_id:
+        domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip("<> ")
+        message.msgId = f"<{message_id}@{domain or 'techmarket.local'}>"
     if current_app.config.get("MAIL_SERVER"):
         mail.send(message)
         return None

@@ -1,6 +1,7 @@
 """Delivery: milestones accepted or disputed by the buyer, disputes resolved by an operator,
-cancellation (freely before funding; after funding by both parties' request or an
-operator's arbitration, refunding the escrow balance).
+cancellation (freely before funding; after funding by an operator's arbitration, refunding
+the escrow balance, or by a proposal the other party accepts: cancellation.py). A release,
+an acceptance or a dispute clears an open cancellation proposal.
 
 Every function locks the deal (deals.lock_deal) before it reads milestone states, so two
 simultaneous requests on one milestone have exactly one effect. Money moves through
@@ -9,22 +10,25 @@ deal_money.release / deal_money.refund, in the same database transaction.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import payments
-from marketplace.core import audit, ledger
-from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.core import audit
+from marketplace.core.errors import Forbidden, Invalid, NotFound
 from marketplace.core.messages import N_, Message
 from marketplace.core.money import Amount
 from marketplace.core.uow import unit_of_work
+from marketplace.deals import cancellation
 from marketplace.deals import machine as deals
-from marketplace.deals.escrow import contract, escrow_account, refund, release
-from marketplace.deals.machine import BUYER, MILESTONE, SYSTEM
-from marketplace.models import Deal, Milestone, User
+from marketplace.deals.escrow import contract, refund, release
+from marketplace.deals.machine import MILESTONE, SYSTEM
+from marketplace.models import Deal, DealAttachment, Milestone, User
 from marketplace.models.deals import RESOLUTIONS
+from marketplace.models.types import utcnow
 
 
 def _milestone(session: Session, deal: Deal, milestone_id: int) -> Milestone:
@@ -42,6 +46,85 @@ def _complete_if_settled(session: Session, deal: Deal, actor: User | None, ip: s
 
 
 @unit_of_work
+def deliver_milestone(
+    session: Session,
+    actor: User | None,
+    deal_id: int,
+    milestone_id: int,
+    note: str,
+    attachment_ids: list[int] | tuple[int, ...] = (),
+    *,
+    ip: str | None = None,
+) -> Deal:
+    """The supplier delivers a pending milestone, with a note and files already uploaded
+    to the deal (files.add_attachment, with its checks). The buyer then accepts or rejects
+    it within the terms' acceptance period, or it is accepted automatically."""
+    deal = deals.lock_deal(session, actor, deal_id)
+    milestone = _milestone(session, deal, milestone_id)
+    role = deals.check(deal, "deliver_milestone", actor)
+    MILESTONE.check(milestone, "deliver", [role])
+    note = (note or "").strip()
+    if not note:
+        raise Invalid({"note": N_("Say what you deliver; the buyer reads it before accepting.")})
+    files = []
+    for attachment_id in dict.fromkeys(attachment_ids):
+        attachment = session.get(DealAttachment, attachment_id)
+        if attachment is None or attachment.deal_id != deal.id:
+            raise Invalid(
+                {
+                    "attachment_ids": Message(
+                        N_("No file %(file)s in this deal."), file=attachment_id
+                    )
+                }
+            )
+        files.append({"id": attachment.id, "filename": attachment.filename})
+    now = utcnow()
+    terms = contract(deal)
+    MILESTONE.apply(milestone, "deliver", role)
+    milestone.delivered_at = now
+    milestone.delivery_note = note
+    milestone.delivery_files = files
+    milestone.rejection_reason = ""
+    milestone.acceptance_due_at = now + timedelta(days=terms.acceptance_days)
+    milestone.acceptance_notice_at = None
+    detail = {
+        "milestone_id": milestone.id,
+        "position": milestone.position,
+        "note": note,
+        "files": [f["filename"] for f in files],
+        "acceptance_due_at": milestone.acceptance_due_at.isoformat(),
+    }
+    return deals.apply(session, deal, "deliver_milestone", role, actor, ip=ip, detail=detail)
+
+
+@unit_of_work
+def reject_milestone(
+    session: Session,
+    actor: User | None,
+    deal_id: int,
+    milestone_id: int,
+    reason: str,
+    *,
+    ip: str | None = None,
+) -> Deal:
+    """The buyer rejects a delivery, saying why: the milestone is pending again and the
+    supplier delivers anew (a new acceptance period starts then)."""
+    deal = deals.lock_deal(session, actor, deal_id)
+    milestone = _milestone(session, deal, milestone_id)
+    role = deals.check(deal, "reject_milestone", actor)
+    MILESTONE.check(milestone, "reject", [role])
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": N_("Say what is missing or wrong; the supplier reads it.")})
+    MILESTONE.apply(milestone, "reject", role)
+    milestone.rejection_reason = reason
+    milestone.acceptance_due_at = None
+    milestone.acceptance_notice_at = None
+    detail = {"milestone_id": milestone.id, "position": milestone.position, "reason": reason}
+    return deals.apply(session, deal, "reject_milestone", role, actor, ip=ip, detail=detail)
+
+
+@unit_of_work
 def accept_milestone(
     session: Session,
     actor: User | None,
@@ -56,10 +139,29 @@ def accept_milestone(
     deal = deals.lock_deal(session, actor, deal_id)
     milestone = _milestone(session, deal, milestone_id)
     role = deals.check(deal, "accept_milestone", actor)
+    return accept_locked(session, deal, milestone, role, actor, gateway, ip=ip)
+
+
+def accept_locked(
+    session: Session,
+    deal: Deal,
+    milestone: Milestone,
+    role: str,
+    actor: User | None,
+    gateway: payments.Gateway,
+    *,
+    ip: str | None = None,
+) -> Deal:
+    """Accept a delivered milestone of a locked deal, as the buyer or (the acceptance
+    period passed) the platform: release its amount, clear a cancellation proposal."""
     MILESTONE.check(milestone, "accept", [role])
     detail = {"milestone_id": milestone.id, "position": milestone.position}
+    if role == SYSTEM:
+        detail["automatic"] = True
     detail |= release(session, deal, milestone, milestone.amount, actor, gateway)
     MILESTONE.apply(milestone, "accept", role)
+    milestone.acceptance_due_at = None
+    cancellation.clear(session, deal, "release")
     deals.apply(session, deal, "accept_milestone", role, actor, ip=ip, detail=detail)
     _complete_if_settled(session, deal, actor, ip)
     return deal
@@ -85,6 +187,8 @@ def dispute_milestone(
         raise Invalid({"reason": N_("Say what is wrong with the delivery; the operator reads it.")})
     MILESTONE.apply(milestone, "dispute", role)
     milestone.dispute_reason = reason
+    milestone.acceptance_due_at = None
+    cancellation.clear(session, deal, "dispute")
     detail = {"milestone_id": milestone.id, "position": milestone.position, "reason": reason}
     deals.apply(session, deal, "dispute_milestone", role, actor, ip=ip, detail=detail)
     return deal
@@ -137,6 +241,7 @@ def resolve_dispute(
     }
     if released:
         detail |= release(session, deal, milestone, released, actor, gateway)
+        cancellation.clear(session, deal, "release")
     if milestone.amount - released:
         key = f"deal:{deal.id}:milestone:{milestone.id}:refund"
         detail |= refund(session, deal, milestone, milestone.amount - released, key, actor, gateway)
@@ -187,56 +292,15 @@ def cancel(
     if deal.state in deals.FUNDED_STATES:
         if not reason.strip():
             raise Invalid({"reason": N_("An arbitrated cancellation needs a reason.")})
-        detail |= _refund_escrow(session, deal, actor, gateway)
+        detail |= cancellation.refund_escrow(session, deal, actor, gateway)
+        cancellation.close_on_arbitration(session, deal)
     deals.apply(session, deal, "cancel", role, actor, ip=ip, detail=detail)
     return deal
 
 
-@unit_of_work
-def request_cancellation(
-    session: Session,
-    actor: User | None,
-    deal_id: int,
-    reason: str = "",
-    *,
-    gateway: payments.Gateway | None = None,
-    ip: str | None = None,
-) -> Deal:
-    """A party asks to cancel a funded deal; once both have asked, it is cancelled and the
-    escrow refunded. Asking twice changes nothing."""
-    gateway = gateway or payments.default_gateway()
-    deal = deals.lock_deal(session, actor, deal_id)
-    role = deals.check(deal, "request_cancellation", actor)
-    flag = "buyer_cancel_requested" if role == BUYER else "supplier_cancel_requested"
-    if getattr(deal, flag):
-        return deal
-    setattr(deal, flag, True)
-    deals.apply(
-        session, deal, "request_cancellation", role, actor, ip=ip, detail={"reason": reason}
-    )
-    if deal.buyer_cancel_requested and deal.supplier_cancel_requested:
-        detail = _refund_escrow(session, deal, actor, gateway)
-        deals.apply(session, deal, "cancel_by_agreement", SYSTEM, actor, ip=ip, detail=detail)
-    return deal
-
-
-def _refund_escrow(
-    session: Session, deal: Deal, actor: User | None, gateway: payments.Gateway
-) -> dict[str, int]:
-    currency = contract(deal).currency
-    held = ledger.balance(session, escrow_account(session, deal, currency))
-    unsettled = [m for m in deals.fresh_milestones(session, deal) if not m.settled]
-    if held != sum(m.amount for m in unsettled):
-        raise Conflict(
-            N_("Escrow holds %(held)s, not what the unsettled milestones add up to."),
-            held=Amount(held, currency),
-        )
-    for m in unsettled:
-        m.refunded_amount = m.amount
-        MILESTONE.apply(m, "cancel", SYSTEM)
-    if not held:
-        return {"refunded": 0}
-    return refund(session, deal, None, held, f"deal:{deal.id}:cancel:refund", actor, gateway)
+# Cancelling a funded deal by agreement is a proposal the other party answers
+# (cancellation.py); this name of the first version stays for callers.
+request_cancellation = cancellation.propose_cancellation
 
 
 def open_disputes(session: Session, actor: User | None) -> list[Milestone]:

@@ -543,7 +543,7 @@ def statement(session: Session, deal: Deal) -> dict[str, Any]:
             "refunded": m.refunded_amount,
             "fee": m.fee_amount,
             "commission": m.commission_amount,
-            "held": m.amount if funded and m.state in ("open", "disputed") else 0,
+            "held": m.amount if funded and m.state in ("pending", "delivered", "disputed") else 0,
         }
         for m in deal.milestones
     ]

@@ -12,7 +12,9 @@ the same deal lock.
     funded | in_progress | resolved ─dispute_milestone─▶ disputed ─resolve_dispute─▶ resolved
     in_progress | resolved ─(every milestone settled)─▶ completed
     inquiry | negotiating | agreed ─cancel (either party)─▶ cancelled
-    funded … resolved ─cancel (operator) or both parties request─▶ cancelled, escrow refunded
+    funded | in_progress | resolved ─(one party proposes, the other accepts)─▶ cancelled,
+        escrow refunded (deals/cancellation.py; never during a dispute)
+    funded … resolved ─cancel (operator: arbitration)─▶ cancelled, escrow refunded
 
 The use cases sit beside it: opening, listing and the thread in workflow.py, terms in
 terms.py, money (funding, releases, refunds, payouts) in escrow.py, delivery in
@@ -34,6 +36,7 @@ from marketplace.core.locking import flush_or_conflict, lock_rows
 from marketplace.core.messages import N_, Joined, Message, OneOf
 from marketplace.deals import labels
 from marketplace.models import (
+    CancellationProposal,
     Deal,
     DealEvent,
     Milestone,
@@ -65,9 +68,16 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
     ("agreed", "confirm_funding", SYSTEM): "funded",  # provider notification
     # Delivery, milestone by milestone.
     ("funded", "start_work", SUPPLIER): "in_progress",
-    ("funded", "accept_milestone", BUYER): "in_progress",
+    ("funded", "deliver_milestone", SUPPLIER): "in_progress",
+    ("in_progress", "deliver_milestone", SUPPLIER): "in_progress",
+    ("resolved", "deliver_milestone", SUPPLIER): "in_progress",
     ("in_progress", "accept_milestone", BUYER): "in_progress",
     ("resolved", "accept_milestone", BUYER): "in_progress",
+    # The acceptance period passed (the sweep, deals/acceptance.py).
+    ("in_progress", "accept_milestone", SYSTEM): "in_progress",
+    ("resolved", "accept_milestone", SYSTEM): "in_progress",
+    ("in_progress", "reject_milestone", BUYER): "in_progress",
+    ("resolved", "reject_milestone", BUYER): "in_progress",
     ("funded", "dispute_milestone", BUYER): "disputed",
     ("in_progress", "dispute_milestone", BUYER): "disputed",
     ("resolved", "dispute_milestone", BUYER): "disputed",
@@ -86,19 +96,24 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
     ("agreed", "cancel", BUYER): "cancelled",
     ("agreed", "cancel", SUPPLIER): "cancelled",
     ("agreed", "cancel", OPERATOR): "cancelled",
-    # After funding: both parties request it, or an operator arbitrates; escrow is refunded.
-    ("funded", "request_cancellation", BUYER): "funded",
-    ("funded", "request_cancellation", SUPPLIER): "funded",
-    ("in_progress", "request_cancellation", BUYER): "in_progress",
-    ("in_progress", "request_cancellation", SUPPLIER): "in_progress",
-    ("disputed", "request_cancellation", BUYER): "disputed",
-    ("disputed", "request_cancellation", SUPPLIER): "disputed",
-    ("resolved", "request_cancellation", BUYER): "resolved",
-    ("resolved", "request_cancellation", SUPPLIER): "resolved",
+    # After funding: one party proposes (deals/cancellation.py), the other accepts or
+    # declines, the proposer may withdraw; only an accepted proposal cancels and refunds.
+    # Never during a dispute: the dispute's resolution decides.
+    **{
+        (state, action, party): state
+        for state in ("funded", "in_progress", "resolved")
+        for action in (
+            "propose_cancellation",
+            "accept_cancellation",
+            "decline_cancellation",
+            "withdraw_cancellation",
+        )
+        for party in (BUYER, SUPPLIER)
+    },
     ("funded", "cancel_by_agreement", SYSTEM): "cancelled",
     ("in_progress", "cancel_by_agreement", SYSTEM): "cancelled",
-    ("disputed", "cancel_by_agreement", SYSTEM): "cancelled",
     ("resolved", "cancel_by_agreement", SYSTEM): "cancelled",
+    # Or an operator arbitrates (in a dispute too).
     ("funded", "cancel", OPERATOR): "cancelled",
     ("in_progress", "cancel", OPERATOR): "cancelled",
     ("disputed", "cancel", OPERATOR): "cancelled",
@@ -115,22 +130,35 @@ REFUSALS = {
     "request_funding": N_("Funding is requested once both parties agreed the terms."),
     "confirm_funding": N_("Only an agreed, unfunded deal can be funded."),
     "start_work": N_("Work starts once the deal is funded."),
+    "deliver_milestone": N_(
+        "Milestones are delivered while a funded deal is under way and not in dispute."
+    ),
     "accept_milestone": N_(
-        "Milestones are accepted while a funded deal is under way and not in dispute."
+        "Milestones are accepted once delivered, while a funded deal is under way and not"
+        " in dispute."
+    ),
+    "reject_milestone": N_(
+        "Deliveries are rejected while a funded deal is under way and not in dispute."
     ),
     "dispute_milestone": N_(
         "Milestones are disputed while a funded deal is under way and not already in dispute."
     ),
     "resolve_dispute": N_("The deal is not in dispute."),
     "cancel": N_("The deal is already closed."),
-    "request_cancellation": N_(
-        "Cancellation is requested after funding, before the deal is closed."
+    "propose_cancellation": N_(
+        "Cancellation is proposed after funding, before the deal is closed, and never during"
+        " a dispute: the dispute's resolution decides."
     ),
+    "accept_cancellation": N_(
+        "Only a funded deal under way and not in dispute is cancelled by agreement."
+    ),
+    "decline_cancellation": N_("There is no cancellation proposal to decline."),
+    "withdraw_cancellation": N_("There is no cancellation proposal to withdraw."),
 }
 FORBIDDEN_HINTS = {
     ("cancel", OPERATOR): N_(
-        "A funded deal is cancelled by both parties' request or by an "
-        "operator's arbitration; request cancellation instead."
+        "A funded deal is cancelled when one party accepts the other's proposal, or by an"
+        " operator's arbitration; propose cancellation instead."
     ),
 }
 
@@ -189,13 +217,19 @@ PREFERENCE = (BUYER, SUPPLIER, BROKER, OPERATOR)
 # A milestone's (state, action, role) → next state, applied in delivery.py after the deal's
 # own transition was checked (the role is the one the deal's check returned).
 MILESTONE_TRANSITIONS: dict[tuple[str, str, str], str] = {
-    ("open", "accept", BUYER): "accepted",  # its amount is released from escrow
-    ("open", "dispute", BUYER): "disputed",
+    ("pending", "deliver", SUPPLIER): "delivered",  # with a note and files
+    ("delivered", "accept", BUYER): "accepted",  # its amount is released from escrow
+    # Not answered within the terms' acceptance period: the platform accepts it.
+    ("delivered", "accept", SYSTEM): "accepted",
+    ("delivered", "reject", BUYER): "pending",  # with a reason; the supplier delivers again
+    ("pending", "dispute", BUYER): "disputed",
+    ("delivered", "dispute", BUYER): "disputed",
     ("disputed", "resolve", OPERATOR): "resolved",  # released, refunded or split
     ("disputed", "resolve", BROKER): "resolved",  # if the contract lets the broker arbitrate
-    # The deal is cancelled after funding (arbitration or both parties' request): what is
+    # The deal is cancelled after funding (arbitration or an accepted proposal): what is
     # not settled is refunded.
-    ("open", "cancel", SYSTEM): "cancelled",
+    ("pending", "cancel", SYSTEM): "cancelled",
+    ("delivered", "cancel", SYSTEM): "cancelled",
     ("disputed", "cancel", SYSTEM): "cancelled",
 }
 
@@ -215,7 +249,7 @@ MILESTONE: Lifecycle[Milestone] = Lifecycle(
     "milestone",
     "state",
     MILESTONE_TRANSITIONS,
-    initial=("open",),
+    initial=("pending",),
     wrong_state=_milestone_is_not,
     code="milestone_state",
     words={
@@ -258,10 +292,46 @@ def _role_may(deal: Deal, action: str, role: str) -> bool:
     return True
 
 
+CANCELLATION_ACTIONS = (
+    "propose_cancellation",
+    "accept_cancellation",
+    "decline_cancellation",
+    "withdraw_cancellation",
+)
+
+
+def open_cancellation(deal: Deal) -> CancellationProposal | None:
+    """The cancellation proposal that can still be answered now, if any (one that is past
+    its lapse time is lapsed, whether or not the sweep has recorded it yet)."""
+    now = utcnow()
+    return next((p for p in deal.cancellation_proposals if p.answerable(now)), None)
+
+
+def _proposal_allows(deal: Deal, action: str, role: str) -> bool:
+    """Which of the cancellation actions make sense given the open proposal (the service
+    refuses the others with a reason; buttons and ``actions`` leave them out)."""
+    if action not in CANCELLATION_ACTIONS:
+        return True
+    proposal = open_cancellation(deal)
+    if action == "propose_cancellation":
+        return proposal is None
+    if proposal is None:
+        return False
+    mine = proposal.proposed_by_role == role
+    return mine if action == "withdraw_cancellation" else not mine
+
+
 def allowed_actions(deal: Deal, actor: User | None) -> list[str]:
     """What this user may do now (buttons, the API's ``actions``)."""
     roles = actor_roles(deal, actor)
-    return sorted({a for r in roles for a in DEAL.available(deal, [r]) if _role_may(deal, a, r)})
+    return sorted(
+        {
+            a
+            for r in roles
+            for a in DEAL.available(deal, [r])
+            if _role_may(deal, a, r) and _proposal_allows(deal, a, r)
+        }
+    )
 
 
 def get_deal(session: Session, actor: User | None, deal_id: int) -> Deal:
@@ -283,7 +353,9 @@ def lock_deal(session: Session, actor: User | None, deal_id: int) -> Deal:
     deal = session.get(Deal, deal_id, populate_existing=True)
     if deal is None or not can_view(deal, actor):
         raise NotFound(N_("No deal %(deal)s."), deal=deal_id)
-    session.expire(deal, ["milestones", "terms_versions", "broker_assignments"])
+    session.expire(
+        deal, ["milestones", "terms_versions", "broker_assignments", "cancellation_proposals"]
+    )
     return deal
 
 

@@ -21,6 +21,7 @@ from marketplace.core.money import Amount
 from marketplace.core.uow import unit_of_work
 from marketplace.deals import machine as deals
 from marketplace.models import Deal, DealTerms, Milestone, TermsConfirmation, User
+from marketplace.models.deals import DEFAULT_ACCEPTANCE_DAYS
 from marketplace.models.types import utcnow
 
 DEFAULT_PLATFORM_FEE_BP = 300  # 3 %; the app passes config PLATFORM_FEE_BP
@@ -44,7 +45,13 @@ def canonical_terms(terms: DealTerms) -> dict[str, Any]:
         "broker": terms.broker_id,
         "broker_may_arbitrate": bool(terms.broker_may_arbitrate),
         "note": terms.note,
-    }
+    } | (
+        # The buyer's acceptance period: stated when it is not the default (so that the
+        # hashes of versions made before it existed stay valid).
+        {"acceptance_days": terms.acceptance_days}
+        if terms.acceptance_days not in (None, DEFAULT_ACCEPTANCE_DAYS)
+        else {}
+    )
 
 
 def hash_terms(terms: DealTerms) -> str:
@@ -100,9 +107,12 @@ def propose_terms(
     data: dict[str, Any],
     *,
     platform_fee_bp: int = DEFAULT_PLATFORM_FEE_BP,
+    acceptance_days: int = DEFAULT_ACCEPTANCE_DAYS,
     ip: str | None = None,
 ) -> DealTerms:
-    """A new terms version (an offer, or a counter-offer) from either party."""
+    """A new terms version (an offer, or a counter-offer) from either party. The buyer's
+    acceptance period is the parties' (``data["acceptance_days"]``) or the platform's
+    default (``acceptance_days``, config MILESTONE_ACCEPTANCE_DAYS)."""
     deal = deals.lock_deal(session, actor, deal_id)
     role = deals.check(deal, "propose_terms", actor)
     validate_terms(data)
@@ -121,6 +131,7 @@ def propose_terms(
         commission_bp=commission_bp,
         broker_id=broker_id,
         broker_may_arbitrate=may_arbitrate,
+        acceptance_days=data.get("acceptance_days") or acceptance_days,
         note=data.get("note", ""),
         created_at=utcnow(),
     )

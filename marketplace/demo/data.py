@@ -15,6 +15,14 @@ DEMO_PASSWORDS = {
     "operator": "demo-operator-2024",
 }
 
+# Operators and brokers must use a second factor; the demo's are enrolled with these
+# published TOTP secrets (base32: add one to an authenticator app, or
+# `python -c "import pyotp; print(pyotp.TOTP('…').now())"`). Development only.
+DEMO_TOTP_SECRETS = {
+    "operator": "TECHMARKETDEMOOPERATORSECRETAAAA",
+    "broker": "TECHMARKETDEMOBROKERSECRETAAAAAA",
+}
+
 # key: (kind, name, region, verified)
 ORGANIZATIONS = {
     "yjut": ("university", "甬江理工大学", "宁波", True),

@@ -4,12 +4,13 @@ apply as for real users: schemas validate, listings and demands walk the publica
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.accounts import organizations
+from marketplace.accounts import organizations, second_factor
 from marketplace.accounts import users as accounts
 from marketplace.catalog import demands, listings, publication
 from marketplace.core.uow import unit_of_work
@@ -18,6 +19,7 @@ from marketplace.demo.data import (
     ACCOUNTS,
     DEMANDS,
     DEMO_PASSWORDS,
+    DEMO_TOTP_SECRETS,
     LISTINGS,
     ORGANIZATIONS,
     REJECTION_REASON,
@@ -42,6 +44,7 @@ class DemoAccount:
         self.role = role
         self.email = email
         self.password = DEMO_PASSWORDS[role]
+        self.totp_secret = DEMO_TOTP_SECRETS.get(role, "")
         self.organization = organization
 
 
@@ -62,9 +65,11 @@ def patent_number(filing_date: str, type_digit: str, serial: int) -> str:
 
 
 @unit_of_work
-def load(session: Session) -> bool:
+def load(session: Session, second_factor_keys: Sequence[str] = ()) -> bool:
     """Create the demo data unless its organizations exist; True if it was created.
-    One unit of work: all of it is loaded, or nothing."""
+    With ``second_factor_keys`` (the app's), the operator and the broker get their
+    second factor with the published DEMO_TOTP_SECRETS. One unit of work: all of it
+    is loaded, or nothing."""
     if is_loaded(session):
         return False
     operator = accounts.create_user(
@@ -74,6 +79,10 @@ def load(session: Session) -> bool:
         display_name=ACCOUNTS[0].name,
         roles=["operator"],
     )
+    if second_factor_keys:
+        second_factor.enable_with_secret(
+            session, operator, DEMO_TOTP_SECRETS["operator"], second_factor_keys
+        )
     orgs: dict[str, Organization] = {}
     for key, (kind, name, region, verified) in ORGANIZATIONS.items():
         org = organizations.create_organization(
@@ -104,6 +113,10 @@ def load(session: Session) -> bool:
             organization=orgs[account.organization],
         )
         members.setdefault(account.organization, user)
+        if second_factor_keys and account.role in DEMO_TOTP_SECRETS:
+            second_factor.enable_with_secret(
+                session, user, DEMO_TOTP_SECRETS[account.role], second_factor_keys
+            )
 
     for row in LISTINGS:
         (

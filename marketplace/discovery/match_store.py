@@ -23,7 +23,8 @@ import logging
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from marketplace.core.uow import unit_of_work
@@ -145,13 +146,45 @@ def refresh_due(session: Session, limit: int = 20) -> int:
     done = 0
     for doc_type, doc_id in due:
         try:
+            if not _claim(session, doc_type, doc_id):
+                session.rollback()  # another worker is refreshing it now
+                continue
             refresh(session, doc_type, doc_id)
             session.commit()
             done += 1
+        except DBAPIError as exc:
+            # Two workers marking the same new item stale at once (its state row), or a
+            # deadlock the database broke: nothing is lost, the item stays stale.
+            session.rollback()
+            log.warning("stored matches of %s %s: %s; retried later", doc_type, doc_id, exc.orig)
         except Exception:  # noqa: BLE001 - logged; the item stays stale and is retried
             session.rollback()
             log.exception("stored matches of %s %s failed; retried later", doc_type, doc_id)
     return done
+
+
+# Advisory lock classes (PostgreSQL's two-key form: class, item id).
+_REFRESH_LOCK = {"listings": 7311, "demands": 7312}
+
+
+def _claim(session: Session, doc_type: str, doc_id: int) -> bool:
+    """Take the item for this transaction: two workers never recompute one item at once
+    (each would delete and insert the same stored rows). An advisory lock, not a row
+    lock on its state: refreshing one item marks others stale, and row locks held across
+    that would let two workers deadlock. Always true on SQLite (one writer)."""
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(CAST(:kind AS integer), CAST(:id AS integer))"),
+        {"kind": _REFRESH_LOCK[doc_type], "id": doc_id},
+    ):
+        return False
+    # Still stale? Another worker may have refreshed it since this one read the queue.
+    return bool(
+        session.scalar(
+            select(MatchState.stale).where(
+                MatchState.doc_type == doc_type, MatchState.doc_id == doc_id
+            )
+        )
+    )
 
 
 def refresh(session: Session, doc_type: str, doc_id: int) -> list[Match]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.orm import Session, attributes
 
 from marketplace.discovery import vectors
@@ -179,6 +179,7 @@ def drain_once(
             .with_for_update(skip_locked=True)
         )
     )
+    rows = _documents_of_this_worker(session, rows)
     result = DrainResult()
     if not rows:
         session.commit()
@@ -234,6 +235,36 @@ def drain_once(
         after_ack(session, acknowledged)  # in this same commit
     session.commit()
     return result
+
+
+# Advisory lock classes (PostgreSQL's two-key form: class, document id).
+_DOCUMENT_LOCK = {"listings": 7301, "demands": 7302}
+
+
+def _documents_of_this_worker(session: Session, rows: list[SearchOutbox]) -> list[SearchOutbox]:
+    """The rows whose document no other worker is sending now (PostgreSQL).
+
+    SKIP LOCKED keeps two workers off one row, not off one document: with an older row of
+    a listing claimed by one worker and a newer one (its withdrawal) by the other, the
+    older state could reach the index after the newer one. The external version alone
+    does not prevent that: a delete leaves only a tombstone, kept for a while by
+    Elasticsearch (index.gc_deletes, 60 s) and not at all by some servers. So each
+    document is taken under a transaction-level advisory lock; a worker that cannot take
+    it leaves the document's rows for a later batch (they stay pending), by which time
+    the holder has committed and the state it reads is newer than what the holder sent."""
+    if session.get_bind().dialect.name != "postgresql" or not rows:
+        return rows
+    mine: dict[tuple[str, int], bool] = {}
+    for key in sorted({(r.doc_type, r.doc_id) for r in rows}):
+        mine[key] = bool(
+            session.scalar(
+                text(
+                    "SELECT pg_try_advisory_xact_lock(CAST(:kind AS integer), CAST(:id AS integer))"
+                ),
+                {"kind": _DOCUMENT_LOCK[key[0]], "id": key[1]},
+            )
+        )
+    return [r for r in rows if mine[(r.doc_type, r.doc_id)]]
 
 
 def _backoff(attempts: int) -> timedelta:

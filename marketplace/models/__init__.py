@@ -12,6 +12,7 @@ from marketplace.models.brokers import (
     MediationOffer,
 )
 from marketplace.models.deals import (
+    CancellationProposal,
     Deal,
     DealAttachment,
     DealEvent,
@@ -33,10 +34,18 @@ from marketplace.models.notifications import (
     NotificationPreference,
     SavedSearch,
 )
-from marketplace.models.organizations import ApiToken, Organization, User, UserRole
+from marketplace.models.organizations import (
+    ApiToken,
+    JoinRequest,
+    Organization,
+    OrganizationDocument,
+    OrganizationInvitation,
+    User,
+    UserRole,
+)
 from marketplace.models.outbox import SearchOutbox
 from marketplace.models.payments import StripeRequest, StripeWebhookEvent
-from marketplace.models.security import AuditEntry, LoginSession
+from marketplace.models.security import AuditEntry, LoginSession, RecoveryCode, SecondFactor
 
 __all__ = [
     "AlertJob",
@@ -66,10 +75,16 @@ __all__ = [
     "LedgerEntry",
     "Listing",
     "LoginSession",
+    "RecoveryCode",
+    "SecondFactor",
     "Milestone",
+    "CancellationProposal",
     "Notification",
     "NotificationPreference",
+    "JoinRequest",
     "Organization",
+    "OrganizationDocument",
+    "OrganizationInvitation",
     "Patent",
     "PayoutInstruction",
     "SavedSearch",

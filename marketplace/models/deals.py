@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,13 +43,19 @@ PARTY_ROLES = ("buyer", "supplier")
 # The deal's assigned broker proposes terms, writes in the thread and may arbitrate.
 PROPOSER_ROLES = ("buyer", "supplier", "broker")
 ACTOR_ROLES = ("buyer", "supplier", "operator", "system", "broker")
-MILESTONE_STATES = ("open", "accepted", "disputed", "resolved", "cancelled")
+# pending → delivered (supplier) → accepted (buyer, or the platform once the acceptance
+# period has passed) or back to pending (rejected); disputed → resolved; cancelled.
+MILESTONE_STATES = ("pending", "delivered", "accepted", "disputed", "resolved", "cancelled")
+DEFAULT_ACCEPTANCE_DAYS = 14
 FUNDING_STATUSES = ("pending", "confirmed")
 # How an operator settles a disputed milestone.
 RESOLUTIONS = ("release", "refund", "split")
 # A release pays the supplier, a refund the buyer, a commission the broker's organization.
 PAYOUT_KINDS = ("release", "refund", "commission")
 PAYOUT_STATUSES = ("pending", "executed")
+# A proposal to cancel a funded deal: open until the other party accepts or declines it,
+# its proposer withdraws it, it lapses, or a release, an acceptance or a dispute clears it.
+CANCELLATION_STATUSES = ("open", "accepted", "declined", "withdrawn", "lapsed", "cleared")
 
 
 class Deal(db.Model):
@@ -80,9 +87,6 @@ class Deal(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     opened_by_role: Mapped[str] = mapped_column(String(10))
-    # After funding, cancellation takes both parties' request (or an operator).
-    buyer_cancel_requested: Mapped[bool] = mapped_column(default=False)
-    supplier_cancel_requested: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic concurrency, as on listings: a lost update becomes a Conflict.
@@ -102,6 +106,10 @@ class Deal(db.Model):
     # Every broker invited or assigned (models/brokers.py); see ``active_broker_id``.
     broker_assignments: Mapped[list[BrokerAssignment]] = relationship(  # noqa: F821
         "BrokerAssignment", viewonly=True, order_by="BrokerAssignment.id", lazy="selectin"
+    )
+
+    cancellation_proposals: Mapped[list[CancellationProposal]] = relationship(
+        viewonly=True, order_by="CancellationProposal.id"
     )
 
     @property
@@ -156,6 +164,11 @@ class DealTerms(db.Model):
     )
     # The contract lets the assigned broker arbitrate a disputed milestone.
     broker_may_arbitrate: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Days the buyer has to accept or reject a delivered milestone before it is accepted
+    # automatically.
+    acceptance_days: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_ACCEPTANCE_DAYS, server_default=str(DEFAULT_ACCEPTANCE_DAYS)
+    )
     note: Mapped[str] = mapped_column(Text, default="")
     terms_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
@@ -206,7 +219,7 @@ class Milestone(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     amount: Mapped[int] = mapped_column(BigInteger)
     due_date: Mapped[date | None] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(20), default="open")
+    state: Mapped[str] = mapped_column(String(20), default="pending")
     # Gross amount released from escrow (fees included) and amount refunded to the buyer.
     released_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -214,6 +227,17 @@ class Milestone(db.Model):
     commission_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     dispute_reason: Mapped[str] = mapped_column(Text, default="")
     resolution: Mapped[str] = mapped_column(String(20), default="")  # "" or a RESOLUTIONS value
+    # The latest delivery: when, the supplier's note, its files ([{"id", "filename"}] of
+    # deal attachments), and until when the buyer answers before it is accepted
+    # automatically (and when the buyer was reminded of that).
+    delivered_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    delivery_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    delivery_files: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONList, default=list, server_default="[]"
+    )
+    rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    acceptance_due_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    acceptance_notice_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
@@ -223,6 +247,46 @@ class Milestone(db.Model):
     @property
     def settled(self) -> bool:
         return self.state in ("accepted", "resolved", "cancelled")
+
+
+class CancellationProposal(db.Model):
+    """One party's proposal to cancel a funded deal (deals/cancellation.py). At most one is
+    open per deal; the other party's acceptance cancels the deal and refunds what escrow
+    still holds, nothing else does (besides an operator's arbitration)."""
+
+    __tablename__ = "cancellation_proposal"
+    __table_args__ = (
+        CheckConstraint(in_list("status", CANCELLATION_STATUSES), name="status"),
+        CheckConstraint(in_list("proposed_by_role", PARTY_ROLES), name="proposed_by_role"),
+        Index(
+            "uq_cancellation_proposal_open",
+            "deal_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    proposed_by_role: Mapped[str] = mapped_column(String(10))
+    proposed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    # Unanswered by then, it lapses (DEAL_CANCELLATION_LAPSE_DAYS after it was made).
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    # Why it closed: the decline's reason, or what cleared it ("release", "dispute" …).
+    closing_note: Mapped[str] = mapped_column(Text, default="")
+
+    def answerable(self, now: datetime) -> bool:
+        return self.status == "open" and self.expires_at > now
 
 
 class DealMessage(db.Model):

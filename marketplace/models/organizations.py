@@ -6,12 +6,29 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.models.types import TZDateTime, in_list, utcnow
-from marketplace.models.vocab import ORGANIZATION_KINDS, ROLES, VERIFICATION_STATUSES
+from marketplace.models.vocab import (
+    DOCUMENT_KINDS,
+    INVITATION_STATUSES,
+    JOIN_REQUEST_STATUSES,
+    MEMBER_ROLES,
+    ORGANIZATION_KINDS,
+    ROLES,
+    VERIFICATION_STATUSES,
+)
 
 
 class Organization(db.Model):
@@ -67,10 +84,22 @@ class User(UserMixin, db.Model):
     # login). Accounts made by operators, imports and tests are confirmed when made.
     confirmed_at: Mapped[datetime | None] = mapped_column(TZDateTime, default=utcnow)
 
+    # The person's role inside their organization (MEMBER_ROLES): an admin invites,
+    # approves join requests, sets roles, removes members and uploads the verification
+    # documents. The first person of an organization is its admin (accounts/users.py).
+    org_role: Mapped[str] = mapped_column(String(10), default="member", server_default="member")
+
     organization: Mapped[Organization | None] = relationship(back_populates="members")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
-    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),)
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint(in_list("org_role", MEMBER_ROLES), name="org_role"),
+    )
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.organization_id is not None and self.org_role == "admin"
 
     @property
     def roles(self) -> set[str]:
@@ -140,3 +169,118 @@ class ApiToken(db.Model):
     @property
     def scope_list(self) -> list[str]:
         return self.scopes.split()
+
+
+class OrganizationInvitation(db.Model):
+    """An organization admin's invitation of an e-mail address to join, with a role.
+
+    The mailed link is a signature of the row's id (accounts/members.py); the row says
+    whether it is still good: pending and not past ``expires_at``. At most one pending
+    invitation per (organization, address)."""
+
+    __tablename__ = "organization_invitation"
+    __table_args__ = (
+        CheckConstraint(in_list("status", INVITATION_STATUSES), name="status"),
+        CheckConstraint(in_list("role", MEMBER_ROLES), name="role"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        Index(
+            "uq_organization_invitation_pending",
+            "organization_id",
+            "email",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(10), default="member")
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[int | None] = mapped_column(  # who accepted it
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    organization: Mapped[Organization] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    def effective_status(self, now: datetime | None = None) -> str:
+        """The status as people see it: a pending invitation past its expiry is expired
+        (the row records it when the address is invited again)."""
+        if self.status == "pending" and self.expires_at <= (now or utcnow()):
+            return "expired"
+        return self.status
+
+
+class JoinRequest(db.Model):
+    """A person without an organization asks to join one; its admins approve or decline
+    (with a reason). At most one pending request per person."""
+
+    __tablename__ = "organization_join_request"
+    __table_args__ = (
+        CheckConstraint(in_list("status", JOIN_REQUEST_STATUSES), name="status"),
+        Index(
+            "uq_organization_join_request_pending",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was declined
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    organization: Mapped[Organization] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class OrganizationDocument(db.Model):
+    """A verification document (营业执照, 法人证书) uploaded by an organization's admin,
+    stored outside the web root under a random key, shown to the organization's admins and
+    to operators (accounts/documents.py)."""
+
+    __tablename__ = "organization_document"
+    __table_args__ = (
+        CheckConstraint(in_list("kind", DOCUMENT_KINDS), name="kind"),
+        CheckConstraint("size > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship()

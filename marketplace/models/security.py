@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import db
@@ -31,6 +31,9 @@ class LoginSession(db.Model):
     # When the person last proved who they are in this session (password, second factor):
     # creating tokens and money actions ask for a recent one.
     verified_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    # When a second factor (TOTP or recovery code) was last checked in this session (None:
+    # never): money actions by a person with a second factor need a recent one.
+    second_factor_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     ip: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(200), default="")
     ended_at: Mapped[datetime | None] = mapped_column(TZDateTime)
@@ -58,3 +61,37 @@ class AuditEntry(db.Model):
     after: Mapped[dict | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_audit_entry_target", "target_type", "target_id"),)
+
+
+class SecondFactor(db.Model):
+    """A person's TOTP second factor (RFC 6238, 30-second steps, 6 digits).
+
+    The shared secret is stored encrypted (Fernet, keys from SECOND_FACTOR_KEYS or derived
+    from SECRET_KEY) and shown only while enrolling. ``enabled_at`` is None until the
+    first code confirms the enrolment. ``last_step`` is the time step of the last code
+    accepted: a code is accepted once, so one seen over a shoulder cannot be replayed.
+    """
+
+    __tablename__ = "second_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    enabled_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    last_step: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code, for a lost phone: hashed like a password, used once."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(TZDateTime)

@@ -8,6 +8,13 @@ from __future__ import annotations
 ORGANIZATION_KINDS = ("university", "institute", "enterprise", "agency")
 VERIFICATION_STATUSES = ("unverified", "pending", "verified", "rejected")
 ROLES = ("researcher", "enterprise_member", "broker", "operator")
+# A person's role inside their organization, and the organization's membership workflows.
+MEMBER_ROLES = ("admin", "member")
+INVITATION_STATUSES = ("pending", "accepted", "declined", "revoked", "expired")
+JOIN_REQUEST_STATUSES = ("pending", "approved", "declined", "withdrawn")
+# Verification documents: 营业执照 (business licence), 事业单位法人证书 (legal-person
+# certificate of a public institution), anything else an operator asks for.
+DOCUMENT_KINDS = ("business_licence", "legal_person_certificate", "other")
 
 DOMAINS = (
     "new_materials",

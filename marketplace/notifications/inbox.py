@@ -4,7 +4,8 @@ A notification is created at most once per (user, kind, listing, demand): the in
 guarded by a unique index (``uq_notification_once``) with ``ON CONFLICT DO NOTHING``, so
 two workers alerting about the same pair at the same moment leave one row (PostgreSQL
 makes the second insert wait for the first and then skip it). E-mail goes out after the
-row is committed, claimed by a conditional update so that it is sent at most once.
+row is committed, claimed by a conditional update in the transaction that sends it, so
+that it is sent once and a worker that dies while sending leaves it for the next.
 """
 
 from __future__ import annotations
@@ -209,11 +210,17 @@ def target_endpoint(n: Notification) -> tuple[str, dict[str, int]]:
 
 # -- e-mail --------------------------------------------------------------------------
 def send_pending_mail(session: Session, limit: int = 100) -> int:
-    """Send the e-mail copies of committed notifications, each at most once.
+    """Send the e-mail copies of committed notifications: each once, none lost.
 
-    Each row is claimed (pending → sent) and committed before the message goes out, so
-    a second worker cannot send it too; a message that fails is marked failed with the
-    reason and logged (the in-app notification stays)."""
+    A row is claimed (pending → sent) and the message sent in one transaction, committed
+    after the mail server took the message. While it is open the claim holds the row
+    (PostgreSQL: a second worker's claim waits, then finds it sent and skips it; SQLite:
+    the database's write lock), and a worker that dies before the commit (killed, the
+    machine gone) leaves the row pending for the next one: the drill
+    tests/search/test_worker_kill_drill.py kills it there. Only a death between the
+    server's acceptance and the commit sends a message twice, and both copies carry the
+    same Message-ID, by which mail clients drop the second. A message that fails is
+    marked failed with the reason and logged (the in-app notification stays)."""
     ids = list(
         session.scalars(
             select(Notification.id)
@@ -222,6 +229,7 @@ def send_pending_mail(session: Session, limit: int = 100) -> int:
             .limit(limit)
         )
     )
+    session.commit()
     sent = 0
     for notification_id in ids:
         claimed = session.execute(
@@ -230,18 +238,25 @@ def send_pending_mail(session: Session, limit: int = 100) -> int:
             .values(email_state="sent"),
             execution_options={"synchronize_session": False},
         ).rowcount
-        session.commit()
         if not claimed:
+            session.rollback()
             continue
         n = session.get(Notification, notification_id)
         try:
             _send_one(n)
-            sent += 1
         except Exception as exc:  # noqa: BLE001 - recorded on the row and logged, not hidden
+            session.rollback()
             log.exception("notification %s: e-mail failed", notification_id)
-            n.email_state = "failed"
-            n.email_error = f"{type(exc).__name__}: {exc}"[:500]
+            session.execute(
+                update(Notification)
+                .where(Notification.id == notification_id, Notification.email_state == "pending")
+                .values(email_state="failed", email_error=f"{type(exc).__name__}: {exc}"[:500]),
+                execution_options={"synchronize_session": False},
+            )
             session.commit()
+            continue
+        session.commit()
+        sent += 1
     return sent
 
 
@@ -262,4 +277,5 @@ def _send_one(n: Notification) -> None:
                 url=link_for("views.notification_preferences"),
             ),
         ]
-    send_mail(user.email, subject, "\n".join(lines))
+    stamp = n.created_at.strftime("%Y%m%d%H%M%S") if n.created_at else "0"
+    send_mail(user.email, subject, "\n".join(lines), message_id=f"notification-{n.id}-{stamp}")

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from marketplace.models.vocab import ORGANIZATION_KINDS, VERIFICATION_STATUSES
+from marketplace.core.messages import N_
+from marketplace.models.vocab import (
+    DOCUMENT_KINDS,
+    MEMBER_ROLES,
+    ORGANIZATION_KINDS,
+    VERIFICATION_STATUSES,
+)
 from marketplace.schemas import validate
 from marketplace.schemas.common import (
     Choice,
@@ -79,7 +85,66 @@ class TokenIn(StrictSchema):
 
 
 class VerifyIn(StrictSchema):
+    """The password, or a second-factor code (TOTP), checked again in this session."""
+
+    password = fields.String(validate=validate.Length(min=1, max=1000))
+    code = fields.String(validate=validate.Length(min=1, max=20))
+
+    @validates_schema
+    def one_of(self, data, **kwargs):
+        if bool(data.get("password")) == bool(data.get("code")):
+            raise ValidationError(N_("Give either the password or a code."), "_schema")
+
+
+class SecondFactorCodeIn(StrictSchema):
+    """A code from the authenticator app (6 digits)."""
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class SecondFactorLoginIn(StrictSchema):
+    """The second step of a login: a code from the app, or one of the recovery codes."""
+
+    code = fields.String(validate=validate.Length(min=1, max=20))
+    recovery_code = fields.String(validate=validate.Length(min=1, max=40))
+
+    @validates_schema
+    def one_of(self, data, **kwargs):
+        if bool(data.get("code")) == bool(data.get("recovery_code")):
+            raise ValidationError(N_("Give a code or a recovery code."), "_schema")
+
+
+class SecondFactorDisableIn(StrictSchema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    code = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "A code from the app, or a recovery code"},
+    )
+
+
+class SecondFactorStatusOut(Schema):
+    enabled = fields.Boolean()
+    enabled_at = fields.DateTime(allow_none=True)
+    required = fields.Boolean(metadata={"description": "Compulsory for this account's role"})
+    recovery_codes_left = fields.Integer()
+
+
+class SecondFactorEnrolmentOut(Schema):
+    secret = fields.String(metadata={"description": "Base32, shown now and never again"})
+    otpauth_uri = fields.String()
+    qr_svg = fields.String(metadata={"description": "The URI as an SVG QR code"})
+
+
+class RecoveryCodesOut(Schema):
+    recovery_codes = fields.List(
+        fields.String(), metadata={"description": "Each usable once; shown now and never again"}
+    )
+
+
+class SecondFactorNeededOut(Schema):
+    second_factor_required = fields.Boolean()
+    message = fields.String()
 
 
 class TokenOut(Schema):
@@ -173,3 +238,90 @@ class PasswordResetIn(StrictSchema):
 
 class NoticeOut(Schema):
     message = fields.String()
+
+
+# Members, invitations, join requests, verification documents (accounts/members.py) -------
+
+
+class MemberOut(Schema):
+    id = fields.Integer()
+    display_name = fields.String()
+    email = fields.String()
+    role = fields.String(attribute="org_role", metadata={"description": "admin or member"})
+    roles = fields.Function(lambda user: sorted(user.roles))
+    created_at = fields.DateTime()
+
+
+class MemberRoleIn(StrictSchema):
+    role = Choice(MEMBER_ROLES, required=True)
+
+
+class InvitationIn(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    role = Choice(MEMBER_ROLES, load_default="member")
+
+
+class InvitationOut(Schema):
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    email = fields.String()
+    role = fields.String()
+    status = fields.Function(
+        lambda invitation: invitation.effective_status(),
+        metadata={"description": "pending, accepted, declined, revoked or expired"},
+    )
+    invited_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class InvitationTokenIn(StrictSchema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class InvitationAcceptIn(InvitationTokenIn):
+    """Logged in as the invited address: only the token. Without an account for the
+    address: the new account's name, password and role too."""
+
+    display_name = fields.String(validate=validate.Length(min=1, max=100))
+    password = fields.String(validate=validate.Length(min=8, max=1000))
+    role = Choice(("researcher", "enterprise_member", "broker"))
+
+
+class JoinRequestIn(StrictSchema):
+    message = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class JoinDecisionIn(StrictSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class JoinRequestOut(Schema):
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    organization_name = fields.String(attribute="organization.name")
+    user_id = fields.Integer()
+    display_name = fields.String(attribute="user.display_name")
+    email = fields.String(attribute="user.email")
+    message = fields.String()
+    status = fields.String()
+    reason = fields.String()
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class DocumentForm(Schema):
+    kind = Choice(DOCUMENT_KINDS, required=True)
+
+
+class DocumentOut(Schema):
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    kind = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()

@@ -60,6 +60,11 @@ class TermsIn(StrictSchema):
         strict=True, load_default=0, validate=validate.Range(min=0, max=10_000)
     )
     broker_may_arbitrate = fields.Boolean(load_default=False)
+    # Days the buyer has to answer a delivered milestone before it is accepted
+    # automatically; the platform's default (14) without it.
+    acceptance_days = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(min=3, max=90)
+    )
 
 
 class ConfirmTermsIn(StrictSchema):
@@ -84,6 +89,36 @@ class ResolveIn(StrictSchema):
 
 class CancelIn(StrictSchema):
     reason = fields.String(load_default="", validate=validate.Length(max=5_000))
+
+
+class DeliverIn(StrictSchema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=5_000))
+    # Files uploaded to the deal first (POST /api/v1/deals/<id>/attachments).
+    attachment_ids = fields.List(
+        fields.Integer(strict=True), load_default=list, validate=validate.Length(max=20)
+    )
+
+
+class RejectIn(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5_000))
+
+
+class ProposeCancellationIn(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5_000))
+
+
+class CancellationOut(Schema):
+    id = fields.Integer()
+    status = fields.String(
+        metadata={"description": "open, accepted, declined, withdrawn, lapsed or cleared"}
+    )
+    proposed_by_role = fields.String()
+    proposed_by_id = fields.Integer(allow_none=True)
+    reason = fields.String()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    closing_note = fields.String()
 
 
 class PayoutExecuteIn(StrictSchema):
@@ -126,6 +161,7 @@ class TermsOut(Schema):
     commission_bp = fields.Integer()
     broker_id = fields.Integer(allow_none=True)
     broker_may_arbitrate = fields.Boolean()
+    acceptance_days = fields.Integer()
     note = fields.String()
     terms_hash = fields.String()
     created_at = fields.DateTime()
@@ -146,6 +182,14 @@ class MilestoneOut(Schema):
     commission_amount = fields.Integer()
     dispute_reason = fields.String()
     resolution = fields.String()
+    delivered_at = fields.DateTime(allow_none=True)
+    delivery_note = fields.String()
+    delivery_files = fields.List(fields.Dict())
+    rejection_reason = fields.String()
+    acceptance_due_at = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "A delivered milestone is accepted automatically then"},
+    )
 
 
 class EventOut(Schema):
@@ -228,8 +272,9 @@ class DealOut(DealSummaryOut):
     fundings = fields.List(fields.Nested(FundingOut))
     timeline = fields.List(fields.Nested(EventOut))
     statement = fields.Nested(StatementOut)
-    buyer_cancel_requested = fields.Boolean()
-    supplier_cancel_requested = fields.Boolean()
+    # The cancellation proposal waiting for an answer (None without one), and every one.
+    cancellation = fields.Nested(CancellationOut, allow_none=True)
+    cancellation_proposals = fields.List(fields.Nested(CancellationOut))
     version = fields.Integer()
 
 

@@ -20,11 +20,13 @@ def init_app(app: Flask) -> None:
         home,
         imports,
         listings,
+        members,
         notifications,
         password,
         payout_accounts,
         review,
         search,
+        second_factor,
     )
     from marketplace.views.base import bp
 

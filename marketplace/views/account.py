@@ -10,6 +10,7 @@ from marketplace.core.errors import Conflict, Invalid
 from marketplace.extensions import db
 from marketplace.schemas.accounts import OrganizationCreditCodeIn
 from marketplace.views.base import actor, attempt, bp, field_errors, require_login
+from marketplace.views.members import joining_panel, organization_panel
 
 ALL = 100
 
@@ -20,10 +21,11 @@ def my_organization():
     user = actor()
     org = user.organization
     if org is None:
-        return render_template("account/organization.html", org=None)
+        return render_template("account/organization.html", org=None, **joining_panel(user))
     return render_template(
         "account/organization.html",
         org=org,
+        **organization_panel(user),
         counts=organizations.organization_counts(db.session, org.id),
         listings=listings.list_listings(
             db.session, user, organization_id=org.id, status="any", per_page=ALL, sort="updated"

@@ -8,10 +8,12 @@ from marshmallow import ValidationError
 
 from marketplace.accounts import registration, registration_mail
 from marketplace.accounts import users as accounts
+from marketplace.accounts.membership_mail import announce_join_requests
 from marketplace.core.errors import Conflict, Invalid
 from marketplace.extensions import db
 from marketplace.schemas.accounts import RegisterIn
 from marketplace.views.base import actor, attempt, bp, field_errors, safe_next
+from marketplace.web import second_factor as web_2fa
 from marketplace.web.auth import end_session, start_session
 from marketplace.web.rate_limits import auth_limits
 
@@ -41,6 +43,10 @@ def login():
             email=request.form.get("email", ""),
             error=_("Wrong e-mail address or password."),
         ), 401
+    if web_2fa.needs_code_at_login(user):
+        # No session yet: the code page finishes the login (views/second_factor.py).
+        web_2fa.begin_pending_login(user, target)
+        return redirect(url_for("views.login_second_factor"), 303)
     _start_session(user)
     flash(_("Welcome, %(name)s.", name=user.display_name), "success")
     return redirect(target, 303)
@@ -97,6 +103,7 @@ def confirm_registration(token: str):
     )
     if not confirmed.ok:
         return render_template("auth/confirm.html", error=confirmed.errors["token"][0]), 400
+    announce_join_requests(db.session, confirmed.value)  # a registrant who asked to join
     _start_session(confirmed.value)
     flash(_("Your account is ready. Welcome to TechMarket."), "success")
     return redirect(url_for("views.my_organization"), 303)

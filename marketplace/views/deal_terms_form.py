@@ -33,6 +33,7 @@ def terms_form(terms) -> MultiDict:
         ("transfer_mode", terms.transfer_mode),
         ("note", terms.note),
         ("commission", _percent(terms.commission_bp)),
+        ("acceptance_days", str(terms.acceptance_days)),
     ]
     if terms.broker_may_arbitrate:
         values.append(("broker_may_arbitrate", "on"))
@@ -92,6 +93,14 @@ def terms_payload(form: MultiDict) -> tuple[dict[str, Any] | None, Errors]:
         "commission_bp": _basis_points(form, errors),
         "broker_may_arbitrate": form.get("broker_may_arbitrate") == "on",
     }
+    days = (form.get("acceptance_days") or "").strip()
+    if days:
+        if days.isdigit() and 3 <= int(days) <= 90:
+            payload["acceptance_days"] = int(days)
+        else:
+            errors.setdefault("acceptance_days", []).append(
+                _("Between 3 and 90 days (a whole number).")
+            )
     if not payload["transfer_mode"]:
         del payload["transfer_mode"]  # reported as missing, not as an unknown value
     price = yuan_amount(form, "price", unit, errors)

@@ -22,6 +22,8 @@ from marketplace.brokers import deal_timeline
 from marketplace.core.errors import Conflict, Forbidden, Invalid
 from marketplace.core.messages import N_
 from marketplace.core.payments import gateway_for
+from marketplace.core.uow import UnitOfWork
+from marketplace.deals import cancellation as deal_cancellation
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import files as deal_files
@@ -37,12 +39,30 @@ from marketplace.schemas.deals import (
     ConfirmTermsIn,
     DealOpenIn,
     DealQuery,
+    DeliverIn,
     DisputeIn,
     MessageIn,
+    ProposeCancellationIn,
+    RejectIn,
+    ResolveIn,
 )
-from marketplace.views.base import Errors, actor, attempt, bp, form_int, money, require_login
+from marketplace.views.base import (
+    Errors,
+    actor,
+    attempt,
+    bp,
+    form_int,
+    merge_errors,
+    money,
+    require_login,
+)
 from marketplace.views.brokers import broker_label
-from marketplace.views.deal_terms_form import MILESTONE_ROWS, terms_form, terms_payload
+from marketplace.views.deal_terms_form import (
+    MILESTONE_ROWS,
+    terms_form,
+    terms_payload,
+    yuan_amount,
+)
 from marketplace.views.deal_text import client_ip, deal_label, load_form, visible_deal
 from marketplace.web.downloads import attachment_download, storage_dir
 
@@ -161,14 +181,8 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
         actions=actions,
         current=current,
         agreed=deal.agreed_terms,
-        cancel_requested_by=[
-            deal_label("role", role)
-            for role, asked in (
-                (deals.BUYER, deal.buyer_cancel_requested),
-                (deals.SUPPLIER, deal.supplier_cancel_requested),
-            )
-            if asked
-        ],
+        cancellation=deals.open_cancellation(deal),
+        broker_arbitrates=_broker_arbitrates(deal.id),
         can_confirm="confirm_terms" in actions and current and not confirmed_by_me,
         milestones=deal.milestones,
         fundings=fundings,
@@ -187,9 +201,11 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
 
 
 def _confirmers(deal: Deal) -> set[int | None]:
-    return {c.user_id for t in deal.terms_versions for c in t.confirmations} | {
-        t.proposed_by_id for t in deal.terms_versions
-    }
+    return (
+        {c.user_id for t in deal.terms_versions for c in t.confirmations}
+        | {t.proposed_by_id for t in deal.terms_versions}
+        | {t.broker_id for t in deal.terms_versions if t.broker_id}
+    )
 
 
 def _names(ids: set[int | None]) -> dict[int, str]:
@@ -327,7 +343,13 @@ def deal_propose_terms(deal_id: int):
         deal_id,
         "terms",
         lambda: deal_terms.propose_terms(
-            db.session, actor(), deal_id, data, platform_fee_bp=fee, ip=client_ip()
+            db.session,
+            actor(),
+            deal_id,
+            data,
+            platform_fee_bp=fee,
+            acceptance_days=current_app.config["MILESTONE_ACCEPTANCE_DAYS"],
+            ip=client_ip(),
         ),
         _("Your terms are proposed. Both parties confirm them to agree the contract."),
     )
@@ -373,6 +395,68 @@ def deal_start(deal_id: int):
     )
 
 
+@bp.route("/deals/<int:deal_id>/milestones/<int:milestone_id>/deliver", methods=["POST"])
+@require_login
+def deal_deliver_milestone(deal_id: int, milestone_id: int):
+    """The supplier delivers: a note and files (each checked as a deal attachment)."""
+    posted = f"deliver-{milestone_id}"
+    uploads = [f for f in request.files.getlist("files") if f and f.filename][:20]
+
+    def then(data):
+        def run():
+            # The files and the delivery in one unit of work: a refused delivery keeps no
+            # file rows behind.
+            with UnitOfWork(db.session):
+                return deliver(data)
+
+        def deliver(data):
+            ids = [
+                deal_files.add_attachment(
+                    db.session,
+                    actor(),
+                    deal_id,
+                    upload.stream,
+                    upload.filename,
+                    storage_dir=storage_dir(),
+                    max_bytes=current_app.config.get(
+                        "MAX_ATTACHMENT_BYTES", deal_files.DEFAULT_MAX_BYTES
+                    ),
+                    ip=client_ip(),
+                ).id
+                for upload in uploads
+            ]
+            return deal_delivery.deliver_milestone(
+                db.session, actor(), deal_id, milestone_id, data["note"], ids, ip=client_ip()
+            )
+
+        return _form_action(
+            deal_id,
+            posted,
+            run,
+            _("The milestone is delivered; the buyer accepts or rejects it."),
+        )
+
+    return _schema_form(deal_id, posted, DeliverIn(), ("note",), then)
+
+
+@bp.route("/deals/<int:deal_id>/milestones/<int:milestone_id>/reject", methods=["POST"])
+@require_login
+def deal_reject_milestone(deal_id: int, milestone_id: int):
+    posted = f"reject-{milestone_id}"
+
+    def then(data):
+        return _form_action(
+            deal_id,
+            posted,
+            lambda: deal_delivery.reject_milestone(
+                db.session, actor(), deal_id, milestone_id, data["reason"], ip=client_ip()
+            ),
+            _("The delivery is rejected; the supplier delivers again."),
+        )
+
+    return _schema_form(deal_id, posted, RejectIn(), ("reason",), then)
+
+
 @bp.route("/deals/<int:deal_id>/milestones/<int:milestone_id>/accept", methods=["POST"])
 @require_login
 def deal_accept_milestone(deal_id: int, milestone_id: int):
@@ -403,26 +487,26 @@ def deal_dispute_milestone(deal_id: int, milestone_id: int):
             lambda: deal_delivery.dispute_milestone(
                 db.session, actor(), deal_id, milestone_id, data["reason"], ip=client_ip()
             ),
-            _("The milestone is disputed; an operator will decide."),
+            _(
+                "The milestone is disputed; the broker named in the contract or an operator will decide."
+            )
+            if _broker_arbitrates(deal_id)
+            else _("The milestone is disputed; an operator will decide."),
         )
 
     return _schema_form(deal_id, posted, DisputeIn(), ("reason",), then)
 
 
-@bp.route("/deals/<int:deal_id>/<any(cancel,'cancellation-request'):what>", methods=["POST"])
+@bp.route("/deals/<int:deal_id>/cancel", methods=["POST"])
 @require_login
-def deal_cancel(deal_id: int, what: str):
-    if what == "cancel":
-        service, done = deal_delivery.cancel, _("The deal is cancelled.")
-    else:
-        service = deal_delivery.request_cancellation
-        done = _("Your cancellation request is recorded; the deal is cancelled once both ask.")
+def deal_cancel(deal_id: int):
+    """Before funding either party; after funding an operator (arbitration)."""
 
     def then(data):
         return _form_action(
             deal_id,
             "cancel",
-            lambda: service(
+            lambda: deal_delivery.cancel(
                 db.session,
                 actor(),
                 deal_id,
@@ -430,7 +514,111 @@ def deal_cancel(deal_id: int, what: str):
                 gateway=gateway_for(current_app),
                 ip=client_ip(),
             ),
-            done,
+            _("The deal is cancelled."),
         )
 
     return _schema_form(deal_id, "cancel", CancelIn(), ("reason",), then)
+
+
+@bp.route("/deals/<int:deal_id>/cancellation", methods=["POST"])
+@require_login
+def deal_propose_cancellation(deal_id: int):
+    def then(data):
+        return _form_action(
+            deal_id,
+            "cancel",
+            lambda: deal_cancellation.propose_cancellation(
+                db.session,
+                actor(),
+                deal_id,
+                data["reason"],
+                lapse_days=current_app.config["DEAL_CANCELLATION_LAPSE_DAYS"],
+                ip=client_ip(),
+            ),
+            _("Your cancellation proposal is sent; the other party accepts or declines it."),
+        )
+
+    return _schema_form(deal_id, "cancel", ProposeCancellationIn(), ("reason",), then)
+
+
+@bp.route(
+    "/deals/<int:deal_id>/cancellation/<any(accept,decline,withdraw):answer>", methods=["POST"]
+)
+@require_login
+def deal_answer_cancellation(deal_id: int, answer: str):
+    if answer == "accept":
+        return _form_action(
+            deal_id,
+            "cancel",
+            lambda: deal_cancellation.accept_cancellation(
+                db.session, actor(), deal_id, gateway=gateway_for(current_app), ip=client_ip()
+            ),
+            _(
+                "You accepted the cancellation: the deal is cancelled and the money still held is refunded to the buyer."
+            ),
+        )
+    if answer == "withdraw":
+        return _form_action(
+            deal_id,
+            "cancel",
+            lambda: deal_cancellation.withdraw_cancellation(
+                db.session, actor(), deal_id, ip=client_ip()
+            ),
+            _("Your cancellation proposal is withdrawn."),
+        )
+
+    def then(data):
+        return _form_action(
+            deal_id,
+            "cancel",
+            lambda: deal_cancellation.decline_cancellation(
+                db.session, actor(), deal_id, data["reason"], ip=client_ip()
+            ),
+            _("You declined the cancellation; the deal goes on."),
+        )
+
+    return _schema_form(deal_id, "cancel", CancelIn(), ("reason",), then)
+
+
+def _broker_arbitrates(deal_id: int) -> bool:
+    """Whether the agreed terms let the deal's broker decide its disputes."""
+    deal = db.session.get(Deal, deal_id)
+    terms = deal.agreed_terms if deal is not None else None
+    return bool(terms and terms.broker_may_arbitrate and terms.broker_id == deal.active_broker_id)
+
+
+@bp.route("/deals/<int:deal_id>/milestones/<int:milestone_id>/resolve", methods=["POST"])
+@require_login
+def deal_resolve_dispute(deal_id: int, milestone_id: int):
+    """The deal's broker, when the agreed terms let the broker arbitrate, decides a
+    dispute on the deal page (operators decide in the back office): the same service as
+    the API's and the back office's."""
+    deal = visible_deal(deal_id)
+    posted, errors = f"resolve-{milestone_id}", {}
+    form = request.form
+    payload: dict[str, Any] = {"outcome": form.get("outcome", ""), "note": form.get("note", "")}
+    if form.get("outcome") == "split":
+        terms = deal.agreed_terms
+        release = yuan_amount(form, "release_amount", terms.currency if terms else "CNY", errors)
+        if release is not None:
+            payload["release_amount"] = release
+    data, schema_errors = load_form(ResolveIn(), payload)
+    errors = merge_errors(errors, {k: v for k, v in schema_errors.items() if k not in errors})
+    if errors:
+        return render_deal(deal, posted, form, errors)
+    return _form_action(
+        deal_id,
+        posted,
+        lambda: deal_delivery.resolve_dispute(
+            db.session,
+            actor(),
+            deal_id,
+            milestone_id,
+            data["outcome"],
+            release_amount=data.get("release_amount"),
+            note=data["note"],
+            gateway=gateway_for(current_app),
+            ip=client_ip(),
+        ),
+        _("The dispute is resolved."),
+    )

@@ -25,6 +25,7 @@ from marketplace.schemas.deals import (
 from marketplace.views.base import actor, attempt, bp, merge_errors, require_login
 from marketplace.views.deal_terms_form import yuan_amount
 from marketplace.views.deal_text import client_ip, load_form
+from marketplace.views.second_factor import step_up_page
 
 # Operators ----------------------------------------------------------------------------
 
@@ -71,6 +72,7 @@ def operator_funding():
 
 @bp.route("/operator/funding/<int:funding_id>/confirm", methods=["POST"])
 @require_login
+@step_up_page
 def operator_confirm_funding(funding_id: int):
     user = _operator()
     funding = db.session.get(Funding, funding_id)
@@ -113,6 +115,7 @@ def operator_payouts():
 
 @bp.route("/operator/payouts/<int:payout_id>/execute", methods=["POST"])
 @require_login
+@step_up_page
 def operator_execute_payout(payout_id: int):
     user = _operator()
     posted = f"payout-{payout_id}"
@@ -152,6 +155,7 @@ def operator_disputes():
 
 @bp.route("/operator/disputes/<int:deal_id>/<int:milestone_id>/resolve", methods=["POST"])
 @require_login
+@step_up_page
 def operator_resolve_dispute(deal_id: int, milestone_id: int):
     user = _operator()
     posted, errors = f"resolve-{milestone_id}", {}

@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from marketplace.accounts import organizations
+from marketplace.accounts import documents, organizations
 from marketplace.accounts.users import require_operator
 from marketplace.catalog import demands, listings
 from marketplace.core.errors import Invalid
@@ -17,17 +17,20 @@ QUEUE = 100
 @require_login
 def review():
     user = require_operator(actor())
+    waiting = organizations.list_organizations(
+        db.session, verification_status="pending", per_page=QUEUE
+    )
     return render_template(
         "review/index.html",
+        # What each organization sent to be verified (营业执照 / 法人证书).
+        org_documents={org.id: documents.documents_of(db.session, org.id) for org in waiting.items},
         listings=listings.list_listings(
             db.session, user, status="pending_review", per_page=QUEUE, sort="updated"
         ),
         demands=demands.list_demands(
             db.session, user, status="pending_review", per_page=QUEUE, sort="updated"
         ),
-        organizations=organizations.list_organizations(
-            db.session, verification_status="pending", per_page=QUEUE
-        ),
+        organizations=waiting,
     )
 
 

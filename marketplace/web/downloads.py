@@ -7,6 +7,7 @@ import os
 
 from flask import current_app, send_file
 
+from marketplace.accounts import documents as organization_documents
 from marketplace.brokers import records as brokerage_records
 from marketplace.deals import files as deal_files
 from marketplace.extensions import db
@@ -47,3 +48,11 @@ def record_download(record_id: int, attachment_id: int):
         db.session, current_actor(), record_id, attachment_id, storage_dir=storage_dir()
     )
     return send_download(attachment, path)
+
+
+def organization_document_download(org_id: int, document_id: int):
+    """An organization's verification document, for its admins and operators."""
+    document, path = organization_documents.open_document(
+        db.session, current_actor(), org_id, document_id, storage_dir=storage_dir()
+    )
+    return send_download(document, path)

@@ -4,15 +4,18 @@ the error's code), the error page elsewhere (the message translated)."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from marketplace.core import uow
 from marketplace.core.errors import DomainError
 from marketplace.core.messages import N_
-from marketplace.extensions import db
+from marketplace.extensions import db, login_manager
 from payments import ProviderUnavailable
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,18 @@ HTTP_DESCRIPTIONS = (
         " Either the server is overloaded or there is an error in the application."
     ),
 )
+# The database went away (restarted, failed over, a connection cut) or cannot serve the
+# request now (too many connections, a deadlock, a lock timeout): the request's
+# transaction committed whole or not at all, and the same request may be sent again.
+# pool_pre_ping (config.py) replaces the dead pooled connections on the next checkout.
+DATABASE_UNAVAILABLE = (OperationalError, DisconnectionError, InterfaceError)
+DATABASE_RETRY_AFTER = 5  # seconds
+DATABASE_UNAVAILABLE_MESSAGE = N_(
+    "The service is briefly unavailable; please try again in a moment."
+)
+# SQLite reports a missing table or a syntax error as an OperationalError too: only these
+# are its passing troubles.
+SQLITE_TRANSIENT = ("database is locked", "unable to open database file", "disk I/O error")
 
 
 def is_api_request() -> bool:
@@ -124,8 +139,51 @@ def init_app(app: Flask) -> None:
             return jsonify(error_body(503, "provider_unavailable", message, {})), 503
         return render_template("error.html", status=503, message=message), 503
 
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, database_unavailable)
+
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException):
         if is_api_request():
             return http_error_response(exc)
         return render_template("error.html", status=exc.code, message=exc.description), exc.code
+
+
+def is_transient(exc: Exception) -> bool:
+    """Whether the database is away or busy, rather than the query wrong. psycopg raises
+    OperationalError for the connection, resource, operator-intervention and
+    transaction-rollback classes of SQLSTATE, and InterfaceError for a closed connection."""
+    if isinstance(exc, DisconnectionError) or getattr(exc, "connection_invalidated", False):
+        return True
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, sqlite3.Error):
+        return isinstance(exc, OperationalError) and any(m in str(orig) for m in SQLITE_TRANSIENT)
+    return True
+
+
+def database_unavailable(exc: Exception):
+    """503 with Retry-After: the API's error shape, or a page that needs no database."""
+    if not is_transient(exc):
+        raise exc  # a bug, not an outage: the 500 handler, with its log
+    log.warning("database unavailable: %s", exc, exc_info=exc)
+    try:
+        # Whatever the request had flushed is undone; on a lost connection the session
+        # only forgets it (the connection is already invalidated).
+        db.session.rollback()
+    except SQLAlchemyError:  # the rollback of a dead connection may fail too: logged
+        log.warning("rollback after a lost database connection failed", exc_info=True)
+    if is_api_request():
+        body = error_body(503, "service_unavailable", DATABASE_UNAVAILABLE_MESSAGE)
+        response = jsonify(body)
+    else:
+        # A page that needs nothing from the database (error.html's header does); and
+        # Flask-Login's context processor must not try to load the user again.
+        if "_login_user" not in g:
+            g._login_user = login_manager.anonymous_user()
+        message = _(DATABASE_UNAVAILABLE_MESSAGE)
+        response = current_app.make_response(
+            render_template("unavailable.html", message=message, retry_after=DATABASE_RETRY_AFTER)
+        )
+    response.status_code = 503
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response

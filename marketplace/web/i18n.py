@@ -112,6 +112,28 @@ LABELS = {
         "verified": _l("Verified"),
         "rejected": _l("Verification refused"),
     },
+    "member_role": {
+        "admin": _l("Admin"),
+        "member": _l("Member"),
+    },
+    "invitation_status": {
+        "pending": _l("Waiting for an answer"),
+        "accepted": _l("Accepted"),
+        "declined": _l("Declined"),
+        "revoked": _l("Revoked"),
+        "expired": _l("Expired"),
+    },
+    "join_request_status": {
+        "pending": _l("Waiting for the admins"),
+        "approved": _l("Approved"),
+        "declined": _l("Declined"),
+        "withdrawn": _l("Withdrawn"),
+    },
+    "document_kind": {
+        "business_licence": _l("Business licence"),
+        "legal_person_certificate": _l("Legal-person certificate"),
+        "other": _l("Other document"),
+    },
     "role": {
         "researcher": _l("Researcher / TTO"),
         "enterprise_member": _l("Enterprise member"),

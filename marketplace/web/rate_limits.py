@@ -14,6 +14,7 @@ with ``Retry-After`` (seconds), a page or the API's error shape.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 
 from flask import current_app, request
@@ -95,3 +96,32 @@ def reset_mail_limit(methods: list[str] | None = None):
         key_func=email_key,
         methods=methods,
     )
+
+
+class TooManyCodeAttempts(Exception):
+    """Too many second-factor codes tried: a 429 with Retry-After (web/security.py)."""
+
+    def __init__(self, limit: str, wait: int):
+        super().__init__(limit)
+        self.limit = limit
+        self.wait = wait
+
+
+def count_code_attempt(user_id: int) -> None:
+    """Count one second-factor code tried for this account, wherever it is typed (login,
+    step-up, verify, enrolment, disabling): per account, and per client address with a
+    larger budget. Refused beyond either with TooManyCodeAttempts."""
+    if not limiter.enabled:
+        return
+    from limits import parse_many
+
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    for setting, key in (
+        ("SECOND_FACTOR_RATE_LIMIT", f"account:{user_id}"),
+        ("SECOND_FACTOR_ADDRESS_RATE_LIMIT", address_key()),
+    ):
+        text = current_app.config[setting]
+        for item in parse_many(text):
+            if not limiter.limiter.hit(item, prefix, "second-factor", key):
+                reset = limiter.limiter.get_window_stats(item, prefix, "second-factor", key)
+                raise TooManyCodeAttempts(text, max(1, int(reset.reset_time - time.time())))

@@ -24,6 +24,7 @@ from flask_limiter.errors import RateLimitExceeded
 
 from marketplace.extensions import limiter
 from marketplace.web.errors import error_body, is_api_request
+from marketplace.web.rate_limits import TooManyCodeAttempts
 
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -120,9 +121,27 @@ def rate_limited(exc: RateLimitExceeded):
     return response
 
 
+def too_many_codes(exc: TooManyCodeAttempts):
+    """The same 429 for second-factor codes, counted by web/rate_limits.py itself."""
+    if is_api_request():
+        message = (
+            f"Too many codes tried: the limit is {exc.limit}. Try again in {exc.wait} seconds."
+        )
+        response = jsonify(error_body(429, "rate_limited", message))
+    else:
+        message = _("Too many attempts. Please try again in %(n)s seconds.", n=exc.wait)
+        response = current_app.make_response(
+            render_template("error.html", status=429, message=message)
+        )
+    response.status_code = 429
+    response.headers["Retry-After"] = str(exc.wait)
+    return response
+
+
 def init_app(app: Flask) -> None:
     # Remember-me cookies get the same flags as the session cookie.
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.config["REMEMBER_COOKIE_SECURE"] = True
     app.after_request(set_security_headers)
     app.register_error_handler(RateLimitExceeded, rate_limited)
+    app.register_error_handler(TooManyCodeAttempts, too_many_codes)

@@ -14,7 +14,7 @@ from marketplace.core.errors import Conflict, Forbidden, Invalid
 from marketplace.deals import delivery as deal_delivery
 from marketplace.models import Deal, Organization, PayoutInstruction
 from payments.offline import BankAccount, OfflineProvider
-from tests.deals.fixtures import balances, parties, user, walk
+from tests.deals.fixtures import balances, deliver, parties, user, walk
 
 
 class RecordingProvider(OfflineProvider):
@@ -41,6 +41,7 @@ def test_release_to_a_connected_supplier_is_executed_by_the_provider(ctx, make):
     gateway = payments.Gateway([provider], default="offline")
     first, second = ctx.get(Deal, deal_id).milestones
 
+    deliver(ctx, p, deal_id, first.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, first.id, gateway=gateway)
     ctx.commit()
     assert provider.beneficiaries[-1].provider_account == "acct_1Supplier"
@@ -52,6 +53,7 @@ def test_release_to_a_connected_supplier_is_executed_by_the_provider(ctx, make):
     # Disconnected: the next release is a payout instruction an operator executes.
     organizations.set_payout_account(ctx, user(p.operator), org_id, "")
     ctx.commit()
+    deliver(ctx, p, deal_id, second.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, second.id, gateway=gateway)
     ctx.commit()
     assert provider.beneficiaries[-1].provider_account == ""

@@ -78,11 +78,18 @@ def test_register_validation(client, change, field):
     assert field in r.json["error"]["fields"]
 
 
-def test_register_with_an_existing_organization_name_is_a_conflict(client, make):
-    make.organization(name=REGISTER["organization_name"])
+def test_register_with_an_existing_organization_name_asks_to_join_it(app, client, make):
+    org = make.organization(name=REGISTER["organization_name"])
     r = client.post("/api/v1/auth/register", json=REGISTER)
-    assert r.status_code == 409
-    assert "organization_name" in r.json["error"]["fields"]
+    assert r.status_code == 202
+    from marketplace.extensions import db
+    from marketplace.models import JoinRequest, User
+
+    with app.app_context():
+        user = db.session.query(User).filter_by(email=REGISTER["email"].lower()).one()
+        assert user.organization_id is None
+        [request] = db.session.query(JoinRequest).filter_by(user_id=user.id).all()
+        assert (request.organization_id, request.status) == (org.id, "pending")
 
 
 def test_password_is_stored_as_scrypt_hash(app, client):

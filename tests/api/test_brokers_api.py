@@ -219,6 +219,7 @@ def test_a_whole_mediated_deal(cast, app):
         )
     )
     for m in ok(c["buyer"].get(f"{URL}/{did}"))["milestones"]:
+        ok(c["supplier"].post(f"{URL}/{did}/milestones/{m['id']}/deliver", json={"note": "交付"}))
         ok(c["buyer"].post(f"{URL}/{did}/milestones/{m['id']}/accept"))
     deal = ok(c["buyer"].get(f"{URL}/{did}"))
     assert deal["state"] == "completed" and deal["statement"]["commission"] == 45_000

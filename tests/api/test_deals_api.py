@@ -79,6 +79,15 @@ def funded_deal(c, amounts=(600_000, 400_000)):
     return did
 
 
+def deliver(c, did: int, milestone_id: int) -> dict:
+    """The supplier delivers a milestone (the buyer accepts only what was delivered)."""
+    return ok(
+        c["supplier"].post(
+            f"{URL}/{did}/milestones/{milestone_id}/deliver", json={"note": "交付物见附件"}
+        )
+    )
+
+
 def test_the_whole_offline_flow(app, cast):
     c = cast
     users = c["users"]
@@ -138,8 +147,10 @@ def test_the_whole_offline_flow(app, cast):
 
     # Two milestones accepted → completed.
     first, second = (m["id"] for m in deal["milestones"])
+    deliver(c, did, first)
     deal = ok(c["buyer"].post(f"{URL}/{did}/milestones/{first}/accept"))
     assert deal["state"] == "in_progress"
+    deliver(c, did, second)
     deal = ok(c["buyer"].post(f"{URL}/{did}/milestones/{second}/accept"))
     assert deal["state"] == "completed"
     s = deal["statement"]
@@ -217,6 +228,7 @@ def test_dispute_with_a_split(app, cast):
         250_000,
         350_000,
     )
+    deliver(c, did, second)
     deal = ok(c["buyer"].post(f"{URL}/{did}/milestones/{second}/accept"))
     assert deal["state"] == "completed"
     s = deal["statement"]
@@ -247,11 +259,18 @@ def test_cancellation_after_funding_refunds_the_escrow(app, cast):
     c = cast
     did = funded_deal(c)
     r = c["buyer"].post(f"{URL}/{did}/cancel", json={"reason": "预算取消"})
-    assert r.status_code == 403 and "request cancellation" in r.json["error"]["message"]
-    deal = ok(c["buyer"].post(f"{URL}/{did}/cancellation-request", json={"reason": "预算取消"}))
-    assert deal["state"] == "funded" and deal["buyer_cancel_requested"]
-    deal = ok(c["supplier"].post(f"{URL}/{did}/cancellation-request"))
-    assert deal["state"] == "cancelled"
+    assert r.status_code == 403 and "propose cancellation" in r.json["error"]["message"]
+    assert c["buyer"].post(f"{URL}/{did}/cancellation", json={"reason": ""}).status_code == 422
+    deal = ok(c["buyer"].post(f"{URL}/{did}/cancellation", json={"reason": "预算取消"}))
+    assert deal["state"] == "funded" and deal["cancellation"]["proposed_by_role"] == "buyer"
+    assert "withdraw_cancellation" in deal["actions"]
+    assert c["buyer"].post(f"{URL}/{did}/cancellation/accept").status_code == 403
+    assert c["supplier"].post(f"{URL}/{did}/cancellation", json={"reason": "x"}).status_code == 409
+    deal = ok(c["supplier"].get(f"{URL}/{did}"))
+    assert {"accept_cancellation", "decline_cancellation"} <= set(deal["actions"])
+    deal = ok(c["supplier"].post(f"{URL}/{did}/cancellation/accept"))
+    assert deal["state"] == "cancelled" and deal["cancellation"] is None
+    assert [p["status"] for p in deal["cancellation_proposals"]] == ["accepted"]
     assert {m["state"] for m in deal["milestones"]} == {"cancelled"}
     s = deal["statement"]
     assert (s["funded"], s["refunded"], s["held"], s["released"]) == (1_000_000, 1_000_000, 0, 0)
@@ -265,7 +284,7 @@ def test_cancellation_after_funding_refunds_the_escrow(app, cast):
             "external:payouts": 1_000_000,
         }
         assert ledger.check(db.session) == []
-    assert c["buyer"].post(f"{URL}/{did}/cancellation-request").status_code == 409
+    assert c["buyer"].post(f"{URL}/{did}/cancellation", json={"reason": "x"}).status_code == 409
 
 
 def test_cancellation_before_funding_by_either_party(cast):
@@ -319,11 +338,16 @@ def deal_endpoints(did: int, mid: int, aid: int = 1) -> list[tuple[str, str, dic
         ("POST", f"{URL}/{did}/funding", None),
         ("POST", f"{URL}/{did}/funding/confirm", {"reference": "TM-x", "amount": 1}),
         ("POST", f"{URL}/{did}/start", None),
+        ("POST", f"{URL}/{did}/milestones/{mid}/deliver", {"note": "x"}),
         ("POST", f"{URL}/{did}/milestones/{mid}/accept", None),
+        ("POST", f"{URL}/{did}/milestones/{mid}/reject", {"reason": "x"}),
         ("POST", f"{URL}/{did}/milestones/{mid}/dispute", {"reason": "x"}),
         ("POST", f"{URL}/{did}/milestones/{mid}/resolve", {"outcome": "refund"}),
         ("POST", f"{URL}/{did}/cancel", {"reason": "x"}),
-        ("POST", f"{URL}/{did}/cancellation-request", {"reason": "x"}),
+        ("POST", f"{URL}/{did}/cancellation", {"reason": "x"}),
+        ("POST", f"{URL}/{did}/cancellation/accept", None),
+        ("POST", f"{URL}/{did}/cancellation/decline", None),
+        ("POST", f"{URL}/{did}/cancellation/withdraw", None),
         # Brokers on the deal (api/broker_deals.py).
         ("GET", f"{URL}/{did}/brokers", None),
         ("POST", f"{URL}/{did}/brokers", {"broker_id": 1}),
@@ -397,6 +421,8 @@ def test_every_deal_endpoint_is_404_for_anyone_but_parties_and_operators(app, ca
     "who,method,path,body",
     [
         ("supplier", "POST", "milestones/{mid}/accept", None),
+        ("supplier", "POST", "milestones/{mid}/reject", {"reason": "x"}),
+        ("buyer", "POST", "milestones/{mid}/deliver", {"note": "x"}),
         ("supplier", "POST", "milestones/{mid}/dispute", {"reason": "x"}),
         ("buyer", "POST", "milestones/{mid}/resolve", {"outcome": "refund"}),
         ("buyer", "POST", "funding/confirm", {"reference": "TM-x", "amount": 1_000_000}),
@@ -405,7 +431,8 @@ def test_every_deal_endpoint_is_404_for_anyone_but_parties_and_operators(app, ca
         ("buyer", "POST", "cancel", {"reason": "x"}),
         ("supplier", "POST", "cancel", {"reason": "x"}),
         ("operator", "POST", "milestones/{mid}/accept", None),
-        ("operator", "POST", "cancellation-request", None),
+        ("operator", "POST", "milestones/{mid}/deliver", {"note": "x"}),
+        ("operator", "POST", "cancellation", {"reason": "x"}),
     ],
 )
 def test_the_wrong_party_is_forbidden(cast, who, method, path, body):
@@ -455,6 +482,8 @@ def test_a_payment_provider_that_does_not_answer_is_a_503_that_changes_nothing(
 
     c = cast
     did = funded_deal(c)
+    first = ok(c["buyer"].get(f"{URL}/{did}"))["milestones"][0]["id"]
+    deliver(c, did, first)
     before = ok(c["buyer"].get(f"{URL}/{did}"))
     entries = ledger_entries(app)
 
@@ -462,13 +491,12 @@ def test_a_payment_provider_that_does_not_answer_is_a_503_that_changes_nothing(
         raise ProviderUnavailable("Stripe did not answer (APIConnectionError); try again.")
 
     monkeypatch.setattr(OfflineProvider, "release", unavailable)
-    first = before["milestones"][0]["id"]
     r = c["buyer"].post(f"{URL}/{did}/milestones/{first}/accept")
     assert r.status_code == 503 and r.json["error"]["code"] == "provider_unavailable"
     page = c["buyer"].post(f"/deals/{did}/milestones/{first}/accept")
     assert page.status_code == 503 and "try again" in page.get_data(as_text=True)
     after = ok(c["buyer"].get(f"{URL}/{did}"))
-    assert after["state"] == before["state"] == "funded"
+    assert after["state"] == before["state"] == "in_progress"
     assert after["statement"] == before["statement"]
     assert [m["state"] for m in after["milestones"]] == [m["state"] for m in before["milestones"]]
     assert [e["action"] for e in after["timeline"]] == [e["action"] for e in before["timeline"]]
@@ -476,3 +504,55 @@ def test_a_payment_provider_that_does_not_answer_is_a_503_that_changes_nothing(
 
     monkeypatch.undo()  # the provider answers again: the same acceptance goes through
     assert ok(c["buyer"].post(f"{URL}/{did}/milestones/{first}/accept"))["state"] == "in_progress"
+
+
+def test_delivery_rejection_and_redelivery(app, cast):
+    c = cast
+    did = funded_deal(c)
+    first = ok(c["buyer"].get(f"{URL}/{did}"))["milestones"][0]["id"]
+    # Nothing delivered: the buyer cannot accept.
+    r = c["buyer"].post(f"{URL}/{did}/milestones/{first}/accept")
+    assert r.status_code == 409 and "once delivered" in r.json["error"]["message"]
+    r = c["supplier"].post(f"{URL}/{did}/milestones/{first}/deliver", json={"note": ""})
+    assert r.status_code == 422 and "note" in r.json["error"]["fields"]
+    upload = {"file": (io.BytesIO(b"%PDF-1.4\n%test\n"), "report.pdf")}
+    attachment = ok(
+        c["supplier"].post(
+            f"{URL}/{did}/attachments", data=upload, content_type="multipart/form-data"
+        ),
+        201,
+    )
+    r = c["supplier"].post(
+        f"{URL}/{did}/milestones/{first}/deliver",
+        json={"note": "见报告", "attachment_ids": [999999]},
+    )
+    assert r.status_code == 422 and "attachment_ids" in r.json["error"]["fields"]
+    deal = ok(
+        c["supplier"].post(
+            f"{URL}/{did}/milestones/{first}/deliver",
+            json={"note": "见报告", "attachment_ids": [attachment["id"]]},
+        )
+    )
+    m = deal["milestones"][0]
+    assert (m["state"], m["delivery_note"], m["delivery_files"][0]["filename"]) == (
+        "delivered",
+        "见报告",
+        "report.pdf",
+    )
+    assert deal["state"] == "in_progress" and m["acceptance_due_at"]
+    r = c["buyer"].post(f"{URL}/{did}/milestones/{first}/reject", json={"reason": ""})
+    assert r.status_code == 422
+    deal = ok(
+        c["buyer"].post(f"{URL}/{did}/milestones/{first}/reject", json={"reason": "缺测试数据"})
+    )
+    m = deal["milestones"][0]
+    assert (m["state"], m["rejection_reason"], m["acceptance_due_at"]) == (
+        "pending",
+        "缺测试数据",
+        None,
+    )
+    deliver(c, did, first)
+    deal = ok(c["buyer"].post(f"{URL}/{did}/milestones/{first}/accept"))
+    assert deal["milestones"][0]["state"] == "accepted"
+    actions = [e["action"] for e in deal["timeline"]]
+    assert {"deliver_milestone", "reject_milestone", "accept_milestone"} <= set(actions)

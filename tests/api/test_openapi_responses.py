@@ -9,6 +9,7 @@ PUBLIC = {
     ("post", "/api/v1/auth/register"),
     ("post", "/api/v1/auth/register/confirm"),
     ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/login/second-factor"),  # the second step: no session yet
     ("post", "/api/v1/auth/logout"),
     ("get", "/api/v1/listings"),
     ("get", "/api/v1/listings/{item_id}"),
@@ -22,6 +23,9 @@ PUBLIC = {
     ("post", "/api/v1/payments/stripe/webhook"),
     ("post", "/api/v1/auth/password-reset"),
     ("post", "/api/v1/auth/password-reset/confirm"),
+    # The invitation link's holder: the token is the credential.
+    ("post", "/api/v1/organizations/invitations/accept"),
+    ("post", "/api/v1/organizations/invitations/decline"),
     ("get", "/api/v1/demands/{demand_id}/matches"),
     ("get", "/api/v1/listings/{listing_id}/matches"),
     ("get", "/api/v1/brokers"),

@@ -9,7 +9,7 @@ from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import terms as deal_terms
 from marketplace.extensions import db
 from marketplace.models import Deal, User
-from tests.deals.fixtures import Parties, terms_data, user, walk
+from tests.deals.fixtures import Parties, deliver, terms_data, user, walk
 
 _counter = {"n": 0}
 
@@ -90,6 +90,7 @@ def fund(session, p: Parties, deal_id: int) -> None:
 
 def complete(session, p: Parties, deal_id: int) -> None:
     for m in list(session.get(Deal, deal_id).milestones):
+        deliver(session, p, deal_id, m.id)
         deal_delivery.accept_milestone(session, user(p.buyer), deal_id, m.id)
         session.commit()
     db.session.expire_all()

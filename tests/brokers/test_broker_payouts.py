@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.models import Deal, Organization, PayoutInstruction
 from payments.offline import DEMO_ACCOUNT, OfflineProvider
 from tests.brokers.fixtures import agree_with_commission, deal_with_broker, fund
-from tests.deals.fixtures import parties, user
+from tests.deals.fixtures import deliver, parties, user
 
 
 def _payouts(session, deal_id: int) -> dict[str, PayoutInstruction]:
@@ -34,6 +34,7 @@ def test_a_release_with_commission_owes_the_brokers_organization_a_payout(ctx, m
     agree_with_commission(ctx, p, deal_id, amounts=(600_000, 400_000), commission_bp=500)
     fund(ctx, p, deal_id)
     first = ctx.get(Deal, deal_id).milestones[0]
+    deliver(ctx, p, deal_id, first.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, first.id)
     ctx.commit()
 
@@ -74,6 +75,7 @@ def test_no_commission_no_broker_payout(ctx, make):
     agree_with_commission(ctx, p, deal_id, commission_bp=0)
     fund(ctx, p, deal_id)
     first = ctx.get(Deal, deal_id).milestones[0]
+    deliver(ctx, p, deal_id, first.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, first.id)
     ctx.commit()
     assert set(_payouts(ctx, deal_id)) == {"release"}
@@ -104,6 +106,7 @@ def test_a_connected_agency_is_paid_by_transfer_at_once(ctx, make):
     provider = ConnectProvider()
     gateway = payments.Gateway([provider], default="offline")
     for m in list(ctx.get(Deal, deal_id).milestones):
+        deliver(ctx, p, deal_id, m.id)
         deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, m.id, gateway=gateway)
         ctx.commit()
     # The supplier is not connected (operator's transfer); the agency is (Connect transfer).
@@ -134,6 +137,7 @@ def test_the_queue_and_the_earnings_page_show_the_commission_payout(app, make):
         agree_with_commission(s, p, deal_id, amounts=(600_000, 400_000), commission_bp=500)
         fund(s, p, deal_id)
         first = s.get(Deal, deal_id).milestones[0]
+        deliver(s, p, deal_id, first.id)
         deal_delivery.accept_milestone(s, user(p.buyer), deal_id, first.id)
         s.commit()
         commission_id = _payouts(s, deal_id)["commission"].id

@@ -189,3 +189,21 @@ def test_users_create_reports_a_short_password(app, cli):
     assert result.exit_code == 1
     assert "password" in result.output
     assert count(app, User) == 0
+
+
+def test_demo_operator_and_broker_log_in_with_the_published_second_factor(app, cli, monkeypatch):
+    import pyotp
+
+    monkeypatch.setitem(app.config, "SECOND_FACTOR_ENFORCED", True)
+    result = cli("demo", "load")
+    assert result.exit_code == 0, result.output
+    for role, secret in demo_data.DEMO_TOTP_SECRETS.items():
+        assert secret in result.stdout
+        email = next(a.email for a in demo_data.ACCOUNTS if a.role == role)
+        client = app.test_client()
+        body = {"email": email, "password": demo_data.DEMO_PASSWORDS[role]}
+        assert client.post("/api/v1/auth/login", json=body).status_code == 202
+        code = {"code": pyotp.TOTP(secret).now()}
+        r = client.post("/api/v1/auth/login/second-factor", json=code)
+        assert r.status_code == 200, r.json
+        assert client.get("/api/v1/notifications").status_code == 200  # enrolled already

@@ -12,15 +12,30 @@ from pathlib import Path
 
 import pytest
 
+from marketplace.accounts.invitations import INVITATION as ORG_INVITATION
+from marketplace.accounts.join_requests import JOIN_REQUEST
 from marketplace.brokers.assignment import INVITATION
 from marketplace.brokers.offers import OFFER
 from marketplace.catalog.publication import PUBLICATION
 from marketplace.core.lifecycle import Lifecycle
 from marketplace.deals.machine import DEAL, MILESTONE
-from marketplace.models import BrokerAssignment, Deal, Demand, Listing, MediationOffer, Milestone
+from marketplace.models import (
+    BrokerAssignment,
+    Deal,
+    Demand,
+    JoinRequest,
+    Listing,
+    MediationOffer,
+    Milestone,
+    OrganizationInvitation,
+)
 from marketplace.models.brokers import ASSIGNMENT_STATUSES, OFFER_STATUSES
 from marketplace.models.deals import ACTOR_ROLES, DEAL_STATES, MILESTONE_STATES
-from marketplace.models.vocab import PUBLICATION_STATUSES
+from marketplace.models.vocab import (
+    INVITATION_STATUSES,
+    JOIN_REQUEST_STATUSES,
+    PUBLICATION_STATUSES,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,6 +62,20 @@ LIFECYCLES: dict[str, tuple[Lifecycle, tuple[type, ...], tuple[str, ...], set[st
         ASSIGNMENT_STATUSES,
         {"buyer", "supplier", "broker", "system"},
         {"declined", "withdrawn", "released"},
+    ),
+    "organization invitation": (
+        ORG_INVITATION,
+        (OrganizationInvitation,),
+        INVITATION_STATUSES,
+        {"admin", "invitee", "system"},
+        {"accepted", "declined", "revoked", "expired"},
+    ),
+    "join request": (
+        JOIN_REQUEST,
+        (JoinRequest,),
+        JOIN_REQUEST_STATUSES,
+        {"admin", "requester", "system"},
+        {"approved", "declined", "withdrawn"},
     ),
     "offer": (
         OFFER,
@@ -106,6 +135,8 @@ CONSTRUCTORS = {
     "Milestone": MILESTONE,
     "BrokerAssignment": INVITATION,
     "MediationOffer": OFFER,
+    "OrganizationInvitation": ORG_INVITATION,
+    "JoinRequest": JOIN_REQUEST,
 }
 
 

@@ -13,6 +13,7 @@ edits and imports are here.)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -24,6 +25,8 @@ from marketplace.brokers.offers import OFFER
 from marketplace.catalog import demands, listings
 from marketplace.catalog.publication import OWNER, PUBLICATION, SYSTEM
 from marketplace.core.errors import Conflict
+from marketplace.deals import acceptance as deal_acceptance
+from marketplace.deals import cancellation as deal_cancellation
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import terms as deal_terms
@@ -38,6 +41,7 @@ from marketplace.models import (
     MediationOffer,
     User,
 )
+from marketplace.models.types import utcnow
 from marketplace.models.vocab import PUBLICATION_STATUSES
 from tests.brokers.fixtures import deal_with_broker, verified_broker
 from tests.catalog.test_imports import patent_line, run, write_jsonl
@@ -139,7 +143,7 @@ def test_a_new_imported_record_is_born_draft_and_imported(ctx, tmp_path, publish
 
 # Deals ----------------------------------------------------------------------------------
 
-AMOUNTS = (300_000, 300_000, 400_000)  # three milestones: one can settle, two stay open
+AMOUNTS = (300_000, 300_000, 400_000)  # three milestones: one can settle, two stay unsettled
 
 
 @dataclass
@@ -197,13 +201,43 @@ def _fund(ctx, w: World, by_provider: bool = False) -> None:
         )
 
 
+def _deliver(ctx, w: World) -> None:
+    m = w.milestone(ctx, "pending")
+    deal_delivery.deliver_milestone(ctx, w.actor(SUPPLIER), w.deal_id, m.id, "交付说明")
+
+
+def _delivered(ctx, w: World):
+    """The first delivered milestone; one is delivered first if none is and the deal
+    allows it (else the first milestone, for the deal to refuse the action)."""
+    deal = w.deal(ctx)
+    if not any(m.state == "delivered" for m in deal.milestones):
+        if deal.state not in ("funded", "in_progress", "resolved"):
+            return deal.milestones[0]
+        _deliver(ctx, w)
+        ctx.commit()
+    return w.milestone(ctx, "delivered")
+
+
 def _accept(ctx, w: World) -> None:
-    m = w.milestone(ctx, "open")
+    m = _delivered(ctx, w)
     deal_delivery.accept_milestone(ctx, w.actor(BUYER), w.deal_id, m.id)
 
 
-def _dispute(ctx, w: World) -> None:
-    m = w.milestone(ctx, "open")
+def _auto_accept(ctx, w: World) -> None:
+    """The acceptance period of a delivered milestone passed: the sweep accepts it."""
+    m = _delivered(ctx, w)
+    m.acceptance_due_at = utcnow() - timedelta(minutes=1)
+    ctx.commit()
+    assert deal_acceptance.sweep(ctx).accepted == 1
+
+
+def _reject(ctx, w: World) -> None:
+    m = _delivered(ctx, w)
+    deal_delivery.reject_milestone(ctx, w.actor(BUYER), w.deal_id, m.id, "缺少测试报告")
+
+
+def _dispute(ctx, w: World, state: str = "pending") -> None:
+    m = w.milestone(ctx, state)
     deal_delivery.dispute_milestone(ctx, w.actor(BUYER), w.deal_id, m.id, "交付不完整")
 
 
@@ -213,12 +247,13 @@ def _resolve(ctx, w: World, role: str = OPERATOR) -> None:
 
 
 def _settle(ctx, w: World) -> None:
-    """Settle every open milestone: accepted while under way, disputed and resolved in
-    a resolved deal (so that the deal completes from the state it is in)."""
+    """Settle every unsettled milestone: accepted while under way, disputed and resolved
+    in a resolved deal (so that the deal completes from the state it is in)."""
     resolved = w.deal(ctx).state == "resolved"
-    while any(m.state == "open" for m in w.deal(ctx).milestones):
+    while any(m.state in ("pending", "delivered") for m in w.deal(ctx).milestones):
         if resolved:
-            _dispute(ctx, w)
+            pending = any(m.state == "pending" for m in w.deal(ctx).milestones)
+            _dispute(ctx, w, "pending" if pending else "delivered")
             ctx.commit()
             _resolve(ctx, w)
         else:
@@ -230,14 +265,23 @@ def _cancel(ctx, w: World, role: str) -> None:
     deal_delivery.cancel(ctx, w.actor(role), w.deal_id, "双方协商终止")
 
 
-def _request_cancellation(ctx, w: World, role: str) -> None:
-    deal_delivery.request_cancellation(ctx, w.actor(role), w.deal_id, "双方协商终止")
+OTHER = {BUYER: SUPPLIER, SUPPLIER: BUYER}
 
 
-def _both_request_cancellation(ctx, w: World) -> None:
-    _request_cancellation(ctx, w, BUYER)
-    ctx.commit()
-    _request_cancellation(ctx, w, SUPPLIER)
+def _propose_cancellation(ctx, w: World, role: str) -> None:
+    deal_cancellation.propose_cancellation(ctx, w.actor(role), w.deal_id, "双方协商终止")
+
+
+def _answer_cancellation(answer: str, role: str):
+    """``role`` answers (accept, decline) the other party's proposal, or withdraws its own."""
+
+    def drive(ctx, w: World) -> None:
+        _propose_cancellation(ctx, w, role if answer == "withdraw" else OTHER[role])
+        ctx.commit()
+        service = getattr(deal_cancellation, f"{answer}_cancellation")
+        service(ctx, w.actor(role), w.deal_id)
+
+    return drive
 
 
 # How to take each (action, role) of the deal's table through the services.
@@ -256,17 +300,30 @@ DEAL_DRIVERS = {
     ("start_work", SUPPLIER): lambda ctx, w: deal_workflow.start_work(
         ctx, w.actor(SUPPLIER), w.deal_id
     ),
+    ("deliver_milestone", SUPPLIER): _deliver,
     ("accept_milestone", BUYER): _accept,
+    ("accept_milestone", "system"): _auto_accept,
+    ("reject_milestone", BUYER): _reject,
     ("dispute_milestone", BUYER): _dispute,
+    ("dispute_delivered", BUYER): lambda ctx, w: _dispute(ctx, w, "delivered"),
     ("resolve_dispute", OPERATOR): lambda ctx, w: _resolve(ctx, w, OPERATOR),
     ("resolve_dispute", BROKER): lambda ctx, w: _resolve(ctx, w, BROKER),
     ("complete", "system"): _settle,
     ("cancel", BUYER): lambda ctx, w: _cancel(ctx, w, BUYER),
     ("cancel", SUPPLIER): lambda ctx, w: _cancel(ctx, w, SUPPLIER),
     ("cancel", OPERATOR): lambda ctx, w: _cancel(ctx, w, OPERATOR),
-    ("request_cancellation", BUYER): lambda ctx, w: _request_cancellation(ctx, w, BUYER),
-    ("request_cancellation", SUPPLIER): lambda ctx, w: _request_cancellation(ctx, w, SUPPLIER),
-    ("cancel_by_agreement", "system"): _both_request_cancellation,
+    **{
+        ("propose_cancellation", role): (lambda r: lambda ctx, w: _propose_cancellation(ctx, w, r))(
+            role
+        )
+        for role in (BUYER, SUPPLIER)
+    },
+    **{
+        (f"{answer}_cancellation", role): _answer_cancellation(answer, role)
+        for answer in ("accept", "decline", "withdraw")
+        for role in (BUYER, SUPPLIER)
+    },
+    ("cancel_by_agreement", "system"): _answer_cancellation("accept", SUPPLIER),
 }
 # The services that bring a deal to each state from an inquiry.
 DEAL_PATHS = {
@@ -276,7 +333,10 @@ DEAL_PATHS = {
     "funded": (_propose, _agree, _fund),
     "in_progress": (_propose, _agree, _fund, DEAL_DRIVERS[("start_work", SUPPLIER)]),
     "disputed": (_propose, _agree, _fund, _dispute),
-    "resolved": (_propose, _agree, _fund, _dispute, _resolve),
+    # One milestone delivered before another was disputed: it waits in the resolved deal.
+    "resolved": (_propose, _agree, _fund, _deliver, _dispute, _resolve),
+    # Under way with a delivered milestone waiting for the buyer.
+    "in_progress+delivered": (_propose, _agree, _fund, _deliver),
     "completed": (_propose, _agree, _fund, _settle),
     "cancelled": (DEAL_DRIVERS[("cancel", BUYER)],),
 }
@@ -292,7 +352,7 @@ def reach(ctx, make, state: str, with_broker: bool = False) -> World:
     for step in DEAL_PATHS[state]:
         step(ctx, w)
         ctx.commit()
-    assert w.deal(ctx).state == state
+    assert w.deal(ctx).state == state.split("+")[0]
     return w
 
 
@@ -317,12 +377,17 @@ DEAL_LANDS_IN = {
     "request_funding": "agreed",
     "confirm_funding": "funded",
     "start_work": "in_progress",
+    "deliver_milestone": "in_progress",
     "accept_milestone": "in_progress",
+    "reject_milestone": "in_progress",
     "dispute_milestone": "disputed",
     "resolve_dispute": "resolved",
     "complete": "completed",
     "cancel": "cancelled",
-    "request_cancellation": None,
+    "propose_cancellation": None,
+    "accept_cancellation": None,
+    "decline_cancellation": None,
+    "withdraw_cancellation": None,
     "cancel_by_agreement": "cancelled",
 }
 
@@ -348,7 +413,9 @@ DEAL_REFUSALS = {
     ("inquiry", "confirm_terms"): BUYER,
     ("inquiry", "request_funding"): BUYER,
     ("negotiating", "start_work"): SUPPLIER,
-    ("negotiating", "request_cancellation"): BUYER,
+    ("negotiating", "propose_cancellation"): BUYER,
+    # During a dispute its resolution decides: no cancellation by the parties.
+    ("disputed", "propose_cancellation"): BUYER,
     ("agreed", "propose_terms"): SUPPLIER,
     ("agreed", "start_work"): SUPPLIER,
     ("funded", "propose_terms"): BUYER,
@@ -356,7 +423,7 @@ DEAL_REFUSALS = {
     ("disputed", "accept_milestone"): BUYER,
     ("resolved", "start_work"): SUPPLIER,
     ("completed", "cancel"): BUYER,
-    ("completed", "request_cancellation"): SUPPLIER,
+    ("completed", "propose_cancellation"): SUPPLIER,
     ("cancelled", "propose_terms"): SUPPLIER,
     ("cancelled", "cancel"): OPERATOR,
 }
@@ -381,17 +448,24 @@ def test_a_deal_refuses_what_its_table_does_not_hold(ctx, make, pair):
 # (state, action, role) of the milestone's table → the deal state it is taken in and the
 # deal action that takes it; the first milestone in ``state`` is the one that moves.
 MILESTONE_DRIVERS = {
-    ("open", "accept", BUYER): ("in_progress", ("accept_milestone", BUYER)),
-    ("open", "dispute", BUYER): ("funded", ("dispute_milestone", BUYER)),
+    ("pending", "deliver", SUPPLIER): ("funded", ("deliver_milestone", SUPPLIER)),
+    ("delivered", "accept", BUYER): ("in_progress+delivered", ("accept_milestone", BUYER)),
+    ("delivered", "accept", "system"): ("in_progress+delivered", ("accept_milestone", "system")),
+    ("delivered", "reject", BUYER): ("in_progress+delivered", ("reject_milestone", BUYER)),
+    ("pending", "dispute", BUYER): ("funded", ("dispute_milestone", BUYER)),
+    ("delivered", "dispute", BUYER): ("in_progress+delivered", ("dispute_delivered", BUYER)),
     ("disputed", "resolve", OPERATOR): ("disputed", ("resolve_dispute", OPERATOR)),
     ("disputed", "resolve", BROKER): ("disputed", ("resolve_dispute", BROKER)),
-    ("open", "cancel", "system"): ("funded", ("cancel", OPERATOR)),
-    ("disputed", "cancel", "system"): ("disputed", ("cancel_by_agreement", "system")),
+    ("pending", "cancel", "system"): ("funded", ("cancel", OPERATOR)),
+    ("delivered", "cancel", "system"): ("in_progress+delivered", ("cancel", OPERATOR)),
+    ("disputed", "cancel", "system"): ("disputed", ("cancel", OPERATOR)),
 }
 
 
 MILESTONE_LANDS_IN = {
+    "deliver": "delivered",
     "accept": "accepted",
+    "reject": "pending",
     "dispute": "disputed",
     "resolve": "resolved",
     "cancel": "cancelled",
@@ -412,11 +486,23 @@ def test_every_milestone_transition_applies_through_its_service(ctx, make, row):
 
 # A milestone not in the state the action needs, in a deal where the deal's action is allowed.
 MILESTONE_REFUSALS = [
-    ("in_progress", "accepted", "accept_milestone", "Milestone 1 is accepted, not open."),
-    ("in_progress", "accepted", "dispute_milestone", "Milestone 1 is accepted, not open."),
-    ("resolved", "resolved", "accept_milestone", "Milestone 1 is resolved, not open."),
-    ("resolved", "resolved", "dispute_milestone", "Milestone 1 is resolved, not open."),
-    ("disputed", "open", "resolve_dispute", "Milestone 2 is open, not disputed."),
+    ("in_progress", "accepted", "accept_milestone", "Milestone 1 is accepted, not delivered."),
+    (
+        "in_progress",
+        "accepted",
+        "dispute_milestone",
+        "Milestone 1 is accepted, not pending or delivered.",
+    ),
+    # The buyer cannot accept what was not delivered.
+    ("in_progress", "pending", "accept_milestone", "Milestone 2 is pending, not delivered."),
+    ("resolved", "resolved", "accept_milestone", "Milestone 2 is resolved, not delivered."),
+    (
+        "resolved",
+        "resolved",
+        "dispute_milestone",
+        "Milestone 2 is resolved, not pending or delivered.",
+    ),
+    ("disputed", "pending", "resolve_dispute", "Milestone 2 is pending, not disputed."),
 ]
 
 

@@ -93,3 +93,12 @@ def balances(session, deal_id: int) -> dict[str, int]:
         .distinct()
     )
     return {a.code: ledger.balance(session, a) for a in accounts}
+
+
+def deliver(
+    session, p: Parties, deal_id: int, milestone_id: int, note: str = "交付物见附件"
+) -> None:
+    """The supplier delivers a milestone (the buyer accepts only what was delivered)."""
+    from marketplace.deals import delivery as deal_delivery
+
+    deal_delivery.deliver_milestone(session, user(p.supplier), deal_id, milestone_id, note)

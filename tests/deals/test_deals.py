@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from marketplace.core import ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.deals import cancellation as deal_cancellation
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import machine as deals
@@ -17,7 +18,7 @@ from marketplace.deals import terms as deal_terms
 from marketplace.deals import workflow as deal_workflow
 from marketplace.models import Deal, DealEvent, JournalTransaction, LedgerEntry, PayoutInstruction
 from marketplace.models.deals import ACTOR_ROLES, DEAL_STATES
-from tests.deals.fixtures import balances, parties, terms_data, user, walk
+from tests.deals.fixtures import balances, deliver, parties, terms_data, user, walk
 
 
 def entries(session) -> int:
@@ -44,14 +45,13 @@ def test_refused_transition_is_a_conflict_and_wrong_role_is_forbidden(ctx, make)
         deals.check(ctx.get(Deal, deal_id), "accept_milestone", user(p.buyer))
     funded = walk(ctx, p, "funded")
     deal = ctx.get(Deal, funded)
-    with pytest.raises(Forbidden, match="request cancellation instead"):
+    with pytest.raises(Forbidden, match="propose cancellation instead"):
         deals.check(deal, "cancel", user(p.buyer))
     with pytest.raises(Forbidden):
         deals.check(deal, "accept_milestone", user(p.supplier))
     assert deals.allowed_actions(deal, user(p.buyer)) == [
-        "accept_milestone",
         "dispute_milestone",
-        "request_cancellation",
+        "propose_cancellation",
     ]
     assert deals.allowed_actions(deal, user(p.stranger)) == []
 
@@ -211,12 +211,18 @@ def test_accepting_every_milestone_completes_the_deal(ctx, make):
     deal_id = walk(ctx, p, "funded", amounts=(333_333, 666_667))
     deal = ctx.get(Deal, deal_id)
     first, second = deal.milestones
+    deliver(ctx, p, deal_id, first.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, first.id)
     ctx.commit()
     assert ctx.get(Deal, deal_id).state == "in_progress"
-    with pytest.raises(Conflict, match="accepted, not open"):
+    with pytest.raises(Conflict, match="accepted, not delivered"):
         deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, first.id)
     ctx.rollback()
+    # Not delivered yet: the buyer cannot accept it.
+    with pytest.raises(Conflict, match="Milestone 2 is pending, not delivered"):
+        deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, second.id)
+    ctx.rollback()
+    deliver(ctx, p, deal_id, second.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, second.id)
     ctx.commit()
     assert ctx.get(Deal, deal_id).state == "completed"
@@ -263,6 +269,7 @@ def test_dispute_resolved_by_a_split(ctx, make):
     )
     ctx.commit()
     assert ctx.get(Deal, deal_id).state == "resolved"
+    deliver(ctx, p, deal_id, second.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, second.id)
     ctx.commit()
     assert ctx.get(Deal, deal_id).state == "completed"
@@ -293,16 +300,19 @@ def test_cancellation_before_and_after_funding(ctx, make):
 
     late = walk(ctx, p, "funded")
     first = ctx.get(Deal, late).milestones[0]
+    deliver(ctx, p, late, first.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), late, first.id)
     ctx.commit()
     with pytest.raises(Forbidden):
         deal_delivery.cancel(ctx, user(p.buyer), late, "changed our minds")
     ctx.rollback()
-    deal_delivery.request_cancellation(ctx, user(p.buyer), late, "项目取消")
-    deal_delivery.request_cancellation(ctx, user(p.buyer), late, "again")  # no change
+    deal_cancellation.propose_cancellation(ctx, user(p.buyer), late, "项目取消")
     ctx.commit()
+    with pytest.raises(Conflict, match="already waiting"):
+        deal_cancellation.propose_cancellation(ctx, user(p.buyer), late, "again")
+    ctx.rollback()
     assert ctx.get(Deal, late).state == "in_progress"
-    deal_delivery.request_cancellation(ctx, user(p.supplier), late, "同意")
+    deal_cancellation.accept_cancellation(ctx, user(p.supplier), late)
     ctx.commit()
     deal = ctx.get(Deal, late)
     assert deal.state == "cancelled"
@@ -310,7 +320,7 @@ def test_cancellation_before_and_after_funding(ctx, make):
     b = balances(ctx, late)
     assert b[f"deal:{late}:escrow"] == 0 and b[f"deal:{late}:refunds"] == 400_000
     actions = [e.action for e in deal.events]
-    assert actions[-3:] == ["request_cancellation", "request_cancellation", "cancel_by_agreement"]
+    assert actions[-3:] == ["propose_cancellation", "accept_cancellation", "cancel_by_agreement"]
 
 
 def test_operator_arbitration_refunds_the_escrow(ctx, make):
@@ -329,6 +339,7 @@ def test_payout_execution_moves_payable_out_once(ctx, make):
     p = parties(make)
     deal_id = walk(ctx, p, "funded")
     first = ctx.get(Deal, deal_id).milestones[0]
+    deliver(ctx, p, deal_id, first.id)
     deal_delivery.accept_milestone(ctx, user(p.buyer), deal_id, first.id)
     ctx.commit()
     (payout,) = deal_money.list_payouts(ctx, user(p.operator))

@@ -15,11 +15,20 @@ from sqlalchemy import func, select
 
 from marketplace.core import ledger
 from marketplace.core.errors import Conflict
+from marketplace.deals import cancellation as deal_cancellation
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.extensions import db
-from marketplace.models import Deal, Funding, JournalTransaction, Milestone, PayoutInstruction, User
-from tests.deals.fixtures import parties, walk
+from marketplace.models import (
+    CancellationProposal,
+    Deal,
+    Funding,
+    JournalTransaction,
+    Milestone,
+    PayoutInstruction,
+    User,
+)
+from tests.deals.fixtures import deliver, parties, walk
 
 # Real threads, each with its own connection: they must see committed rows.
 pytestmark = pytest.mark.real_commits
@@ -57,6 +66,8 @@ def funded_deal(app, make):
     with app.app_context():
         deal_id = walk(db.session, p, "funded")
         milestone_id = db.session.get(Deal, deal_id).milestones[0].id
+        deliver(db.session, p, deal_id, milestone_id)  # the buyer may accept it
+        db.session.commit()
     return p, deal_id, milestone_id
 
 
@@ -129,4 +140,66 @@ def test_double_submitted_bank_confirmation_funds_once(app, make):
         assert count(JournalTransaction, deal_id=deal_id, kind="fund") == 1
         assert count(Funding, deal_id=deal_id, status="confirmed") == 1
         assert db.session.get(Deal, deal_id).state == "funded"
+        assert ledger.check(db.session) == []
+
+
+def test_simultaneous_cancellation_accepts_refund_once(app, make):
+    p, deal_id, _ = funded_deal(app, make)
+    with app.app_context():
+        deal_cancellation.propose_cancellation(
+            db.session, db.session.get(User, p.supplier.id), deal_id, "无法交付"
+        )
+        db.session.commit()
+
+    def accept(session):
+        deal_cancellation.accept_cancellation(session, session.get(User, p.buyer.id), deal_id)
+
+    assert race(app, [accept] * 3) == ["conflict", "conflict", "ok"]
+    with app.app_context():
+        assert count(JournalTransaction, deal_id=deal_id, kind="refund") == 1
+        assert db.session.get(Deal, deal_id).state == "cancelled"
+        assert ledger.check(db.session) == []
+
+
+def test_simultaneous_proposals_leave_one_open(app, make):
+    p, deal_id, _ = funded_deal(app, make)
+
+    def propose(user_id):
+        def call(session):
+            deal_cancellation.propose_cancellation(
+                session, session.get(User, user_id), deal_id, "取消"
+            )
+
+        return call
+
+    outcomes = race(app, [propose(p.buyer.id), propose(p.supplier.id), propose(p.buyer.id)])
+    assert outcomes == ["conflict", "conflict", "ok"]
+    with app.app_context():
+        assert count(CancellationProposal, deal_id=deal_id, status="open") == 1
+
+
+def test_a_release_racing_an_acceptance_leaves_one_outcome(app, make):
+    p, deal_id, milestone_id = funded_deal(app, make)
+    with app.app_context():
+        deal_cancellation.propose_cancellation(
+            db.session, db.session.get(User, p.supplier.id), deal_id, "无法交付"
+        )
+        db.session.commit()
+
+    def accept_cancellation(session):
+        deal_cancellation.accept_cancellation(session, session.get(User, p.buyer.id), deal_id)
+
+    def accept_milestone(session):
+        deal_delivery.accept_milestone(
+            session, session.get(User, p.buyer.id), deal_id, milestone_id
+        )
+
+    assert race(app, [accept_cancellation, accept_milestone]) == ["conflict", "ok"]
+    with app.app_context():
+        deal = db.session.get(Deal, deal_id)
+        refunds = count(JournalTransaction, deal_id=deal_id, kind="refund")
+        releases = count(JournalTransaction, deal_id=deal_id, kind="release")
+        # Either the deal was cancelled (nothing released) or the release cleared the
+        # proposal (nothing refunded).
+        assert (deal.state, refunds, releases) in (("cancelled", 1, 0), ("in_progress", 0, 1))
         assert ledger.check(db.session) == []

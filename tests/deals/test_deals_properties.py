@@ -2,11 +2,17 @@
 
 After every step: the ledger balances (ledger.check), escrow is never negative,
 released + refunded + held == funded, and an action that was refused left no trace in
-the ledger. Each example builds fresh parties and a fresh deal (tables are only emptied
-after the whole test).
+the ledger. And no refund happens without both parties deciding it (the other party
+accepting a proposal still standing: neither answered, withdrawn, lapsed nor cleared by
+a later release, acceptance or dispute) or an arbiter (an operator resolving a dispute
+or cancelling). The test keeps its own model of the standing proposal to check this.
+Each example builds fresh parties and a fresh deal (tables are only emptied after the
+whole test).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -14,11 +20,14 @@ from sqlalchemy import func, select
 
 from marketplace.core import ledger
 from marketplace.core.errors import DomainError
+from marketplace.deals import cancellation as deal_cancellation
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
+from marketplace.deals import machine as deals
 from marketplace.deals import terms as deal_terms
 from marketplace.extensions import db
-from marketplace.models import Deal, LedgerEntry, PayoutInstruction
+from marketplace.models import Deal, JournalTransaction, LedgerEntry, PayoutInstruction
+from marketplace.models.types import utcnow
 from tests.deals.fixtures import parties, terms_data, user, walk
 
 # "natural" is whoever would normally take the action; the others test refusals.
@@ -30,15 +39,26 @@ NATURAL = {
     "request_funding": ("buyer",),
     "confirm_funding": ("operator",),
     "confirm_funding_wrong": ("operator",),
+    "deliver": ("supplier",),
     "accept": ("buyer",),
+    "reject": ("buyer",),
     "dispute": ("buyer",),
     "resolve": ("operator",),
     "cancel": ("buyer", "supplier", "operator"),
-    "request_cancellation": ("buyer", "supplier"),
+    "propose_cancellation": ("buyer", "supplier"),
+    "accept_cancellation": ("buyer", "supplier"),
+    "decline_cancellation": ("buyer", "supplier"),
+    "withdraw_cancellation": ("buyer", "supplier"),
+    "lapse": ("operator",),  # time passes: the open proposal lapses (the sweep runs)
     "execute_payout": ("operator",),
 }
 # Money actions appear more often than the rest.
-ACTIONS = (*NATURAL, *("accept", "dispute", "resolve", "execute_payout") * 3, "confirm")
+ACTIONS = (
+    *NATURAL,
+    *("deliver", "accept", "dispute", "resolve", "execute_payout") * 3,
+    *("propose_cancellation", "accept_cancellation") * 2,
+    "confirm",
+)
 step = st.tuples(
     st.sampled_from(ACTIONS),
     st.sampled_from(ACTORS),
@@ -47,7 +67,8 @@ step = st.tuples(
 )
 
 
-def act(session, p, deal_id, action, who, pick, amount):
+def act(session, p, deal_id, action, who, pick, amount) -> str:
+    """Take the action; returns who took it."""
     if who == "natural":
         natural = NATURAL[action]
         who = natural[pick % len(natural)]
@@ -74,8 +95,12 @@ def act(session, p, deal_id, action, who, pick, amount):
         price = current.price if current else amount
         paid = price if action == "confirm_funding" else price + amount
         deal_money.confirm_bank_transfer(session, actor, deal_id, reference=reference, amount=paid)
+    elif action == "deliver":
+        deal_delivery.deliver_milestone(session, actor, deal_id, milestone_id, "交付")
     elif action == "accept":
         deal_delivery.accept_milestone(session, actor, deal_id, milestone_id)
+    elif action == "reject":
+        deal_delivery.reject_milestone(session, actor, deal_id, milestone_id, "不合格")
     elif action == "dispute":
         deal_delivery.dispute_milestone(
             session, actor, deal_id, milestone_id, "不合格" if pick else ""
@@ -93,8 +118,20 @@ def act(session, p, deal_id, action, who, pick, amount):
         )
     elif action == "cancel":
         deal_delivery.cancel(session, actor, deal_id, "原因" if pick else "")
-    elif action == "request_cancellation":
-        deal_delivery.request_cancellation(session, actor, deal_id, "")
+    elif action == "propose_cancellation":
+        deal_cancellation.propose_cancellation(session, actor, deal_id, "原因" if pick else "")
+    elif action == "accept_cancellation":
+        deal_cancellation.accept_cancellation(session, actor, deal_id)
+    elif action == "decline_cancellation":
+        deal_cancellation.decline_cancellation(session, actor, deal_id, "")
+    elif action == "withdraw_cancellation":
+        deal_cancellation.withdraw_cancellation(session, actor, deal_id)
+    elif action == "lapse":
+        for proposal in deal.cancellation_proposals:
+            if proposal.status == "open":
+                proposal.expires_at = utcnow() - timedelta(seconds=1)
+        session.flush()
+        deal_cancellation.lapse_expired(session)
     elif action == "execute_payout":
         pending = session.scalars(
             select(PayoutInstruction).where(
@@ -102,14 +139,27 @@ def act(session, p, deal_id, action, who, pick, amount):
             )
         ).first()
         deal_money.execute_payout(session, actor, pending.id if pending else 10**9, f"B{amount}")
+    return who
 
 
 def entry_count(session) -> int:
     return session.scalar(select(func.count()).select_from(LedgerEntry))
 
 
+def refund_count(session, deal_id: int) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(JournalTransaction)
+        .where(JournalTransaction.deal_id == deal_id, JournalTransaction.kind == "refund")
+    )
+
+
+def released_total(session, deal_id: int) -> int:
+    return sum(m.released_amount for m in session.get(Deal, deal_id).milestones)
+
+
 @settings(
-    max_examples=40,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -118,20 +168,76 @@ def entry_count(session) -> int:
     steps=st.lists(step, min_size=3, max_size=16),
 )
 def test_random_deal_actions_keep_the_money_invariants(app, make, start, steps):
+    run(app, make, start, steps)
+
+
+# Funded deals, mostly cancellation moves between releases and disputes: the exploits of
+# issue 14 point 3 are among these sequences.
+CANCELLATION_ACTIONS = (
+    "propose_cancellation",
+    "accept_cancellation",
+    "decline_cancellation",
+    "withdraw_cancellation",
+    "lapse",
+    "deliver",
+    "deliver",
+    "accept",
+    "reject",
+    "dispute",
+    "resolve",
+    "cancel",
+)
+cancellation_step = st.tuples(
+    st.sampled_from(CANCELLATION_ACTIONS),
+    st.sampled_from(("natural",) * 8 + ("buyer", "supplier", "operator")),
+    st.integers(min_value=0, max_value=2),
+    st.integers(min_value=1, max_value=999_999),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(cancellation_step, min_size=4, max_size=20))
+def test_random_cancellation_moves_never_refund_without_both_parties(app, make, steps):
+    run(app, make, "funded", steps)
+
+
+def run(app, make, start, steps):
     p = parties(make)
     with app.app_context():
         session = db.session
         deal_id = walk(session, p, start)
+        standing = None  # the model: who made the proposal that still stands, if anyone
         for action, who, pick, amount in steps:
             before = entry_count(session)
+            refunds_before = refund_count(session, deal_id)
+            released_before = released_total(session, deal_id)
             try:
-                act(session, p, deal_id, action, who, pick, amount)
+                who = act(session, p, deal_id, action, who, pick, amount)
                 session.commit()
                 event(f"done: {action}")
             except DomainError as exc:
                 session.rollback()
                 event(f"refused: {type(exc).__name__}")
                 assert entry_count(session) == before, (action, who)
+                continue
+            if refund_count(session, deal_id) > refunds_before:
+                arbiter = who == "operator" and action in ("resolve", "cancel")
+                agreed = action == "accept_cancellation" and standing not in (None, who)
+                assert arbiter or agreed, (action, who, standing)
+            if action == "propose_cancellation":
+                standing = who
+            elif action in ("accept_cancellation", "decline_cancellation", "withdraw_cancellation"):
+                standing = None
+            elif action in ("lapse", "dispute", "cancel") or (
+                released_total(session, deal_id) > released_before
+            ):
+                standing = None
+            deal = session.get(Deal, deal_id)
+            assert (standing is None) == (deals.open_cancellation(deal) is None), (action, who)
             deal = session.get(Deal, deal_id)
             s = deal_money.statement(session, deal)
             assert s["held"] >= 0

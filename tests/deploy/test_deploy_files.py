@@ -79,7 +79,14 @@ def test_systemd_units_run_the_wheels_commands():
     assert "%i" in drain["Unit"]["Description"]
     migrate = unit("techmarket-migrate.service")["Service"]
     assert migrate["Type"] == "oneshot" and migrate["ExecStart"].endswith("db upgrade")
-    for name in ("techmarket.service", "techmarket-drain@.service"):
+    sweep = unit("techmarket-deals-sweep.service")["Service"]
+    assert sweep["Type"] == "oneshot" and sweep["ExecStart"].endswith("deals sweep")
+    assert unit("techmarket-deals-sweep.timer")["Timer"]["OnCalendar"] == "hourly"
+    for name in (
+        "techmarket.service",
+        "techmarket-drain@.service",
+        "techmarket-deals-sweep.service",
+    ):
         assert "techmarket-migrate.service" in unit(name)["Unit"]["After"]
     env = (DEPLOY / "systemd/techmarket.env.example").read_text()
     names = set(re.findall(r"^#? ?([A-Z_]+)=", env, flags=re.M))
@@ -89,7 +96,11 @@ def test_systemd_units_run_the_wheels_commands():
 
 def test_the_commands_they_run_exist(app):
     runner = app.test_cli_runner()
-    for args in (["search", "drain", "--help"], ["db", "upgrade", "--help"]):
+    for args in (
+        ["search", "drain", "--help"],
+        ["db", "upgrade", "--help"],
+        ["deals", "sweep", "--help"],
+    ):
         result = runner.invoke(args=args)
         assert result.exit_code == 0, (args, result.output)
     assert (ROOT / "marketplace/wsgi.py").exists()

@@ -14,16 +14,18 @@ from collections import Counter
 
 import pytest
 from elasticsearch import Elasticsearch
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from marketplace.discovery import alerts, outbox
 from marketplace.extensions import db
-from marketplace.models import AlertJob, Demand, Listing, SearchOutbox
+from marketplace.models import AlertJob, Demand, Listing, MatchState, SearchOutbox
 from search.client import IndexNames
 from search.indexes import BulkResult, SearchIndex
 
 WORKERS = 2
+# The workers are threads with sessions of their own: the rows must really be committed.
+pytestmark = pytest.mark.real_commits
 
 
 def _postgres_only(app) -> None:
@@ -205,3 +207,69 @@ def test_an_index_without_its_alias_is_adopted_not_doubled(search_server):
         assert index.current_index("listings") == "race2-listings-v1"
     finally:
         _drop(index)
+
+
+def test_a_document_another_worker_is_sending_waits_for_its_commit(app, make):
+    """Two rows of one listing (published, then withdrawn) claimed by two workers: the one
+    that cannot take the document's lock leaves its row pending, so the older state can
+    never reach the index after the newer one (a delete leaves no lasting tombstone)."""
+    _postgres_only(app)
+    owner = make.user("researcher")
+    listing = make.listing(owner, status="published")
+    other = make.listing(owner, status="published")
+    index = SlowIndex()
+    with app.app_context(), Session(db.engine) as holder, Session(db.engine) as worker:
+        holder.execute(
+            text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), CAST(:i AS integer))"),
+            {"k": outbox._DOCUMENT_LOCK["listings"], "i": listing.id},
+        )
+        batch = outbox.drain_once(worker, index)
+        sent = {doc_id for _, doc_id in index.received}
+        assert str(listing.id) not in sent and str(other.id) in sent
+        pending = worker.scalars(
+            select(SearchOutbox.doc_id).where(SearchOutbox.done_at.is_(None))
+        ).all()
+        assert set(pending) == {listing.id} and batch.rows_done > 0
+        holder.commit()  # the other worker is done with it
+        outbox.drain_once(worker, index)
+        assert str(listing.id) in {doc_id for _, doc_id in index.received}
+        assert outbox.backlog(worker) == 0
+
+
+def test_an_item_another_worker_is_refreshing_is_left_to_it(app, make, monkeypatch):
+    """Two workers never recompute one item's stored matches at once (both would delete
+    and insert the same rows: a unique violation for one of them)."""
+    _postgres_only(app)
+    from marketplace.discovery import match_store
+
+    demand = make.demand(make.user("enterprise_member"), status="published")
+    other = make.demand(make.user("enterprise_member"), status="published")
+    refreshed: list[int] = []
+    monkeypatch.setattr(match_store, "search_index", lambda: SlowIndexWithRefresh())
+
+    def refresh(session, doc_type, doc_id):  # what the real one records of its work
+        refreshed.append(doc_id)
+        session.execute(
+            update(MatchState)
+            .where(MatchState.doc_type == doc_type, MatchState.doc_id == doc_id)
+            .values(stale=False)
+        )
+
+    monkeypatch.setattr(match_store, "refresh", refresh)
+    with app.app_context(), Session(db.engine) as holder, Session(db.engine) as worker:
+        match_store._mark_stale(worker, "demands", [demand.id, other.id])
+        worker.commit()
+        holder.execute(
+            text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), CAST(:i AS integer))"),
+            {"k": match_store._REFRESH_LOCK["demands"], "i": demand.id},
+        )
+        match_store.refresh_due(worker)
+        assert refreshed == [other.id]
+        holder.commit()
+        match_store.refresh_due(worker)
+        assert refreshed == [other.id, demand.id]
+
+
+class SlowIndexWithRefresh(SlowIndex):
+    def refresh(self, doc_type: str) -> None:
+        pass

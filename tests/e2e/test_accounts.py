@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD as USER_PASSWORD
-from tests.e2e.helpers import flash, t
+from tests.e2e.helpers import flash, label, log_in, t
 from tests.mails import link_path
 
 EMAIL = "li.na@nbu.example.cn"
@@ -75,3 +75,41 @@ def test_a_page_behind_the_login_comes_back_after_logging_in(browser_page, make)
     page.get_by_role("button", name=t("Log in")).click()
     expect(page).to_have_url(re.compile(r"/my/organization$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(user.organization.name)
+
+
+def test_an_admin_invites_a_colleague_who_joins_by_the_mailed_link(browser_page, app, make):
+    org = make.organization("university", name="宁波大学")
+    admin = make.user("researcher", organization=org, email="admin@nbu.example.cn")
+    page = browser_page("admin")
+    log_in(page, admin.email)
+    page.goto("/my/organization")
+    invite = page.locator("#invitations form")
+    invite.get_by_label(label(t("E-mail address"))).fill("colleague@nbu.example.cn")
+    invite.get_by_role("button", name=t("Send the invitation")).click()
+    expect(flash(page)).to_have_text(
+        t("The invitation is sent to %(email)s.", email="colleague@nbu.example.cn")
+    )
+
+    colleague = browser_page("colleague")
+    colleague.goto(
+        link_path(app.config["MAIL_FILE_DIR"], "colleague@nbu.example.cn", "/invitations/")
+    )
+    expect(colleague.get_by_role("heading", level=1)).to_have_text(
+        t("Join %(organization)s", organization="宁波大学")
+    )
+    colleague.get_by_label(label(t("Name"))).fill("陈晨")
+    colleague.get_by_label(label(t("Password"))).fill(PASSWORD)
+    colleague.get_by_label(label(t("Your role"))).select_option("researcher")
+    colleague.get_by_role("button", name=t("Create the account and join")).click()
+    expect(flash(colleague)).to_have_text(
+        t("Welcome to %(organization)s.", organization="宁波大学")
+    )
+    expect(colleague.get_by_role("heading", level=1)).to_have_text("宁波大学")
+    expect(colleague.locator("#members")).to_contain_text("admin@nbu.example.cn")
+
+    # The admin sees the new member and makes them admin too.
+    page.goto("/my/organization")
+    row = page.locator("#members tr", has_text="colleague@nbu.example.cn")
+    row.get_by_label(t("Role in the organization")).select_option("admin")
+    row.get_by_role("button", name=t("Change")).click()
+    expect(flash(page)).to_have_text(t("The role is changed."))

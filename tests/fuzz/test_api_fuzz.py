@@ -106,6 +106,10 @@ PATH_KINDS = {
     "token_id": "token",
     "listing_id": "listing",  # matches of a listing
     "demand_id": "demand",  # matches of a demand
+    "user_id": "user",  # members of an organization
+    "invitation_id": "invitation",
+    "request_id": "join_request",
+    "document_id": "document",
 }
 CURRENT: dict = {}
 WEBHOOK = "/api/v1/payments/stripe/webhook"

@@ -11,10 +11,19 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 
+import pyotp
 from flask import Flask
 
-from marketplace.accounts import tokens
+from marketplace.accounts import (
+    documents,
+    invitations,
+    join_requests,
+    registration,
+    second_factor,
+    tokens,
+)
 from marketplace.accounts import users as accounts
 from marketplace.extensions import db
 from marketplace.models import User
@@ -25,6 +34,13 @@ from tests.conftest import PASSWORD, Factory
 COOKIE_ROLES = ("researcher_cookie", "operator_cookie")
 ROLES = ("anonymous", "researcher", "enterprise_member", "broker", "operator", *COOKIE_ROLES)
 DEALS = "/api/v1/deals"
+# The second factors of the operator and the broker (KEYS: the fuzz app's SECRET_KEY).
+TOTP_SECRETS = {
+    "operator": "FUZZOPERATORSECRETAAAAAAAAAAAAAA",
+    "broker": "FUZZBROKERSECRETAAAAAAAAAAAAAAAA",
+}
+KEYS = ["fuzz-only-secret"]
+_codes_used: dict[str, int] = {}
 
 
 @dataclass
@@ -72,6 +88,38 @@ def build_world(app: Flask) -> World:
         "operator": make.user("operator", email="o@example.org"),
     }
     world.add("organization", university.id, enterprise.id, agency.id)
+    # The university's people (the researcher administers it): a colleague, an invitation
+    # waiting, a registrant asking to join, and its business licence.
+    colleague = make.user("researcher", organization=university, email="c@example.org")
+    world.add("user", *(p.id for p in people.values()), colleague.id)
+    with app.app_context():
+        admin = db.session.get(User, people["researcher"].id)
+        invitation = invitations.invite(db.session, admin, university.id, "invited@example.org")
+        joiner, _ = registration.register(
+            db.session,
+            email="j@example.org",
+            password=PASSWORD,
+            display_name="申请人",
+            role="researcher",
+            organization_name="宁波大学",
+            organization_kind="university",
+        )
+        joiner.confirmed_at = joiner.created_at
+        document = documents.add_document(
+            db.session,
+            admin,
+            university.id,
+            io.BytesIO(b"%PDF-1.4\n%licence\n"),
+            "licence.pdf",
+            "business_licence",
+            storage_dir=app.config["ATTACHMENTS_DIR"],
+        )
+        db.session.commit()
+        world.add("invitation", invitation.id)
+        world.add(
+            "join_request", *(r.id for r in join_requests.pending_requests_of(db.session, joiner))
+        )
+        world.add("document", document.id)
 
     # Listings by the researcher and demands by the enterprise, one per workflow state.
     researcher, member = people["researcher"], people["enterprise_member"]
@@ -82,6 +130,12 @@ def build_world(app: Flask) -> World:
     world.add("listing", second.id)
 
     with app.app_context():
+        # Operators and brokers must have a second factor (the fuzzer's app enforces it, as
+        # production does): theirs are set up with known secrets, so that the world can
+        # log in and step up as they would.
+        for role in ("operator", "broker"):
+            user = db.session.get(User, people[role].id)
+            second_factor.enable_with_secret(db.session, user, TOTP_SECRETS[role], KEYS)
         for role, person in people.items():
             user = db.session.get(User, person.id)
             _, secret = accounts.create_api_token(
@@ -122,10 +176,12 @@ def build_world(app: Flask) -> World:
         operator.post(
             f"{DEALS}/{did}/funding/confirm",
             json={"reference": funding["reference"], "amount": 1_000_000},
+            headers={"X-Second-Factor": next_code("operator")},
         )
     )
     deal = _ok(supplier.post(f"{DEALS}/{did}/start"))
     first, second_ms = (m["id"] for m in deal["milestones"])
+    _ok(supplier.post(f"{DEALS}/{did}/milestones/{first}/deliver", json={"note": "交付说明"}))
     _ok(buyer.post(f"{DEALS}/{did}/milestones/{first}/accept"))
     upload = {"file": (io.BytesIO(b"%PDF-1.4\n%fuzz\n"), "contract.pdf")}
     attachment = _ok(
@@ -159,15 +215,28 @@ class _Client:
     def get(self, url: str, **kw):
         return self.client.get(url, headers=self.headers, **kw)
 
-    def post(self, url: str, **kw):
-        return self.client.post(url, headers=self.headers, **kw)
+    def post(self, url: str, headers: dict[str, str] | None = None, **kw):
+        return self.client.post(url, headers=self.headers | (headers or {}), **kw)
+
+
+def next_code(role: str) -> str:
+    """A TOTP code of ``role`` not used yet: the current step's, then the next one's (a
+    code is accepted once, and one step ahead is within the allowed drift)."""
+    totp = pyotp.TOTP(TOTP_SECRETS[role])
+    step = totp.timecode(datetime.now()) + _codes_used.get(role, 0)
+    _codes_used[role] = _codes_used.get(role, 0) + 1
+    return totp.generate_otp(step)
 
 
 def _session(app: Flask, person: User) -> tuple[dict[str, str], dict[str, str]]:
-    """A real login through the API: the session cookie, and the CSRF header it needs."""
+    """A real login through the API: the session cookie, and the CSRF header it needs
+    (with the code of the second factor, for the operator)."""
     client = app.test_client()
-    body = _ok(
-        client.post("/api/v1/auth/login", json={"email": person.email, "password": PASSWORD})
-    )
+    body = {"email": person.email, "password": PASSWORD}
+    response = client.post("/api/v1/auth/login", json=body)
+    if response.status_code == 202:
+        role = "operator" if person.email.startswith("o@") else "broker"
+        response = client.post("/api/v1/auth/login/second-factor", json={"code": next_code(role)})
+    body = _ok(response)
     cookie = client.get_cookie("session")
     return {"session": cookie.value}, {"X-CSRFToken": body["csrf_token"]}

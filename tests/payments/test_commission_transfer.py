@@ -17,7 +17,7 @@ from marketplace.models.types import utcnow
 from payments.offline import DEMO_ACCOUNT, OfflineProvider
 from payments.stripe_provider import StripeProvider
 from tests.brokers.fixtures import agree_with_commission, deal_with_broker
-from tests.deals.fixtures import parties, user
+from tests.deals.fixtures import deliver, parties, user
 from tests.payments.test_stripe import RecordingHTTPClient
 
 
@@ -53,6 +53,7 @@ def test_the_commission_is_one_connect_transfer_to_the_brokers_agency(app, make)
         )
         gateway = payments.Gateway([OfflineProvider(DEMO_ACCOUNT), stripe_provider], "stripe")
         first = s.get(Deal, deal_id).milestones[0]
+        deliver(s, p, deal_id, first.id)
         deal_delivery.accept_milestone(s, user(p.buyer), deal_id, first.id, gateway=gateway)
         s.commit()
 

@@ -124,6 +124,11 @@ def test_card_funding_through_the_api_and_the_localstripe_webhook(
     ok(cast["supplier"].post(f"{URL}/{did}/start"))
     milestones = ok(cast["buyer"].get(f"{URL}/{did}"))["milestones"]
     for m in milestones:
+        ok(
+            cast["supplier"].post(
+                f"{URL}/{did}/milestones/{m['id']}/deliver", json={"note": "交付物见附件"}
+            )
+        )
         ok(cast["buyer"].post(f"{URL}/{did}/milestones/{m['id']}/accept"))
     deal = ok(cast["buyer"].get(f"{URL}/{did}"))
     assert deal["state"] == "completed"

@@ -4,12 +4,14 @@ matrix) all walk it. (No tests here.)
 
 Roles:
   anonymous   nobody logged in
-  researcher  member of university U1: owns the listings, supplier in the deals
+  researcher  admin of university U1 (its first member): owns the listings, supplier in
+              the deals; U1 also has a plain member, a pending invitation, a pending join
+              request and a verification document
   enterprise  member of enterprise E1: owns the demands, buyer in the deals
   broker      member of an agency, a verified broker: a stranger to the listings, demands
               and the first two deals; the active broker of ``deal_brokered`` and
               ``deal_done``, invited to ``deal_invited``
-  other       member of another university: same role as the owner, not the owner
+  other       admin of another university: same role as the owner, not the owner
   operator    platform staff
 """
 
@@ -25,7 +27,16 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Table, func, select, text
 
-from marketplace.accounts import brokers, organizations, password_reset, registration, sessions
+from marketplace.accounts import (
+    brokers,
+    documents,
+    invitations,
+    join_requests,
+    organizations,
+    password_reset,
+    registration,
+    sessions,
+)
 from marketplace.accounts import users as accounts
 from marketplace.brokers import assignment as broker_assignment
 from marketplace.brokers import offers as broker_offers
@@ -62,6 +73,7 @@ class World:
     ids: dict[str, int] = field(default_factory=dict)
     reset_token: str = ""
     registration_token: str = ""  # the mailed link of someone who registered, unconfirmed
+    invitation_token: str = ""  # the mailed link of U1's pending invitation
     funding_reference: str = ""
     terms_hash: str = ""
 
@@ -173,6 +185,9 @@ def build_world(app: Flask, make, **text: str) -> World:
         deal_workflow.start_work(s, supplier, did)
         s.commit()
         milestones = deals.fresh_milestones(s, s.get(Deal, did))
+        # Both delivered; the first accepted, the second waits for the buyer.
+        for m in milestones:
+            deal_delivery.deliver_milestone(s, supplier, did, m.id, "交付说明")
         deal_delivery.accept_milestone(s, buyer, did, milestones[0].id)
         s.commit()
         ids.update(deal=did, milestone=milestones[1].id, attachment=attachment.id)
@@ -260,6 +275,7 @@ def build_world(app: Flask, make, **text: str) -> World:
         deal_workflow.start_work(s, supplier, did4)
         s.commit()
         for m in deals.fresh_milestones(s, s.get(Deal, did4)):
+            deal_delivery.deliver_milestone(s, supplier, did4, m.id, "交付说明")
             deal_delivery.accept_milestone(s, buyer, did4, m.id)
             s.commit()
         # deal_invited: in inquiry, the broker's invitation waits for an answer.
@@ -304,12 +320,48 @@ def build_world(app: Flask, make, **text: str) -> World:
         )
         s.commit()
         confirm = registration.make_token(newcomer, app.config["SECRET_KEY"])
+        # U1's people: a plain member, an invitation waiting, a confirmed registrant asking
+        # to join, and its business licence.
+        ids["member"] = make.user("researcher", organization=u1, display_name="同事").id
+        invited = invitations.invite(s, supplier, u1.id, "invited@example.org", "member")
+        s.commit()
+        ids["org_invitation"] = invited.id
+        invitation_token = invitations.make_token(invited, app.config["SECRET_KEY"])
+        joiner, _ = registration.register(
+            s,
+            email="joiner@example.org",
+            password="long-enough-pw",
+            display_name="申请人",
+            role="researcher",
+            organization_name=t["org"],
+            organization_kind="university",
+        )
+        s.commit()
+        registration.confirm(
+            s,
+            registration.make_token(joiner, app.config["SECRET_KEY"]),
+            app.config["SECRET_KEY"],
+            3600,
+        )
+        s.commit()
+        ids["join_request"] = join_requests.pending_requests_of(s, joiner)[0].id
+        ids["org_document"] = documents.add_document(
+            s,
+            supplier,
+            u1.id,
+            io.BytesIO(b"%PDF-1.4\n%licence\n"),
+            "营业执照.pdf",
+            "business_licence",
+            storage_dir=app.config["ATTACHMENTS_DIR"],
+        ).id
+        s.commit()
     return World(
         app=app,
         users=users,
         ids=ids,
         reset_token=reset,
         registration_token=confirm,
+        invitation_token=invitation_token,
         funding_reference=reference2,
         terms_hash=terms_hash,
     )

@@ -70,13 +70,27 @@ def test_register_role_must_fit_the_organization(english):
     assert "This role does not fit this kind of organization." in field_error(text(response))
 
 
-def test_register_with_a_taken_organization_name(client, make):
-    make.organization(name="宁波材料所")
+def test_register_with_a_taken_organization_name_asks_to_join_it(app, client, make):
+    org = make.organization("institute", name="宁波材料所")
+    response = client.post("/register", data=REGISTRATION)
+    assert response.status_code == 303
+    from marketplace.extensions import db
+    from marketplace.models import JoinRequest, User
+
+    with app.app_context():
+        user = db.session.query(User).filter_by(email="wang@example.org").one()
+        assert user.organization_id is None
+        assert db.session.query(JoinRequest).filter_by(user_id=user.id).one().organization_id == (
+            org.id
+        )
+
+
+def test_register_with_a_taken_organization_name_of_another_kind(client, make):
+    """The role must fit the organization that exists (an enterprise has no researchers)."""
+    make.organization("enterprise", name="宁波材料所")
     response = client.post("/register", data=REGISTRATION)
     assert response.status_code == 422
-    html = text(response)
-    assert "该机构名称已经注册" in html
-    assert "已注册。" in field_error(html)
+    assert field_error(text(response))
 
 
 def test_register_with_a_taken_email_answers_as_for_a_new_one(client, make):

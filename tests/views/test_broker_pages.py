@@ -11,6 +11,8 @@ from openpyxl import load_workbook
 
 from marketplace.accounts import brokers
 from marketplace.brokers import assignment as broker_assignment
+from marketplace.deals import delivery as deal_delivery
+from marketplace.deals import terms as deal_terms
 from marketplace.extensions import db
 from marketplace.models import BrokerageRecord, BrokerProfile, Deal
 from tests.brokers.fixtures import (
@@ -19,7 +21,7 @@ from tests.brokers.fixtures import (
     fund,
     verified_broker,
 )
-from tests.deals.fixtures import parties, user, walk
+from tests.deals.fixtures import parties, terms_data, user, walk
 from tests.views.conftest import field_error, listing_form, text
 
 PROFILE_FORM = {
@@ -303,3 +305,63 @@ def test_free_text_in_broker_forms_is_held_to_the_apis_length(app, world):
     assert ok.status_code == 303
     with app.app_context():
         assert db.session.query(MediationOffer).count() == 1
+
+
+@pytest.mark.parametrize("may_arbitrate", [True, False])
+def test_the_terms_show_commission_and_arbitration_before_confirmation_and_the_broker_arbitrates_on_the_page(
+    app, world, may_arbitrate
+):
+    p, broker, deal_id, c = world
+    with app.app_context():
+        data = terms_data() | {"commission_bp": 450, "broker_may_arbitrate": may_arbitrate}
+        deal_terms.propose_terms(db.session, user(broker), deal_id, data)
+        db.session.commit()
+        shown_hash = db.session.get(Deal, deal_id).current_terms.terms_hash
+    # Before anyone confirms, both parties see the fee, the commission, the acceptance
+    # period and who arbitrates; the hash they confirm covers exactly these terms.
+    for who in ("buyer", "supplier"):
+        page = text(c[who].get(f"/deals/{deal_id}"))
+        terms = page[page.index('class="terms-version is-current"') :]
+        assert "平台服务费" in terms and "3.00%" in terms
+        assert "经纪人佣金" in terms and "4.50%" in terms and broker.display_name in terms
+        assert "每次交付后 14 天，逾期自动验收" in terms
+        clause = "由本条款指定的经纪人" if may_arbitrate else "由平台运营方裁决"
+        assert clause in terms
+        assert f'name="terms_hash" value="{shown_hash}"' in page
+    with app.app_context():
+        terms = db.session.get(Deal, deal_id).current_terms
+        terms.broker_may_arbitrate = not may_arbitrate  # what was shown is what is hashed
+        assert deal_terms.hash_terms(terms) != shown_hash
+        db.session.rollback()
+        for party in (p.buyer, p.supplier):
+            deal_terms.confirm_terms(db.session, user(party), deal_id, shown_hash)
+        db.session.commit()
+        fund(db.session, p, deal_id)
+        milestone = db.session.get(Deal, deal_id).milestones[0].id
+        deal_delivery.dispute_milestone(db.session, user(p.buyer), deal_id, milestone, "未交付")
+        db.session.commit()
+    page = text(c["broker"].get(f"/deals/{deal_id}"))
+    form = f'/deals/{deal_id}/milestones/{milestone}/resolve"'
+    assert (form in page) == may_arbitrate
+    buyer_page = text(c["buyer"].get(f"/deals/{deal_id}"))
+    assert form not in buyer_page
+    assert ("由合同指定的经纪人或运营方裁决" in buyer_page) == may_arbitrate
+    resolve = f"/deals/{deal_id}/milestones/{milestone}/resolve"
+    r = c["broker"].post(resolve, data={"outcome": "split", "release_amount": "", "note": ""})
+    if not may_arbitrate:
+        assert r.status_code == 303  # refused with the reason
+        with app.app_context():
+            assert db.session.get(Deal, deal_id).state == "disputed"
+        return
+    assert r.status_code == 422 and field_error(text(r))
+    r = c["broker"].post(
+        resolve, data={"outcome": "split", "release_amount": "2,000", "note": "部分合格"}
+    )
+    assert r.status_code == 303
+    with app.app_context():
+        deal = db.session.get(Deal, deal_id)
+        assert deal.state == "resolved"
+        m = deal.milestones[0]
+        assert (m.resolution, m.released_amount, m.refunded_amount) == ("split", 200_000, 400_000)
+        assert deal.events[-1].role == "broker"
+    assert c["buyer"].post(resolve, data={"outcome": "refund", "note": ""}).status_code == 303

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -147,9 +148,37 @@ def test_a_whole_deal_through_the_pages(app, cast):
     assert state(app, did) == "funded"
     assert reference not in text(c["operator"].get("/operator/funding"))
 
-    # The buyer accepts the first milestone; the statement shows the released amount.
+    # The supplier delivers the first milestone with a note and a file; the buyer rejects
+    # it once, it is delivered again, and the buyer accepts it; the statement shows the
+    # released amount.
     html = text(c["buyer"].get(f"/deals/{did}"))
-    first_milestone = milestone_ids(html, did, "accept")[0]
+    assert milestone_ids(html, did, "accept") == []  # nothing delivered: nothing to accept
+    html = text(c["supplier"].get(f"/deals/{did}"))
+    first_milestone = milestone_ids(html, did, "deliver")[0]
+    r = c["supplier"].post(f"/deals/{did}/milestones/{first_milestone}/deliver", data={"note": ""})
+    assert r.status_code == 422
+    see_other(
+        c["supplier"].post(
+            f"/deals/{did}/milestones/{first_milestone}/deliver",
+            data={"note": "样机与测试报告", "files": (io.BytesIO(b"%PDF-1.4\n%x\n"), "报告.pdf")},
+            content_type="multipart/form-data",
+        )
+    )
+    html = text(c["buyer"].get(f"/deals/{did}"))
+    assert "样机与测试报告" in html and "报告.pdf" in html and "已交付，待验收" in html
+    assert "如买方未验收或退回，将于" in html and "自动验收" in html
+    see_other(
+        c["buyer"].post(
+            f"/deals/{did}/milestones/{first_milestone}/reject", data={"reason": "缺少测试数据"}
+        )
+    )
+    html = text(c["supplier"].get(f"/deals/{did}"))
+    assert "缺少测试数据" in html and "退回了交付" in html and "待交付" in html
+    see_other(
+        c["supplier"].post(
+            f"/deals/{did}/milestones/{first_milestone}/deliver", data={"note": "补充测试数据"}
+        )
+    )
     see_other(c["buyer"].post(f"/deals/{did}/milestones/{first_milestone}/accept"))
     assert state(app, did) == "in_progress"
     html = text(c["buyer"].get(f"/deals/{did}"))
@@ -215,8 +244,11 @@ def test_operator_pages_are_for_operators(app, cast, path):
 def test_operator_posts_are_for_operators(app, cast):
     c = cast
     did = funded(c, "600000", "400000")
-    html = text(c["buyer"].get(f"/deals/{did}"))
-    milestone = milestone_ids(html, did, "accept")[0]
+    html = text(c["supplier"].get(f"/deals/{did}"))
+    milestone = milestone_ids(html, did, "deliver")[0]
+    see_other(
+        c["supplier"].post(f"/deals/{did}/milestones/{milestone}/deliver", data={"note": "交付"})
+    )
     see_other(c["buyer"].post(f"/deals/{did}/milestones/{milestone}/accept"))
     resolve = f"/operator/disputes/{did}/{milestone}/resolve"
     assert c["buyer"].post(resolve, data={"outcome": "refund"}).status_code == 403
@@ -335,12 +367,23 @@ def test_cancellation_forms(app, cast):
     see_other(c["supplier"].post(f"/deals/{did}/cancel", data={"reason": "不合适"}))
     assert state(app, did) == "cancelled"
     did = funded(c, "1000")
-    # After funding a party only requests cancellation; both requests cancel and refund.
+    # After funding a party proposes to cancel, with a reason; the other party answers.
     html = text(c["buyer"].get(f"/deals/{did}"))
-    assert f"/deals/{did}/cancellation-request" in html and f'/deals/{did}/cancel"' not in html
-    see_other(c["buyer"].post(f"/deals/{did}/cancellation-request", data={"reason": "预算取消"}))
-    assert "取消申请方：买方" in text(c["supplier"].get(f"/deals/{did}"))
-    see_other(c["supplier"].post(f"/deals/{did}/cancellation-request", data={"reason": ""}))
+    assert f"/deals/{did}/cancellation" in html and f'/deals/{did}/cancel"' not in html
+    r = c["buyer"].post(f"/deals/{did}/cancellation", data={"reason": " "})
+    assert r.status_code == 422
+    see_other(c["buyer"].post(f"/deals/{did}/cancellation", data={"reason": "预算取消"}))
+    html = text(c["supplier"].get(f"/deals/{did}"))
+    assert "买方于" in html and "提议取消本交易" in html and "预算取消" in html
+    assert f"/deals/{did}/cancellation/accept" in html
+    assert f"/deals/{did}/cancellation/decline" in html
+    assert f"/deals/{did}/cancellation/withdraw" in text(c["buyer"].get(f"/deals/{did}"))
+    see_other(c["supplier"].post(f"/deals/{did}/cancellation/decline", data={"reason": "继续"}))
+    assert state(app, did) == "funded"
+    html = text(c["buyer"].get(f"/deals/{did}"))
+    assert "拒绝了取消提议" in html and "cancellation_" not in html
+    see_other(c["buyer"].post(f"/deals/{did}/cancellation", data={"reason": "预算取消"}))
+    see_other(c["supplier"].post(f"/deals/{did}/cancellation/accept"))
     assert state(app, did) == "cancelled"
     html = text(c["buyer"].get(f"/deals/{did}"))
     assert '<div class="stmt-refunded"><dt>已退款</dt><dd>1,000 元</dd></div>' in html

@@ -11,7 +11,7 @@ from marketplace.deals import delivery as deal_delivery
 from marketplace.extensions import db
 from marketplace.models import Deal, Organization, PayoutInstruction
 from payments.offline import BankAccount, OfflineProvider
-from tests.deals.fixtures import parties, user, walk
+from tests.deals.fixtures import deliver, parties, user, walk
 
 NOT_SET_UP_ZH = "支付方式尚未配置，请联系平台"
 NOT_SET_UP_EN = "Payment is not set up yet; please contact the platform."
@@ -71,6 +71,7 @@ def test_payouts_show_payee_bank_account_and_remark_in_the_pages_language(app, m
         s = db.session
         deal_id = walk(s, p, "funded")
         milestone = s.get(Deal, deal_id).milestones[0]
+        deliver(s, p, deal_id, milestone.id)
         deal_delivery.accept_milestone(s, user(p.buyer), deal_id, milestone.id)
         s.commit()
         payout = s.scalars(db.select(PayoutInstruction)).one()

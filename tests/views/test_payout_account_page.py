@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marketplace.extensions import db
 from marketplace.models import Deal, Organization
-from tests.deals.fixtures import parties, walk
+from tests.deals.fixtures import deliver, parties, walk
 from tests.views.conftest import text
 
 
@@ -18,6 +18,8 @@ def test_operator_connects_a_stripe_account_from_the_payouts_page(app, make):
     buyer = app.test_client(user=p.buyer)
     with app.app_context():
         milestone_id = db.session.get(Deal, deal_id).milestones[0].id
+        deliver(db.session, p, deal_id, milestone_id)
+        db.session.commit()
     r = buyer.post(f"/deals/{deal_id}/milestones/{milestone_id}/accept")
     assert r.status_code in (302, 303)
     page = operator.get("/operator/payouts")
@@ -51,6 +53,8 @@ def test_queue_pages_keep_element_ids_unique(app, make):
             walk(db.session, p, "agreed")
         for did in deals:
             milestone_id = db.session.get(Deal, did).milestones[0].id
+            deliver(db.session, p, did, milestone_id)
+            db.session.commit()
             app.test_client(user=p.buyer).post(f"/deals/{did}/milestones/{milestone_id}/accept")
         for did in db.session.query(Deal.id).filter(Deal.state == "agreed"):
             deal_money.request_funding(
