@@ -32,7 +32,7 @@ from marketplace.core import ledger
 from marketplace.extensions import db, limiter
 from marketplace.models import Deal, DealEvent, JournalTransaction, Milestone, PayoutInstruction
 from tests.conftest import LoginClient
-from tests.deals.fixtures import parties, walk
+from tests.deals.fixtures import deliver, parties, walk
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.real_commits, pytest.mark.drill]
@@ -113,6 +113,7 @@ def funded(app: Flask, make) -> tuple:
     with app.app_context():
         deal_id = walk(db.session, p, "funded")
         milestone_id = db.session.get(Deal, deal_id).milestones[0].id
+        deliver(db.session, p, deal_id, milestone_id)  # the buyer may accept it
     return p, deal_id, milestone_id
 
 
@@ -164,7 +165,7 @@ def test_cut_before_commit_releases_nothing_and_the_retry_releases_once(
         "releases": 0,
         "payouts": 0,
         "accept_events": 0,
-        "milestone": "open",
+        "milestone": "delivered",  # still awaiting acceptance
         "violations": [],
     }
 
@@ -202,7 +203,7 @@ def test_lost_answer_to_commit_released_once_and_the_retry_moves_nothing(
 
     retried = buyer.post(path)
     assert retried.status_code == 409, retried.json
-    assert retried.json["error"]["code"] == "conflict"
+    assert retried.json["error"]["code"] == "milestone_state"  # 409: accepted already
     shown = buyer.get(f"{URL}/{deal_id}").json
     assert next(m for m in shown["milestones"] if m["id"] == milestone_id)["state"] == "accepted"
     assert facts(app, deal_id, milestone_id) == once
