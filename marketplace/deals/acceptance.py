@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 import payments
 from marketplace.core.errors import DomainError
 from marketplace.core.locking import lock_rows
+from marketplace.core.uow import UnitOfWork
 from marketplace.deals import delivery
 from marketplace.deals import machine as deals
 from marketplace.deals.machine import SYSTEM
@@ -65,45 +66,45 @@ def sweep(
         )
     ).all()
     for milestone_id in to_remind:
-        found = _locked_milestone(session, milestone_id)
-        if found is None:
-            continue
-        deal, m = found
-        if m.state == "delivered" and m.acceptance_notice_at is None and m.acceptance_due_at:
-            m.acceptance_notice_at = now
-            deals.record(
-                session,
-                deal,
-                "acceptance_reminder",
-                SYSTEM,
-                None,
-                detail={
-                    "milestone_id": m.id,
-                    "position": m.position,
-                    "acceptance_due_at": m.acceptance_due_at.isoformat(),
-                },
-            )
-            result.reminded += 1
-        session.commit()
+        with UnitOfWork(session):  # one per milestone: it commits the reminder
+            found = _locked_milestone(session, milestone_id)
+            if found is None:
+                continue
+            deal, m = found
+            if m.state == "delivered" and m.acceptance_notice_at is None and m.acceptance_due_at:
+                m.acceptance_notice_at = now
+                deals.record(
+                    session,
+                    deal,
+                    "acceptance_reminder",
+                    SYSTEM,
+                    None,
+                    detail={
+                        "milestone_id": m.id,
+                        "position": m.position,
+                        "acceptance_due_at": m.acceptance_due_at.isoformat(),
+                    },
+                )
+                result.reminded += 1
     overdue = session.scalars(
         select(Milestone.id).where(
             Milestone.state == "delivered", Milestone.acceptance_due_at <= now
         )
     ).all()
     for milestone_id in overdue:
-        found = _locked_milestone(session, milestone_id)
-        if found is None:
-            continue
-        deal, m = found
         try:
-            if m.state != "delivered" or m.acceptance_due_at is None or m.acceptance_due_at > now:
-                raise _NotDue
-            deals.DEAL.check(deal, "accept_milestone", [SYSTEM])
-            delivery.accept_locked(session, deal, m, SYSTEM, None, gateway)
-            session.commit()
+            with UnitOfWork(session):  # one per milestone; a refusal rolls back only it
+                found = _locked_milestone(session, milestone_id)
+                if found is None:
+                    continue
+                deal, m = found
+                due = m.acceptance_due_at
+                if m.state != "delivered" or due is None or due > now:
+                    raise _NotDue
+                deals.DEAL.check(deal, "accept_milestone", [SYSTEM])
+                delivery.accept_locked(session, deal, m, SYSTEM, None, gateway)
             result.accepted += 1
         except (_NotDue, DomainError):
-            session.rollback()
             result.skipped += 1
     return result
 

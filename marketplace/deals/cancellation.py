@@ -31,7 +31,7 @@ from marketplace.core.lifecycle import Lifecycle
 from marketplace.core.locking import lock_rows
 from marketplace.core.messages import N_
 from marketplace.core.money import Amount
-from marketplace.core.uow import unit_of_work
+from marketplace.core.uow import UnitOfWork, unit_of_work
 from marketplace.deals import labels
 from marketplace.deals import machine as deals
 from marketplace.deals.escrow import contract, escrow_account, refund
@@ -241,13 +241,13 @@ def lapse_expired(session: Session) -> int:
     )
     count = 0
     for deal_id in due:
-        lock_rows(session, Deal, [deal_id])
-        deal = session.get(Deal, deal_id, populate_existing=True)
-        proposal = _open_any(session, deal)
-        if proposal is not None and proposal.expires_at <= utcnow():
-            _close(session, deal, proposal, "lapse", None, "")
-            count += 1
-        session.commit()
+        with UnitOfWork(session):  # one per deal: its lock is held until it commits
+            lock_rows(session, Deal, [deal_id])
+            deal = session.get(Deal, deal_id, populate_existing=True)
+            proposal = _open_any(session, deal)
+            if proposal is not None and proposal.expires_at <= utcnow():
+                _close(session, deal, proposal, "lapse", None, "")
+                count += 1
     return count
 
 
