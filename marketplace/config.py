@@ -124,6 +124,8 @@ def from_environment(instance_path: str) -> dict:
             if r.strip()
         ),
         "SECOND_FACTOR_STEP_UP_MINUTES": int(os.environ.get("SECOND_FACTOR_STEP_UP_MINUTES", "5")),
+        # How long an answer to a write sent with an Idempotency-Key header is kept.
+        "IDEMPOTENCY_KEY_HOURS": int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24")),
         "SECOND_FACTOR_KEYS": os.environ.get("SECOND_FACTOR_KEYS", ""),
         # Code attempts (login, step-up, verify, enrolment, disable) per account and, with a
         # larger budget, per client address.

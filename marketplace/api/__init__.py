@@ -9,6 +9,7 @@ from flask_login import current_user
 from marketplace.accounts import tokens
 from marketplace.api.spec import CommonResponses, TechMarketApi
 from marketplace.extensions import csrf, limiter
+from marketplace.web import idempotency
 from marketplace.web.auth import current_api_token, has_authorization_header
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
         webhooks,
     )
 
+    registered: list[str] = []
     for module in (
         accounts,
         password_reset,
@@ -90,6 +92,9 @@ def init_app(app: Flask) -> None:
                 methods=["POST", "PUT", "PATCH", "DELETE"],
             )(blp)
         api.register_blueprint(blp)
+        registered.append(blp.name)
+    # After registering: wraps the write views in the Idempotency-Key handling.
+    idempotency.init_app(app, registered)
 
     @app.route("/api/docs/static/<path:filename>")
     def swagger_static(filename: str):

@@ -21,6 +21,7 @@ from marketplace.demo import load as demo
 from marketplace.extensions import db
 from marketplace.models import Organization
 from marketplace.models.vocab import ROLES
+from marketplace.web import idempotency
 from marketplace.web.second_factor import keys as second_factor_keys
 
 import_cli = AppGroup("import", help="Bulk import listings or demands (JSONL, CSV or XLSX).")
@@ -168,13 +169,16 @@ def deals_sweep_command() -> None:
     """The timed steps of deals (run it from cron or a systemd timer, e.g. hourly):
     unanswered cancellation proposals lapse; delivered milestones the buyer leaves
     unanswered get a reminder three days before their acceptance period ends, then are
-    accepted (and released). Prints what it did."""
+    accepted (and released); stored answers to Idempotency-Key requests older than a
+    day are deleted. Prints what it did."""
     lapsed = deal_cancellation.lapse_expired(db.session)
     done = deal_acceptance.sweep(db.session, gateway=gateway_for(current_app))
+    expired = idempotency.sweep(db.session)
     click.echo(
         f"deals: {lapsed} cancellation proposal(s) lapsed; {done.reminded} acceptance "
         f"reminder(s); {done.accepted} milestone(s) accepted automatically"
         + (f"; {done.skipped} skipped (answered or in dispute)" if done.skipped else "")
+        + f"; {expired} expired idempotency key(s) deleted"
     )
 
 

@@ -45,7 +45,13 @@ from marketplace.models.organizations import (
 )
 from marketplace.models.outbox import SearchOutbox
 from marketplace.models.payments import StripeRequest, StripeWebhookEvent
-from marketplace.models.security import AuditEntry, LoginSession, RecoveryCode, SecondFactor
+from marketplace.models.security import (
+    AuditEntry,
+    IdempotentRequest,
+    LoginSession,
+    RecoveryCode,
+    SecondFactor,
+)
 
 __all__ = [
     "AlertJob",
@@ -75,6 +81,7 @@ __all__ = [
     "LedgerEntry",
     "Listing",
     "LoginSession",
+    "IdempotentRequest",
     "RecoveryCode",
     "SecondFactor",
     "Milestone",

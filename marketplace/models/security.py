@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import db
@@ -93,5 +93,36 @@ class RecoveryCode(db.Model):
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     code_hash: Mapped[str] = mapped_column(String(255))
+    # The code's first characters, not secret (the hash covers the whole code) and
+    # different for each code of a set: a code typed is checked against one hash, not
+    # ten. None for codes made before migration 0018 (each is checked, as before, until
+    # the person makes new ones).
+    lookup: Mapped[str | None] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
+class IdempotentRequest(db.Model):
+    """The stored answer to an API write sent with an ``Idempotency-Key`` header
+    (web/idempotency.py): a retry with the same key gets it back instead of acting twice.
+
+    Written in the same transaction as the write's changes, so a lost answer to COMMIT
+    means both or neither. ``fingerprint`` is the SHA-256 of the method, path and body: the
+    same key with another request is refused. Rows expire (``flask deals sweep``).
+    """
+
+    __tablename__ = "idempotent_request"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    status: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime, index=True)
+
+    __table_args__ = (UniqueConstraint("user_id", "key"),)

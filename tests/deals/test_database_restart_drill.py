@@ -9,7 +9,9 @@ ledger transaction of the release among them) and just before COMMIT is sent:
   Retry-After; the same request sent again releases the milestone, once;
 - COMMIT reaches the server but its answer is lost: the release happened, once; the
   request answers 503; the same request sent again is refused (409: the milestone is
-  already accepted), and nothing moves twice;
+  already accepted), and nothing moves twice; sent again with the same
+  ``Idempotency-Key`` it gets the original 200 and its body (web/idempotency.py: the
+  answer was committed with the release), still released once;
 - the database is away for a moment (new connections refused): 503 for the API and a
   Chinese page for the browser, then the very same request succeeds once it is back
   (pool_pre_ping replaces the dead pooled connections).
@@ -274,3 +276,50 @@ def test_a_wrong_query_on_sqlite_stays_a_500(app, make, monkeypatch):
     finally:
         app.testing = True
     assert answer.status_code == 500 and "Retry-After" not in answer.headers
+
+
+def test_lost_answer_to_commit_with_an_idempotency_key_replays_the_original_200(
+    app, make, proxy, drill_app
+):
+    p, deal_id, milestone_id = funded(app, make)
+    buyer = drill_app.test_client(user=p.buyer)
+    path = f"{URL}/{deal_id}/milestones/{milestone_id}/accept"
+    key = {"Idempotency-Key": f"accept-{deal_id}-{milestone_id}"}
+
+    with at_commit_of_release(drill_app, deal_id, milestone_id, proxy.cut_after_reply) as fired:
+        assert_unavailable(buyer.post(path, headers=key))
+    assert fired
+    once = {
+        "releases": 1,
+        "payouts": 1,
+        "accept_events": 1,
+        "milestone": "accepted",
+        "violations": [],
+    }
+    assert facts(app, deal_id, milestone_id) == once
+
+    retried = buyer.post(path, headers=key)
+    assert retried.status_code == 200, retried.json
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    accepted = next(m for m in retried.json["milestones"] if m["id"] == milestone_id)
+    assert accepted["state"] == "accepted" and accepted["released_amount"] == 600_000
+    assert facts(app, deal_id, milestone_id) == once  # the ledger moved once
+    again = buyer.post(path, headers=key)
+    assert again.status_code == 200 and again.json == retried.json
+
+
+def test_cut_before_commit_with_an_idempotency_key_keeps_no_answer(app, make, proxy, drill_app):
+    """Neither the release nor its answer was committed: the retry with the key acts."""
+    p, deal_id, milestone_id = funded(app, make)
+    buyer = drill_app.test_client(user=p.buyer)
+    path = f"{URL}/{deal_id}/milestones/{milestone_id}/accept"
+    key = {"Idempotency-Key": "accept-once"}
+
+    with at_commit_of_release(drill_app, deal_id, milestone_id, proxy.cut) as fired:
+        assert_unavailable(buyer.post(path, headers=key))
+    assert fired and facts(app, deal_id, milestone_id)["releases"] == 0
+
+    retried = buyer.post(path, headers=key)
+    assert retried.status_code == 200, retried.json
+    assert "Idempotent-Replayed" not in retried.headers
+    assert facts(app, deal_id, milestone_id)["releases"] == 1
