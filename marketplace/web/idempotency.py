@@ -152,6 +152,7 @@ def _run(view: Callable, args: tuple, kwargs: dict, user_id: int, key: str) -> A
         if stored is not None:
             if stored.fingerprint != print_:
                 raise Invalid(
+                    {},
                     N_(
                         "This %(header)s was used for another request (%(method)s %(path)s):"
                         " use a new key for a new request."
