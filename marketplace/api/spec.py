@@ -21,6 +21,21 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 WEBHOOK_PATHS = ("/api/v1/payments/stripe/webhook",)
 # What an operator or broker without a second factor may still call (web/second_factor.py).
 OPEN_DURING_ENROLMENT = ("/api/v1/auth/me", "/api/v1/auth/second-factor", "/api/v1/auth/log")
+# Writes that ignore an Idempotency-Key header (web/idempotency.NOT_KEPT): the account
+# routes, whose answers carry secrets, and the webhook.
+NO_IDEMPOTENCY_KEY = ("/api/v1/auth",)
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "Optional, 1 to 255 printable ASCII characters, unique per request (a "
+    "UUID). A logged-in caller's retry with the same key and the same method, path and body "
+    "gets the first successful answer again (with `Idempotent-Replayed: true`) instead of "
+    "acting twice; the answer is committed with the change and kept 24 hours. The same key "
+    "with another request: 422 `idempotency_key_reused`; while the first is still running: "
+    "409 `idempotency_key_in_progress`; a malformed key: 400 `idempotency_key_invalid`.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+}
 
 
 class TechMarketApi(Api):
@@ -37,8 +52,12 @@ class CommonResponses(BasePlugin):
       malformed (too deep, a number too long, not UTF-8, not JSON, a type the API does
       not read);
     - a write: 429 when the write rate limit is reached;
-    - a login-only operation: 403 for an operator or broker who has not set up a second
-      factor yet.
+    - a write that keeps answers by ``Idempotency-Key`` (web/idempotency.py): the header
+      parameter, 409 while a request with the key is in flight, 422 when the key was used
+      for another request;
+    - every operation but logging in and out, who-am-I and the second factor's own: 403
+      for an operator or broker who has not set up a second factor yet, public reads
+      included (such an account sees more than the public: items under review, …).
     """
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
@@ -56,9 +75,11 @@ class CommonResponses(BasePlugin):
                 responses.setdefault(400, "BAD_REQUEST")
             if method in WRITE_METHODS:
                 responses.setdefault(429, "TOO_MANY_REQUESTS")
-            if operation.get("security") == AUTHENTICATED and not (path or "").startswith(
-                OPEN_DURING_ENROLMENT
-            ):
+            if method in WRITE_METHODS and not (path or "").startswith(NO_IDEMPOTENCY_KEY):
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
+                responses.setdefault(409, "CONFLICT")  # idempotency_key_in_progress
+                responses.setdefault(422, "UNPROCESSABLE_ENTITY")  # idempotency_key_reused
+            if not (path or "").startswith(OPEN_DURING_ENROLMENT):
                 # An operator or broker without a second factor is refused everything but
                 # setting one up (web/second_factor.py): second_factor_enrolment_required.
                 responses.setdefault(403, "FORBIDDEN")

@@ -9,6 +9,7 @@ can use several codes and let a verification grow old without waiting.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pyotp
@@ -522,6 +523,42 @@ def test_operators_and_brokers_are_sent_to_enrol(app, make, clock, role):
     assert r.status_code == 201
     assert client.get("/api/v1/notifications").status_code == 200
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.usefixtures("enforce_second_factor")
+@pytest.mark.parametrize("role", ["operator", "broker"])
+def test_every_api_refusal_of_an_unenrolled_operator_is_documented(app, make, role):
+    """Public reads included: such an account sees more than the public (an operator,
+    items under review), so it uses the API only once enrolled. Every operation the
+    OpenAPI document lists answers it with a status the document lists (the fuzzer's
+    rule), and the 403 is second_factor_enrolment_required."""
+    from marketplace.api.spec import OPEN_DURING_ENROLMENT, WEBHOOK_PATHS
+
+    user = make.operator() if role == "operator" else make.user("broker")
+    client = app.test_client(user=user)
+    spec = client.get("/api/openapi.json").json
+    assert spec is not None
+    refused = 0
+    for path, item in spec["paths"].items():
+        if path in WEBHOOK_PATHS:
+            continue
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            if path.startswith(OPEN_DURING_ENROLMENT):
+                assert "403" not in operation["responses"] or method != "get", (method, path)
+                continue
+            url = re.sub(r"\{[^}]+\}", "1", path)
+            r = client.open(url, method=method.upper(), json={} if method != "get" else None)
+            assert str(r.status_code) in operation["responses"], (method, path, r.status_code)
+            if r.status_code == 404:  # "1" is not a value this path's converter takes
+                continue
+            assert r.status_code == 403, (method, path, r.status_code)
+            assert r.json["error"]["code"] == "second_factor_enrolment_required"
+            refused += 1
+    assert refused > 80
+    listings = spec["paths"]["/api/v1/listings"]["get"]
+    assert "403" in listings["responses"] and {} in spec["security"]
 
 
 @pytest.mark.usefixtures("enforce_second_factor")
