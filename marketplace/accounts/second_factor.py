@@ -225,9 +225,7 @@ def _use_recovery_code(session: Session, user: User, code: str) -> bool:
     # The code that starts like this one (one hash to check, ~0.3 s), and codes made
     # before they had a lookup (migration 0018), which can only be found by trying each.
     candidates = [
-        row
-        for row in unused
-        if row.lookup is None or row.lookup == raw[:RECOVERY_LOOKUP_LENGTH]
+        row for row in unused if row.lookup is None or row.lookup == raw[:RECOVERY_LOOKUP_LENGTH]
     ]
     for row in candidates:
         if check_password_hash(row.code_hash, raw):

@@ -119,7 +119,9 @@ def _claim(session: Session, user_id: int, key: str) -> None:
     """On PostgreSQL, hold the key until this transaction ends, or refuse at once."""
     if session.get_bind().dialect.name != "postgresql":
         return  # SQLite runs one writer at a time; the unique constraint is the backstop
-    held = session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _lock_key(user_id, key)})
+    held = session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _lock_key(user_id, key)}
+    )
     if not held:
         raise _in_progress()
 
@@ -198,9 +200,7 @@ def idempotent(view: Callable) -> Callable:
             return _run(view, args, kwargs, user.id, key)
         except IntegrityError as exc:
             # Two requests with one key raced past the check (SQLite): the other won.
-            if UNIQUE_CONSTRAINT in str(exc.orig) or "idempotent_request.user_id" in str(
-                exc.orig
-            ):
+            if UNIQUE_CONSTRAINT in str(exc.orig) or "idempotent_request.user_id" in str(exc.orig):
                 raise _in_progress() from None
             raise
 

@@ -49,9 +49,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotent_request")),
         sa.UniqueConstraint("user_id", "key", name=op.f("uq_idempotent_request_user_id_key")),
     )
-    op.create_index(
-        op.f("ix_idempotent_request_expires_at"), "idempotent_request", ["expires_at"]
-    )
+    op.create_index(op.f("ix_idempotent_request_expires_at"), "idempotent_request", ["expires_at"])
     with op.batch_alter_table("recovery_code") as batch:
         batch.add_column(sa.Column("lookup", sa.String(4), nullable=True))
 
