@@ -110,6 +110,16 @@ def at_commit_of_release(
         event.remove(engine, "commit", on_commit)
 
 
+# What the database says after the milestone was released, once (facts below).
+RELEASED_ONCE = {
+    "releases": 1,
+    "payouts": 1,
+    "accept_events": 1,
+    "milestone": "accepted",
+    "violations": [],
+}
+
+
 def funded(app: Flask, make) -> tuple:
     p = parties(make)
     with app.app_context():
@@ -175,13 +185,7 @@ def test_cut_before_commit_releases_nothing_and_the_retry_releases_once(
     assert retried.status_code == 200, retried.json
     accepted = next(m for m in retried.json["milestones"] if m["id"] == milestone_id)
     assert accepted["state"] == "accepted" and accepted["released_amount"] == 600_000
-    assert facts(app, deal_id, milestone_id) == {
-        "releases": 1,
-        "payouts": 1,
-        "accept_events": 1,
-        "milestone": "accepted",
-        "violations": [],
-    }
+    assert facts(app, deal_id, milestone_id) == RELEASED_ONCE
 
 
 def test_lost_answer_to_commit_released_once_and_the_retry_moves_nothing(
@@ -194,21 +198,14 @@ def test_lost_answer_to_commit_released_once_and_the_retry_moves_nothing(
     with at_commit_of_release(drill_app, deal_id, milestone_id, proxy.cut_after_reply) as fired:
         assert_unavailable(buyer.post(path))
     assert fired
-    once = {
-        "releases": 1,
-        "payouts": 1,
-        "accept_events": 1,
-        "milestone": "accepted",
-        "violations": [],
-    }
-    assert facts(app, deal_id, milestone_id) == once
+    assert facts(app, deal_id, milestone_id) == RELEASED_ONCE
 
     retried = buyer.post(path)
     assert retried.status_code == 409, retried.json
     assert retried.json["error"]["code"] == "milestone_state"  # 409: accepted already
     shown = buyer.get(f"{URL}/{deal_id}").json
     assert next(m for m in shown["milestones"] if m["id"] == milestone_id)["state"] == "accepted"
-    assert facts(app, deal_id, milestone_id) == once
+    assert facts(app, deal_id, milestone_id) == RELEASED_ONCE
 
 
 def test_database_away_answers_503_then_the_same_request_succeeds(app, make, proxy, drill_app):
@@ -228,13 +225,7 @@ def test_database_away_answers_503_then_the_same_request_succeeds(app, make, pro
     proxy.up()
     retried = buyer.post(path)
     assert retried.status_code == 200, retried.json
-    assert facts(app, deal_id, milestone_id) == {
-        "releases": 1,
-        "payouts": 1,
-        "accept_events": 1,
-        "milestone": "accepted",
-        "violations": [],
-    }
+    assert facts(app, deal_id, milestone_id) == RELEASED_ONCE
 
 
 def test_lost_connection_is_503_on_sqlite_too(app, make, monkeypatch):
@@ -289,21 +280,14 @@ def test_lost_answer_to_commit_with_an_idempotency_key_replays_the_original_200(
     with at_commit_of_release(drill_app, deal_id, milestone_id, proxy.cut_after_reply) as fired:
         assert_unavailable(buyer.post(path, headers=key))
     assert fired
-    once = {
-        "releases": 1,
-        "payouts": 1,
-        "accept_events": 1,
-        "milestone": "accepted",
-        "violations": [],
-    }
-    assert facts(app, deal_id, milestone_id) == once
+    assert facts(app, deal_id, milestone_id) == RELEASED_ONCE
 
     retried = buyer.post(path, headers=key)
     assert retried.status_code == 200, retried.json
     assert retried.headers["Idempotent-Replayed"] == "true"
     accepted = next(m for m in retried.json["milestones"] if m["id"] == milestone_id)
     assert accepted["state"] == "accepted" and accepted["released_amount"] == 600_000
-    assert facts(app, deal_id, milestone_id) == once  # the ledger moved once
+    assert facts(app, deal_id, milestone_id) == RELEASED_ONCE  # the ledger moved once
     again = buyer.post(path, headers=key)
     assert again.status_code == 200 and again.json == retried.json
 
