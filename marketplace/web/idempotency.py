@@ -133,12 +133,14 @@ def _replay(stored: IdempotentRequest) -> Response:
 
 
 def _storable(response: Response) -> bool:
-    return 200 <= response.status_code < 300 and not response.is_streamed
+    """A success whose body is text (every API write answers JSON or nothing)."""
+    textual = response.mimetype == "application/json" or response.mimetype.startswith("text/")
+    return 200 <= response.status_code < 300 and not response.is_streamed and textual
 
 
 def _run(view: Callable, args: tuple, kwargs: dict, user_id: int, key: str) -> Any:
     session = db.session
-    print_ = fingerprint()
+    this_request = fingerprint()
     now = utcnow()
     with UnitOfWork(session):
         _claim(session, user_id, key)
@@ -152,7 +154,7 @@ def _run(view: Callable, args: tuple, kwargs: dict, user_id: int, key: str) -> A
             session.flush()
             stored = None
         if stored is not None:
-            if stored.fingerprint != print_:
+            if stored.fingerprint != this_request:
                 raise Invalid(
                     {},
                     N_(
@@ -172,7 +174,7 @@ def _run(view: Callable, args: tuple, kwargs: dict, user_id: int, key: str) -> A
                 IdempotentRequest(
                     user_id=user_id,
                     key=key,
-                    fingerprint=print_,
+                    fingerprint=this_request,
                     method=request.method,
                     path=request.path[:500],
                     status=response.status_code,

@@ -215,3 +215,15 @@ def test_simultaneous_requests_with_one_key_act_once(app, make):
     assert len(statuses) == 8 and set(statuses) <= {201, 409}, statuses
     assert 201 in statuses
     assert listings_of(app, owner.id) == 1
+
+
+def test_a_delete_retried_with_its_key_is_answered_as_the_first_time(app, make):
+    client = app.test_client(user=make.user("researcher"))
+    made = client.post(LISTINGS, json=listing_payload())
+    assert made.status_code == 201
+    url = f"{LISTINGS}/{made.json['id']}"
+    first = client.delete(url, headers=key("drop"))
+    assert first.status_code == 204
+    again = client.delete(url, headers=key("drop"))
+    assert again.status_code == 204 and again.headers["Idempotent-Replayed"] == "true"
+    assert client.delete(url).status_code == 404  # without the key: it is gone
