@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Forbidden, Unauthorized
+from marketplace.core.localtime import local
 from marketplace.core.messages import N_
 from marketplace.models import AuditEntry, User
 
@@ -111,7 +112,7 @@ def rows(entries: list[AuditEntry]) -> list[list[Any]]:
         out.append(
             [
                 e.id,
-                e.at.isoformat(),
+                local(e.at).isoformat(),
                 e.actor_id if e.actor_id is not None else "",
                 e.actor_email,
                 e.ip,
