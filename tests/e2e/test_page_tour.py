@@ -12,9 +12,12 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
+from marketplace.extensions import db
+from marketplace.models import Deal
 from tests.deals.scene import build_scene
-from tests.e2e.helpers import log_in
+from tests.e2e.helpers import flash, log_in, t
 from tests.page_words import SNAKE, faults, visible_text
 
 PAGES = {
@@ -65,3 +68,38 @@ def test_page_tour(app, make, browser_page, locale):
                 page.screenshot(path=str(Path(folder) / name), full_page=True)
     assert visited > 30
     assert not found, "\n".join(found)
+
+
+def test_arbitration_and_the_contract_papers_in_the_browser(app, make, browser_page):
+    """The operator decides a dispute from the back office (a split); the buyer downloads
+    the contract and the registration pack from the deal page."""
+    scene = build_scene(app, make)
+    deal_id = scene["deals"]["disputed"]
+    with app.app_context():
+        milestone_id = db.session.get(Deal, deal_id).milestones[0].id
+
+    operator = browser_page("operator")
+    log_in(operator, scene["people"]["operator"].email)
+    operator.goto("/operator/disputes")
+    form = operator.locator(f"#resolve-{milestone_id}")
+    form.locator("input[name=outcome][value=split]").check()
+    form.locator("input[name=release_amount]").fill("2500")
+    form.locator("textarea[name=note]").fill("按第三方检测结果部分放款")
+    form.get_by_role("button", name=t("Resolve")).click()
+    expect(flash(operator)).to_be_visible()
+    operator.goto(f"/deals/{deal_id}")
+    expect(operator.get_by_text(t("Resolved by arbitration")).first).to_be_visible()
+    expect(operator.get_by_text("按第三方检测结果部分放款").first).to_be_visible()
+
+    buyer = browser_page("buyer")
+    log_in(buyer, scene["people"]["buyer"].email)
+    buyer.goto(f"/deals/{scene['deals']['agreed']}")
+    for link, suffix, magic in (
+        (buyer.get_by_role("link", name=t("Download the contract (PDF)")), ".pdf", b"%PDF"),
+        (buyer.get_by_role("link", name="PDF", exact=True), ".pdf", b"%PDF"),
+        (buyer.get_by_role("link", name="XLSX", exact=True), ".xlsx", b"PK"),
+    ):
+        with buyer.expect_download() as download:
+            link.click()
+        assert download.value.suggested_filename.endswith(suffix)
+        assert Path(download.value.path()).read_bytes().startswith(magic)
