@@ -45,6 +45,8 @@ def test_page_tour(app, make, browser_page, locale):
     for role, who in scene["people"].items():
         page = browser_page(role, locale=locale)
         log_in(page, who.email)
+        if locale == "en":
+            page.goto("/?lang=en")  # the choice sticks (a person's language, not the browser's)
         paths = PAGES[role] + [f"/deals/{d}" for d in scene["deals"].values()]
         if role == "operator":
             paths.append(f"/operator/brokers/{scene['people']['broker'].id}/earnings")
@@ -55,6 +57,7 @@ def test_page_tour(app, make, browser_page, locale):
             assert reply.status == 200, (role, path, reply.status)
             visited += 1
             html = page.content()
+            assert f'<html lang="{locale}"' in html, (role, path)
             if locale == "zh-CN":
                 found += [f"{role} {path}: {p}" for p in faults(html)]
             else:
