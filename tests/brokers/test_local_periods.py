@@ -7,15 +7,15 @@ from __future__ import annotations
 import csv
 import io
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, update
+from sqlalchemy import event, select, text, update
 
 from marketplace.brokers import earnings as broker_earnings
 from marketplace.brokers import stats as broker_stats
 from marketplace.core import localtime
 from marketplace.deals import delivery as deal_delivery
-from marketplace.models import BrokerAssignment, Deal, JournalTransaction
+from marketplace.models import BrokerAssignment, Deal, JournalTransaction, Organization
 from tests.brokers.fixtures import agree_with_commission, deal_with_broker, fund
 from tests.deals.fixtures import deliver, parties, user
 
@@ -125,3 +125,14 @@ def test_ranking_periods_are_beijing_days(ctx, make):
 
     assert mediated(MARCH)[broker_late.id] == 1 and mediated(MARCH)[broker_early.id] == 0
     assert mediated(APRIL)[broker_late.id] == 0 and mediated(APRIL)[broker_early.id] == 1
+
+
+def test_times_are_read_back_in_utc_whatever_the_database_session_zone(ctx, make):
+    """The API prints instants with their offset: it is +00:00 even when the PostgreSQL
+    session's TimeZone is another (a server configured for Beijing)."""
+    org = make.organization("enterprise", name="宁波港湾新能源科技有限公司")
+    if ctx.get_bind().dialect.name == "postgresql":
+        ctx.execute(text("SET LOCAL TIME ZONE 'Asia/Shanghai'"))
+    at = ctx.scalar(select(Organization.created_at).where(Organization.id == org.id))
+    assert at.utcoffset() == timedelta(0)
+    assert localtime.local(at).utcoffset() == timedelta(hours=8)
