@@ -3,7 +3,7 @@ and rates, and the commission posted to the broker's ledger account at each rele
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
