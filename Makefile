@@ -106,7 +106,7 @@ format: install
 	$(BIN)/ruff format .
 
 extract-messages: install
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -o marketplace/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -k lazy_pgettext:1c,2 -o marketplace/translations/messages.pot .
 	# zh translates every message; en holds only the pages' own English wording (by hand).
 	$(BIN)/pybabel -q update -i marketplace/translations/messages.pot -d marketplace/translations -l zh
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from marketplace.accounts import password_reset, tokens
+from marketplace.core.localtime import fmt_day
 from marketplace.core.mailer import link_for, send_mail
 from marketplace.core.uow import on_commit, unit_of_work
 from marketplace.models import User
@@ -69,7 +70,7 @@ def send_password_changed(session: Session, user: User) -> None:
                 name=t.name,
                 prefix=t.prefix,
                 scopes=" ".join(t.scope_list),
-                expires=t.expires_at.date().isoformat(),
+                expires=fmt_day(t.expires_at),
             )
             for t in live
         )

@@ -25,7 +25,11 @@ def init_app(app: Flask) -> None:
                 "description": "TechMarket: listings, demands, organizations and accounts. "
                 "Authenticate with a session cookie plus the X-CSRFToken header, or with "
                 "`Authorization: Bearer <personal API token>`. Amounts are integers in minor "
-                "units (fen for CNY).",
+                "units (fen for CNY). Times are ISO 8601 instants with an explicit offset, "
+                "given in UTC (`2026-03-31T15:30:00+00:00`); a time sent without an offset is "
+                "read as UTC. Date filters (`start`/`end` of broker statements and rankings) "
+                "are calendar days in Asia/Shanghai, the marketplace's clock: `end=2026-03-31` "
+                "ends at 2026-04-01T00:00+08:00 (2026-03-31T16:00Z).",
             },
             "components": {
                 "securitySchemes": {

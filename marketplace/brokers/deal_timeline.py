@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from marketplace.brokers import records as brokerage_records
-from marketplace.brokers.records import aware
+from marketplace.core.localtime import aware
 from marketplace.deals.machine import BROKER
 from marketplace.models import Deal, User
 

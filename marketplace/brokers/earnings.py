@@ -14,9 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.brokers.records import aware
-from marketplace.brokers.stats import day_bounds
 from marketplace.core.errors import Invalid, NotFound, Unauthorized
+from marketplace.core.localtime import SECOND, aware, day_bounds, fmt
 from marketplace.core.messages import N_
 from marketplace.models import (
     Deal,
@@ -162,7 +161,7 @@ EARNINGS_COLUMNS = ("date", "currency", "deal_id", "deal", "description", "amoun
 def earnings_rows(statement: dict[str, Any]) -> list[list[Any]]:
     return [
         [
-            line["at"].strftime("%Y-%m-%d %H:%M:%S"),
+            fmt(line["at"], SECOND),
             book["currency"],
             line["deal_id"],
             line["deal_title"],

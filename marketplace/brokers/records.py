@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.core.localtime import aware
 from marketplace.core.locking import flush_or_conflict, lock_rows
 from marketplace.core.messages import N_, Message
 from marketplace.core.uow import unit_of_work
@@ -42,11 +43,6 @@ from marketplace.models.types import utcnow
 
 EDIT_WINDOW = timedelta(hours=24)
 Clock = Callable[[], datetime]
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite gives timestamps back without their zone; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def editable_until(record: BrokerageRecord) -> datetime:

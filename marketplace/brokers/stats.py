@@ -1,6 +1,7 @@
 """Brokers' ratings, performance and earnings.
 
-Performance of a broker over a period (assignments accepted in [start, end)):
+Performance of a broker over a period of local (Asia/Shanghai) days, both included
+(assignments accepted in [start 00:00, the day after end 00:00) on the local clock):
 
 * ``mediated``: deals the broker was active on (assignment accepted), counted once;
 * ``completed``: those that reached ``completed`` with the broker still assigned;
@@ -18,7 +19,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,8 +27,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts import brokers
-from marketplace.brokers.records import aware
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.localtime import aware, day_bounds
 from marketplace.core.locking import begin_write
 from marketplace.core.messages import N_
 from marketplace.core.uow import unit_of_work
@@ -130,13 +131,6 @@ class Performance:
             "rating_average": self.rating_average,
             "rating_count": self.rating_count,
         }
-
-
-def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
-    """[start 00:00 UTC, the day after end 00:00 UTC): both dates included."""
-    lo = datetime.combine(start, time(), UTC) if start else None
-    hi = datetime.combine(end + timedelta(days=1), time(), UTC) if end else None
-    return lo, hi
 
 
 def performance(

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Forbidden, Unauthorized
+from marketplace.core.localtime import local
 from marketplace.core.messages import N_
 from marketplace.models import AuditEntry, User
 
@@ -104,6 +105,12 @@ def search(
     return list(session.scalars(stmt))
 
 
+def as_text(change: dict | None) -> str:
+    """A before/after snapshot as people read it (the page and the exports): JSON with its
+    Chinese as it is, keys sorted."""
+    return json.dumps(change, ensure_ascii=False, sort_keys=True) if change else ""
+
+
 def rows(entries: list[AuditEntry]) -> list[list[Any]]:
     """The entries as plain rows for the CSV/XLSX export (web/exports.py)."""
     out = []
@@ -111,15 +118,15 @@ def rows(entries: list[AuditEntry]) -> list[list[Any]]:
         out.append(
             [
                 e.id,
-                e.at.isoformat(),
+                local(e.at).isoformat(),
                 e.actor_id if e.actor_id is not None else "",
                 e.actor_email,
                 e.ip,
                 e.action,
                 e.target_type,
                 e.target_id,
-                json.dumps(e.before, ensure_ascii=False, sort_keys=True) if e.before else "",
-                json.dumps(e.after, ensure_ascii=False, sort_keys=True) if e.after else "",
+                as_text(e.before),
+                as_text(e.after),
             ]
         )
     return out

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from marketplace.core.messages import OneOf, Term
 
@@ -102,7 +103,8 @@ LABELS: dict[str, dict[str, Any]] = {
     "milestone": {
         "pending": _l("Awaiting delivery"),
         "delivered": _l("Delivered, awaiting acceptance"),
-        "accepted": _l("Accepted"),
+        # 验收 (a milestone accepted as delivered), not 接受 (an offer accepted).
+        "accepted": lazy_pgettext("milestone", "Accepted"),
         "disputed": _l("In dispute"),
         "resolved": _l("Resolved by arbitration"),
         "cancelled": _l("Cancelled"),

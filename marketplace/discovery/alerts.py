@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from marketplace.core import localtime
 from marketplace.discovery import saved_searches
 from marketplace.discovery.index import SEARCH_ERRORS, search_index
 from marketplace.discovery.matching import match_demands, match_listings
@@ -204,7 +205,7 @@ def _open(item: Listing | Demand) -> bool:
     if item.status != "published":
         return False
     deadline = getattr(item, "deadline", None)
-    return deadline is None or deadline >= date.today()
+    return deadline is None or deadline >= localtime.today()
 
 
 def match_alerts(session: Session, doc_type: str, item: Listing | Demand) -> int:

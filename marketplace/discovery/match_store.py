@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date
 
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from marketplace.core import localtime
 from marketplace.core.uow import unit_of_work
 from marketplace.discovery.index import SEARCH_ERRORS, search_index
 from marketplace.discovery.match_records import STORED_K, to_json
@@ -43,7 +43,7 @@ def _live(item) -> bool:
     if item is None or item.status != "published":
         return False
     deadline = getattr(item, "deadline", None)
-    return deadline is None or deadline >= date.today()
+    return deadline is None or deadline >= localtime.today()
 
 
 def _mark_stale(session: Session, doc_type: str, ids: Iterable[int]) -> None:

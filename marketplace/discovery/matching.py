@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.catalog import publication
+from marketplace.core import localtime
 from marketplace.core.errors import Invalid, NotFound
 from marketplace.core.messages import N_, Message
 from marketplace.discovery import match_records, vectors
@@ -295,7 +296,7 @@ def demand_pairs_for(
     listing = session.get(Listing, listing_id)
     if listing is None:
         raise NotFound(N_("No listing %(id)s."), id=listing_id)
-    today = today or date.today()
+    today = today or localtime.today()
     facts = ListingFacts.from_row(listing)
     chosen = _choose(variant, "demands")
     found = demand_candidates_for(session, facts, chosen, today)
@@ -312,7 +313,7 @@ def match_demands(
     variant: str | None = None,
 ) -> list[Match]:
     """Open (published, deadline not passed) demands for a listing, best first."""
-    today = today or date.today()
+    today = today or localtime.today()
     chosen, pairs = demand_pairs_for(session, listing_id, variant=variant, today=today)
     if chosen == "landed":
         listing = ListingFacts.from_row(session.get(Listing, listing_id))
@@ -377,7 +378,7 @@ def _recommend_demands(
 ) -> list[Recommendation]:
     ids = [m.demand_id for m in matches]
     rows = {r.id: r for r in session.scalars(select(Demand).where(Demand.id.in_(ids)))}
-    facts, today = _bare_listing(listing), date.today()
+    facts, today = _bare_listing(listing), localtime.today()
     out = []
     for m in matches:
         row = rows.get(m.demand_id)

@@ -34,9 +34,13 @@ class UTCDateTime(TypeDecorator):
         return value
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        # Always UTC, whatever the PostgreSQL session's TimeZone: the API prints these
+        # with their offset, and pages convert them to the local clock (core/localtime.py).
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        return value.astimezone(UTC)
 
 
 TZDateTime = UTCDateTime()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from marshmallow import Schema, fields
 
 from marketplace.schemas import validate
@@ -16,8 +18,9 @@ class AuditQuery(Schema):
     actor_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     target_type = fields.String(validate=validate.Length(max=40))
     target_id = fields.String(validate=validate.Length(max=40))
-    since = fields.DateTime()
-    until = fields.DateTime()
+    # An instant with its offset; one without is UTC (as the API's description says).
+    since = fields.AwareDateTime(default_timezone=UTC)
+    until = fields.AwareDateTime(default_timezone=UTC)
     before_id = fields.Integer(
         validate=validate.Range(min=1, max=2**63 - 1),
         metadata={"description": "Older entries than this id (paging back)"},

@@ -13,6 +13,8 @@ from marketplace.web.exports import export
 
 FILTERS = ("action", "actor_id", "target_type", "target_id")
 
+bp.add_app_template_filter(audit.as_text, "audit_json")
+
 
 @bp.route("/operator/audit")
 @require_login

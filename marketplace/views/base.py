@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode, urlsplit
 
@@ -12,6 +12,7 @@ from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 
 from marketplace.accounts.users import SELF_SERVICE_ROLES
+from marketplace.core import localtime
 from marketplace.core.errors import Conflict, DomainError, Forbidden, Invalid, Unauthorized
 from marketplace.core.messages import N_, Message, translate
 from marketplace.core.money import format_money
@@ -201,6 +202,11 @@ def page_url(page: int) -> str:
 
 
 bp.add_app_template_filter(translate, "translate")
+# Every time a page or a mail shows is on the marketplace's clock (core/localtime.py):
+# `when` an instant to the minute, `when_s` to the second, `day` its local calendar day.
+bp.add_app_template_filter(localtime.fmt, "when")
+bp.add_app_template_filter(partial(localtime.fmt, pattern=localtime.SECOND), "when_s")
+bp.add_app_template_filter(localtime.fmt_day, "day")
 
 
 @bp.app_context_processor

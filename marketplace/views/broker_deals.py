@@ -8,11 +8,9 @@ for what to show; every form posts here and comes back to the page it came from.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -21,7 +19,7 @@ from marketplace.brokers import assignment as broker_assignment
 from marketplace.brokers import offers as broker_offers
 from marketplace.brokers import records as brokerage_records
 from marketplace.brokers import stats as broker_stats
-from marketplace.brokers.records import aware
+from marketplace.core import localtime
 from marketplace.core.errors import Conflict, DomainError, Forbidden, NotFound
 from marketplace.deals import machine as deals
 from marketplace.deals import mediation
@@ -189,27 +187,11 @@ def item_broker(kind: str, item_id: int):
 # Brokerage records ---------------------------------------------------------------------
 
 
-def _zone() -> ZoneInfo:
-    """The zone pages show times in (the form's datetime-local is in it too)."""
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
-
-
-def _local_input(raw: str) -> str:
-    """A datetime-local value ('2026-11-20T09:30', in the page's zone) as ISO with offset."""
-    try:
-        moment = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        return raw  # the schema reports it
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_zone())
-    return moment.isoformat()
-
-
 def _record_payload(form) -> dict[str, Any]:
     participants = [p.strip() for p in form.get("participants", "").splitlines() if p.strip()]
     return {
         "kind": form.get("kind", ""),
-        "occurred_at": _local_input(form.get("occurred_at", "")),
+        "occurred_at": localtime.from_local_input(form.get("occurred_at", "")),
         "participants": participants,
         "notes": form.get("notes", ""),
         "visibility": form.get("visibility", "shared"),
@@ -261,7 +243,7 @@ def brokerage_record(record_id: int):
     else:
         values = {
             "kind": record.kind,
-            "occurred_at": aware(record.occurred_at).astimezone(_zone()).strftime("%Y-%m-%dT%H:%M"),
+            "occurred_at": localtime.to_local_input(record.occurred_at),
             "participants": "\n".join(record.participants),
             "notes": record.notes,
             "visibility": record.visibility,

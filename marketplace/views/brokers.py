@@ -58,6 +58,11 @@ LABELS = {
         "document": _l("Document"),
         "negotiation_note": _l("Negotiation note"),
     },
+    # The postings on a broker's commission account (brokers/earnings.py).
+    "earning": {
+        "release": _l("Commission on a milestone release"),
+        "payout": _l("Commission paid out"),
+    },
     "visibility": {
         "shared": _l("Shared with both parties"),
         "private": _l("Private: broker and operators only"),

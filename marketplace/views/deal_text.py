@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_babel import format_datetime
 from marshmallow import Schema, ValidationError
 
 from marketplace.core.errors import NotFound
@@ -21,11 +20,6 @@ from marketplace.views.base import Errors, actor, bp, field_errors
 @bp.app_template_global()
 def deal_label(vocabulary: str, code: str | None) -> str:
     return labels.label(vocabulary, code)
-
-
-@bp.app_template_filter("when")
-def when(value) -> str:
-    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
 
 
 def load_form(schema: Schema, payload: dict[str, Any]) -> tuple[dict | None, Errors]:

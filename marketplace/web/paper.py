@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Response, current_app
+from flask import Response
 from flask_babel import force_locale
 
+from marketplace.core.localtime import fmt_day
 from marketplace.core.money import format_major
 from marketplace.deals import paper
 from marketplace.extensions import db
@@ -68,11 +67,6 @@ def _money(minor: int, currency: str) -> str:
 
 def _rate(bp: int) -> str:
     return f"{bp / 100:g}%"
-
-
-def _local_date(at: datetime) -> str:
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    return at.astimezone(zone).strftime("%Y-%m-%d")
 
 
 def _zh(vocabulary: str, code: str) -> str:
@@ -210,7 +204,7 @@ def contract_pdf(facts: paper.ContractFacts) -> bytes:
             p(f"{CONTRACT_TYPE_ZH[kind]}合同", "title"),
             p(
                 f"合同编号：{contract_number(facts)}　　交易 #{facts.deal_id}　　"
-                f"条款第 {terms.number} 版，双方于 {_local_date(facts.agreed_at)} 确认"
+                f"条款第 {terms.number} 版，双方于 {fmt_day(facts.agreed_at)} 确认"
             ),
             p(f"条款哈希（SHA-256）：{facts.terms_hash}", "small"),
             Spacer(1, 4 * mm),
@@ -325,7 +319,7 @@ def registration_rows(reg: paper.RegistrationFacts) -> list[tuple[str, str]]:
         ("买方统一社会信用代码", c.buyer.credit_code or "（未填写）"),
         ("买方所在地区", c.buyer.region or "—"),
         ("技术经纪人", c.broker_name or "—"),
-        ("签订日期", _local_date(c.agreed_at)),
+        ("签订日期", fmt_day(c.agreed_at)),
         ("条款哈希", c.terms_hash),
     ]
     return rows

@@ -3,14 +3,14 @@ and rates, and the commission posted to the broker's ledger account at each rele
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marketplace.brokers import earnings as broker_earnings
-from marketplace.core import ledger
+from marketplace.core import ledger, localtime
 from marketplace.core.errors import NotFound
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
@@ -73,7 +73,7 @@ def test_each_release_credits_the_brokers_commission_account(ctx, make):
     assert ledger.check(ctx) == []
 
     # The broker's earnings statement shows both postings; a period before them shows none.
-    today = date.today()
+    today = localtime.today()
     earned = broker_earnings.earnings(ctx, user(broker), broker.id, start=today, end=today)
     (book,) = earned["currencies"]
     assert book["earned"] == expected and book["opening"] == 0 and book["closing"] == expected
