@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
         organizations,
         password_reset,
         search,
+        todos,
         webhooks,
     )
 
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
         deal_files,
         deal_paper,
         notifications,
+        todos,
         webhooks,
         brokers,
         broker_deals,
