@@ -39,9 +39,7 @@ def members(session: Session, organization_ids: Iterable[int | None]) -> set[int
     if not ids:
         return set()
     return set(
-        session.scalars(
-            select(User.id).where(User.organization_id.in_(ids), User.active.is_(True))
-        )
+        session.scalars(select(User.id).where(User.organization_id.in_(ids), User.active.is_(True)))
     )
 
 

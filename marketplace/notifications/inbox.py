@@ -29,8 +29,8 @@ from marketplace.core.paging import Page, paginate
 from marketplace.core.uow import current as current_unit
 from marketplace.core.uow import unit_of_work
 from marketplace.models import Notification, NotificationPreference, User
-from marketplace.notifications import texts
 from marketplace.models.types import utcnow
+from marketplace.notifications import texts
 
 log = logging.getLogger(__name__)
 PREFERENCE_FIELDS = (

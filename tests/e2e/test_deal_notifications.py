@@ -133,9 +133,7 @@ def test_a_whole_deal_with_a_broker_tells_everyone_each_step(app, browser_page, 
     s.get_by_label(t("Broker commission (percent of each release)")).fill("5")
     s.get_by_label(t("The broker may arbitrate disputes")).check()
     s.get_by_role("button", name=t("Propose these terms")).click()
-    told.step(
-        {"buyer": ["terms_proposed"], "broker": ["terms_proposed"]}, {"buyer": "条款"}
-    )
+    told.step({"buyer": ["terms_proposed"], "broker": ["terms_proposed"]}, {"buyer": "条款"})
     b.goto("/my/todos")
     b.locator(".todo a.button").first.click()
     current = b.locator(".terms-version.is-current")

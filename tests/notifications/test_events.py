@@ -143,16 +143,18 @@ def test_a_whole_deal_with_a_broker_tells_each_party_each_step_once(ctx, make, m
     assert len(keys) == len(set(keys))
     # Every notification leads to the deal and went out as a mail with that link.
     for n in rows:
-        expected = ("views.my_broker_profile", {}) if n.kind == "broker_invited" else (
-            "views.deal",
-            {"deal_id": deal_id},
+        expected = (
+            ("views.my_broker_profile", {})
+            if n.kind == "broker_invited"
+            else (
+                "views.deal",
+                {"deal_id": deal_id},
+            )
         )
         assert inbox.target_endpoint(n) == expected
     sent = [m for m in mails(mailbox) if f"/deals/{deal_id}" in m["body"]]
     assert len(sent) == len([n for n in rows if n.kind != "broker_invited"])
-    assert Counter(m["to"] for m in sent)[b] == sum(
-        1 for n in rows if n.user_id == p.buyer.id
-    )
+    assert Counter(m["to"] for m in sent)[b] == sum(1 for n in rows if n.user_id == p.buyer.id)
     assert all(n.email_state == "sent" for n in rows)
 
 

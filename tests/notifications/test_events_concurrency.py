@@ -92,9 +92,7 @@ def test_two_buyers_accepting_one_milestone_at_once_tell_the_supplier_once(app, 
         told = db.session.scalar(
             select(func.count())
             .select_from(Notification)
-            .where(
-                Notification.user_id == p.supplier.id, Notification.kind == "milestone_accepted"
-            )
+            .where(Notification.user_id == p.supplier.id, Notification.kind == "milestone_accepted")
         )
         assert told == 1
     accepted_mails = [
