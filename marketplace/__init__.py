@@ -77,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     import marketplace.api as api_package
     from marketplace import cli, views
+    from marketplace.notifications import events  # noqa: F401 - receives the review signal
     from marketplace.web import errors
 
     api_package.init_app(app)

@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
         organizations,
         password_reset,
         search,
+        todos,
         webhooks,
     )
 
@@ -76,6 +77,7 @@ def init_app(app: Flask) -> None:
         deal_files,
         deal_paper,
         notifications,
+        todos,
         webhooks,
         brokers,
         broker_deals,

@@ -52,6 +52,7 @@ def notification_view(n: Notification) -> dict[str, Any]:
         "listing_id": n.listing_id,
         "demand_id": n.demand_id,
         "saved_search_id": n.saved_search_id,
+        "deal_id": n.deal_id,
         "payload": n.payload,
         "created_at": n.created_at,
         "read_at": n.read_at,

@@ -22,6 +22,7 @@ from marketplace.deals import mediation
 from marketplace.deals.machine import BROKER
 from marketplace.models import Demand, Listing, MediationOffer, User
 from marketplace.models.types import utcnow
+from marketplace.notifications import events
 
 # An offer's (state, action, role) → next state. Nothing else changes its status.
 OFFER_TRANSITIONS: dict[tuple[str, str, str], str] = {
@@ -104,7 +105,35 @@ def offer_mediation(
     )
     session.add(offer)
     session.flush()
+    events.notify(
+        session,
+        "mediation_offered",
+        events.members(session, [item.organization_id]),
+        event_key=f"offer:{offer.id}",
+        actor_id=actor.id,
+        listing_id=listing_id,
+        demand_id=demand_id,
+        payload={"item": item.title, "actor": actor.display_name, "text": offer.message},
+    )
     return offer
+
+
+def _answered(session: Session, offer: MediationOffer, item, actor: User) -> None:
+    """The broker learns the owner's answer."""
+    events.notify(
+        session,
+        "mediation_answered",
+        {offer.broker_id},
+        event_key=f"offer:{offer.id}:{offer.status}",
+        actor_id=actor.id,
+        listing_id=offer.listing_id,
+        demand_id=offer.demand_id,
+        payload={
+            "item": item.title,
+            "accepted": offer.status == "accepted",
+            "text": offer.decision_reason,
+        },
+    )
 
 
 def _offer_item(session: Session, offer: MediationOffer):
@@ -138,6 +167,7 @@ def decide_offer(
     if not accept:
         OFFER.apply(offer, action, OWNER)
         flush_or_conflict(session)
+        _answered(session, offer, item, actor)
         return offer
     if item.status != "published":
         raise Conflict(N_("Brokers mediate published items only."))
@@ -148,6 +178,7 @@ def decide_offer(
             session.flush()
     except IntegrityError:
         raise Conflict(N_("A broker was already accepted for this item.")) from None
+    _answered(session, offer, item, actor)
     return offer
 
 

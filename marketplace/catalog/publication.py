@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from marketplace.core import audit
+from marketplace.core import audit, signals
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.lifecycle import Lifecycle
 from marketplace.core.locking import flush_or_conflict
@@ -247,7 +247,7 @@ def transition(
         item.rejection_reason = ""
     flush_or_conflict(session)
     if role == OPERATOR:  # reviews: publish, reject
-        audit.record(
+        review = audit.record(
             session,
             actor,
             f"{model.__tablename__}.{action}",
@@ -255,6 +255,10 @@ def transition(
             item.id,
             before={"status": before},
             after={"status": next_state, "reason": item.rejection_reason or ""},
+        )
+        # The owners are told (notifications/events.py), in this transaction.
+        signals.item_reviewed.send(
+            session, item=item, action=action, actor_id=actor.id, review_id=review.id
         )
     return item
 

@@ -3,7 +3,9 @@
 A service function that changes rows is decorated with ``@unit_of_work``. The outermost
 unit of work on a session owns its transaction:
 
-* it ends without an exception → it commits, then runs what was registered to happen
+* it ends without an exception → it runs what was registered to happen just before the
+  commit (``before_commit``: the notifications of the events it recorded, written once
+  the whole unit's events are known), commits, then runs what was registered to happen
   after the commit (``on_commit``: a mail, …);
 * it ends with an exception → it rolls back, drops those callbacks, and the exception
   goes on to the caller (a page's form helper, the app's error handler).
@@ -45,7 +47,13 @@ class UnitOfWork:
 
     def __init__(self, session: Session):
         self.session = session
+        self._before_commit: list[Callable[[], Any]] = []
         self._after_commit: list[Callable[[], Any]] = []
+
+    def before_commit(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback()`` inside the transaction, just before the outermost unit
+        commits (it may write rows; if it raises, everything rolls back)."""
+        self._before_commit.append(callback)
 
     def on_commit(self, callback: Callable[[], Any]) -> None:
         """Run ``callback()`` once the outermost unit has committed; never if it rolls
@@ -60,13 +68,25 @@ class UnitOfWork:
         units = self.session.info[_OPEN]
         if not units or units[-1] is not self:  # pragma: no cover - a bug in a caller
             raise RuntimeError("units of work must end in the order they began")
+        if len(units) == 1 and exc_type is None:
+            # Still open while they run: what they register joins this unit.
+            try:
+                while self._before_commit:
+                    self._before_commit.pop(0)()
+            except BaseException:
+                units.pop()
+                self._before_commit, self._after_commit = [], []
+                self.session.rollback()
+                raise
         units.pop()
         if units:  # nested: the outer unit commits or rolls back
             if exc_type is None:
+                units[-1]._before_commit.extend(self._before_commit)
                 units[-1]._after_commit.extend(self._after_commit)
-            self._after_commit = []
+            self._before_commit, self._after_commit = [], []
             return False
         callbacks, self._after_commit = self._after_commit, []
+        self._before_commit = []
         if exc_type is not None:
             self.session.rollback()
             return False

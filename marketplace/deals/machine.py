@@ -34,7 +34,7 @@ from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unau
 from marketplace.core.lifecycle import Lifecycle
 from marketplace.core.locking import flush_or_conflict, lock_rows
 from marketplace.core.messages import N_, Joined, Message, OneOf
-from marketplace.deals import labels
+from marketplace.deals import labels, notices
 from marketplace.models import (
     CancellationProposal,
     Deal,
@@ -450,6 +450,7 @@ def record(
         created_at=utcnow(),
     )
     session.add(event)
+    notices.announce(session, deal, event)  # told to those concerned, once, at commit
     return event
 
 

@@ -11,7 +11,7 @@ from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from marketplace.core.messages import N_
 from marketplace.core.paging import Page, paginate
 from marketplace.core.uow import unit_of_work
-from marketplace.deals import mediation
+from marketplace.deals import mediation, notices
 from marketplace.deals.machine import (
     BROKER,
     BUYER,
@@ -145,6 +145,7 @@ def post_message(session: Session, actor: User | None, deal_id: int, body: str) 
     )
     session.add(message)
     session.flush()
+    notices.message_posted(session, deal, message)
     return message
 
 

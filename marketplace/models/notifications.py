@@ -27,7 +27,33 @@ from marketplace.models.types import TZDateTime, in_list, utcnow
 # match_listing: a new listing matches one of your demands;
 # match_demand: a new demand matches one of your listings;
 # saved_search: a new result of one of your saved searches.
-NOTIFICATION_KINDS = ("match_listing", "match_demand", "saved_search")
+ALERT_KINDS = ("match_listing", "match_demand", "saved_search")
+# Events of a deal (deal_id set), by preference group; each names the event it is about
+# in ``event_key`` (a deal event, a message, an offer's decision, a review), so that one
+# event reaches one reader once (notifications/events.py says who and when).
+DEAL_KINDS = (
+    "deal_opened",
+    "deal_message",
+    "terms_proposed",
+    "terms_confirmed",
+    "terms_agreed",
+    "deal_funded",
+    "milestone_delivered",
+    "milestone_rejected",
+    "milestone_accepted",
+    "acceptance_due",
+    "dispute_opened",
+    "dispute_resolved",
+    "cancel_proposed",
+    "cancel_accepted",
+    "cancel_declined",
+    "deal_cancelled",
+    "deal_completed",
+    "payout_executed",
+)
+BROKER_KINDS = ("broker_invited", "broker_joined", "mediation_offered", "mediation_answered")
+PUBLICATION_KINDS = ("item_approved", "item_rejected")
+NOTIFICATION_KINDS = ALERT_KINDS + DEAL_KINDS + BROKER_KINDS + PUBLICATION_KINDS
 EMAIL_STATES = ("none", "pending", "sent", "failed")
 
 
@@ -36,15 +62,21 @@ class Notification(db.Model):
     __table_args__ = (
         CheckConstraint(in_list("kind", NOTIFICATION_KINDS), name="kind"),
         CheckConstraint(in_list("email_state", EMAIL_STATES), name="email_state"),
-        CheckConstraint("listing_id IS NOT NULL OR demand_id IS NOT NULL", name="has_subject"),
-        # Once per (user, kind, listing, demand), as a database constraint. NULLs are
-        # distinct in a plain unique constraint, so the index reads them as 0.
+        CheckConstraint(
+            "listing_id IS NOT NULL OR demand_id IS NOT NULL OR deal_id IS NOT NULL",
+            name="has_subject",
+        ),
+        # Once per (user, kind, listing, demand, deal, event), as a database constraint.
+        # NULLs are distinct in a plain unique constraint, so the index reads them as 0.
+        # Alerts leave event_key empty: a pair is announced once, whatever happens.
         Index(
             "uq_notification_once",
             "user_id",
             "kind",
             func.coalesce(text("listing_id"), 0),
             func.coalesce(text("demand_id"), 0),
+            func.coalesce(text("deal_id"), 0),
+            "event_key",
             unique=True,
         ),
         # The bell and the list: a user's newest first, unread ones counted.
@@ -64,6 +96,12 @@ class Notification(db.Model):
     saved_search_id: Mapped[int | None] = mapped_column(
         ForeignKey("saved_search.id", ondelete="SET NULL"), index=True
     )
+    deal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deal.id", ondelete="CASCADE"), index=True
+    )
+    # The event announced ("deal_event:17", "deal_message:4", "offer:3:accepted", …);
+    # empty for match and saved-search alerts.
+    event_key: Mapped[str] = mapped_column(String(80), default="")
     # What the message says, as data (titles, score, matched terms, the search's name);
     # the text is rendered in the reader's language when shown or mailed.
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -76,7 +114,10 @@ class Notification(db.Model):
 
     @property
     def target(self) -> tuple[str, int]:
-        """What the notification points at: the item that is new to the reader."""
+        """What the notification points at: the deal, or the item that is new to the
+        reader (or was reviewed, or is mediated)."""
+        if self.deal_id is not None:
+            return "deals", self.deal_id
         if self.kind == "match_demand" or (self.kind == "saved_search" and self.listing_id is None):
             return "demands", self.demand_id  # type: ignore[return-value]
         return "listings", self.listing_id  # type: ignore[return-value]
@@ -92,6 +133,9 @@ class NotificationPreference(db.Model):
     )
     match_alerts: Mapped[bool] = mapped_column(default=True)
     saved_search_alerts: Mapped[bool] = mapped_column(default=True)
+    deal_events: Mapped[bool] = mapped_column(default=True)
+    broker_events: Mapped[bool] = mapped_column(default=True)
+    publication_events: Mapped[bool] = mapped_column(default=True)
     email: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
 

@@ -26,12 +26,21 @@ from marketplace.core.errors import NotFound, Unauthorized
 from marketplace.core.mailer import link_for, send_mail
 from marketplace.core.messages import N_
 from marketplace.core.paging import Page, paginate
+from marketplace.core.uow import current as current_unit
 from marketplace.core.uow import unit_of_work
 from marketplace.models import Notification, NotificationPreference, User
 from marketplace.models.types import utcnow
+from marketplace.notifications import texts
 
 log = logging.getLogger(__name__)
-PREFERENCE_FIELDS = ("match_alerts", "saved_search_alerts", "email")
+PREFERENCE_FIELDS = (
+    "match_alerts",
+    "saved_search_alerts",
+    "deal_events",
+    "broker_events",
+    "publication_events",
+    "email",
+)
 TERMS_SHOWN = 8
 
 
@@ -40,6 +49,9 @@ TERMS_SHOWN = 8
 class Preferences:
     match_alerts: bool = True
     saved_search_alerts: bool = True
+    deal_events: bool = True
+    broker_events: bool = True
+    publication_events: bool = True
     email: bool = True
 
 
@@ -92,11 +104,15 @@ def create(
     listing_id: int | None = None,
     demand_id: int | None = None,
     saved_search_id: int | None = None,
+    deal_id: int | None = None,
+    event_key: str = "",
     payload: dict[str, Any] | None = None,
     email: bool = False,
 ) -> int | None:
     """Insert one notification unless this user already has one for (kind, listing,
-    demand); return the new id, or None when it existed. The caller commits."""
+    demand, deal, event); return the new id, or None when it existed. The caller
+    commits; inside a unit of work its e-mail copy is sent once that unit has committed
+    (otherwise by the worker's next ``send_pending_mail``)."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
@@ -107,6 +123,8 @@ def create(
             listing_id=listing_id,
             demand_id=demand_id,
             saved_search_id=saved_search_id,
+            deal_id=deal_id,
+            event_key=event_key,
             payload=payload or {},
             created_at=utcnow(),
             email_state="pending" if email else "none",
@@ -115,7 +133,26 @@ def create(
         .on_conflict_do_nothing()
         .returning(Notification.id)
     )
-    return session.execute(stmt).scalar()
+    new_id = session.execute(stmt).scalar()
+    if new_id is not None and email:
+        _mail_after_commit(session, new_id)
+    return new_id
+
+
+_MAIL_QUEUE = "notification_mail"
+
+
+def _mail_after_commit(session: Session, notification_id: int) -> None:
+    """Send the e-mail copy once the unit of work that created the row has committed:
+    one callback per unit sends all its copies (each claimed as send_pending_mail does).
+    Without a unit (the alert worker's own transactions) the worker sends them."""
+    unit = current_unit(session)
+    if unit is None:
+        return
+    queue = unit.__dict__.setdefault(_MAIL_QUEUE, [])
+    if not queue:
+        unit.on_commit(lambda: send_pending_mail(session, ids=list(queue)))
+    queue.append(notification_id)
 
 
 # -- reading -------------------------------------------------------------------------
@@ -180,6 +217,8 @@ def mark_all_read(session: Session, actor: User | None) -> int:
 # -- text: rendered in the reader's language when shown or mailed --------------------
 def title(n: Notification) -> str:
     p = n.payload or {}
+    if n.kind in texts.TITLES:
+        return texts.title(n.kind, p)
     if n.kind == "match_listing":
         return _("A new listing matches your demand “%(title)s”", title=p.get("demand_title", ""))
     if n.kind == "match_demand":
@@ -189,6 +228,8 @@ def title(n: Notification) -> str:
 
 def body(n: Notification) -> str:
     p = n.payload or {}
+    if n.kind in texts.TITLES:
+        return texts.body(n.kind, p)
     if n.kind == "saved_search":
         return p.get("item_title", "")
     other = p.get("listing_title" if n.kind == "match_listing" else "demand_title", "")
@@ -203,13 +244,17 @@ def body(n: Notification) -> str:
 
 
 def target_endpoint(n: Notification) -> tuple[str, dict[str, int]]:
+    if n.kind in texts.TITLES:
+        return texts.target(
+            n.kind, deal_id=n.deal_id, listing_id=n.listing_id, demand_id=n.demand_id
+        )
     doc_type, item_id = n.target
     endpoint = "views.listing_detail" if doc_type == "listings" else "views.demand_detail"
     return endpoint, {"item_id": item_id}
 
 
 # -- e-mail --------------------------------------------------------------------------
-def send_pending_mail(session: Session, limit: int = 100) -> int:
+def send_pending_mail(session: Session, limit: int = 100, ids: list[int] | None = None) -> int:
     """Send the e-mail copies of committed notifications: each once, none lost.
 
     A row is claimed (pending → sent) and the message sent in one transaction, committed
@@ -220,15 +265,13 @@ def send_pending_mail(session: Session, limit: int = 100) -> int:
     tests/search/test_worker_kill_drill.py kills it there. Only a death between the
     server's acceptance and the commit sends a message twice, and both copies carry the
     same Message-ID, by which mail clients drop the second. A message that fails is
-    marked failed with the reason and logged (the in-app notification stays)."""
-    ids = list(
-        session.scalars(
-            select(Notification.id)
-            .where(Notification.email_state == "pending")
-            .order_by(Notification.id)
-            .limit(limit)
-        )
-    )
+    marked failed with the reason and logged (the in-app notification stays).
+
+    ``ids``: only these (a unit of work's own, right after its commit)."""
+    stmt = select(Notification.id).where(Notification.email_state == "pending")
+    if ids is not None:
+        stmt = stmt.where(Notification.id.in_(ids))
+    ids = list(session.scalars(stmt.order_by(Notification.id).limit(limit)))
     session.commit()
     sent = 0
     for notification_id in ids:

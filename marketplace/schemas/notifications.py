@@ -24,12 +24,15 @@ class NotificationOut(Schema):
     kind = Choice(NOTIFICATION_KINDS)
     title = fields.String(metadata={"description": "In the language of the request."})
     body = fields.String()
-    target_type = Choice(DOC_TYPES, metadata={"description": "What `target_id` points at."})
+    target_type = Choice(
+        (*DOC_TYPES, "deals"), metadata={"description": "What `target_id` points at."}
+    )
     target_id = fields.Integer()
-    link = fields.String(metadata={"description": "The page of the target."})
+    link = fields.String(metadata={"description": "The page where the reader acts on it."})
     listing_id = fields.Integer(allow_none=True)
     demand_id = fields.Integer(allow_none=True)
     saved_search_id = fields.Integer(allow_none=True)
+    deal_id = fields.Integer(allow_none=True)
     payload = fields.Dict()
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)
@@ -56,19 +59,40 @@ class PreferencesSchema(StrictSchema):
     saved_search_alerts = fields.Boolean(
         metadata={"description": "Tell me about new results of my saved searches."}
     )
-    email = fields.Boolean(metadata={"description": "Send a copy of each alert by e-mail."})
+    deal_events = fields.Boolean(
+        metadata={
+            "description": "Tell me about my deals: inquiries, messages, terms, funding,"
+            " deliveries, acceptances, disputes, cancellations, completion, payouts."
+        }
+    )
+    broker_events = fields.Boolean(
+        metadata={
+            "description": "Tell me about brokers: invitations to broker a deal, a broker"
+            " joining my deal, mediation offers and their answers."
+        }
+    )
+    publication_events = fields.Boolean(
+        metadata={"description": "Tell me when my listings or demands are approved or rejected."}
+    )
+    email = fields.Boolean(metadata={"description": "Send a copy of each notification by e-mail."})
 
     @validates_schema
     def not_empty(self, data, **kwargs):
         if not data:
             raise ValidationError(
-                N_("Give at least one of match_alerts, saved_search_alerts, email.")
+                N_(
+                    "Give at least one of match_alerts, saved_search_alerts, deal_events,"
+                    " broker_events, publication_events, email."
+                )
             )
 
 
 class PreferencesOut(Schema):
     match_alerts = fields.Boolean()
     saved_search_alerts = fields.Boolean()
+    deal_events = fields.Boolean()
+    broker_events = fields.Boolean()
+    publication_events = fields.Boolean()
     email = fields.Boolean()
 
 

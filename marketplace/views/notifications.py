@@ -99,11 +99,37 @@ def notifications_read_all():
     return redirect(url_for("views.notifications"), 303)
 
 
-PREFERENCE_LABELS = {
-    "match_alerts": lambda: _("New listings or demands that match mine"),
-    "saved_search_alerts": lambda: _("New results of my saved searches"),
-    "email": lambda: _("Also send each alert by e-mail"),
-}
+PREFERENCE_GROUPS = (
+    (
+        lambda: _("Matches and searches"),
+        {
+            "match_alerts": lambda: _("New listings or demands that match mine"),
+            "saved_search_alerts": lambda: _("New results of my saved searches"),
+        },
+    ),
+    (
+        lambda: _("Deals"),
+        {
+            "deal_events": lambda: _(
+                "My deals: inquiries, messages, terms, funding, deliveries, acceptances,"
+                " disputes, cancellations, completion and payouts"
+            ),
+        },
+    ),
+    (
+        lambda: _("Brokers"),
+        {
+            "broker_events": lambda: _(
+                "Broker invitations, brokers joining my deals, mediation offers and answers"
+            ),
+        },
+    ),
+    (
+        lambda: _("Publication"),
+        {"publication_events": lambda: _("My listings and demands approved or rejected")},
+    ),
+    (lambda: _("E-mail"), {"email": lambda: _("Also send each notification by e-mail")}),
+)
 
 
 @bp.route("/notifications/preferences", methods=["GET", "POST"])
@@ -118,7 +144,10 @@ def notification_preferences():
     prefs = notifications.preferences(db.session, user)
     return render_template(
         "notifications/preferences.html",
-        prefs=[(name, text(), getattr(prefs, name)) for name, text in PREFERENCE_LABELS.items()],
+        groups=[
+            (legend(), [(name, text(), getattr(prefs, name)) for name, text in items.items()])
+            for legend, items in PREFERENCE_GROUPS
+        ],
     )
 
 

@@ -15,6 +15,7 @@ from marketplace.discovery import worker
 from marketplace.discovery.index import search_index
 from marketplace.extensions import db
 from marketplace.models import AlertJob, Notification
+from marketplace.models.notifications import ALERT_KINDS
 from tests.search.conftest import (  # noqa: F401 - shared fixtures
     embedder_name,
     search_app,
@@ -37,9 +38,13 @@ def work(app) -> None:
         worker.drain(db.session, search_index(), once=True)
 
 
-def notes(app, user=None, kind=None) -> list[Notification]:
+def notes(app, user=None, kind=None, kinds=ALERT_KINDS) -> list[Notification]:
+    """The notifications written (by default the match and saved-search alerts only: the
+    fixtures' own reviews tell their owners that their items are published)."""
     with app.app_context():
         stmt = select(Notification).order_by(Notification.id)
+        if kinds is not None:
+            stmt = stmt.where(Notification.kind.in_(kinds))
         if user is not None:
             stmt = stmt.where(Notification.user_id == user.id)
         if kind is not None:

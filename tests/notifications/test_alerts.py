@@ -37,6 +37,11 @@ def parties(search_app, make):
     buyer = make.user("enterprise_member")
     colleague = make.user("enterprise_member", organization=buyer.organization)
     seller = make.user("researcher")
+    # These tests are about alerts: the fixtures' own reviews ("your listing is
+    # published", tested in test_events.py) would only add mails to count around.
+    with search_app.app_context():
+        for user in (buyer, colleague, seller):
+            notifications.set_preferences(db.session, user, {"publication_events": False})
     return buyer, colleague, seller
 
 

@@ -91,12 +91,19 @@ def test_bad_query_arguments_are_422(app, two):
 def test_preferences(app, two):
     alice, bob = two
     a = app.test_client(user=alice)
-    defaults = {"match_alerts": True, "saved_search_alerts": True, "email": True}
+    defaults = {
+        "match_alerts": True,
+        "saved_search_alerts": True,
+        "deal_events": True,
+        "broker_events": True,
+        "publication_events": True,
+        "email": True,
+    }
     assert a.get(f"{URL}/preferences").json == defaults
     r = a.put(f"{URL}/preferences", json={"match_alerts": False})
     assert r.status_code == 200 and r.json == defaults | {"match_alerts": False}
-    r = a.put(f"{URL}/preferences", json={"email": False})
-    assert r.json == {"match_alerts": False, "saved_search_alerts": True, "email": False}
+    r = a.put(f"{URL}/preferences", json={"email": False, "deal_events": False})
+    assert r.json == defaults | {"match_alerts": False, "email": False, "deal_events": False}
     assert app.test_client(user=bob).get(f"{URL}/preferences").json == defaults
 
     for body, field in (
@@ -187,4 +194,4 @@ def test_concurrent_inserts_of_one_pair_leave_one_row(app, two, listings):
     assert len(results) == 4
     assert len([r for r in results if r is not None]) == 1
     with app.app_context():
-        assert db.session.query(Notification).count() == 1
+        assert db.session.query(Notification).filter_by(kind="saved_search").count() == 1

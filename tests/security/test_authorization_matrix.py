@@ -502,6 +502,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     # ------------------------------------------------------------------ views: notifications
     ("views.notifications", "GET"): [case(PAGE_FOR_USERS)],  # one's own
+    ("views.todos", "GET"): [case(PAGE_FOR_USERS)],  # one's own to-dos
     ("views.notification_open", "GET"): [case("302 303 404 404 404 404", args=NOTIFICATION)],
     ("views.notification_read", "POST"): [case("302 303 404 404 404 404", args=NOTIFICATION)],
     ("views.notifications_read_all", "POST"): [case("302 303 303 303 303 303")],
@@ -871,6 +872,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     # Everything here is the caller's own; another user's does not exist for them.
     ("notifications.list_notifications", "GET"): [case(API_FOR_USERS)],
     ("notifications.unread_count", "GET"): [case(API_FOR_USERS)],
+    ("todos.my_todos", "GET"): [case(API_FOR_USERS)],  # one's own to-dos
     ("notifications.mark_read", "POST"): [case(OWNER_ONLY, args=NOTIFICATION)],
     ("notifications.mark_all_read", "POST"): [case(API_FOR_USERS)],
     ("notifications.get_preferences", "GET"): [case(API_FOR_USERS)],

@@ -1,0 +1,18 @@
+"""Signals a lower domain sends for a higher one to act on in the same transaction.
+
+``catalog`` may not import ``notifications`` (ARCHITECTURE.md: the arrows point down), yet
+an operator's review must reach the item's owners. The reviewing service sends
+``item_reviewed`` inside its unit of work; notifications/events.py receives it and writes
+its rows in that same transaction. Receivers must not commit. (blinker: Flask's own
+signal library.)
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# sender: the session; item=Listing | Demand, action="publish" | "reject",
+# actor_id=the operator, review_id=the review's audit entry.
+item_reviewed = _signals.signal("item-reviewed")
