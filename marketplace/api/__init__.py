@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
         organizations,
         password_reset,
         search,
+        statistics,
         webhooks,
     )
 
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
         brokers,
         broker_deals,
         audit,
+        statistics,
     ):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the

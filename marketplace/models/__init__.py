@@ -46,6 +46,7 @@ from marketplace.models.organizations import (
 from marketplace.models.outbox import SearchOutbox
 from marketplace.models.payments import StripeRequest, StripeWebhookEvent
 from marketplace.models.security import AuditEntry, LoginSession, RecoveryCode, SecondFactor
+from marketplace.models.statistics import ItemViewCount, StatisticsSnapshot
 
 __all__ = [
     "AlertJob",
@@ -68,6 +69,7 @@ __all__ = [
     "Demand",
     "Embedding",
     "Funding",
+    "ItemViewCount",
     "JournalTransaction",
     "LedgerAccount",
     "MatchState",
@@ -89,6 +91,7 @@ __all__ = [
     "PayoutInstruction",
     "SavedSearch",
     "SearchOutbox",
+    "StatisticsSnapshot",
     "StripeRequest",
     "StripeWebhookEvent",
     "TermsConfirmation",
