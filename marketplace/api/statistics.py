@@ -3,6 +3,8 @@ CSV or XLSX, and an owner's analytics of one listing or demand."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_smorest import Blueprint
 
 from marketplace.api.brokers import export_doc
@@ -57,7 +59,7 @@ def create_blueprint() -> Blueprint:
             "period": period.key,
             "start": period.start,
             "end": period.end,
-            "computed_at": payload["computed_at"],
+            "computed_at": datetime.fromisoformat(payload["computed_at"]),
             "figures": [_figure(f, payload["figures"].get(k, [])) for k, f in FIGURES.items()],
         }
 

@@ -38,6 +38,8 @@ def owned_item(session: Session, actor: User | None, doc_type: str, item_id: int
     if actor is None:
         raise Unauthorized(N_("Log in first."))
     if not (actor.is_operator or (actor.organization_id and actor.organization_id == item.organization_id)):
+        if item.status != "published":  # what a stranger cannot see does not exist for them
+            raise NotFound(N_("No such item."))
         raise Forbidden(N_("Only the item's organization sees its analytics."))
     return item
 

@@ -22,6 +22,7 @@ from marketplace.web.exports import export
 from marketplace.web.i18n import label
 
 MINOR = Decimal(100)
+CENTS = Decimal("0.01")
 
 
 def period_of(raw: str | None) -> Period:
@@ -124,7 +125,7 @@ def export_rows(figure: Figure, rows: list[list[Any]]) -> tuple[list[str], list[
             if column is figure.dimension:
                 line.append(dimension_text(column, value))
             elif column.kind == "money":
-                line.append(Decimal(int(value or 0)) / MINOR)
+                line.append((Decimal(int(value or 0)) / MINOR).quantize(CENTS))
             elif value is None:
                 line.append("")
             else:
