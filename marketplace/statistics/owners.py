@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Forbidden, Invalid, NotFound, Unauthorized
-from marketplace.core.messages import N_
+from marketplace.core.messages import N_, Message
 from marketplace.models import Deal, Demand, ItemViewCount, Listing, Notification, User
 from marketplace.models.types import utcnow
 from marketplace.statistics.figures import Column
@@ -50,13 +50,13 @@ def item_analytics(
     doc_type: str,
     item_id: int,
     *,
-    days: int = 90,
+    days: int = 30,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """The item's daily rows over the last ``days`` days (today included) and its totals
     over all time."""
     if not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        raise Invalid({"days": N_("A whole number of days from 1 to %(max)s.", max=MAX_DAYS)})
+        raise Invalid({"days": Message(N_("A whole number of days from 1 to %(max)s."), max=MAX_DAYS)})
     item = owned_item(session, actor, doc_type, item_id)
     today = local_today(now or utcnow())
     first = today - timedelta(days=days - 1)
