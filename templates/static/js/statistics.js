@@ -23,8 +23,16 @@
       animation: false,
       tooltip: { trigger: "axis" },
       legend: { type: "scroll", top: 0 },
-      grid: { left: 56, right: hasMoney && hasOther ? 72 : 24, top: 48, bottom: 56 },
-      xAxis: { type: "category", data: spec.categories, axisLabel: { hideOverlap: true } },
+      grid: { left: 56, right: hasMoney && hasOther ? 72 : 24, top: 48, bottom: 24, containLabel: true },
+      xAxis: {
+        type: "category",
+        data: spec.categories,
+        axisLabel: {
+          interval: spec.categories.length > 16 ? "auto" : 0,
+          rotate: spec.categories.length > 6 ? 30 : 0,
+          hideOverlap: true,
+        },
+      },
       yAxis: yAxis,
       series: spec.series.map(function (s) {
         return {
