@@ -75,13 +75,19 @@ def when(rng: random.Random) -> datetime:
 def fill(session, n_listings: int, n_deals: int, seed: int = 18) -> None:
     rng = random.Random(seed)
     orgs = [
-        Organization(kind=("university", "enterprise")[i % 2], name=f"基准机构 {i}", region=REGIONS[i % 5])
+        Organization(
+            kind=("university", "enterprise")[i % 2], name=f"基准机构 {i}", region=REGIONS[i % 5]
+        )
         for i in range(40)
     ]
     session.add_all(orgs)
     brokers = [
-        User(email=f"bench-broker-{i}@example.org", password_hash="x", display_name=f"经纪人{i}",
-             role_rows=[UserRole(role="broker")])
+        User(
+            email=f"bench-broker-{i}@example.org",
+            password_hash="x",
+            display_name=f"经纪人{i}",
+            role_rows=[UserRole(role="broker")],
+        )
         for i in range(20)
     ]
     session.add_all(brokers)
@@ -93,12 +99,25 @@ def fill(session, n_listings: int, n_deals: int, seed: int = 18) -> None:
         at = when(rng)
         rows.append(
             {
-                "title": f"基准技术成果 {i}", "summary": "一种用于测试的技术成果摘要", "description": "",
-                "domain": rng.choice(DOMAINS), "tags": [], "trl": rng.randrange(1, 10),
-                "transfer_modes": ["assignment"], "price_type": "negotiable", "currency": "CNY",
-                "region": rng.choice(REGIONS), "organization_id": rng.choice(suppliers),
-                "status": "published", "published_at": at, "created_at": at, "updated_at": at,
-                "rejection_reason": "", "source": "bench", "external_id": f"L{i}", "language": "zh",
+                "title": f"基准技术成果 {i}",
+                "summary": "一种用于测试的技术成果摘要",
+                "description": "",
+                "domain": rng.choice(DOMAINS),
+                "tags": [],
+                "trl": rng.randrange(1, 10),
+                "transfer_modes": ["assignment"],
+                "price_type": "negotiable",
+                "currency": "CNY",
+                "region": rng.choice(REGIONS),
+                "organization_id": rng.choice(suppliers),
+                "status": "published",
+                "published_at": at,
+                "created_at": at,
+                "updated_at": at,
+                "rejection_reason": "",
+                "source": "bench",
+                "external_id": f"L{i}",
+                "language": "zh",
             }
         )
     session.execute(insert(Listing), rows)
@@ -107,11 +126,21 @@ def fill(session, n_listings: int, n_deals: int, seed: int = 18) -> None:
         at = when(rng)
         rows.append(
             {
-                "title": f"基准技术需求 {i}", "description": "", "domain": rng.choice(DOMAINS),
-                "currency": "CNY", "cooperation_modes": [], "region": rng.choice(REGIONS),
-                "organization_id": rng.choice(buyers), "status": "published", "published_at": at,
-                "created_at": at, "updated_at": at, "rejection_reason": "", "source": "bench",
-                "external_id": f"D{i}", "language": "zh",
+                "title": f"基准技术需求 {i}",
+                "description": "",
+                "domain": rng.choice(DOMAINS),
+                "currency": "CNY",
+                "cooperation_modes": [],
+                "region": rng.choice(REGIONS),
+                "organization_id": rng.choice(buyers),
+                "status": "published",
+                "published_at": at,
+                "created_at": at,
+                "updated_at": at,
+                "rejection_reason": "",
+                "source": "bench",
+                "external_id": f"D{i}",
+                "language": "zh",
             }
         )
     session.execute(insert(Demand), rows)
@@ -120,10 +149,19 @@ def fill(session, n_listings: int, n_deals: int, seed: int = 18) -> None:
     for i in range(n_deals):
         listing_id = rng.choice(listing_ids)
         created = published[listing_id] + timedelta(hours=rng.randrange(1, 24 * 30))
-        state = rng.choice(("inquiry", "negotiating", "agreed", "funded", "in_progress", "completed", "cancelled"))
+        state = rng.choice(
+            ("inquiry", "negotiating", "agreed", "funded", "in_progress", "completed", "cancelled")
+        )
         supplier = session.get(Listing, listing_id).organization_id
-        deal = Deal(title=f"基准交易 {i}", listing_id=listing_id, buyer_org_id=rng.choice(buyers),
-                    supplier_org_id=supplier, opened_by_role="buyer", state=state, created_at=created)
+        deal = Deal(
+            title=f"基准交易 {i}",
+            listing_id=listing_id,
+            buyer_org_id=rng.choice(buyers),
+            supplier_org_id=supplier,
+            opened_by_role="buyer",
+            state=state,
+            created_at=created,
+        )
         session.add(deal)
         session.flush()
         agreed = state not in ("inquiry", "negotiating")
@@ -131,20 +169,35 @@ def fill(session, n_listings: int, n_deals: int, seed: int = 18) -> None:
         broker = rng.choice(brokers) if rng.random() < 0.3 else None
         agreed_at = created + timedelta(days=rng.randrange(1, 30)) if agreed else None
         session.add(
-            DealTerms(deal_id=deal.id, number=1, proposed_by_role="buyer", price=price, currency="CNY",
-                      transfer_mode=rng.choice(TRANSFER_MODES),
-                      milestones=[{"title": "全部", "amount": price, "due_date": None}],
-                      platform_fee_bp=300, commission_bp=500 if broker else 0,
-                      broker_id=broker.id if broker else None,
-                      terms_hash=hashlib.sha256(f"bench-{deal.id}".encode()).hexdigest(),
-                      created_at=created, agreed_at=agreed_at)
+            DealTerms(
+                deal_id=deal.id,
+                number=1,
+                proposed_by_role="buyer",
+                price=price,
+                currency="CNY",
+                transfer_mode=rng.choice(TRANSFER_MODES),
+                milestones=[{"title": "全部", "amount": price, "due_date": None}],
+                platform_fee_bp=300,
+                commission_bp=500 if broker else 0,
+                broker_id=broker.id if broker else None,
+                terms_hash=hashlib.sha256(f"bench-{deal.id}".encode()).hexdigest(),
+                created_at=created,
+                agreed_at=agreed_at,
+            )
         )
         if state in ("in_progress", "completed"):
             session.add(
-                PayoutInstruction(deal_id=deal.id, kind="release", provider="offline",
-                                  beneficiary_org_id=supplier, account_code=f"supplier:{supplier}",
-                                  amount=price // 2, currency="CNY", source_key=f"bench-{deal.id}",
-                                  created_at=agreed_at + timedelta(days=rng.randrange(1, 30)))
+                PayoutInstruction(
+                    deal_id=deal.id,
+                    kind="release",
+                    provider="offline",
+                    beneficiary_org_id=supplier,
+                    account_code=f"supplier:{supplier}",
+                    amount=price // 2,
+                    currency="CNY",
+                    source_key=f"bench-{deal.id}",
+                    created_at=agreed_at + timedelta(days=rng.randrange(1, 30)),
+                )
             )
     session.commit()
 
@@ -179,13 +232,17 @@ def main() -> None:
         reset(url)
     else:
         url = "sqlite:///" + str(Path(tempfile.mkdtemp(prefix="bench-stats-")) / "bench.sqlite3")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url), "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": normalise_database_url(url), "RATELIMIT_ENABLED": False}
+    )
     with app.app_context():
         upgrade()
         started = time.perf_counter()
         fill(db.session, args.listings, args.deals)
-        print(f"{db.engine.dialect.name}: {args.listings} listings, {args.listings // 10} demands, "
-              f"{args.deals} deals in {time.perf_counter() - started:.1f} s")
+        print(
+            f"{db.engine.dialect.name}: {args.listings} listings, {args.listings // 10} demands, "
+            f"{args.deals} deals in {time.perf_counter() - started:.1f} s"
+        )
         period = for_day(local_today(NOW), "year")
         cold = []
         for _ in range(5):

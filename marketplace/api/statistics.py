@@ -41,9 +41,7 @@ def _figure(figure: Figure, rows) -> dict:
 
 
 def create_blueprint() -> Blueprint:
-    blp = Blueprint(
-        "statistics", __name__, url_prefix="/api/v1", description="Market statistics"
-    )
+    blp = Blueprint("statistics", __name__, url_prefix="/api/v1", description="Market statistics")
 
     @blp.route("/statistics", methods=["GET"])
     @blp.arguments(StatisticsQuery, location="query")
@@ -122,4 +120,3 @@ def create_blueprint() -> Blueprint:
         return analytics("demands", item_id, args)
 
     return blp
-

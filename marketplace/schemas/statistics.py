@@ -33,8 +33,10 @@ class AnalyticsQuery(Schema):
 class ColumnOut(Schema):
     key = fields.String()
     kind = fields.String(
-        metadata={"description": "month, domain, region, transfer_mode, currency, item_kind, "
-                  "broker or day (the row's subject); count, money (minor units) or days"}
+        metadata={
+            "description": "month, domain, region, transfer_mode, currency, item_kind, "
+            "broker or day (the row's subject); count, money (minor units) or days"
+        }
     )
     title = fields.String()
 

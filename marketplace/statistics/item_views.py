@@ -49,7 +49,8 @@ def is_bot(user_agent: str) -> bool:
 
 def counts_as_view(actor: User | None, item: Listing | Demand, user_agent: str) -> bool:
     if actor is not None and (
-        actor.is_operator or (actor.organization_id and actor.organization_id == item.organization_id)
+        actor.is_operator
+        or (actor.organization_id and actor.organization_id == item.organization_id)
     ):
         return False
     return not is_bot(user_agent)

@@ -270,10 +270,20 @@ register(
     )
 )
 register(
-    Figure("by_domain", N_("By domain"), (Column("domain", "domain", N_("Domain")),) + MEASURES, by_domain)
+    Figure(
+        "by_domain",
+        N_("By domain"),
+        (Column("domain", "domain", N_("Domain")),) + MEASURES,
+        by_domain,
+    )
 )
 register(
-    Figure("by_region", N_("By region"), (Column("region", "region", N_("Region")),) + MEASURES, by_region)
+    Figure(
+        "by_region",
+        N_("By region"),
+        (Column("region", "region", N_("Region")),) + MEASURES,
+        by_region,
+    )
 )
 register(
     Figure(

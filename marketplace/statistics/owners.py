@@ -37,7 +37,10 @@ def owned_item(session: Session, actor: User | None, doc_type: str, item_id: int
         raise NotFound(N_("No such item."))
     if actor is None:
         raise Unauthorized(N_("Log in first."))
-    if not (actor.is_operator or (actor.organization_id and actor.organization_id == item.organization_id)):
+    if not (
+        actor.is_operator
+        or (actor.organization_id and actor.organization_id == item.organization_id)
+    ):
         if item.status != "published":  # what a stranger cannot see does not exist for them
             raise NotFound(N_("No such item."))
         raise Forbidden(N_("Only the item's organization sees its analytics."))
@@ -56,7 +59,9 @@ def item_analytics(
     """The item's daily rows over the last ``days`` days (today included) and its totals
     over all time."""
     if not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        raise Invalid({"days": Message(N_("A whole number of days from 1 to %(max)s."), max=MAX_DAYS)})
+        raise Invalid(
+            {"days": Message(N_("A whole number of days from 1 to %(max)s."), max=MAX_DAYS)}
+        )
     item = owned_item(session, actor, doc_type, item_id)
     today = local_today(now or utcnow())
     first = today - timedelta(days=days - 1)
@@ -76,7 +81,9 @@ def item_analytics(
         "views": sum(n for _, n in _views(session, doc_type, item.id, None)),
         "inquiries": sum(n for _, n in _inquiries(session, doc_type, item.id, None)),
         "matches": sum(n for _, n in _matches(session, doc_type, item.id, None)),
-        "saved_search_hits": sum(n for _, n in _saved_search_hits(session, doc_type, item.id, None)),
+        "saved_search_hits": sum(
+            n for _, n in _saved_search_hits(session, doc_type, item.id, None)
+        ),
     }
     return {"item": item, "doc_type": doc_type, "days": days, "rows": rows, "totals": totals}
 

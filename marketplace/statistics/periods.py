@@ -89,7 +89,13 @@ def parse(key: str) -> Period:
     """``all``, ``2026``, ``2026Q4`` or ``2026-11``; anything else is Invalid."""
     found = PERIOD_RE.match((key or "").strip())
     if not found or (found.group(1) and not 2000 <= int(found.group(1)) <= 2100):
-        raise Invalid({"period": N_("A period is all, a year (2026), a quarter (2026Q4) or a month (2026-11).")})
+        raise Invalid(
+            {
+                "period": N_(
+                    "A period is all, a year (2026), a quarter (2026Q4) or a month (2026-11)."
+                )
+            }
+        )
     if key.strip() == "all":
         return Period("all", None, None)
     year = int(found.group(1))
@@ -147,10 +153,8 @@ class local_day(_LocalText):  # noqa: N801
 @compiles(local_day, "postgresql")
 def _local_pg(element, compiler, **kw):
     (column,) = element.clauses
-    return "to_char(timezone('%s', %s), '%s')" % (
-        ZONE_NAME,
-        compiler.process(column, **kw),
-        element.pg_format,
+    return (
+        f"to_char(timezone('{ZONE_NAME}', {compiler.process(column, **kw)}), '{element.pg_format}')"
     )
 
 
@@ -161,7 +165,7 @@ def _local_sqlite(element, compiler, **kw):
     fmt = element.sqlite_format
     if compiler.preparer.dialect.paramstyle in ("format", "pyformat"):
         fmt = fmt.replace("%", "%%")
-    return "strftime('%s', %s, '%s')" % (fmt, compiler.process(column, **kw), SQLITE_OFFSET)
+    return f"strftime('{fmt}', {compiler.process(column, **kw)}, '{SQLITE_OFFSET}')"
 
 
 class days_between(FunctionElement):  # noqa: N801
@@ -174,18 +178,11 @@ class days_between(FunctionElement):  # noqa: N801
 
 @compiles(days_between, "postgresql")
 def _days_pg(element, compiler, **kw):
-    later, earlier = element.clauses
-    return "(EXTRACT(EPOCH FROM (%s - %s)) / 86400.0)" % (
-        compiler.process(later, **kw),
-        compiler.process(earlier, **kw),
-    )
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)"
 
 
 @compiles(days_between)
 def _days_sqlite(element, compiler, **kw):
-    later, earlier = element.clauses
-    return "(julianday(%s) - julianday(%s))" % (
-        compiler.process(later, **kw),
-        compiler.process(earlier, **kw),
-    )
-
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(julianday({later}) - julianday({earlier}))"

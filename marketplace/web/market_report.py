@@ -93,9 +93,7 @@ def _bar_chart(figure: Figure, rows: list[list[Any]], columns: tuple[str, ...], 
         chart.bars[i].fillColor = colors.HexColor(COLORS[i % len(COLORS)])
         chart.bars[i].strokeColor = None
     drawing.add(chart)
-    drawing.add(
-        String(5, 195, "万元" if money else "数量", fontName=paper.FONT, fontSize=7)
-    )
+    drawing.add(String(5, 195, "万元" if money else "数量", fontName=paper.FONT, fontSize=7))
     legend = Legend()
     legend.x, legend.y = 60, 205
     legend.fontName = paper.FONT
@@ -126,7 +124,9 @@ def _figure_table(figure: Figure, rows: list[list[Any]], styles: dict):
     )
 
 
-def market_pdf(period: Period, payload: dict[str, Any], previous: dict[str, Any] | None, now: datetime) -> bytes:
+def market_pdf(
+    period: Period, payload: dict[str, Any], previous: dict[str, Any] | None, now: datetime
+) -> bytes:
     """The report of ``period`` (a quarter, or any period) from its figures, compared
     with ``previous`` (the period before) when given."""
     from reportlab.lib.units import mm
@@ -166,7 +166,10 @@ def market_pdf(period: Period, payload: dict[str, Any], previous: dict[str, Any]
             rows = payload["figures"].get(key, [])
             out += [
                 CondPageBreak(90 * mm),
-                Paragraph(f"{_chinese_number(number)}、{paper._escape(stats_web.table(figure, [])['title'])}", s["h"]),
+                Paragraph(
+                    f"{_chinese_number(number)}、{paper._escape(stats_web.table(figure, [])['title'])}",
+                    s["h"],
+                ),
             ]
             if not rows:
                 out.append(Paragraph("本期无数据。", s["body"]))
@@ -177,7 +180,10 @@ def market_pdf(period: Period, payload: dict[str, Any], previous: dict[str, Any]
             out.append(_figure_table(figure, rows, s))
         out += [
             Spacer(1, 8 * mm),
-            Paragraph("填报单位（盖章）：　　　　　　　　　　　负责人：　　　　　　　　填报日期：", s["body"]),
+            Paragraph(
+                "填报单位（盖章）：　　　　　　　　　　　负责人：　　　　　　　　填报日期：",
+                s["body"],
+            ),
         ]
         return out
 

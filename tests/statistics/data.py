@@ -55,7 +55,9 @@ def generate(session, seed: int = 18, deals: int = 320) -> Market:
     market = Market()
     orgs = [
         Organization(kind=kind, name=f"统计测试机构 {seed}-{i}", region=REGIONS[i % 3])
-        for i, kind in enumerate(["university", "institute", "enterprise", "enterprise", "university"])
+        for i, kind in enumerate(
+            ["university", "institute", "enterprise", "enterprise", "university"]
+        )
     ]
     session.add_all(orgs)
     session.flush()
@@ -107,7 +109,9 @@ def generate(session, seed: int = 18, deals: int = 320) -> Market:
             if created < item.published_at:
                 created = item.published_at + timedelta(seconds=1)
         state = rng.choice(STATES)
-        supplier, buyer = (orgs[i % 2], orgs[2 + i % 2]) if on_listing else (orgs[i % 2], item.organization)
+        supplier, buyer = (
+            (orgs[i % 2], orgs[2 + i % 2]) if on_listing else (orgs[i % 2], item.organization)
+        )
         deal = Deal(
             title=f"交易 {i}",
             listing_id=item.id if on_listing else None,

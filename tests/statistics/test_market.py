@@ -58,7 +58,11 @@ def expected_measures(session, period, dim: str) -> dict:
             out.setdefault(key, {})[measure] = int(value)
 
     def item_key(table: str, at: str) -> str:
-        return {"month": month_sql(session, at), "domain": f"{table}.domain", "region": f"{table}.region"}[dim]
+        return {
+            "month": month_sql(session, at),
+            "domain": f"{table}.domain",
+            "region": f"{table}.region",
+        }[dim]
 
     def deal_key(at: str) -> str:
         return {
@@ -75,7 +79,14 @@ def expected_measures(session, period, dim: str) -> dict:
         ):
             cond, params = where(f"{table}.published_at", period)
             key = item_key(table, f"{table}.published_at")
-            put(grouped(session, f"SELECT {key}, COUNT(*) FROM {table} WHERE {cond} GROUP BY {key}", params), published)
+            put(
+                grouped(
+                    session,
+                    f"SELECT {key}, COUNT(*) FROM {table} WHERE {cond} GROUP BY {key}",
+                    params,
+                ),
+                published,
+            )
             cond, params = where("f.at", period)
             key = item_key(table, "f.at")
             put(
@@ -130,10 +141,7 @@ def expected_measures(session, period, dim: str) -> dict:
 
 
 def as_table(rows, columns) -> dict:
-    return {
-        row[0]: {c.key: v for c, v in zip(columns, row[1:], strict=True) if v}
-        for row in rows
-    }
+    return {row[0]: {c.key: v for c, v in zip(columns, row[1:], strict=True) if v} for row in rows}
 
 
 def nonzero(table: dict) -> dict:
@@ -214,7 +222,10 @@ def test_currency_timing_and_brokers_match_hand_written_sql(ctx, data, key):
         row = timing[table + "s"]
         assert row[1] == published
         for first, n_index in (
-            (f"SELECT {fk} AS item_id, MIN(created_at) AS at FROM deal WHERE {fk} IS NOT NULL GROUP BY {fk}", 2),
+            (
+                f"SELECT {fk} AS item_id, MIN(created_at) AS at FROM deal WHERE {fk} IS NOT NULL GROUP BY {fk}",
+                2,
+            ),
             (
                 f"""SELECT deal.{fk} AS item_id, MIN(t.agreed_at) AS at FROM deal_terms t
                     JOIN deal ON deal.id = t.deal_id
@@ -225,7 +236,7 @@ def test_currency_timing_and_brokers_match_hand_written_sql(ctx, data, key):
         ):
             n, avg = ctx.execute(
                 text(
-                    f"""SELECT COUNT(*), AVG({days_sql(ctx, 'f.at', f'{table}.published_at')})
+                    f"""SELECT COUNT(*), AVG({days_sql(ctx, "f.at", f"{table}.published_at")})
                         FROM {table} JOIN ({first}) f ON f.item_id = {table}.id WHERE {cond}"""
                 ),
                 sqlite_bounds(ctx, params),
@@ -251,8 +262,13 @@ def test_asia_shanghai_month_boundaries(ctx, make):
     for at in cases:
         ctx.add(
             Listing(
-                title="边界", domain="ai", trl=3, price_type="negotiable",
-                organization_id=owner.organization_id, status="published", published_at=at,
+                title="边界",
+                domain="ai",
+                trl=3,
+                price_type="negotiable",
+                organization_id=owner.organization_id,
+                status="published",
+                published_at=at,
             )
         )
     ctx.commit()

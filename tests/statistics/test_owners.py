@@ -30,7 +30,9 @@ def views_of(doc_type: str, item_id: int) -> dict[date, int]:
 
 
 def test_bots_are_told_from_browsers():
-    assert is_bot(GOOGLEBOT) and is_bot("curl/8.5.0") and is_bot("python-requests/2.32") and is_bot("")
+    assert (
+        is_bot(GOOGLEBOT) and is_bot("curl/8.5.0") and is_bot("python-requests/2.32") and is_bot("")
+    )
     assert not is_bot(BROWSER)
 
 
@@ -42,7 +44,9 @@ def test_page_views_are_buffered_and_written_in_one_batch(app, make):
     buffer_ = app.extensions["item_views"]
     buffer_.take()
     for agent in (BROWSER, BROWSER, GOOGLEBOT, BROWSER):
-        assert visitor.get(f"/listings/{listing.id}", headers={"User-Agent": agent}).status_code == 200
+        assert (
+            visitor.get(f"/listings/{listing.id}", headers={"User-Agent": agent}).status_code == 200
+        )
     own = app.test_client(user=owner)
     assert own.get(f"/listings/{listing.id}", headers={"User-Agent": BROWSER}).status_code == 200
     assert own.get(f"/listings/{draft.id}", headers={"User-Agent": BROWSER}).status_code == 200
@@ -50,7 +54,7 @@ def test_page_views_are_buffered_and_written_in_one_batch(app, make):
         assert views_of("listings", listing.id) == {}  # nothing written by the page itself
         assert sum(buffer_.pending().values()) == 3  # the bot and the owner not counted
         assert buffer_.flush(db.session) == 1
-        (day, n), = views_of("listings", listing.id).items()
+        ((day, n),) = views_of("listings", listing.id).items()
         assert n == 3 and day == datetime.now(UTC).astimezone(owners_zone()).date()
         for _ in range(2):
             buffer_.add("listings", listing.id)
@@ -87,7 +91,10 @@ def test_a_day_in_beijing_starts_at_16_utc():
     views = ViewBuffer()
     views.add("listings", 7, datetime(2026, 9, 30, 15, 59, tzinfo=UTC))
     views.add("listings", 7, datetime(2026, 9, 30, 16, 0, tzinfo=UTC))
-    assert views.pending() == {("listings", 7, date(2026, 9, 30)): 1, ("listings", 7, date(2026, 10, 1)): 1}
+    assert views.pending() == {
+        ("listings", 7, date(2026, 9, 30)): 1,
+        ("listings", 7, date(2026, 10, 1)): 1,
+    }
 
 
 @pytest.mark.real_commits
@@ -130,13 +137,23 @@ def test_item_analytics_per_day(app, ctx, make):
     listing = make.listing(owner, status="published")
     demand = make.demand(buyer, status="published")
     now = datetime(2026, 12, 10, 4, 0, tzinfo=UTC)
-    write_counts(ctx, {("listings", listing.id, date(2026, 12, 9)): 4, ("listings", listing.id, date(2026, 12, 10)): 2})
+    write_counts(
+        ctx,
+        {
+            ("listings", listing.id, date(2026, 12, 9)): 4,
+            ("listings", listing.id, date(2026, 12, 10)): 2,
+        },
+    )
     for at in (datetime(2026, 12, 8, 16, 30, tzinfo=UTC), datetime(2026, 12, 9, 15, 0, tzinfo=UTC)):
         # 16:30 UTC on the 8th is the 9th in Beijing; 15:00 UTC on the 9th is still the 9th
         ctx.add(
             Deal(
-                title="咨询", listing_id=listing.id, buyer_org_id=buyer.organization_id,
-                supplier_org_id=owner.organization_id, opened_by_role="buyer", created_at=at,
+                title="咨询",
+                listing_id=listing.id,
+                buyer_org_id=buyer.organization_id,
+                supplier_org_id=owner.organization_id,
+                opened_by_role="buyer",
+                created_at=at,
             )
         )
     search = SavedSearch(user_id=buyer.id, name="电池", doc_type="listings", query={"q": "电池"})
@@ -145,9 +162,27 @@ def test_item_analytics_per_day(app, ctx, make):
     at = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
     ctx.add_all(
         [
-            Notification(user_id=buyer.id, kind="match_listing", listing_id=listing.id, demand_id=demand.id, created_at=at),
-            Notification(user_id=owner.id, kind="match_demand", listing_id=listing.id, demand_id=demand.id, created_at=at),
-            Notification(user_id=buyer.id, kind="saved_search", listing_id=listing.id, saved_search_id=search.id, created_at=at),
+            Notification(
+                user_id=buyer.id,
+                kind="match_listing",
+                listing_id=listing.id,
+                demand_id=demand.id,
+                created_at=at,
+            ),
+            Notification(
+                user_id=owner.id,
+                kind="match_demand",
+                listing_id=listing.id,
+                demand_id=demand.id,
+                created_at=at,
+            ),
+            Notification(
+                user_id=buyer.id,
+                kind="saved_search",
+                listing_id=listing.id,
+                saved_search_id=search.id,
+                created_at=at,
+            ),
         ]
     )
     ctx.commit()
@@ -159,8 +194,15 @@ def test_item_analytics_per_day(app, ctx, make):
         ["2026-12-10", 2, 0, 1, 1],  # one demand matched, whoever was told
     ]
     assert result["totals"] == {"views": 6, "inquiries": 2, "matches": 1, "saved_search_hits": 1}
-    assert owners.item_analytics(ctx, ctx.get(User, operator.id), "listings", listing.id, now=now)["days"] == 30
-    demand_side = owners.item_analytics(ctx, ctx.get(User, buyer.id), "demands", demand.id, days=1, now=now)
+    assert (
+        owners.item_analytics(ctx, ctx.get(User, operator.id), "listings", listing.id, now=now)[
+            "days"
+        ]
+        == 30
+    )
+    demand_side = owners.item_analytics(
+        ctx, ctx.get(User, buyer.id), "demands", demand.id, days=1, now=now
+    )
     assert demand_side["rows"] == [["2026-12-10", 0, 0, 1, 0]]
     with pytest.raises(Forbidden):
         owners.item_analytics(ctx, ctx.get(User, stranger.id), "listings", listing.id, now=now)
@@ -174,18 +216,27 @@ def test_analytics_page_and_api(app, make):
     owner = make.user()
     listing = make.listing(owner, status="published")
     with app.app_context():
-        write_counts(db.session, {("listings", listing.id, datetime.now(UTC).astimezone(owners_zone()).date()): 3})
+        write_counts(
+            db.session,
+            {("listings", listing.id, datetime.now(UTC).astimezone(owners_zone()).date()): 3},
+        )
     client = app.test_client(user=owner)
-    page = client.get(f"/listings/{listing.id}/analytics?days=7", headers={"Accept-Language": "zh-CN"})
+    page = client.get(
+        f"/listings/{listing.id}/analytics?days=7", headers={"Accept-Language": "zh-CN"}
+    )
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "数据分析" in html and "data-chart=" in html and "浏览" in html
-    bad = client.get(f"/listings/{listing.id}/analytics?days=8", headers={"Accept-Language": "zh-CN"})
+    bad = client.get(
+        f"/listings/{listing.id}/analytics?days=8", headers={"Accept-Language": "zh-CN"}
+    )
     assert bad.status_code == 200 and "请选择 7、30、90 或 365 天。" in bad.get_data(as_text=True)
     body = client.get(f"/api/v1/listings/{listing.id}/analytics?days=7").get_json()
     assert body["totals"]["views"] == 3 and len(body["rows"]) == 7 and body["rows"][-1][1] == 3
     assert client.get(f"/api/v1/listings/{listing.id}/analytics?days=0").status_code == 422
-    csv_body = client.get(f"/listings/{listing.id}/analytics?days=7&format=csv").get_data(as_text=True)
+    csv_body = client.get(f"/listings/{listing.id}/analytics?days=7&format=csv").get_data(
+        as_text=True
+    )
     assert csv_body.count("\n") == 8
     assert app.test_client().get(f"/api/v1/listings/{listing.id}/analytics").status_code == 401
 

@@ -39,7 +39,10 @@ def test_page_draws_each_figure_with_its_table_in_chinese(app, client):
     assert spec["type"] == "line" and len(spec["categories"]) == 12
     assert {s["kind"] for s in spec["series"]} == {"count", "money"}
     csp = page.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
 
 
 def test_a_bad_period_is_a_form_message_not_an_error(client):
@@ -52,7 +55,9 @@ def test_figures_download_as_csv_and_xlsx(app, client):
     _data(app)
     with app.app_context():
         expected = cache.compute(db.session, parse("2026Q4"))["figures"]["by_domain"]
-    got = client.get("/statistics/by_domain.csv?period=2026Q4", headers={"Accept-Language": "zh-CN"})
+    got = client.get(
+        "/statistics/by_domain.csv?period=2026Q4", headers={"Accept-Language": "zh-CN"}
+    )
     assert got.status_code == 200 and got.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(got.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][0] == "领域" and rows[0][6] == "技术合同成交额（元）"
@@ -71,9 +76,18 @@ def test_api_answers_the_cached_figures_of_a_period(app, client):
     got = client.get("/api/v1/statistics?period=2026Q4")
     assert got.status_code == 200
     body = got.get_json()
-    assert body["period"] == "2026Q4" and body["start"] == "2026-10-01" and body["end"] == "2027-01-01"
+    assert (
+        body["period"] == "2026Q4" and body["start"] == "2026-10-01" and body["end"] == "2027-01-01"
+    )
     figures = {f["key"]: f for f in body["figures"]}
-    assert set(figures) >= {"monthly", "by_domain", "by_region", "by_transfer_mode", "timing", "brokers"}
+    assert set(figures) >= {
+        "monthly",
+        "by_domain",
+        "by_region",
+        "by_transfer_mode",
+        "timing",
+        "brokers",
+    }
     monthly = figures["monthly"]
     assert [c["key"] for c in monthly["columns"]][:2] == ["month", "listings_published"]
     assert [r[0] for r in monthly["rows"]] == ["2026-10", "2026-11", "2026-12"]
