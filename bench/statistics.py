@@ -35,8 +35,9 @@ import time  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
+from bench.ledger import reset  # noqa: E402 - empties a database named *bench*
 from marketplace import create_app  # noqa: E402
 from marketplace.config import normalise_database_url  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
@@ -56,16 +57,6 @@ from marketplace.statistics.periods import for_day, local_today  # noqa: E402
 
 REGIONS = ("宁波", "杭州", "上海", "苏州", "合肥", "")
 NOW = datetime.now(UTC)
-
-
-def reset(url: str) -> None:
-    if "bench" not in url.rsplit("/", 1)[-1]:
-        sys.exit("refusing to empty a database whose name does not contain 'bench'")
-    engine = create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def when(rng: random.Random) -> datetime:

@@ -112,3 +112,23 @@ def test_the_cache_is_used_until_it_is_old(app, ctx):
     fresh = cache.get(ctx, period, now=later, max_age=900)
     assert fresh != first and fresh["computed_at"] == later.isoformat()
     assert "2026" in cache.refresh(ctx, now=later)
+
+
+def test_the_worker_refreshes_the_cache_when_due(app, ctx):
+    from sqlalchemy import select
+
+    from marketplace.cli.search import statistics_refresher
+
+    assert cache.refresh_if_due(ctx, max_age=900) is True
+    keys = set(ctx.scalars(select(StatisticsSnapshot.period)))
+    assert "all" in keys and len(keys) == 7  # all, this and last year, quarter, month
+    assert cache.refresh_if_due(ctx, max_age=900) is False
+    ctx.query(StatisticsSnapshot).delete()
+    ctx.commit()
+    refresh = statistics_refresher(check_seconds=3600)
+    refresh()
+    assert ctx.scalar(select(StatisticsSnapshot.id).where(StatisticsSnapshot.period == "all"))
+    ctx.query(StatisticsSnapshot).delete()
+    ctx.commit()
+    refresh()  # checked a moment ago: nothing until check_seconds have passed
+    assert ctx.scalar(select(StatisticsSnapshot.id)) is None
