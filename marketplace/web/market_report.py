@@ -4,7 +4,7 @@ table, the quarter beside the one before. Fonts, page frame and tables are paper
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import force_locale
@@ -127,7 +127,7 @@ def _figure_table(figure: Figure, rows: list[list[Any]], styles: dict):
 def market_pdf(
     period: Period, payload: dict[str, Any], previous: dict[str, Any] | None, now: datetime
 ) -> bytes:
-    """The report of ``period`` (a quarter, or any period) from its figures, compared
+    """The report of ``period`` (a quarter; a year or a month would do) from its figures, compared
     with ``previous`` (the period before) when given."""
     from reportlab.lib.units import mm
     from reportlab.platypus import CondPageBreak, Paragraph, Spacer
@@ -142,7 +142,7 @@ def market_pdf(
             Spacer(1, 4 * mm),
             Paragraph(
                 paper._escape(
-                    f"统计期间：{period.start} 至 {period.end} 前一日（北京时间）；"
+                    f"统计期间：{period.start} 至 {period.end - timedelta(days=1)}（北京时间）；"
                     f"数据生成时间：{now.astimezone(ZONE):%Y-%m-%d %H:%M}。"
                     "口径：技术合同成交额为期内签订且未取消之交易的合同金额（人民币）；"
                     "放款为期内向供给方放款（扣除平台服务费及佣金）。"

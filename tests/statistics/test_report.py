@@ -27,6 +27,7 @@ def test_quarterly_report_pdf(app, tmp_path):
     reader = PdfReader(io.BytesIO(out.read_bytes()))
     text = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
     assert "2026Q4 技术市场统计报告" in text
+    assert "统计期间：2026-10-01 至 2026-12-31" in text
     assert "技术合同成交额" in text and "按领域" in text and "技术经纪人业绩" in text
     monthly = figures["monthly"]
     deals = sum(row[5] for row in monthly)
