@@ -65,7 +65,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # The composition root: what create_app wires is imported here, so that importing one
     # module of the package (a model, a service) does not load every blueprint.
     from marketplace.discovery import worker
-    from marketplace.web import auth, i18n, request_body, routing, second_factor, security
+    from marketplace.web import (
+        auth,
+        i18n,
+        item_views,
+        request_body,
+        routing,
+        second_factor,
+        security,
+    )
 
     request_body.init_app(app)
     routing.init_app(app)
@@ -74,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     worker.init_app(app)
+    item_views.init_app(app)
 
     import marketplace.api as api_package
     from marketplace import cli, views

@@ -153,6 +153,13 @@ def from_environment(instance_path: str) -> dict:
         "MILESTONE_ACCEPTANCE_DAYS": int(os.environ.get("MILESTONE_ACCEPTANCE_DAYS", "14")),
         # An unanswered proposal to cancel a funded deal lapses after this many days.
         "DEAL_CANCELLATION_LAPSE_DAYS": int(os.environ.get("DEAL_CANCELLATION_LAPSE_DAYS", "7")),
+        # Market statistics: a cached period older than this is recomputed on its next
+        # read (seconds); the worker and `flask stats refresh` recompute ahead of readers.
+        "STATS_CACHE_SECONDS": int(os.environ.get("STATS_CACHE_SECONDS", "900")),
+        # Listing and demand page views wait in each web process's memory and are written
+        # in one batch once the oldest waited this long (seconds) or this many items wait.
+        "VIEW_FLUSH_SECONDS": float(os.environ.get("VIEW_FLUSH_SECONDS", "30")),
+        "VIEW_FLUSH_MAX_ITEMS": int(os.environ.get("VIEW_FLUSH_MAX_ITEMS", "500")),
         # Bank-transfer instructions the offline payment provider gives buyers.
         "OFFLINE_BANK_NAME": os.environ.get("OFFLINE_BANK_NAME", ""),
         "OFFLINE_BANK_HOLDER": os.environ.get("OFFLINE_BANK_HOLDER", ""),

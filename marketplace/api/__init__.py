@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
         organizations,
         password_reset,
         search,
+        statistics,
         todos,
         webhooks,
     )
@@ -82,6 +83,7 @@ def init_app(app: Flask) -> None:
         brokers,
         broker_deals,
         audit,
+        statistics,
     ):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.core.uow import UnitOfWork
 from marketplace.discovery import alerts, outbox, reindex, vectors, worker
 from marketplace.discovery.index import search_index
 from marketplace.extensions import db
+from marketplace.statistics import cache as stats_cache
+from marketplace.web import item_views
 from search.client import DOC_TYPES
+
+log = logging.getLogger(__name__)
 
 search_cli = AppGroup("search", help="Keep the Elasticsearch index in step with the database.")
 
@@ -39,12 +45,36 @@ def drain_command(once: bool, retry_now: bool) -> None:
         click.echo(f"sent {batch.sent} documents, {batch.failed} failed", err=batch.failed > 0)
 
     done = worker.drain(
-        db.session, index, once=once, on_batch=report, stop=lambda: stopping["flag"]
+        db.session,
+        index,
+        once=once,
+        on_batch=report,
+        stop=lambda: stopping["flag"],
+        periodic=None if once else statistics_refresher(),
     )
     left = outbox.backlog(db.session)
     click.echo(f"outbox: {done} rows done, {left} pending")
     if once and left:
         sys.exit(1)
+
+
+def statistics_refresher(check_seconds: float = 60.0):
+    """The worker's fourth duty: every minute, recompute the cached statistics if they
+    are older than STATS_CACHE_SECONDS; a failure is logged, never stops the worker."""
+    state = {"next": 0.0}
+
+    def refresh() -> None:
+        if time.monotonic() < state["next"]:
+            return
+        state["next"] = time.monotonic() + check_seconds
+        try:
+            item_views.buffer().flush(db.session)
+            stats_cache.refresh_if_due(db.session, current_app.config["STATS_CACHE_SECONDS"])
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.warning("statistics not refreshed", exc_info=True)
+
+    return refresh
 
 
 @search_cli.command("embed")

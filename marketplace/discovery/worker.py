@@ -35,10 +35,15 @@ def drain(
     poll_seconds: float = 1.0,
     on_batch: Callable[[DrainResult], None] | None = None,
     stop: Callable[[], bool] = lambda: False,
+    periodic: Callable[[], object] | None = None,
 ) -> int:
-    """Empty the outbox (once) or keep draining (worker). Returns rows marked done."""
+    """Empty the outbox (once) or keep draining (worker). Returns rows marked done.
+    ``periodic`` is called once per round: the command line hands in the duties of
+    higher layers (refreshing the statistics when due), which this module cannot import."""
     total = 0
     while True:
+        if periodic is not None:
+            periodic()
         batch = outbox.drain_once(session, index, after_ack=after_ack)
         total += batch.rows_done
         alerts.run_due(session)  # the worker's second duty; never raises for a bad job

@@ -52,6 +52,7 @@ from marketplace.models.security import (
     RecoveryCode,
     SecondFactor,
 )
+from marketplace.models.statistics import ItemViewCount, StatisticsSnapshot
 
 __all__ = [
     "AlertJob",
@@ -74,6 +75,7 @@ __all__ = [
     "Demand",
     "Embedding",
     "Funding",
+    "ItemViewCount",
     "JournalTransaction",
     "LedgerAccount",
     "MatchState",
@@ -96,6 +98,7 @@ __all__ = [
     "PayoutInstruction",
     "SavedSearch",
     "SearchOutbox",
+    "StatisticsSnapshot",
     "StripeRequest",
     "StripeWebhookEvent",
     "TermsConfirmation",

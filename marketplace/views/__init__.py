@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         review,
         search,
         second_factor,
+        statistics,
         todos,
     )
     from marketplace.views.base import bp

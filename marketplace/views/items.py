@@ -23,6 +23,7 @@ from marketplace.core.money import to_minor
 from marketplace.extensions import db
 from marketplace.views import forms
 from marketplace.views.base import actor, attempt, bp, field_errors, require_login, safe_next
+from marketplace.web import item_views
 
 PER_PAGE = 12
 
@@ -134,6 +135,7 @@ def register(kind: Kind) -> None:
     def detail(item_id: int):
         user = actor()
         item = kind.get(db.session, user, item_id)
+        item_views.count_view(kind.plural, item, user)
         return render_template(
             f"{kind.plural}/detail.html",
             item=item,

@@ -30,6 +30,8 @@ PUBLIC = {
     ("get", "/api/v1/listings/{listing_id}/matches"),
     ("get", "/api/v1/brokers"),
     ("get", "/api/v1/brokers/{broker_id}"),
+    ("get", "/api/v1/statistics"),
+    ("get", "/api/v1/statistics/{key}"),
 }
 
 

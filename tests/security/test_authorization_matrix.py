@@ -183,6 +183,18 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("404 404 200 404 404 200", args=DEMAND_PAGE),
     ],
     ("static", "GET"): [case(EVERYONE, args={"filename": "css/app.css"})],
+    ("views.statistics", "GET"): [case(EVERYONE), case(EVERYONE, args={"period": "2026Q4"})],
+    ("views.statistics_download", "GET"): [
+        case(EVERYONE, args={"key": "by_domain", "fmt": "csv", "period": "all"})
+    ],
+    ("views.listing_analytics", "GET"): [
+        case("302 200 403 403 403 200", args={"item_id": "@listing_published"}),
+        case("302 200 404 404 404 200", args=LISTING_PAGE),  # a draft
+    ],
+    ("views.demand_analytics", "GET"): [
+        case("302 403 200 403 403 200", args={"item_id": "@demand_published"}),
+        case("302 404 200 404 404 200", args=DEMAND_PAGE),
+    ],
     # ------------------------------------------------------------------ views: accounts
     ("views.login", "GET"): [case("200 302 302 302 302 302")],  # logged in: go on
     ("views.login", "POST"): [case("303 303 303 303 303 303", form=broker_login)],
@@ -649,6 +661,20 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("401 201 404 404 404 403", args=U1, form={"kind": "business_licence"}, upload=True)
     ],
     ("members.download_document", "GET"): [case(U1_ADMIN_API, args=U1_DOCUMENT)],
+    # ------------------------------------------------------------------ API: statistics
+    ("statistics.statistics", "GET"): [case(EVERYONE, args={"period": "2026"})],
+    ("statistics.figure", "GET"): [
+        case(EVERYONE, args={"key": "monthly"}),
+        case(EVERYONE, args={"key": "brokers", "format": "xlsx"}),
+    ],
+    ("statistics.listing_analytics", "GET"): [
+        case("401 200 403 403 403 200", args={"item_id": "@listing_published"}),
+        case("401 200 404 404 404 200", args={"item_id": "@listing_draft"}),
+    ],
+    ("statistics.demand_analytics", "GET"): [
+        case("401 403 200 403 403 200", args={"item_id": "@demand_published"}),
+        case("401 404 200 404 404 200", args={"item_id": "@demand_draft"}),
+    ],
     # ------------------------------------------------------------------ API: listings
     ("listings.list_items", "GET"): [case(EVERYONE)],
     ("listings.create_item", "POST"): [case("401 201 201 201 201 403", json=listing_payload())],
