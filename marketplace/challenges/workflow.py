@@ -24,7 +24,14 @@ from marketplace.core.locking import lock_rows
 from marketplace.core.messages import N_, Message
 from marketplace.core.money import Amount
 from marketplace.core.uow import unit_of_work
-from marketplace.models import Challenge, ChallengeIndicator, ChallengeProposal, Listing, User
+from marketplace.models import (
+    Challenge,
+    ChallengeIndicator,
+    ChallengeProposal,
+    ChallengeScore,
+    Listing,
+    User,
+)
 from marketplace.models.challenges import ELIGIBILITIES, PAYMENT_MODES, VISIBILITIES
 from marketplace.models.types import utcnow
 from marketplace.models.vocab import DOMAINS
@@ -413,3 +420,63 @@ def visible_proposals(
             return []
         stmt = stmt.where(ChallengeProposal.organization_id == actor.organization_id)
     return list(session.scalars(stmt))
+
+
+# Evaluation --------------------------------------------------------------------------
+
+
+def _proposal_for_poster(
+    session: Session, actor: User | None, proposal_id: int
+) -> ChallengeProposal:
+    """The proposal, its challenge locked; only the posting organization evaluates."""
+    actor = _signed_in(actor)
+    proposal = session.get(ChallengeProposal, proposal_id)
+    if proposal is None:
+        raise NotFound(N_("No proposal %(id)s."), id=proposal_id)
+    challenge = lock_challenge(session, proposal.challenge_id)
+    session.refresh(proposal)
+    if POSTER not in roles(actor, challenge):
+        if actor.organization_id == proposal.organization_id or actor.is_operator:
+            raise Forbidden(N_("Only the posting organization evaluates proposals."))
+        raise NotFound(N_("No proposal %(id)s."), id=proposal_id)
+    if challenge.state not in ("open", "evaluating"):
+        raise CHALLENGE.conflict(challenge, "award")
+    return proposal
+
+
+@unit_of_work
+def shortlist(session: Session, actor: User | None, proposal_id: int) -> ChallengeProposal:
+    proposal = _proposal_for_poster(session, actor, proposal_id)
+    PROPOSAL.apply(proposal, "shortlist", PROPOSAL.check(proposal, "shortlist", [POSTER]))
+    return proposal
+
+
+@unit_of_work
+def score(
+    session: Session, actor: User | None, proposal_id: int, scores: dict[str, int]
+) -> ChallengeProposal:
+    """The poster's scores (0–100) on the challenge's published criteria; scoring again
+    replaces a criterion's score."""
+    proposal = _proposal_for_poster(session, actor, proposal_id)
+    criteria = set(proposal.challenge.criteria or [])
+    bad = {
+        name: N_("Score each published criterion from 0 to 100.")
+        for name, value in scores.items()
+        if name not in criteria
+        or not isinstance(value, int)
+        or isinstance(value, bool)
+        or not 0 <= value <= 100
+    }
+    if bad or not scores:
+        raise Invalid(bad or {"scores": N_("Score each published criterion from 0 to 100.")})
+    existing = {s.criterion: s for s in proposal.scores}
+    for name, value in scores.items():
+        row = existing.get(name)
+        if row is None:
+            proposal.scores.append(
+                ChallengeScore(criterion=name, score=value, scored_by_id=actor.id)
+            )
+        else:
+            row.score, row.scored_by_id, row.scored_at = value, actor.id, utcnow()
+    session.flush()
+    return proposal

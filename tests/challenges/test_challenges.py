@@ -203,3 +203,28 @@ def test_nobody_awarded_refunds_after_the_deadline(ctx, people):
     challenge = db.session.get(Challenge, cid)
     assert (challenge.state, money.held(db.session, challenge)) == ("not_awarded", 0)
     assert ledger.check(db.session) == []
+
+
+def test_only_the_poster_shortlists_and_scores_on_published_criteria(ctx, people):
+    cid = walk(db.session, people["poster"], people["operator"], "open")
+    plan = plan_for(db.session, cid)
+    p1 = workflow.propose(db.session, user(people["uni"]), cid, approach="甲", price=5, plan=plan)
+    pid = p1.id
+    with pytest.raises(Forbidden):
+        workflow.shortlist(db.session, user(people["uni"]), pid)
+    db.session.rollback()
+    with pytest.raises(NotFound):  # another solver does not learn the proposal exists
+        workflow.shortlist(db.session, user(people["uni2"]), pid)
+    db.session.rollback()
+    workflow.shortlist(db.session, user(people["poster"]), pid)
+    with pytest.raises(Invalid):
+        workflow.score(db.session, user(people["poster"]), pid, {"颜值": 90})
+    db.session.rollback()
+    with pytest.raises(Invalid):
+        workflow.score(db.session, user(people["poster"]), pid, {"技术路线": 101})
+    db.session.rollback()
+    workflow.score(db.session, user(people["poster"]), pid, {"技术路线": 80})
+    workflow.score(db.session, user(people["poster"]), pid, {"技术路线": 85, "团队能力": 70})
+    proposal = db.session.get(ChallengeProposal, pid)
+    assert proposal.state == "shortlisted"
+    assert {s.criterion: s.score for s in proposal.scores} == {"技术路线": 85, "团队能力": 70}
