@@ -30,6 +30,7 @@ from marketplace.models import (
     ChallengeProposal,
     ChallengeScore,
     Listing,
+    ProposalQuestion,
     User,
 )
 from marketplace.models.challenges import ELIGIBILITIES, PAYMENT_MODES, VISIBILITIES
@@ -480,3 +481,35 @@ def score(
             row.score, row.scored_by_id, row.scored_at = value, actor.id, utcnow()
     session.flush()
     return proposal
+
+
+@unit_of_work
+def ask(session: Session, actor: User | None, proposal_id: int, question: str) -> ProposalQuestion:
+    """The poster asks the proposing team a question in the proposal's thread."""
+    proposal = _proposal_for_poster(session, actor, proposal_id)
+    if not question.strip():
+        raise Invalid({"question": N_("Write your question.")})
+    row = ProposalQuestion(proposal_id=proposal.id, asked_by_id=actor.id, question=question.strip())
+    session.add(row)
+    session.flush()
+    return row
+
+
+@unit_of_work
+def answer(session: Session, actor: User | None, question_id: int, text: str) -> ProposalQuestion:
+    """A member of the proposing organization answers (once) while the challenge is
+    being evaluated."""
+    actor = _signed_in(actor)
+    row = session.get(ProposalQuestion, question_id)
+    if row is None or actor.organization_id != row.proposal.organization_id:
+        raise NotFound(N_("No question %(id)s."), id=question_id)
+    challenge = lock_challenge(session, row.proposal.challenge_id)
+    session.refresh(row)
+    if challenge.state not in ("open", "evaluating"):
+        raise CHALLENGE.conflict(challenge, "award")
+    if row.answered_at is not None:
+        raise Conflict(N_("This question has been answered."), code="question_answered")
+    if not text.strip():
+        raise Invalid({"answer": N_("Write your answer.")})
+    row.answer, row.answered_by_id, row.answered_at = text.strip(), actor.id, utcnow()
+    return row

@@ -228,3 +228,21 @@ def test_only_the_poster_shortlists_and_scores_on_published_criteria(ctx, people
     proposal = db.session.get(ChallengeProposal, pid)
     assert proposal.state == "shortlisted"
     assert {s.criterion: s.score for s in proposal.scores} == {"技术路线": 85, "团队能力": 70}
+
+
+def test_the_poster_asks_and_only_the_proposing_team_answers_once(ctx, people):
+    cid = walk(db.session, people["poster"], people["operator"], "open")
+    plan = plan_for(db.session, cid)
+    pid = workflow.propose(
+        db.session, user(people["uni"]), cid, approach="甲", price=5, plan=plan
+    ).id
+    with pytest.raises(Invalid):
+        workflow.ask(db.session, user(people["poster"]), pid, " ")
+    db.session.rollback()
+    qid = workflow.ask(db.session, user(people["poster"]), pid, "样品何时可测？").id
+    with pytest.raises(NotFound):
+        workflow.answer(db.session, user(people["uni2"]), qid, "不关我事")
+    db.session.rollback()
+    workflow.answer(db.session, user(people["uni"]), qid, "三个月内")
+    with pytest.raises(Conflict):
+        workflow.answer(db.session, user(people["uni"]), qid, "改口")
