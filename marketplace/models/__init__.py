@@ -11,6 +11,13 @@ from marketplace.models.brokers import (
     BrokerRegion,
     MediationOffer,
 )
+from marketplace.models.challenges import (
+    Challenge,
+    ChallengeIndicator,
+    ChallengeProposal,
+    ChallengeScore,
+    ProposalQuestion,
+)
 from marketplace.models.deals import (
     CancellationProposal,
     Deal,
@@ -65,6 +72,10 @@ __all__ = [
     "BrokerRegion",
     "BrokerageAttachment",
     "BrokerageRecord",
+    "Challenge",
+    "ChallengeIndicator",
+    "ChallengeProposal",
+    "ChallengeScore",
     "BrokerageRecordVersion",
     "MediationOffer",
     "Deal",
@@ -96,6 +107,7 @@ __all__ = [
     "OrganizationInvitation",
     "Patent",
     "PayoutInstruction",
+    "ProposalQuestion",
     "SavedSearch",
     "SearchOutbox",
     "StatisticsSnapshot",

@@ -17,10 +17,13 @@ from marketplace.accounts.join_requests import JOIN_REQUEST
 from marketplace.brokers.assignment import INVITATION
 from marketplace.brokers.offers import OFFER
 from marketplace.catalog.publication import PUBLICATION
+from marketplace.challenges.lifecycle import CHALLENGE, PROPOSAL
 from marketplace.core.lifecycle import Lifecycle
 from marketplace.deals.machine import DEAL, MILESTONE
 from marketplace.models import (
     BrokerAssignment,
+    Challenge,
+    ChallengeProposal,
     Deal,
     Demand,
     JoinRequest,
@@ -30,6 +33,7 @@ from marketplace.models import (
     OrganizationInvitation,
 )
 from marketplace.models.brokers import ASSIGNMENT_STATUSES, OFFER_STATUSES
+from marketplace.models.challenges import CHALLENGE_STATES, PROPOSAL_STATES
 from marketplace.models.deals import ACTOR_ROLES, DEAL_STATES, MILESTONE_STATES
 from marketplace.models.vocab import (
     INVITATION_STATUSES,
@@ -47,6 +51,20 @@ LIFECYCLES: dict[str, tuple[Lifecycle, tuple[type, ...], tuple[str, ...], set[st
         PUBLICATION_STATUSES,
         {"owner", "operator", "system"},
         {"closed", "withdrawn"},
+    ),
+    "challenge": (
+        CHALLENGE,
+        (Challenge,),
+        CHALLENGE_STATES,
+        {"poster", "operator", "system"},
+        {"awarded", "not_awarded", "withdrawn"},
+    ),
+    "challenge proposal": (
+        PROPOSAL,
+        (ChallengeProposal,),
+        PROPOSAL_STATES,
+        {"poster", "system"},
+        {"awarded", "not_awarded"},
     ),
     "deal": (DEAL, (Deal,), DEAL_STATES, set(ACTOR_ROLES), {"completed", "cancelled"}),
     "milestone": (
@@ -131,6 +149,8 @@ CONSTRUCTORS = {
     "Listing": PUBLICATION,
     "Demand": PUBLICATION,
     "model": PUBLICATION,
+    "Challenge": CHALLENGE,
+    "ChallengeProposal": PROPOSAL,
     "Deal": DEAL,
     "Milestone": MILESTONE,
     "BrokerAssignment": INVITATION,
