@@ -1,5 +1,11 @@
 """All models, imported here so that Alembic and the app see one metadata."""
 
+from marketplace.models.auctions import (
+    AuctionBid,
+    AuctionLot,
+    AuctionRegistration,
+    AuctionSession,
+)
 from marketplace.models.brokers import (
     BrokerageAttachment,
     BrokerageRecord,
@@ -48,6 +54,10 @@ from marketplace.models.payments import StripeRequest, StripeWebhookEvent
 from marketplace.models.security import AuditEntry, LoginSession, RecoveryCode, SecondFactor
 
 __all__ = [
+    "AuctionBid",
+    "AuctionLot",
+    "AuctionRegistration",
+    "AuctionSession",
     "AlertJob",
     "AuditEntry",
     "ApiToken",
