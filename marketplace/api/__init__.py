@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
 
     from marketplace.api import (
         accounts,
+        auctions,
         audit,
         broker_deals,
         brokers,
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
         brokers,
         broker_deals,
         audit,
+        auctions,
     ):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the
