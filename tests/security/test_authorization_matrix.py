@@ -185,6 +185,22 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     #                                               anon res ent brk oth op
     ("views.home", "GET"): [case(EVERYONE)],
     ("views.listings", "GET"): [case(EVERYONE)],
+    # Auctions: public pages; registering and bidding are refused with the reason except
+    # for the enterprise member (registered, deposit held).
+    ("views.auctions", "GET"): [case(EVERYONE)],
+    ("views.auction_results", "GET"): [case(EVERYONE)],
+    ("views.auction_lot", "GET"): [
+        case(EVERYONE, args=LOT),
+        case("404 200 404 404 404 200", args=LOT_APPLIED),
+    ],
+    ("views.auction_lot_live", "GET"): [
+        case(EVERYONE, args=LOT),
+        case("404 200 404 404 404 200", args=LOT_APPLIED),
+    ],
+    ("views.auction_register", "POST"): [case("302 303! 303 303! 303! 303!", args=LOT)],
+    ("views.auction_bid", "POST"): [
+        case("302 303! 303 303! 303! 303!", args=LOT, form={"amount": "2000000"})
+    ],
     ("views.demands", "GET"): [case(EVERYONE)],
     ("views.search", "GET"): [case(EVERYONE)],
     ("views.search_demands", "GET"): [case(EVERYONE)],
