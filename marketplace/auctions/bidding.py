@@ -79,6 +79,14 @@ def place_bid(
     reg = registration_of(session, lot.id, actor.organization_id)
     if reg is None or reg.deposit_state != "held":
         raise Forbidden(N_("Register and pay the deposit before bidding."), code="deposit_not_held")
+    if lot.leader_id != reg.id and amount < next_minimum(lot):
+        # Someone bid first (the common refusal under contention): decided before
+        # reading the other bidders.
+        raise Conflict(
+            N_("The minimum bid is now %(minimum)s."),
+            code="bid_too_low",
+            minimum=Amount(next_minimum(lot), lot.currency),
+        )
     regs = {
         r.id: r
         for r in session.scalars(

@@ -114,8 +114,9 @@ class AuctionLot(db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     session: Mapped[AuctionSession] = relationship(back_populates="lots", lazy="joined")
-    listing: Mapped[Listing] = relationship(lazy="joined")
-    owner: Mapped[Organization] = relationship(lazy="joined")
+    # Loaded when read (bidding, which locks the lot row, needs neither).
+    listing: Mapped[Listing] = relationship()
+    owner: Mapped[Organization] = relationship()
     applicant: Mapped[User | None] = relationship()
 
 
