@@ -20,7 +20,7 @@ from marketplace.auctions import deposits
 from marketplace.auctions.lots import lock_lot
 from marketplace.auctions.rules import LOT, SYSTEM
 from marketplace.core import audit
-from marketplace.core.errors import Conflict
+from marketplace.core.errors import Conflict, DomainError
 from marketplace.core.messages import N_
 from marketplace.core.uow import unit_of_work
 from marketplace.deals import terms as deal_terms
@@ -37,6 +37,7 @@ class Closed:
     state: str
     deal_id: int | None = None
     changed: bool = True
+    error: str = ""
 
 
 @unit_of_work
@@ -129,6 +130,14 @@ def due_lots(session: Session, now: datetime) -> list[int]:
 
 
 def close_due(session: Session, *, now: datetime | None = None) -> list[Closed]:
-    """Close every lot whose end has passed, each in its own unit of work."""
+    """Close every lot whose end has passed, each in its own unit of work. A lot that
+    cannot close (its listing withdrawn since, the winner's member gone: a refusal) stays
+    open for an operator and is reported; the other lots still close."""
     now = now or utcnow()
-    return [close_lot(session, lot_id, now=now) for lot_id in due_lots(session, now)]
+    done = []
+    for lot_id in due_lots(session, now):
+        try:
+            done.append(close_lot(session, lot_id, now=now))
+        except DomainError as refused:
+            done.append(Closed(lot_id, "failed", changed=False, error=str(refused.message)))
+    return done

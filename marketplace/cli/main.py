@@ -190,8 +190,12 @@ def auction_close_command() -> None:
     are applied or refunded. Idempotent."""
     closed = auction_closing.close_due(db.session)
     for c in closed:
-        click.echo(f"lot {c.lot_id}: {c.state}" + (f", deal {c.deal_id}" if c.deal_id else ""))
-    click.echo(f"auction: {len(closed)} lot(s) closed")
+        detail = f", deal {c.deal_id}" if c.deal_id else f": {c.error}" if c.error else ""
+        click.echo(f"lot {c.lot_id}: {c.state}{detail}", err=bool(c.error))
+    failed = sum(1 for c in closed if c.error)
+    click.echo(f"auction: {len(closed) - failed} lot(s) closed, {failed} could not close")
+    if failed:
+        sys.exit(1)
 
 
 @auction_cli.command("verify")

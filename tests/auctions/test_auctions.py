@@ -256,3 +256,22 @@ def test_the_commands_close_verify_and_check_the_deposits(app, ctx, make):
     broken = runner.invoke(args=["auction", "verify", str(w.lot_id)])
     assert broken.exit_code == 1 and "bid 1: hash does not match" in broken.output
     assert runner.invoke(args=["auction", "verify", "999999"]).exit_code == 1
+
+
+def test_a_lot_that_cannot_close_is_reported_and_the_others_close(ctx, make):
+    from marketplace.catalog import publication
+    from marketplace.models import Listing
+
+    stuck = world(make, ctx)
+    fine = world(make, ctx, bidders=1)
+    bidding.place_bid(
+        ctx, fresh(stuck.bidders[0]), stuck.lot_id, START, now=stuck.opens + timedelta(minutes=1)
+    )
+    # The seller closes the listing before the end: no deal can be opened on it.
+    publication.transition(ctx, Listing, lot(ctx, stuck).listing_id, "close", fresh(stuck.seller))
+    ctx.commit()
+    done = {c.lot_id: c for c in closing.close_due(ctx, now=max(stuck.ends, fine.ends))}
+    assert done[stuck.lot_id].state == "failed" and "published" in done[stuck.lot_id].error
+    assert done[fine.lot_id].state == "unsold"
+    assert lot(ctx, stuck).state == "admitted"
+    assert ledger.check(ctx) == []
