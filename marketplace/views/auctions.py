@@ -10,16 +10,22 @@ from typing import Any
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
 from marketplace.auctions import bidding, deposits, lots, status
 from marketplace.auctions.rules import DEPOSIT_WORDS, LOT_WORDS
-from marketplace.core.errors import Conflict, Forbidden, Invalid
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.core.messages import N_
 from marketplace.core.money import format_money
 from marketplace.core.payments import gateway_for
 from marketplace.extensions import db
+from marketplace.models import AuctionRegistration
 from marketplace.models.types import utcnow
-from marketplace.views.base import actor, attempt, bp, form_int, require_login
-from marketplace.views.deal_text import when
+from marketplace.schemas.auctions import DepositConfirmIn
+from marketplace.views.base import actor, attempt, bp, form_int, merge_errors, require_login
+from marketplace.views.deal_terms_form import yuan_amount
+from marketplace.views.deal_text import client_ip, load_form, when
+from marketplace.views.second_factor import step_up_page
 
 PHASES = {
     "upcoming": _l("Not started"),
@@ -157,3 +163,59 @@ def auction_bid(lot_id: int):
         else:
             flash(_("Your bid was accepted, but another bidder's maximum is higher."), "error")
     return redirect(url_for("views.auction_lot", lot_id=lot_id), 303)
+
+
+# Operators: deposits awaiting confirmation ---------------------------------------------
+
+
+def _deposits_page(posted: str = "", errors=None):
+    pending = deposits.pending_deposits(db.session, actor())
+    return render_template(
+        "auctions/operator_deposits.html",
+        registrations=pending,
+        lots_by_id={r.lot_id: lots.get_lot(db.session, actor(), r.lot_id) for r in pending},
+        posted=posted,
+        values=request.form if posted else MultiDict(),
+        errors=errors or {},
+        section="deposits",
+    ), (422 if errors else 200)
+
+
+@bp.route("/operator/auctions/deposits", endpoint="operator_auction_deposits")
+@require_login
+def operator_auction_deposits():
+    return _deposits_page()
+
+
+@bp.route(
+    "/operator/auctions/deposits/<int:registration_id>/confirm",
+    methods=["POST"],
+    endpoint="operator_confirm_deposit",
+)
+@require_login
+@step_up_page
+def operator_confirm_deposit(registration_id: int):
+    user = actor()
+    reg = db.session.get(AuctionRegistration, registration_id)
+    if reg is None or not (user and user.is_operator):
+        lots.require_operator(user)
+        raise NotFound(
+            N_("No auction registration %(registration)s."), registration=registration_id
+        )
+    posted, errors = f"deposit-{registration_id}", {}
+    amount = yuan_amount(request.form, "amount", reg.currency, errors)
+    payload = {"reference": request.form.get("reference", "").strip()}
+    if amount is not None:
+        payload["amount"] = amount
+    data, schema_errors = load_form(DepositConfirmIn(), payload)
+    errors = merge_errors(errors, {k: v for k, v in schema_errors.items() if k not in errors})
+    if errors:
+        return _deposits_page(posted, errors)
+    result = attempt(
+        lambda: deposits.confirm_deposit(db.session, user, registration_id, ip=client_ip(), **data)
+    )
+    if result.errors:
+        return _deposits_page(posted, result.errors)
+    if result.ok:
+        flash(_("The deposit is confirmed and held in escrow."), "success")
+    return redirect(url_for("views.operator_auction_deposits"), 303)

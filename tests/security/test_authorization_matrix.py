@@ -198,6 +198,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("404 200 404 404 404 200", args=LOT_APPLIED),
     ],
     ("views.auction_register", "POST"): [case("302 303! 303 303! 303! 303!", args=LOT)],
+    ("views.operator_auction_deposits", "GET"): [case(PAGE_FOR_OPERATORS)],
+    ("views.operator_confirm_deposit", "POST"): [
+        case("302 403 403 403 403 303", args={"registration_id": "@registration_pending"},
+             form=lambda w: {"reference": w.ids["deposit_reference"], "amount": "200000"})
+    ],
     ("views.auction_bid", "POST"): [
         case("302 303! 303 303! 303! 303!", args=LOT, form={"amount": "2000000"})
     ],
