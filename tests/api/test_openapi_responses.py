@@ -30,6 +30,12 @@ PUBLIC = {
     ("get", "/api/v1/listings/{listing_id}/matches"),
     ("get", "/api/v1/brokers"),
     ("get", "/api/v1/brokers/{broker_id}"),
+    # Auctions are public: sessions, admitted lots, their bid logs, results.
+    ("get", "/api/v1/auctions/sessions"),
+    ("get", "/api/v1/auctions/sessions/{session_id}"),
+    ("get", "/api/v1/auctions/lots/{lot_id}"),
+    ("get", "/api/v1/auctions/lots/{lot_id}/bids"),
+    ("get", "/api/v1/auctions/results"),
 }
 
 
