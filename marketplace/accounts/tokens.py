@@ -45,6 +45,10 @@ AREA_ENDPOINTS = {
     "organizations.set_payout_account": "deals",
     "brokers.my_earnings": "deals",
     "brokers.earnings": "deals",
+    # Deposits and bids commit money: the same area as deals.
+    "auctions.register": "deals",
+    "auctions.confirm_deposit": "deals",
+    "auctions.place_bid": "deals",
     # Who the token belongs to, and ending the request: no area needed.
     "auth.me": None,
     "auth.logout": None,

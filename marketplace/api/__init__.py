@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
 
     from marketplace.api import (
         accounts,
+        auctions,
         audit,
         broker_deals,
         brokers,
@@ -84,6 +85,7 @@ def init_app(app: Flask) -> None:
         broker_deals,
         audit,
         statistics,
+        auctions,
     ):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the

@@ -11,6 +11,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from marketplace.accounts import users as accounts
+from marketplace.auctions import audit_money, chain
+from marketplace.auctions import closing as auction_closing
 from marketplace.catalog import import_formats, imports
 from marketplace.core import ledger
 from marketplace.core.errors import DomainError
@@ -153,7 +155,7 @@ ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 @ledger_cli.command("check")
 def ledger_check_command() -> None:
     """Verify every ledger invariant over the whole database; exit 1 on any violation."""
-    violations = ledger.check(db.session)
+    violations = ledger.check(db.session) + audit_money.deposit_violations(db.session)
     for v in violations:
         click.echo(f"{v.rule}: {v.detail}", err=True)
     if violations:
@@ -182,7 +184,43 @@ def deals_sweep_command() -> None:
     )
 
 
+auction_cli = AppGroup("auction", help="Timed online auctions.")
+
+
+@auction_cli.command("close")
+def auction_close_command() -> None:
+    """Close every lot whose end has passed (run it every minute: the
+    techmarket-auction-close timer): sold lots open their deal with the winner, deposits
+    are applied or refunded. Idempotent."""
+    closed = auction_closing.close_due(db.session)
+    for c in closed:
+        detail = f", deal {c.deal_id}" if c.deal_id else f": {c.error}" if c.error else ""
+        click.echo(f"lot {c.lot_id}: {c.state}{detail}", err=bool(c.error))
+    failed = sum(1 for c in closed if c.error)
+    click.echo(f"auction: {len(closed) - failed} lot(s) closed, {failed} could not close")
+    if failed:
+        sys.exit(1)
+
+
+@auction_cli.command("verify")
+@click.argument("lot_id", type=int)
+def auction_verify_command(lot_id: int) -> None:
+    """Recompute LOT's bid log hash chain; exit 1 if any stored bid was changed."""
+    from marketplace.models import AuctionLot
+
+    lot = db.session.get(AuctionLot, lot_id)
+    if lot is None:
+        raise click.ClickException(f"No auction lot {lot_id}.")
+    problems = chain.verify(db.session, lot_id, lot.last_hash)
+    for p in problems:
+        click.echo(f"bid {p.seq}: {p.reason}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"lot {lot_id}: {lot.last_seq} bid(s), chain intact, head {lot.last_hash or '-'}")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(auction_cli)
     app.cli.add_command(deals_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(import_cli)

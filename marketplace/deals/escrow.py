@@ -137,8 +137,13 @@ def request_funding(
     )
     if pending is not None:
         return pending
+    # Escrow may already hold part of the price (an auction winner's deposit, applied at
+    # the close): the buyer pays the rest.
+    due = terms.price - ledger.balance(session, escrow_account(session, deal, terms.currency))
+    if due <= 0:
+        raise Conflict(N_("Escrow already holds the contract amount."))
     instruction = provider.create_funding(
-        deal, terms.price, terms.currency, f"deal:{deal.id}:funding:{terms.terms_hash}"
+        deal, due, terms.currency, f"deal:{deal.id}:funding:{terms.terms_hash}"
     )
     funding = Funding(
         deal_id=deal.id,

@@ -1,5 +1,11 @@
 """All models, imported here so that Alembic and the app see one metadata."""
 
+from marketplace.models.auctions import (
+    AuctionBid,
+    AuctionLot,
+    AuctionRegistration,
+    AuctionSession,
+)
 from marketplace.models.brokers import (
     BrokerageAttachment,
     BrokerageRecord,
@@ -62,6 +68,10 @@ from marketplace.models.security import (
 from marketplace.models.statistics import ItemViewCount, StatisticsSnapshot
 
 __all__ = [
+    "AuctionBid",
+    "AuctionLot",
+    "AuctionRegistration",
+    "AuctionSession",
     "AlertJob",
     "AuditEntry",
     "ApiToken",

@@ -9,6 +9,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from marketplace.views import (  # noqa: F401 - importing registers the routes
         account,
+        auctions,
         audit,
         auth,
         broker_deals,

@@ -32,6 +32,12 @@ PUBLIC = {
     ("get", "/api/v1/brokers/{broker_id}"),
     ("get", "/api/v1/statistics"),
     ("get", "/api/v1/statistics/{key}"),
+    # Auctions are public: sessions, admitted lots, their bid logs, results.
+    ("get", "/api/v1/auctions/sessions"),
+    ("get", "/api/v1/auctions/sessions/{session_id}"),
+    ("get", "/api/v1/auctions/lots/{lot_id}"),
+    ("get", "/api/v1/auctions/lots/{lot_id}/bids"),
+    ("get", "/api/v1/auctions/results"),
 }
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from marketplace.accounts.invitations import INVITATION as ORG_INVITATION
 from marketplace.accounts.join_requests import JOIN_REQUEST
+from marketplace.auctions.rules import DEPOSIT, LOT
 from marketplace.brokers.assignment import INVITATION
 from marketplace.brokers.offers import OFFER
 from marketplace.catalog.publication import PUBLICATION
@@ -21,6 +22,8 @@ from marketplace.challenges.lifecycle import CHALLENGE, PROPOSAL
 from marketplace.core.lifecycle import Lifecycle
 from marketplace.deals.machine import DEAL, MILESTONE
 from marketplace.models import (
+    AuctionLot,
+    AuctionRegistration,
     BrokerAssignment,
     Challenge,
     ChallengeProposal,
@@ -32,6 +35,7 @@ from marketplace.models import (
     Milestone,
     OrganizationInvitation,
 )
+from marketplace.models.auctions import DEPOSIT_STATES, LOT_STATES
 from marketplace.models.brokers import ASSIGNMENT_STATUSES, OFFER_STATUSES
 from marketplace.models.challenges import CHALLENGE_STATES, PROPOSAL_STATES
 from marketplace.models.deals import ACTOR_ROLES, DEAL_STATES, MILESTONE_STATES
@@ -95,6 +99,20 @@ LIFECYCLES: dict[str, tuple[Lifecycle, tuple[type, ...], tuple[str, ...], set[st
         {"admin", "requester", "system"},
         {"approved", "declined", "withdrawn"},
     ),
+    "auction lot": (
+        LOT,
+        (AuctionLot,),
+        LOT_STATES,
+        {"owner", "operator", "system"},
+        {"rejected", "withdrawn", "sold", "unsold"},
+    ),
+    "deposit": (
+        DEPOSIT,
+        (AuctionRegistration,),
+        DEPOSIT_STATES,
+        {"operator", "system"},
+        {"applied", "refunded", "lapsed"},
+    ),
     "offer": (
         OFFER,
         (MediationOffer,),
@@ -134,7 +152,7 @@ def test_the_named_actions_of_pages_and_api_are_in_the_tables():
 
 # Nothing sets a governed status directly ------------------------------------------------
 
-GOVERNED = ("status", "state")
+GOVERNED = ("status", "state", "deposit_state")
 # Status fields of rows that have no lifecycle table (yet), and a search form's state:
 # (file, the expression whose attribute is assigned).
 NOT_GOVERNED = {
@@ -152,6 +170,8 @@ CONSTRUCTORS = {
     "Challenge": CHALLENGE,
     "ChallengeProposal": PROPOSAL,
     "Deal": DEAL,
+    "AuctionLot": LOT,
+    "AuctionRegistration": DEPOSIT,
     "Milestone": MILESTONE,
     "BrokerAssignment": INVITATION,
     "MediationOffer": OFFER,

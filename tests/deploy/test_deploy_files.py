@@ -82,10 +82,14 @@ def test_systemd_units_run_the_wheels_commands():
     sweep = unit("techmarket-deals-sweep.service")["Service"]
     assert sweep["Type"] == "oneshot" and sweep["ExecStart"].endswith("deals sweep")
     assert unit("techmarket-deals-sweep.timer")["Timer"]["OnCalendar"] == "hourly"
+    close = unit("techmarket-auction-close.service")["Service"]
+    assert close["Type"] == "oneshot" and close["ExecStart"].endswith("auction close")
+    assert unit("techmarket-auction-close.timer")["Timer"]["OnCalendar"] == "minutely"
     for name in (
         "techmarket.service",
         "techmarket-drain@.service",
         "techmarket-deals-sweep.service",
+        "techmarket-auction-close.service",
     ):
         assert "techmarket-migrate.service" in unit(name)["Unit"]["After"]
     env = (DEPLOY / "systemd/techmarket.env.example").read_text()
@@ -100,6 +104,7 @@ def test_the_commands_they_run_exist(app):
         ["search", "drain", "--help"],
         ["db", "upgrade", "--help"],
         ["deals", "sweep", "--help"],
+        ["auction", "close", "--help"],
     ):
         result = runner.invoke(args=args)
         assert result.exit_code == 0, (args, result.output)

@@ -92,6 +92,20 @@ PRIVATE_RECORD = {"record_id": "@record_private"}
 RECORD_FILE = {"record_id": "@record_shared", "attachment_id": "@record_file"}
 NOTIFICATION = {"notification_id": "@notification"}  # the researcher's
 SAVED = {"saved_id": "@saved_search"}  # the researcher's
+LOT = {"lot_id": "@lot"}  # admitted, open; the enterprise's deposit held
+LOT_APPLIED = {"lot_id": "@lot_applied"}  # the researcher's application, undecided
+AUCTION_SESSION = {
+    "title": "人工智能专场",
+    "domain": "ai",
+    "starts_at": "2030-01-01T09:00:00+08:00",
+    "ends_at": "2030-01-01T17:00:00+08:00",
+}
+AUCTION_LOT = {
+    "transfer_mode": "assignment",
+    "start_price": 200_000_000,
+    "ladder": [{"below": None, "step": 10_000_000}],
+    "deposit": 20_000_000,
+}
 U1 = {"org_id": "@org"}  # the researcher administers it
 U1_MEMBER = {"org_id": "@org", "user_id": "@member"}
 U1_DOCUMENT = {"org_id": "@org", "document_id": "@org_document"}
@@ -171,6 +185,30 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     #                                               anon res ent brk oth op
     ("views.home", "GET"): [case(EVERYONE)],
     ("views.listings", "GET"): [case(EVERYONE)],
+    # Auctions: public pages; registering and bidding are refused with the reason except
+    # for the enterprise member (registered, deposit held).
+    ("views.auctions", "GET"): [case(EVERYONE)],
+    ("views.auction_results", "GET"): [case(EVERYONE)],
+    ("views.auction_lot", "GET"): [
+        case(EVERYONE, args=LOT),
+        case("404 200 404 404 404 200", args=LOT_APPLIED),
+    ],
+    ("views.auction_lot_live", "GET"): [
+        case(EVERYONE, args=LOT),
+        case("404 200 404 404 404 200", args=LOT_APPLIED),
+    ],
+    ("views.auction_register", "POST"): [case("302 303! 303 303! 303! 303!", args=LOT)],
+    ("views.operator_auction_deposits", "GET"): [case(PAGE_FOR_OPERATORS)],
+    ("views.operator_confirm_deposit", "POST"): [
+        case(
+            "302 403 403 403 403 303",
+            args={"registration_id": "@registration_pending"},
+            form=lambda w: {"reference": w.ids["deposit_reference"], "amount": "200000"},
+        )
+    ],
+    ("views.auction_bid", "POST"): [
+        case("302 303! 303 303! 303! 303!", args=LOT, form={"amount": "2000000"})
+    ],
     ("views.demands", "GET"): [case(EVERYONE)],
     ("views.search", "GET"): [case(EVERYONE)],
     ("views.search_demands", "GET"): [case(EVERYONE)],
@@ -237,11 +275,12 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     # An operator has no organization: the page says so, the request goes back to it.
     ("views.my_organization", "GET"): [case("302 200 200 200 200 200")],
-    # "other" asked already (world.py): a second request is a conflict.
-    ("views.request_verification", "POST"): [case("302 303 303 303 409 303")],
+    # "other" asked already (world.py): a second request is a conflict; the enterprise is
+    # verified (it bids at auction), so its request is refused with a message.
+    ("views.request_verification", "POST"): [case("302 303 303! 303 409 303")],
     # Members give their organization's credit code; an operator has none (back to the page).
     ("views.organization_credit_code", "POST"): [
-        case("302 303 303 303 303 303", form={"credit_code": "91350100M000100Y43"})
+        case("302 303 303! 303 303 303", form={"credit_code": "91350100M000100Y43"})
     ],
     ("views.import_records", "GET"): [case(PAGE_FOR_MEMBERS)],
     ("views.import_records", "POST"): [
@@ -911,6 +950,44 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case(OWNER_ONLY, args=SAVED, json={"name": "改名", "alerts": False})
     ],
     ("notifications.delete_saved", "DELETE"): [case("401 204 404 404 404 404", args=SAVED)],
+    # ------------------------------------------------------------------ API: auctions
+    # Sessions, admitted lots, their logs and results are public; an application is the
+    # seller's and the operators' until admitted. Bidding needs a held deposit (only the
+    # enterprise member has one); registering needs a verified enterprise.
+    ("auctions.list_sessions", "GET"): [case(EVERYONE)],
+    ("auctions.schedule_session", "POST"): [case("401 403 403 403 403 201", json=AUCTION_SESSION)],
+    ("auctions.get_session", "GET"): [case(EVERYONE, args={"session_id": "@auction_session"})],
+    ("auctions.apply_lot", "POST"): [
+        case(
+            "401 201 403 403 403 403",
+            args={"session_id": "@auction_upcoming"},
+            json=lambda w: AUCTION_LOT | {"listing_id": w.ids["listing_to_apply"]},
+        )
+    ],
+    ("auctions.decide_lot", "POST"): [
+        case("401 403 404 404 404 200", args=LOT_APPLIED, json={"action": "admit"}),
+        case("401 200 404 404 404 403", args=LOT_APPLIED, json={"action": "withdraw"}),
+    ],
+    ("auctions.get_lot", "GET"): [
+        case(EVERYONE, args=LOT),
+        case("404 200 404 404 404 200", args=LOT_APPLIED),
+    ],
+    ("auctions.register", "POST"): [case("401 403 201 403 403 403", args=LOT)],
+    ("auctions.confirm_deposit", "POST"): [
+        case(
+            "401 403 403 403 403 200",
+            args={"registration_id": "@registration_pending"},
+            json=lambda w: {"reference": w.ids["deposit_reference"], "amount": 20_000_000},
+        )
+    ],
+    ("auctions.place_bid", "POST"): [
+        case("401 403 201 403 403 403", args=LOT, json={"amount": 200_000_000})
+    ],
+    ("auctions.bid_log", "GET"): [
+        case(EVERYONE, args=LOT),
+        case("404 200 404 404 404 200", args=LOT_APPLIED),
+    ],
+    ("auctions.results", "GET"): [case(EVERYONE)],
     # ------------------------------------------------------------------ API: payments
     # Authenticated by Stripe's signature, not by a user. Without STRIPE_WEBHOOK_SECRET (as
     # here) the endpoint does not exist; tests/payments checks signed and unsigned deliveries.

@@ -355,6 +355,7 @@ def build_world(app: Flask, make, **text: str) -> World:
             storage_dir=app.config["ATTACHMENTS_DIR"],
         ).id
         s.commit()
+        _auctions(s, ids, supplier, buyer, operator, t["listing"], make)
     return World(
         app=app,
         users=users,
@@ -365,6 +366,73 @@ def build_world(app: Flask, make, **text: str) -> World:
         funding_reference=reference2,
         terms_hash=terms_hash,
     )
+
+
+AUCTION_START = 200_000_000
+AUCTION_LADDER = [{"below": None, "step": 10_000_000}]
+
+
+def _auctions(s, ids, supplier, buyer, operator, title, make) -> None:
+    """An open session with an admitted lot (the enterprise registered, its deposit held)
+    and a second admitted lot (its deposit pending), an upcoming session with an applied
+    lot, and a published listing of the researcher's not yet in any."""
+    from marketplace.auctions import deposits
+    from marketplace.auctions import lots as auction_lots
+    from marketplace.models import Organization
+
+    now = utcnow()
+    buyer_org = s.get(Organization, buyer.organization_id)
+    buyer_org.verification_status = "verified"
+    s.commit()
+    lot_data = {
+        "transfer_mode": "assignment",
+        "start_price": AUCTION_START,
+        "ladder": AUCTION_LADDER,
+        "deposit": 20_000_000,
+        "reserve_price": 300_000_000,
+    }
+    for name in ("listing_lot", "listing_lot2", "listing_applied", "listing_to_apply"):
+        ids[name] = make.listing(supplier, status="published", title=title).id
+    opened = auction_lots.schedule_session(
+        s,
+        operator,
+        title="新能源专场",
+        domain="new_energy",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=30),
+    )
+    ids["auction_session"] = opened.id
+    for name, listing in (("lot", "listing_lot"), ("lot2", "listing_lot2")):
+        lot = auction_lots.apply_lot(
+            s,
+            supplier,
+            opened.id,
+            lot_data | {"listing_id": ids[listing]},
+            now=now - timedelta(hours=2),
+        )
+        auction_lots.decide_lot(s, operator, lot.id, "admit")
+        ids[name] = lot.id
+    reg = deposits.register(s, buyer, ids["lot"])
+    deposits.confirm_deposit(
+        s, operator, reg.id, reference=reg.reference, amount=reg.deposit_amount
+    )
+    ids["registration"] = reg.id
+    pending = deposits.register(s, buyer, ids["lot2"])
+    ids["registration_pending"] = pending.id
+    ids["deposit_reference"] = pending.reference  # a string: only the matrix reads it
+    upcoming = auction_lots.schedule_session(
+        s,
+        operator,
+        title="新材料专场",
+        domain="new_materials",
+        starts_at=now + timedelta(days=10),
+        ends_at=now + timedelta(days=11),
+    )
+    ids["auction_upcoming"] = upcoming.id
+    ids["lot_applied"] = auction_lots.apply_lot(
+        s, supplier, upcoming.id, lot_data | {"listing_id": ids["listing_applied"]}
+    ).id
+    s.commit()
 
 
 @dataclass
