@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from marketplace.auctions import bidding, deposits, lots, status
 from marketplace.auctions.rules import DEPOSIT_WORDS, LOT_WORDS
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.core.localtime import fmt as when
 from marketplace.core.messages import N_
 from marketplace.core.money import format_money
 from marketplace.core.payments import gateway_for
@@ -24,7 +25,7 @@ from marketplace.models.types import utcnow
 from marketplace.schemas.auctions import DepositConfirmIn
 from marketplace.views.base import actor, attempt, bp, form_int, merge_errors, require_login
 from marketplace.views.deal_terms_form import yuan_amount
-from marketplace.views.deal_text import client_ip, load_form, when
+from marketplace.views.deal_text import client_ip, load_form
 from marketplace.views.second_factor import step_up_page
 
 PHASES = {
