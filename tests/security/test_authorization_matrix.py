@@ -276,8 +276,8 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     # An operator has no organization: the page says so, the request goes back to it.
     ("views.my_organization", "GET"): [case("302 200 200 200 200 200")],
     # "other" asked already (world.py): a second request is a conflict; the enterprise is
-    # verified (it bids at auction), so its request is refused with a message.
-    ("views.request_verification", "POST"): [case("302 303 303! 303 409 303")],
+    # verified (it bids at auction): asking again is a conflict too.
+    ("views.request_verification", "POST"): [case("302 303 409 303 409 303")],
     # Members give their organization's credit code; an operator has none (back to the page).
     ("views.organization_credit_code", "POST"): [
         case("302 303 303! 303 303 303", form={"credit_code": "91350100M000100Y43"})
