@@ -31,6 +31,14 @@ def t(msgid: str, **params: object) -> str:
     return text % params if params else text
 
 
+def tp(context: str, msgid: str) -> str:
+    """``t`` for a message with a translation context (``pgettext`` in the templates)."""
+    text = _catalog().pgettext(context, msgid)
+    if text == msgid:
+        raise AssertionError(f"no Chinese translation for {msgid!r} in context {context!r}")
+    return text
+
+
 def exact(text: str) -> re.Pattern:
     """A whole-text pattern for ``expect(...).to_have_text`` (whitespace around ignored)."""
     return re.compile(rf"^\s*{re.escape(text)}\s*$")

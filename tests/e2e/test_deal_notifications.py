@@ -21,7 +21,7 @@ from marketplace.core.mailer import sent_files
 from marketplace.extensions import db
 from marketplace.models import Notification, User
 from tests.brokers.fixtures import verified_broker
-from tests.e2e.helpers import flash, label, log_in, t
+from tests.e2e.helpers import flash, label, log_in, t, tp
 
 TITLE = "钠离子电池正极材料的独家许可"
 
@@ -179,7 +179,7 @@ def test_a_whole_deal_with_a_broker_tells_everyone_each_step(app, browser_page, 
     deliver("补充了第三方检测报告")
     told.step({"buyer": ["milestone_delivered"], "broker": ["milestone_delivered"]})
     b.goto(f"/deals/{deal_id}")
-    b.get_by_role("button", name=t("Accept"), exact=True).first.click()
+    b.get_by_role("button", name=tp("milestone", "Accept"), exact=True).first.click()
     told.step({"supplier": ["milestone_accepted"], "broker": ["milestone_accepted"]})
 
     # A cancellation proposed by the buyer and declined by the supplier.
@@ -198,7 +198,7 @@ def test_a_whole_deal_with_a_broker_tells_everyone_each_step(app, browser_page, 
     deliver("培训已完成，签到表见附件")
     told.step({"buyer": ["milestone_delivered"], "broker": ["milestone_delivered"]})
     b.goto(f"/deals/{deal_id}")
-    b.get_by_role("button", name=t("Accept"), exact=True).first.click()
+    b.get_by_role("button", name=tp("milestone", "Accept"), exact=True).first.click()
     told.step(
         {
             "supplier": ["milestone_accepted", "deal_completed"],
