@@ -25,9 +25,11 @@ class NotificationOut(Schema):
     title = fields.String(metadata={"description": "In the language of the request."})
     body = fields.String()
     target_type = Choice(
-        (*DOC_TYPES, "deals"), metadata={"description": "What `target_id` points at."}
+        (*DOC_TYPES, "deals"),
+        allow_none=True,
+        metadata={"description": "What `target_id` points at; null for a notice about no item."},
     )
-    target_id = fields.Integer()
+    target_id = fields.Integer(allow_none=True)
     link = fields.String(metadata={"description": "The page where the reader acts on it."})
     listing_id = fields.Integer(allow_none=True)
     demand_id = fields.Integer(allow_none=True)
