@@ -86,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     import marketplace.api as api_package
     from marketplace import cli, views
+    from marketplace.auctions import settlement  # noqa: F401 - receives deal cancellations
     from marketplace.notifications import events  # noqa: F401 - receives the review signal
     from marketplace.web import errors
 

@@ -153,6 +153,9 @@ def from_environment(instance_path: str) -> dict:
         "MILESTONE_ACCEPTANCE_DAYS": int(os.environ.get("MILESTONE_ACCEPTANCE_DAYS", "14")),
         # An unanswered proposal to cancel a funded deal lapses after this many days.
         "DEAL_CANCELLATION_LAPSE_DAYS": int(os.environ.get("DEAL_CANCELLATION_LAPSE_DAYS", "7")),
+        # Days an auction's buyer has to fund the deal opened at the close before the
+        # deposit is forfeited (auctions/settlement.py).
+        "AUCTION_FUNDING_DAYS": int(os.environ.get("AUCTION_FUNDING_DAYS", "7")),
         # Market statistics: a cached period older than this is recomputed on its next
         # read (seconds); the worker and `flask stats refresh` recompute ahead of readers.
         "STATS_CACHE_SECONDS": int(os.environ.get("STATS_CACHE_SECONDS", "900")),

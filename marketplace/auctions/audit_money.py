@@ -3,7 +3,10 @@ says where its money is, and the ledger must agree, exactly once.
 
 * pending / lapsed: nothing posted for it;
 * held: its deposit posting, nothing out yet;
-* applied / refunded: its deposit posting and exactly that one way out;
+* applied: its deposit posting and its application to a deal that is not cancelled (a
+  deal cancelled before funding must have refunded or forfeited it);
+* refunded: its deposit posting and one refund (after its application, if it was applied);
+* forfeited: its deposit posting, its application and one forfeit;
 * each lot's deposits account holds exactly the sum of its held deposits.
 """
 
@@ -15,10 +18,27 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketplace.core.ledger import Violation
-from marketplace.models import AuctionRegistration, JournalTransaction, LedgerAccount, LedgerEntry
+from marketplace.models import (
+    AuctionRegistration,
+    Deal,
+    Funding,
+    JournalTransaction,
+    LedgerAccount,
+    LedgerEntry,
+)
 
-OUT = {"applied": "apply", "refunded": "refund"}
-EVENTS = ("deposit", "apply", "refund")
+
+def expected_events(reg: AuctionRegistration) -> set[str]:
+    """The postings (idempotency key suffixes) a deposit in its state must have, once."""
+    state = reg.deposit_state
+    if state in ("pending", "lapsed"):
+        return set()
+    events = {"deposit"}
+    if state in ("applied", "forfeited") or (state == "refunded" and reg.deal_id):
+        events.add("apply")
+    if state in ("refunded", "forfeited"):
+        events.add("refund" if state == "refunded" else "forfeit")
+    return events
 
 
 def deposit_violations(session: Session) -> list[Violation]:
@@ -36,13 +56,7 @@ def deposit_violations(session: Session) -> list[Violation]:
     for reg in session.scalars(select(AuctionRegistration).order_by(AuctionRegistration.id)):
         events = posted.get(reg.id, set())
         state = reg.deposit_state
-        expected = (
-            set()
-            if state in ("pending", "lapsed")
-            else {"deposit"}
-            if state == "held"
-            else {"deposit", OUT[state]}
-        )
+        expected = expected_events(reg)
         if events != expected:
             violations.append(
                 Violation(
@@ -53,6 +67,14 @@ def deposit_violations(session: Session) -> list[Violation]:
             )
         if state == "held":
             held[reg.lot_id] += reg.deposit_amount
+        if state == "applied" and stranded(session, reg):
+            violations.append(
+                Violation(
+                    "deposit",
+                    f"registration {reg.id} is applied to deal {reg.deal_id}, which was "
+                    "cancelled: it is neither refunded nor forfeited",
+                )
+            )
     balances = {
         code: int(total)
         for code, total in session.execute(
@@ -75,3 +97,15 @@ def deposit_violations(session: Session) -> list[Violation]:
         if f"auction:lot:{lot_id}:deposits" not in balances:
             violations.append(Violation("deposit", f"lot {lot_id} has {total} held, no account"))
     return violations
+
+
+def stranded(session: Session, reg: AuctionRegistration) -> bool:
+    """Applied to a deal cancelled before it was funded (a funded deal's cancellation
+    refunds its whole escrow, the deposit with it)."""
+    deal = session.get(Deal, reg.deal_id) if reg.deal_id else None
+    if deal is None:
+        return True
+    funded = session.scalar(
+        select(Funding.id).where(Funding.deal_id == deal.id, Funding.status == "confirmed")
+    )
+    return deal.state == "cancelled" and funded is None

@@ -270,4 +270,51 @@ def apply_to_deal(
         description=f"Auction deposit {reg.reference} applied to the deal",
     )
     DEPOSIT.apply(reg, "apply", SYSTEM)
+    reg.deal_id = deal.id
+    reg.settled_at = now
+
+
+def refund_applied(session: Session, reg: AuctionRegistration, deal: Deal, now: datetime) -> None:
+    """The deal the deposit was applied to fell through, not by the bidder's fault: the
+    deposit leaves the deal's escrow back to the bidder (owed on the refunds account)."""
+    if reg.deposit_state != "applied":
+        return  # settled before
+    ledger.post(
+        session,
+        kind="auction_deposit_refund",
+        idempotency_key=f"auction:registration:{reg.id}:refund",
+        movements=[
+            (deal_money.escrow_account(session, deal, reg.currency), -reg.deposit_amount),
+            (refunds_account(session, reg), reg.deposit_amount),
+        ],
+        deal_id=deal.id,
+        description=f"Auction deposit {reg.reference} refunded from the deal",
+    )
+    DEPOSIT.apply(reg, "refund", SYSTEM)
+    reg.settled_at = now
+
+
+def forfeit(
+    session: Session,
+    lot: AuctionLot,
+    reg: AuctionRegistration,
+    deal: Deal,
+    now: datetime,
+    gateway: payments.Gateway,
+) -> None:
+    """The winner did not fund the deal (or walked away): the deposit escrow holds is
+    split by the lot's rules between the seller (its payable, with a payout instruction)
+    and the platform's revenue."""
+    if reg.deposit_state != "applied":
+        return  # settled before
+    deal_money.forfeit_to_supplier(
+        session,
+        deal,
+        reg.deposit_amount,
+        reg.currency,
+        lot.forfeit_seller_bp,
+        f"auction:registration:{reg.id}:forfeit",
+        gateway.get(reg.provider),
+    )
+    DEPOSIT.apply(reg, "forfeit", SYSTEM)
     reg.settled_at = now

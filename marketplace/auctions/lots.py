@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.auctions.rules import (
     DEFAULT_EXTENSION_MINUTES,
+    DEFAULT_FORFEIT_SELLER_BP,
     LOT,
     OPERATOR,
     OWNER,
@@ -122,7 +123,7 @@ def get_session(session: Session, session_id: int) -> AuctionSession:
 
 # Lots ---------------------------------------------------------------------------------
 
-PUBLIC_STATES = ("admitted", "sold", "unsold")
+PUBLIC_STATES = ("admitted", "sold", "unsold", "defaulted")
 
 
 def _money(errors: dict[str, Any], data: dict[str, Any], key: str, required: bool = True):
@@ -179,6 +180,9 @@ def apply_lot(
     extension = data.get("extension_minutes") or DEFAULT_EXTENSION_MINUTES
     if not isinstance(extension, int) or not 1 <= extension <= 60:
         errors["extension_minutes"] = N_("Between 1 and 60 minutes.")
+    split = data.get("forfeit_seller_bp", DEFAULT_FORFEIT_SELLER_BP)
+    if not isinstance(split, int) or isinstance(split, bool) or not 0 <= split <= 10_000:
+        errors["forfeit_seller_bp"] = N_("Between 0 and 10000 basis points.")
     try:
         ladder = validate_ladder(data.get("ladder") or [])
     except Invalid as exc:
@@ -205,6 +209,7 @@ def apply_lot(
         reserve_price=reserve,
         deposit=deposit,
         extension_minutes=extension,
+        forfeit_seller_bp=split,
         ends_at=auction.ends_at,
         created_at=now,
     )

@@ -23,6 +23,10 @@ LOT_TRANSITIONS: dict[tuple[str, str, str], str] = {
     ("applied", "withdraw", OWNER): "withdrawn",
     ("admitted", "sell", SYSTEM): "sold",  # closed with a bid at or above the reserve
     ("admitted", "pass", SYSTEM): "unsold",  # closed with no bid, or below the reserve
+    # After the close (auctions/settlement.py): the winner did not fund and the runner-up
+    # takes the lot at its own highest bid; or nobody buys after all.
+    ("sold", "reassign", SYSTEM): "sold",
+    ("sold", "default", SYSTEM): "defaulted",
 }
 
 # (state, action, role) → next state: a bidder's deposit.
@@ -31,6 +35,10 @@ DEPOSIT_TRANSITIONS: dict[tuple[str, str, str], str] = {
     ("held", "apply", SYSTEM): "applied",  # the winner's, to the deal's escrow
     ("held", "refund", SYSTEM): "refunded",  # everybody else's, at the close
     ("pending", "lapse", SYSTEM): "lapsed",  # never paid before the close
+    # The deal it was applied to fell through before funding: the winner's fault (did not
+    # fund in time, or cancelled) forfeits it; otherwise it goes back to the bidder.
+    ("applied", "forfeit", SYSTEM): "forfeited",
+    ("applied", "refund", SYSTEM): "refunded",
 }
 
 LOT_WORDS: dict[str, Any] = {
@@ -42,6 +50,7 @@ LOT_WORDS: dict[str, Any] = {
         "withdrawn": _l("Withdrawn"),
         "sold": _l("Sold"),
         "unsold": _l("Unsold"),
+        "defaulted": _l("Sale fell through"),
     },
     "action": {
         "admit": _l("admit"),
@@ -49,6 +58,8 @@ LOT_WORDS: dict[str, Any] = {
         "withdraw": _l("withdraw"),
         "sell": _l("sell"),
         "pass": _l("close unsold"),
+        "reassign": _l("offer to the runner-up"),
+        "default": _l("close as fallen through"),
     },
     "role": {OWNER: _l("seller"), OPERATOR: _l("operator"), SYSTEM: _l("platform")},
 }
@@ -61,12 +72,14 @@ DEPOSIT_WORDS: dict[str, Any] = {
         "applied": _l("Applied to the deal"),
         "refunded": _l("Refunded"),
         "lapsed": _l("Lapsed"),
+        "forfeited": _l("Forfeited"),
     },
     "action": {
         "confirm": _l("confirm"),
         "apply": _l("apply"),
         "refund": _l("refund"),
         "lapse": _l("lapse"),
+        "forfeit": _l("forfeit"),
     },
     "role": {OPERATOR: _l("operator"), SYSTEM: _l("platform")},
 }
@@ -89,6 +102,8 @@ DEPOSIT = Lifecycle(
 )
 
 DEFAULT_EXTENSION_MINUTES = 5
+DEFAULT_FUNDING_DAYS = 7  # the app passes config AUCTION_FUNDING_DAYS
+DEFAULT_FORFEIT_SELLER_BP = 5000  # a forfeited deposit: half to the seller
 
 
 # The increment ladder ---------------------------------------------------------------

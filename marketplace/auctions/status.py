@@ -21,7 +21,7 @@ from marketplace.models.types import utcnow
 def phase(lot: AuctionLot, now: datetime) -> str:
     """upcoming (admitted, before the session starts), open, ended (awaiting the close),
     closed (sold or unsold), or the application's state (applied, rejected, withdrawn)."""
-    if lot.state in ("sold", "unsold"):
+    if lot.state in ("sold", "unsold", "defaulted"):
         return "closed"
     if lot.state != "admitted":
         return lot.state
@@ -82,6 +82,12 @@ def lot_status(
         "reserve_price": lot.reserve_price if may_see_reserve(actor, lot) else None,
         "leader": None,
         "deal_id": lot.deal_id if may_see_reserve(actor, lot) else None,
+        # After the close: the price the lot is sold at (the hammer, or the runner-up's
+        # bid once the winner forfeited), by when the buyer funds, the forfeit split.
+        "sale_price": lot.sale_price,
+        "funding_due_at": lot.funding_due_at,
+        "offer_round": lot.offer_round,
+        "forfeit_seller_bp": lot.forfeit_seller_bp,
         "me": None,
     }
     if lot.leader_id is not None:
@@ -103,8 +109,9 @@ def lot_status(
             else "outbid"
             if reg.proxy_max is not None
             else "registered",
-            "won": lot.state == "sold" and leading,
-            "deal_id": lot.deal_id if lot.state == "sold" and leading else None,
+            "won": lot.state == "sold" and reg.id == lot.buyer_id,
+            "runner_up": lot.state == "sold" and reg.id == lot.runner_up_id,
+            "deal_id": lot.deal_id if lot.state == "sold" and reg.id == lot.buyer_id else None,
         }
     return out
 
@@ -128,13 +135,15 @@ def results(session: Session, now: datetime | None = None) -> list[dict[str, Any
     now = now or utcnow()
     out = []
     for auction in list_sessions(session):
-        lots = [lot for lot in auction.lots if lot.state in ("admitted", "sold", "unsold")]
+        lots = [
+            lot for lot in auction.lots if lot.state in ("admitted", "sold", "unsold", "defaulted")
+        ]
         if not lots or any(lot.state == "admitted" for lot in lots):
             continue
         rows = []
         for lot in lots:
             sold = lot.state == "sold"
-            hammer = lot.current_price if sold else None
+            hammer = (lot.sale_price or lot.current_price) if sold else None
             rows.append(
                 {
                     "id": lot.id,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from marketplace.accounts import users as accounts
 from marketplace.auctions import audit_money, chain
 from marketplace.auctions import closing as auction_closing
+from marketplace.auctions import settlement as auction_settlement
 from marketplace.catalog import import_formats, imports
 from marketplace.core import ledger
 from marketplace.core.errors import DomainError
@@ -191,14 +192,27 @@ auction_cli = AppGroup("auction", help="Timed online auctions.")
 def auction_close_command() -> None:
     """Close every lot whose end has passed (run it every minute: the
     techmarket-auction-close timer): sold lots open their deal with the winner, deposits
-    are applied or refunded. Idempotent."""
-    closed = auction_closing.close_due(db.session)
+    are applied or refunded, the runner-up's kept held. Then settle sold lots: a funded
+    deal releases the runner-up's deposit; a winner who did not fund within
+    AUCTION_FUNDING_DAYS forfeits the deposit and the lot is offered to the runner-up.
+    Idempotent."""
+    days = current_app.config["AUCTION_FUNDING_DAYS"]
+    closed = auction_closing.close_due(db.session, funding_days=days)
     for c in closed:
         detail = f", deal {c.deal_id}" if c.deal_id else f": {c.error}" if c.error else ""
         click.echo(f"lot {c.lot_id}: {c.state}{detail}", err=bool(c.error))
     failed = sum(1 for c in closed if c.error)
     click.echo(f"auction: {len(closed) - failed} lot(s) closed, {failed} could not close")
-    if failed:
+    settled = auction_settlement.settle_due(
+        db.session, gateway=gateway_for(current_app), funding_days=days
+    )
+    for done in settled:
+        detail = f", deal {done.deal_id}" if done.deal_id else ""
+        error = f": {done.error}" if done.error else ""
+        click.echo(f"lot {done.lot_id}: {done.outcome}{detail}{error}", err=bool(done.error))
+    unsettled = sum(1 for done in settled if done.error)
+    click.echo(f"auction: {len(settled) - unsettled} sold lot(s) settled, {unsettled} could not")
+    if failed or unsettled:
         sys.exit(1)
 
 

@@ -16,3 +16,10 @@ _signals = Namespace()
 # sender: the session; item=Listing | Demand, action="publish" | "reject",
 # actor_id=the operator, review_id=the review's audit entry.
 item_reviewed = _signals.signal("item-reviewed")
+
+# sender: the session; deal=the Deal (locked, just cancelled before it was funded),
+# role=who cancelled it ("buyer", "supplier", "operator"), gateway=the payment gateway.
+# Escrow may still hold money
+# that is not the buyer's funding (an auction deposit applied at the close); its owner
+# (auctions/settlement.py) refunds or forfeits it in the same transaction.
+deal_cancelled_unfunded = _signals.signal("deal-cancelled-unfunded")

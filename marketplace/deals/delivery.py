@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import payments
-from marketplace.core import audit
+from marketplace.core import audit, signals
 from marketplace.core.errors import Forbidden, Invalid, NotFound
 from marketplace.core.messages import N_, Message
 from marketplace.core.money import Amount
@@ -294,7 +294,10 @@ def cancel(
             raise Invalid({"reason": N_("An arbitrated cancellation needs a reason.")})
         detail |= cancellation.refund_escrow(session, deal, actor, gateway)
         cancellation.close_on_arbitration(session, deal)
+    funded = deal.state in deals.FUNDED_STATES
     deals.apply(session, deal, "cancel", role, actor, ip=ip, detail=detail)
+    if not funded:
+        signals.deal_cancelled_unfunded.send(session, deal=deal, role=role, gateway=gateway)
     return deal
 
 

@@ -52,6 +52,7 @@ from marketplace.models import (
 from marketplace.models.types import utcnow
 
 BASIS = 10_000
+FORFEIT = "forfeit"  # the journal kind of a forfeited deposit (forfeit_to_supplier)
 # What a buyer is told while the platform has no way to take money (no escrow account).
 PAYMENT_NOT_CONFIGURED = "Payment is not set up yet; please contact the platform."
 
@@ -370,6 +371,38 @@ def refund(
     return {"refunded": amount}
 
 
+def forfeit_to_supplier(
+    session: Session,
+    deal: Deal,
+    amount: int,
+    currency: str,
+    supplier_bp: int,
+    key: str,
+    provider: payments.PaymentProvider,
+) -> dict[str, int]:
+    """Money escrow holds that the buyer forfeits (an auction winner's deposit, the deal
+    never funded): ``supplier_bp`` of it to the supplier's payable with its payout
+    instruction, the rest (rounding included) to platform revenue. The deal is locked."""
+    share = amount * supplier_bp // BASIS
+    payable = payable_account(session, deal.supplier_org_id, currency)
+    moves = [(escrow_account(session, deal, currency), -amount), (payable, share)]
+    if amount - share:
+        moves.append((revenue_account(session, currency), amount - share))
+    ledger.post(
+        session,
+        kind=FORFEIT,
+        idempotency_key=key,
+        movements=moves,
+        deal_id=deal.id,
+        description="Deposit forfeited by the buyer",
+    )
+    if share:
+        beneficiary = beneficiary_of(deal.supplier)
+        result = provider.release(deal, share, currency, key, beneficiary)
+        _payout(session, deal, None, "release", payable, share, key, result, beneficiary)
+    return {"forfeited": amount, "supplier_share": share, "fee": amount - share}
+
+
 def beneficiary_of(org: Organization, *, connected: bool = True) -> payments.Beneficiary:
     """Who a payout goes to: the organization, its connected provider account (if any and
     ``connected``) and the bank account an operator transfers to."""
@@ -505,19 +538,26 @@ def _require_operator(actor: User | None) -> None:
 def statement(session: Session, deal: Deal) -> dict[str, Any]:
     """Every amount of the deal, derived from the ledger (and the milestones' split)."""
     sums: dict[str, int] = defaultdict(int)
-    currency = deal.agreed_terms.currency if deal.agreed_terms else None
+    terms = deal.agreed_terms or deal.current_terms  # an auction deposit may precede agreement
+    currency = terms.currency if terms else None
     rows = session.execute(
-        select(LedgerAccount.kind, LedgerAccount.deal_id, LedgerEntry.amount)
+        select(
+            LedgerAccount.kind, LedgerAccount.deal_id, LedgerEntry.amount, JournalTransaction.kind
+        )
         .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
         .join(JournalTransaction, LedgerEntry.transaction_id == JournalTransaction.id)
         .where(JournalTransaction.deal_id == deal.id)
     )
-    for kind, account_deal, amount in rows:
+    for kind, account_deal, amount, txn_kind in rows:
         amount = int(amount)
         if kind == "buyer_funding":
             sums["funded"] -= amount
         elif kind == "escrow" and account_deal == deal.id:
             sums["held"] += amount
+        elif kind == "escrow":  # another escrow paid into this deal's: an auction deposit
+            sums["funded"] -= amount
+        elif txn_kind == FORFEIT:
+            sums["forfeited"] += amount
         elif kind in ("supplier_payable", "platform_revenue", "broker_commission") and amount > 0:
             sums["released"] += amount
             key = {"supplier_payable": "supplier_share", "platform_revenue": "fees"}.get(
@@ -533,7 +573,16 @@ def statement(session: Session, deal: Deal) -> dict[str, Any]:
             PayoutInstruction.deal_id == deal.id, PayoutInstruction.status == "pending"
         )
     )
-    keys = ("funded", "held", "released", "refunded", "fees", "commission", "supplier_share")
+    keys = (
+        "funded",
+        "held",
+        "released",
+        "refunded",
+        "forfeited",
+        "fees",
+        "commission",
+        "supplier_share",
+    )
     result: dict[str, Any] = {k: sums[k] for k in keys}
     result |= {"paid_out": sums["paid_out"], "payouts_pending": int(pending), "currency": currency}
     funded = deal.state in deals.FUNDED_STATES

@@ -96,6 +96,11 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
     ("agreed", "cancel", BUYER): "cancelled",
     ("agreed", "cancel", SUPPLIER): "cancelled",
     ("agreed", "cancel", OPERATOR): "cancelled",
+    # The platform, when a buyer does not fund in time (an auction's winner:
+    # auctions/settlement.py forfeits the deposit escrow holds).
+    ("inquiry", "cancel", SYSTEM): "cancelled",
+    ("negotiating", "cancel", SYSTEM): "cancelled",
+    ("agreed", "cancel", SYSTEM): "cancelled",
     # After funding: one party proposes (deals/cancellation.py), the other accepts or
     # declines, the proposer may withdraw; only an accepted proposal cancels and refunds.
     # Never during a dispute: the dispute's resolution decides.

@@ -30,10 +30,13 @@ from marketplace.models.types import JSONList, TZDateTime, in_list, utcnow
 from marketplace.models.vocab import DOMAINS
 
 # applied → admitted (public, bid on by the clock) → sold | unsold; or rejected/withdrawn.
-LOT_STATES = ("applied", "admitted", "rejected", "withdrawn", "sold", "unsold")
+# A sold lot whose buyer (the winner, then perhaps the runner-up) never funds the deal,
+# or whose seller backs out, ends defaulted.
+LOT_STATES = ("applied", "admitted", "rejected", "withdrawn", "sold", "unsold", "defaulted")
 # pending (instructions given) → held (in escrow) → applied (to the deal) | refunded;
-# a deposit never paid lapses when the lot closes.
-DEPOSIT_STATES = ("pending", "held", "applied", "refunded", "lapsed")
+# an applied deposit is forfeited (the winner did not fund) or refunded (the deal fell
+# through by no fault of the bidder); a deposit never paid lapses when the lot closes.
+DEPOSIT_STATES = ("pending", "held", "applied", "refunded", "lapsed", "forfeited")
 # Transfer modes a lot may be auctioned under (an assignment or an exclusive licence).
 AUCTION_TRANSFER_MODES = ("assignment", "license_exclusive")
 BID_KINDS = ("bid", "proxy")
@@ -76,6 +79,7 @@ class AuctionLot(db.Model):
         CheckConstraint("reserve_price IS NULL OR reserve_price >= start_price", name="reserve"),
         CheckConstraint("extension_minutes BETWEEN 1 AND 60", name="extension"),
         CheckConstraint("current_price IS NULL OR current_price >= start_price", name="price"),
+        CheckConstraint("forfeit_seller_bp BETWEEN 0 AND 10000", name="forfeit_split"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,6 +116,18 @@ class AuctionLot(db.Model):
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deal.id", ondelete="SET NULL"))
     closed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    # A forfeited deposit's split (the lot's rules): the seller's share in basis points,
+    # the platform keeps the rest.
+    forfeit_seller_bp: Mapped[int] = mapped_column(Integer, default=5000, server_default="5000")
+    # After the close (auctions/settlement.py): the registration buying now (the winner,
+    # or the runner-up once the winner forfeited), at what price, by when the deal must
+    # be funded; the runner-up whose deposit stays held until then; and whose offer this
+    # is (0: the winner at the hammer, 1: the runner-up's second chance).
+    buyer_id: Mapped[int | None] = mapped_column(Integer)
+    sale_price: Mapped[int | None] = mapped_column(BigInteger)
+    funding_due_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
+    runner_up_id: Mapped[int | None] = mapped_column(Integer)
+    offer_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     session: Mapped[AuctionSession] = relationship(back_populates="lots", lazy="joined")
     # Loaded when read (bidding, which locks the lot row, needs neither).
@@ -151,6 +167,8 @@ class AuctionRegistration(db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # The deal the deposit was applied to, kept when it is later refunded or forfeited.
+    deal_id: Mapped[int | None] = mapped_column(Integer)
 
     organization: Mapped[Organization] = relationship(lazy="joined")
     user: Mapped[User | None] = relationship()

@@ -46,6 +46,14 @@ class LotIn(StrictSchema):
     reserve_price = MinorUnits(load_default=None, allow_none=True, validate=Positive)
     deposit = MinorUnits(required=True, validate=Positive)
     extension_minutes = fields.Integer(load_default=5, validate=validate.Range(min=1, max=60))
+    forfeit_seller_bp = fields.Integer(
+        load_default=5000,
+        validate=validate.Range(min=0, max=10_000),
+        metadata={
+            "description": "The seller's share of a winner's forfeited deposit, in basis "
+            "points (the platform keeps the rest)"
+        },
+    )
 
 
 class LotDecisionIn(StrictSchema):
@@ -66,7 +74,10 @@ class MyStatusOut(Schema):
     instructions = fields.String()
     proxy_max = fields.Integer(allow_none=True)
     status = fields.String(metadata={"description": "registered, leading or outbid"})
-    won = fields.Boolean()
+    won = fields.Boolean(metadata={"description": "You are buying the sold lot"})
+    runner_up = fields.Boolean(
+        metadata={"description": "Your deposit stays held until the winner funds the deal"}
+    )
     deal_id = fields.Integer(allow_none=True)
 
 
@@ -104,6 +115,17 @@ class LotOut(Schema):
     )
     leader = fields.String(allow_none=True)
     deal_id = fields.Integer(allow_none=True)
+    sale_price = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Sold at: the hammer, or the runner-up's highest bid"},
+    )
+    funding_due_at = fields.DateTime(
+        allow_none=True, metadata={"description": "The buyer funds the deal by then or forfeits"}
+    )
+    offer_round = fields.Integer(metadata={"description": "0: the winner; 1: the runner-up"})
+    forfeit_seller_bp = fields.Integer(
+        metadata={"description": "The seller's share of a forfeited deposit (basis points)"}
+    )
     me = fields.Nested(MyStatusOut, allow_none=True)
 
 

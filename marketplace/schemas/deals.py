@@ -239,6 +239,11 @@ class StatementOut(Schema):
     held = fields.Integer()
     released = fields.Integer()
     refunded = fields.Integer()
+    forfeited = fields.Integer(
+        metadata={
+            "description": "A deposit the buyer forfeited (an auction winner who did not fund)"
+        }
+    )
     fees = fields.Integer()
     commission = fields.Integer()
     supplier_share = fields.Integer()

@@ -110,3 +110,17 @@ def add_bidder(make, session, w: World, *, held=True) -> User:
 
 def lot(session, w: World) -> AuctionLot:
     return session.get(AuctionLot, w.lot_id, populate_existing=True)
+
+
+def fund(session, w: World, buyer: User, deal_id: int) -> None:
+    """The buyer confirms the pre-filled terms, asks how to pay the rest and an operator
+    confirms its bank transfer: the deal is funded."""
+    from marketplace.deals import escrow, terms
+    from marketplace.models import Deal
+
+    deal = session.get(Deal, deal_id)
+    terms.confirm_terms(session, fresh(buyer), deal_id, deal.current_terms.terms_hash)
+    funding = escrow.request_funding(session, fresh(buyer), deal_id)
+    escrow.confirm_bank_transfer(
+        session, fresh(w.operator), deal_id, reference=funding.reference, amount=funding.amount
+    )

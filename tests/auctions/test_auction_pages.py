@@ -43,3 +43,31 @@ def test_lot_page_register_bid_live_and_results(app, make):
     results = app.test_client().get("/auctions/results").text
     assert "已成交" in results and "新能源专场" in results
     assert app.test_client().get(lot_url).status_code == 200
+
+
+def test_after_the_close_the_winner_the_runner_up_and_a_forfeit_read_in_chinese(app, make):
+    from marketplace.auctions import settlement
+    from tests.auctions.fixtures import lot
+
+    with app.app_context():
+        w = world(make, db.session, bidders=2, minutes=60)
+        a, b = w.bidders
+        t = w.opens + timedelta(minutes=1)
+        bidding.place_bid(db.session, fresh(a), w.lot_id, START, now=t)
+        bidding.place_bid(db.session, fresh(b), w.lot_id, START + 10_000_000, now=t)
+        closing.close_lot(db.session, w.lot_id, now=w.ends)
+        first_deal = lot(db.session, w).deal_id
+    lot_url = f"/auctions/lots/{w.lot_id}"
+    winner = app.test_client(user=b).get(lot_url).text
+    assert "竞得本标的" in winner
+    assert "逾期未付，保证金将被没收" in winner and "Sold at" not in winner
+    runner_up = app.test_client(user=a).get(lot_url).text
+    assert "您是次高出价人" in runner_up
+    with app.app_context():
+        settlement.settle_due(db.session, now=lot(db.session, w).funding_due_at)
+    runner_up = app.test_client(user=a).get(lot_url).text
+    assert "竞得人未付款：本标的按您的最高出价" in runner_up
+    old_deal = app.test_client(user=b).get(f"/deals/{first_deal}").text
+    assert "没收的保证金" in old_deal and "已取消" in old_deal
+    public = app.test_client().get(lot_url).text
+    assert "竞得人未付款，保证金已被没收" in public

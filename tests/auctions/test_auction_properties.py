@@ -1,7 +1,8 @@
 """Property tests: random bid sequences (typed bids, proxies, ties, late bids) keep the
 auction's invariants — the price never decreases, every bid respects the ladder, the
 winner holds the highest valid maximum, anti-sniping extends exactly as the rules say,
-the hash chain verifies, and after the close every deposit was applied or refunded
+the hash chain verifies, and after the close and the settlement (the buyer funds, lets
+the deadline pass, or a party cancels) every deposit was applied, refunded or forfeited
 exactly once with the ledger clean."""
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marketplace.auctions import audit_money, bidding, chain, closing, engine
+from marketplace.auctions import audit_money, bidding, chain, closing, deposits, engine, settlement
 from marketplace.auctions.rules import increment, minimum_bid
 from marketplace.core import ledger
 from marketplace.core.errors import Conflict
+from marketplace.deals import delivery
 from marketplace.models import AuctionRegistration
-from tests.auctions.fixtures import LADDER, START, fresh, lot, world
+from tests.auctions.fixtures import LADDER, START, fresh, fund, lot, world
 
 # A small ladder, so that random amounts cross its tiers.
 SMALL = [{"below": 300, "step": 10}, {"below": 600, "step": 25}, {"below": None, "step": 50}]
@@ -88,13 +90,18 @@ bids = st.lists(
 )
 
 
-@given(bids, st.booleans())
+AFTER = st.sampled_from(("fund", "overdue", "buyer_cancels", "seller_cancels"))
+
+
+@given(bids, st.booleans(), AFTER, AFTER)
 @settings(
     max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_random_bidding_then_the_close_keeps_every_invariant(ctx, make, attempts, reserve):
+def test_random_bidding_then_the_close_keeps_every_invariant(
+    ctx, make, attempts, reserve, after, after_runner_up
+):
     w = world(
         make,
         ctx,
@@ -133,8 +140,48 @@ def test_random_bidding_then_the_close_keeps_every_invariant(ctx, make, attempts
     applied = [r for r in regs if r.deposit_state == "applied"]
     if closed.state == "sold":
         assert [r.id for r in applied] == [current.leader_id]
-        assert {r.deposit_state for r in regs if r.id != current.leader_id} == {"refunded"}
+        runner_up = closing.find_runner_up(ctx, current, regs)
+        assert lot(ctx, w).runner_up_id == (runner_up.id if runner_up else None)
+        kept = {current.leader_id, lot(ctx, w).runner_up_id}
+        assert {r.deposit_state for r in regs if r.id not in kept} <= {"refunded"}
     else:
         assert applied == [] and {r.deposit_state for r in regs} == {"refunded"}
+    assert audit_money.deposit_violations(ctx) == []
+    # The buyer (the winner, then perhaps the runner-up) funds, or the sale falls through.
+    t = current.ends_at
+    for step in (after, after_runner_up):
+        sold = lot(ctx, w)
+        if sold.state != "sold" or sold.funding_due_at is None:
+            break  # unsold, defaulted, or funded: settled
+        buyer = next(
+            u
+            for u in w.bidders
+            if deposits.registration_of(ctx, w.lot_id, u.organization_id).id == sold.buyer_id
+        )
+        if step == "fund":
+            fund(ctx, w, buyer, sold.deal_id)
+        elif step in ("buyer_cancels", "seller_cancels"):
+            delivery.cancel(
+                ctx, fresh(buyer if step == "buyer_cancels" else w.seller), sold.deal_id
+            )
+        else:
+            t = sold.funding_due_at
+        settlement.settle_due(ctx, now=t)
+        assert audit_money.deposit_violations(ctx) == []
+    final = lot(ctx, w)
+    regs = ctx.query(AuctionRegistration).filter_by(lot_id=w.lot_id).populate_existing().all()
+    states = [r.deposit_state for r in regs]
+    assert ledger.balance(ctx, deposits.deposits_account(ctx, final)) == 0
+    assert "held" not in states and "pending" not in states
+    if final.state == "sold":  # funded: the buyer's deposit is part of the price paid
+        assert [r.id for r in regs if r.deposit_state == "applied"] == [final.buyer_id]
+        assert settlement.was_funded(ctx, final.deal_id)
+    else:
+        assert "applied" not in states
+    # The winner at the hammer is the only one who may forfeit, and only by its own fault.
+    forfeited = [r.id for r in regs if r.deposit_state == "forfeited"]
+    assert forfeited in ([], [current.leader_id])
+    if forfeited:
+        assert after in ("overdue", "buyer_cancels")
     assert ledger.check(ctx) == []
     assert audit_money.deposit_violations(ctx) == []
