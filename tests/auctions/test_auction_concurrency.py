@@ -10,6 +10,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from marketplace.auctions import bidding, chain, closing
 from marketplace.core import ledger
@@ -78,3 +79,63 @@ def test_concurrent_bidders_are_serialized(app, make):
             th.join(timeout=60)
         assert sorted(closers) == [False, True]
         assert ledger.check(s) == []
+
+
+def test_settling_races_with_the_buyer_cancelling_and_a_second_worker(app, make):
+    """Past the deadline, two workers settle while the winner cancels the deal: the
+    deposit is forfeited once, the lot offered to the runner-up once."""
+    from marketplace.auctions import audit_money, deposits, settlement
+    from marketplace.core.errors import DomainError
+    from marketplace.deals import delivery
+    from marketplace.models import AuctionRegistration, JournalTransaction
+
+    with app.app_context():
+        s = db.session
+        w = world(make, s, bidders=2, minutes=60)
+        a, b = w.bidders
+        t = w.opens + timedelta(minutes=1)
+        bidding.place_bid(s, s.get(User, a.id), w.lot_id, START, now=t)
+        bidding.place_bid(s, s.get(User, b.id), w.lot_id, START + 10_000_000, now=t)
+        closing.close_lot(s, w.lot_id, now=w.ends)
+        sold = s.get(AuctionLot, w.lot_id)
+        deal_id, due = sold.deal_id, sold.funding_due_at
+        winner = deposits.registration_of(s, w.lot_id, b.organization_id).id
+    barrier = threading.Barrier(3)
+    results: list[str] = []
+
+    def settle():
+        with app.app_context():
+            barrier.wait()
+            try:
+                done = settlement.settle_lot(db.session, w.lot_id, now=due)
+                results.append(done.outcome if done.changed else "unchanged")
+            except DomainError as refused:
+                results.append(refused.code or "refused")
+
+    def cancel():
+        with app.app_context():
+            barrier.wait()
+            try:
+                delivery.cancel(db.session, db.session.get(User, b.id), deal_id, "放弃")
+                results.append("cancelled")
+            except DomainError as refused:
+                results.append(refused.code or "refused")
+
+    threads = [threading.Thread(target=f) for f in (settle, settle, cancel)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert len(results) == 3 and results.count("reassigned") == 1, results
+    with app.app_context():
+        s = db.session
+        keys = s.scalars(
+            select(JournalTransaction.idempotency_key).where(
+                JournalTransaction.idempotency_key == f"auction:registration:{winner}:forfeit"
+            )
+        ).all()
+        assert len(keys) == 1
+        assert s.get(AuctionRegistration, winner).deposit_state == "forfeited"
+        now = s.get(AuctionLot, w.lot_id)
+        assert now.state == "sold" and now.offer_round == 1 and now.deal_id != deal_id
+        assert ledger.check(s) == [] and audit_money.deposit_violations(s) == []
