@@ -26,6 +26,7 @@ from marketplace.core.money import Amount
 from marketplace.core.uow import unit_of_work
 from marketplace.models import AuctionBid, AuctionLot, AuctionRegistration, User
 from marketplace.models.types import utcnow
+from marketplace.notifications.events import notify
 
 # Above this a typed amount is a typing mistake, not a bid (10^12 fen = 100 亿元).
 MAX_AMOUNT = 10**12
@@ -126,8 +127,11 @@ def place_bid(
             code="bid_too_low",
             minimum=Amount(low.minimum, lot.currency),
         ) from None
+    before = lot.leader_id
     for step in steps:
         outcome.bids.append(_append(session, lot, regs[step.bidder], step, now))
+    if before is not None and lot.leader_id != before:
+        _tell_outbid(session, lot, regs[before], actor)
     if lot.ends_at - now <= timedelta(minutes=lot.extension_minutes):
         lot.ends_at = lot.ends_at + timedelta(minutes=lot.extension_minutes)
         lot.extensions += 1
@@ -156,6 +160,28 @@ def _append(
     lot.last_seq, lot.last_hash = bid.seq, bid.hash
     lot.current_price, lot.leader_id = step.amount, reg.id
     return bid
+
+
+def _tell_outbid(session: Session, lot: AuctionLot, reg: AuctionRegistration, actor: User) -> None:
+    """The bidder who led before this submission leads no more: told once, in-app and
+    by mail, about the bid that took the lead. Proxy answers that keep a bidder in the
+    lead tell nobody (the leader is the same before and after)."""
+    if reg.user_id is None:
+        return
+    notify(
+        session,
+        "outbid",
+        [reg.user_id],
+        event_key=f"auction_lot:{lot.id}:bid:{lot.last_seq}",
+        actor_id=actor.id,
+        listing_id=lot.listing_id,
+        payload={
+            "item": lot.listing.title,
+            "lot_id": lot.id,
+            "amount": lot.current_price,
+            "currency": lot.currency,
+        },
+    )
 
 
 def next_minimum(lot: AuctionLot) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,7 +54,10 @@ DEAL_KINDS = (
 )
 BROKER_KINDS = ("broker_invited", "broker_joined", "mediation_offered", "mediation_answered")
 PUBLICATION_KINDS = ("item_approved", "item_rejected")
-NOTIFICATION_KINDS = ALERT_KINDS + DEAL_KINDS + BROKER_KINDS + PUBLICATION_KINDS
+# A bidder stopped leading an auction lot (listing_id: the lot's listing; the lot in the
+# payload); once per lot and bid that took the lead (auctions/bidding.py).
+AUCTION_KINDS = ("outbid",)
+NOTIFICATION_KINDS = ALERT_KINDS + DEAL_KINDS + BROKER_KINDS + PUBLICATION_KINDS + AUCTION_KINDS
 EMAIL_STATES = ("none", "pending", "sent", "failed")
 
 
@@ -136,6 +140,7 @@ class NotificationPreference(db.Model):
     deal_events: Mapped[bool] = mapped_column(default=True)
     broker_events: Mapped[bool] = mapped_column(default=True)
     publication_events: Mapped[bool] = mapped_column(default=True)
+    auction_events: Mapped[bool] = mapped_column(default=True, server_default=true())
     email: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
 

@@ -39,6 +39,7 @@ PREFERENCE_FIELDS = (
     "deal_events",
     "broker_events",
     "publication_events",
+    "auction_events",
     "email",
 )
 TERMS_SHOWN = 8
@@ -52,6 +53,7 @@ class Preferences:
     deal_events: bool = True
     broker_events: bool = True
     publication_events: bool = True
+    auction_events: bool = True
     email: bool = True
 
 
@@ -246,7 +248,11 @@ def body(n: Notification) -> str:
 def target_endpoint(n: Notification) -> tuple[str, dict[str, int]]:
     if n.kind in texts.TITLES:
         return texts.target(
-            n.kind, deal_id=n.deal_id, listing_id=n.listing_id, demand_id=n.demand_id
+            n.kind,
+            deal_id=n.deal_id,
+            listing_id=n.listing_id,
+            demand_id=n.demand_id,
+            payload=n.payload or {},
         )
     doc_type, item_id = n.target
     endpoint = "views.listing_detail" if doc_type == "listings" else "views.demand_detail"

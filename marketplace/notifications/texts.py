@@ -95,6 +95,11 @@ TITLES: dict[str, Callable[[Payload], str]] = {
         if p.get("accepted")
         else _("Your offer to mediate “%(item)s” was declined", item=p.get("item", ""))
     ),
+    "outbid": lambda p: _(
+        "You were outbid on “%(item)s”: the price is now %(price)s",
+        item=p.get("item", ""),
+        price=format_money(int(p.get("amount") or 0), p.get("currency") or "CNY"),
+    ),
     "item_approved": lambda p: _("“%(item)s” is approved and published", item=p.get("item", "")),
     "item_rejected": lambda p: _(
         "“%(item)s” was not approved: please fix it and submit it again", item=p.get("item", "")
@@ -117,8 +122,17 @@ def body(kind: str, payload: Payload) -> str:
     return said
 
 
-def target(kind: str, *, deal_id: int | None, listing_id: int | None, demand_id: int | None):
+def target(
+    kind: str,
+    *,
+    deal_id: int | None,
+    listing_id: int | None,
+    demand_id: int | None,
+    payload: Payload | None = None,
+):
     """(endpoint, values) of the page where the reader acts on this kind."""
+    if kind == "outbid" and payload and payload.get("lot_id"):
+        return "views.auction_lot", {"lot_id": payload["lot_id"]}
     if kind == "broker_invited":
         return "views.my_broker_profile", {}
     if kind in ("mediation_offered", "mediation_answered"):

@@ -128,6 +128,10 @@ PREFERENCE_GROUPS = (
         lambda: _("Publication"),
         {"publication_events": lambda: _("My listings and demands approved or rejected")},
     ),
+    (
+        lambda: _("Auctions"),
+        {"auction_events": lambda: _("Another bidder outbids me on an auction lot")},
+    ),
     (lambda: _("E-mail"), {"email": lambda: _("Also send each notification by e-mail")}),
 )
 

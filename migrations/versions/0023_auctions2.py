@@ -1,5 +1,6 @@
 """auctions after the close (issue 16): the buyer of a sold lot, its sale price and
-funding deadline, the runner-up, the forfeit split; deposits forfeited; lots defaulted
+funding deadline, the runner-up, the forfeit split; deposits forfeited; lots defaulted;
+the outbid notification and its preference switch
 
 Revision ID: 0023_auctions2
 Revises: 0018_auctions
@@ -21,6 +22,59 @@ NEW_LOT = (
     "state IN ('applied', 'admitted', 'rejected', 'withdrawn', 'sold', 'unsold', 'defaulted')"
 )
 OLD_DEPOSIT = "deposit_state IN ('pending', 'held', 'applied', 'refunded', 'lapsed')"
+NOTIFICATION_KINDS = (
+    "match_listing",
+    "match_demand",
+    "saved_search",
+    "deal_opened",
+    "deal_message",
+    "terms_proposed",
+    "terms_confirmed",
+    "terms_agreed",
+    "deal_funded",
+    "milestone_delivered",
+    "milestone_rejected",
+    "milestone_accepted",
+    "acceptance_due",
+    "dispute_opened",
+    "dispute_resolved",
+    "cancel_proposed",
+    "cancel_accepted",
+    "cancel_declined",
+    "deal_cancelled",
+    "deal_completed",
+    "payout_executed",
+    "broker_invited",
+    "broker_joined",
+    "mediation_offered",
+    "mediation_answered",
+    "item_approved",
+    "item_rejected",
+)
+AUCTION_KINDS = ("outbid",)
+ONCE = [
+    "user_id",
+    "kind",
+    sa.text("coalesce(listing_id, 0)"),
+    sa.text("coalesce(demand_id, 0)"),
+    sa.text("coalesce(deal_id, 0)"),
+    "event_key",
+]
+
+
+def _in(values) -> str:
+    return "kind IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _notification_kinds(kinds) -> None:
+    # SQLite's batch mode rebuilds the table and would lose the expression index.
+    op.drop_index("uq_notification_once", table_name="notification")
+    with op.batch_alter_table("notification") as batch_op:
+        batch_op.drop_constraint(op.f("ck_notification_kind"), type_="check")
+        batch_op.create_check_constraint("kind", _in(kinds))
+    op.create_index("uq_notification_once", "notification", ONCE, unique=True)
+
+
 NEW_DEPOSIT = (
     "deposit_state IN ('pending', 'held', 'applied', 'refunded', 'lapsed', 'forfeited')"
 )
@@ -52,6 +106,11 @@ def upgrade():
         batch_op.create_check_constraint(
             batch_op.f("ck_auction_registration_deposit_state"), NEW_DEPOSIT
         )
+    _notification_kinds(NOTIFICATION_KINDS + AUCTION_KINDS)
+    with op.batch_alter_table("notification_preference") as batch_op:
+        batch_op.add_column(
+            sa.Column("auction_events", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
     # Deposits applied before: to their lot's deal.
     op.execute(
         "UPDATE auction_registration SET deal_id = (SELECT deal_id FROM auction_lot"
@@ -65,6 +124,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("notification_preference") as batch_op:
+        batch_op.drop_column("auction_events")
+    op.execute("DELETE FROM notification WHERE " + _in(AUCTION_KINDS))
+    _notification_kinds(NOTIFICATION_KINDS)
     with op.batch_alter_table("auction_registration", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_auction_registration_deposit_state"), type_="check")
         batch_op.create_check_constraint(

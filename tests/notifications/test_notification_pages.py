@@ -54,14 +54,15 @@ def test_settings_form(app, make):
     user = make.user("enterprise_member")
     c = app.test_client(user=user)
     page = c.get("/notifications/preferences").get_data(as_text=True)
-    assert page.count("checked") == 6 and "通知设置" in page
+    assert page.count("checked") == 7 and "通知设置" in page
     r = c.post("/notifications/preferences", data={"saved_search_alerts": "on"})
     assert r.status_code == 303
     with app.app_context():
         prefs = notifications.preferences(db.session, user)
     assert (prefs.match_alerts, prefs.saved_search_alerts, prefs.email) == (False, True, False)
     # The other groups were unticked too: every box on the page is one preference.
-    assert (prefs.deal_events, prefs.broker_events, prefs.publication_events) == (False,) * 3
+    others = (prefs.deal_events, prefs.broker_events, prefs.publication_events)
+    assert others + (prefs.auction_events,) == (False,) * 4
     assert c.get("/notifications/preferences").get_data(as_text=True).count("checked") == 1
 
 
