@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from marketplace.views import (  # noqa: F401 - importing registers the routes
         account,
         auctions,
+        auctions_manage,
         audit,
         auth,
         broker_deals,
