@@ -209,6 +209,41 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("views.auction_bid", "POST"): [
         case("302 303! 303 303! 303! 303!", args=LOT, form={"amount": "2000000"})
     ],
+    # The auction back office (operators) and the seller's application from its listing.
+    ("views.operator_auctions", "GET"): [case(PAGE_FOR_OPERATORS)],
+    ("views.operator_schedule_session", "POST"): [
+        case(
+            "302 403 403 403 403 303",
+            form={
+                "title": "人工智能专场",
+                "domain": "ai",
+                "starts_at": "2030-01-01T09:00",
+                "ends_at": "2030-01-01T17:00",
+            },
+        )
+    ],
+    ("views.operator_decide_lot", "POST"): [
+        case("302 403 403 403 403 303", args=LOT_APPLIED | {"action": "admit"}),
+        case("302 403 403 403 403 303", args=LOT_APPLIED | {"action": "reject"}),
+    ],
+    ("views.listing_auction_apply", "GET"): [
+        case("302 200 403 403 403 403", args={"item_id": "@listing_to_apply"})
+    ],
+    ("views.listing_auction_apply", "POST"): [
+        case(
+            "302 303 403 403 403 403",
+            args={"item_id": "@listing_to_apply"},
+            form=lambda w: {
+                "session_id": str(w.ids["auction_upcoming"]),
+                "transfer_mode": "assignment",
+                "start_price": "2000000",
+                "step": "100000",
+                "deposit": "200000",
+                "extension_minutes": "5",
+                "forfeit_seller_pct": "50",
+            },
+        )
+    ],
     ("views.demands", "GET"): [case(EVERYONE)],
     ("views.search", "GET"): [case(EVERYONE)],
     ("views.search_demands", "GET"): [case(EVERYONE)],
