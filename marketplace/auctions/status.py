@@ -71,7 +71,11 @@ def lot_status(
         "starts_at": lot.session.starts_at,
         "ends_at": lot.ends_at,
         "server_time": now,
-        "seconds_left": max(0, int((lot.ends_at - now).total_seconds())),
+        # Nothing is left once the lot is closed (the worker may close it a moment early
+        # by its own clock).
+        "seconds_left": max(0, int((lot.ends_at - now).total_seconds()))
+        if lot.state == "admitted"
+        else 0,
         "extensions": lot.extensions,
         "bid_count": lot.last_seq,
         "bidder_count": bidder_count(session, lot.id),

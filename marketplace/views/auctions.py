@@ -95,7 +95,7 @@ def live(data: dict[str, Any], log: list[dict[str, Any]]) -> dict[str, Any]:
         "phase_label": auction_label("phase", data["phase"]),
         "current_price": money(data["current_price"]),
         "minimum_bid": data["minimum_bid"],
-        "minimum_bid_text": money(data["minimum_bid"]),
+        "minimum_bid_text": money(data["minimum_bid"]) if data["phase"] != "closed" else "—",
         "seconds_left": data["seconds_left"],
         "ends_at": when(data["ends_at"]),
         "extensions": data["extensions"],
