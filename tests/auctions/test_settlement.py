@@ -158,3 +158,25 @@ def test_the_close_command_settles_and_reports(app, ctx, make):
     again = app.test_cli_runner().invoke(args=["auction", "close"])
     assert f"lot {w.lot_id}" not in again.output
     assert app.test_cli_runner().invoke(args=["ledger", "check"]).exit_code == 0
+
+
+def test_the_api_says_who_buys_by_when_and_who_is_the_runner_up(app, ctx, make):
+    w, a, b, c = sold_to_c(ctx, make)
+    ctx.commit()
+    url = f"/api/v1/auctions/lots/{w.lot_id}"
+
+    def read(user=None):
+        # Each request in its own app context: inside the test's, ``g`` would be shared.
+        with app.app_context():
+            client = app.test_client(user=fresh(user)) if user else app.test_client()
+            return client.get(url).get_json()
+
+    winner = read(c)
+    assert winner["state"] == "sold" and winner["sale_price"] == C
+    assert winner["funding_due_at"] and winner["forfeit_seller_bp"] == 5000
+    assert winner["me"]["won"] and winner["me"]["deal_id"] == lot(ctx, w).deal_id
+    runner_up = read(b)["me"]
+    assert runner_up["runner_up"] and not runner_up["won"] and runner_up["deal_id"] is None
+    assert runner_up["deposit_state"] == "held"
+    assert read(a)["me"]["deposit_state"] == "refunded"
+    assert read()["me"] is None
