@@ -38,6 +38,7 @@ from marketplace.core import audit, signals
 from marketplace.core.errors import DomainError
 from marketplace.core.locking import lock_rows
 from marketplace.core.uow import unit_of_work
+from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import machine as deal_machine
 from marketplace.models import AuctionLot, AuctionRegistration, Deal, DealEvent, Funding
 from marketplace.models.types import utcnow
@@ -122,7 +123,7 @@ def settle_lot(
             return Settled(lot.id, "waiting", deal.id, changed=False)
         at_fault = not _seller_holds_up(deal)
         detail = {"reason": "auction_funding_overdue", "lot_id": lot.id}
-        deal_machine.apply(session, deal, "cancel", SYSTEM, None, detail=detail)
+        deal_delivery.cancel_unfunded(session, deal, detail)
         outcome = _settle_buyer(session, lot, deal, at_fault, now, gateway)
     else:  # cancelled before funding by a party: the signal settled the deposit
         outcome = _settle_buyer(

@@ -301,6 +301,13 @@ def cancel(
     return deal
 
 
+def cancel_unfunded(session: Session, deal: Deal, detail: dict[str, Any]) -> Deal:
+    """The platform cancels a deal its buyer did not fund in time (an auction's buyer past
+    its deadline: auctions/settlement.py, which settles the deposit escrow holds). The
+    caller holds the deal's lock."""
+    return deals.apply(session, deal, "cancel", SYSTEM, None, detail=detail)
+
+
 # Cancelling a funded deal by agreement is a proposal the other party answers
 # (cancellation.py); this name of the first version stays for callers.
 request_cancellation = cancellation.propose_cancellation

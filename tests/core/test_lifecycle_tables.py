@@ -104,14 +104,14 @@ LIFECYCLES: dict[str, tuple[Lifecycle, tuple[type, ...], tuple[str, ...], set[st
         (AuctionLot,),
         LOT_STATES,
         {"owner", "operator", "system"},
-        {"rejected", "withdrawn", "sold", "unsold"},
+        {"rejected", "withdrawn", "unsold", "defaulted"},
     ),
     "deposit": (
         DEPOSIT,
         (AuctionRegistration,),
         DEPOSIT_STATES,
         {"operator", "system"},
-        {"applied", "refunded", "lapsed"},
+        {"refunded", "lapsed", "forfeited"},
     ),
     "offer": (
         OFFER,

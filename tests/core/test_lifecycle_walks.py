@@ -312,6 +312,10 @@ DEAL_DRIVERS = {
     ("cancel", BUYER): lambda ctx, w: _cancel(ctx, w, BUYER),
     ("cancel", SUPPLIER): lambda ctx, w: _cancel(ctx, w, SUPPLIER),
     ("cancel", OPERATOR): lambda ctx, w: _cancel(ctx, w, OPERATOR),
+    # The platform: a buyer that did not fund in time (an auction's, auctions/settlement.py).
+    ("cancel", "system"): lambda ctx, w: deal_delivery.cancel_unfunded(
+        ctx, w.deal(ctx), {"reason": "auction_funding_overdue"}
+    ),
     **{
         ("propose_cancellation", role): (lambda r: lambda ctx, w: _propose_cancellation(ctx, w, r))(
             role
