@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
 import tempfile
 import threading
@@ -243,7 +242,7 @@ def main() -> None:
     )
     print(
         f"latency ms: p50 {pct(latencies, 0.5):.1f}, p95 {pct(latencies, 0.95):.1f}, "
-        f"max {max(latencies) * 1000:.1f}, mean {statistics.mean(latencies) * 1000:.1f}"
+        f"max {max(latencies) * 1000:.1f}, mean {sum(latencies) / len(latencies) * 1000:.1f}"
     )
     print(f"rejected as stale (bid_too_low): {codes['bid_too_low']}")
     print(f"invariant violations: {len(violations)}")
