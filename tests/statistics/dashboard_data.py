@@ -23,7 +23,8 @@ from tests.statistics.data import Market, generate, some_time
 NOW = datetime(2026, 12, 20, 4, 0, tzinfo=UTC)
 
 
-def generate_dashboard(session, seed: int = 18) -> Market:
+def generate_dashboard(session, seed: int = 18, now: datetime = NOW) -> Market:
+    """The queues wait since before ``now``."""
     market = generate(session, seed=seed)
     rng = random.Random(seed + 1)
     org_ids = sorted({d.buyer_org_id for d in market.deals} | {d.supplier_org_id for d in market.deals})
@@ -89,16 +90,16 @@ def generate_dashboard(session, seed: int = 18) -> Market:
                 amount=terms.price,
                 currency=terms.currency,
                 status="confirmed" if i % 3 == 0 else "pending",
-                created_at=NOW - timedelta(hours=5 * i + 1),
+                created_at=now - timedelta(hours=5 * i + 1),
             )
         )
     # Waiting for review.
     for i, item in enumerate([x for x in market.listings if x.status == "draft"][:6]):
-        item.status, item.submitted_at = "pending_review", NOW - timedelta(days=i + 0.5)
+        item.status, item.submitted_at = "pending_review", now - timedelta(days=i + 0.5)
     for i, item in enumerate([x for x in market.demands if x.status == "draft"][:3]):
-        item.status, item.submitted_at = "pending_review", NOW - timedelta(days=2 * i + 1)
+        item.status, item.submitted_at = "pending_review", now - timedelta(days=2 * i + 1)
     org = session.get(Organization, org_ids[0])
-    org.verification_status, org.created_at = "pending", NOW - timedelta(days=9)
+    org.verification_status, org.created_at = "pending", now - timedelta(days=9)
     session.flush()
     return market
 
