@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_smorest import Blueprint
 
+from marketplace.accounts.users import require_operator
 from marketplace.api.brokers import export_doc
 from marketplace.api.spec import login_required
 from marketplace.extensions import db
@@ -23,7 +24,6 @@ from marketplace.schemas.statistics import (
     StatisticsOut,
     StatisticsQuery,
 )
-from marketplace.accounts.users import require_operator
 from marketplace.statistics import dashboard, owners
 from marketplace.statistics.figures import FIGURES, Figure
 from marketplace.web import statistics as stats_web

@@ -228,7 +228,9 @@ def queue_since(session: Session) -> dict[str, list[datetime]]:
         .join(Deal, Deal.id == Funding.deal_id)
         .where(Funding.status == "pending", Funding.provider == "offline", Deal.state == "agreed"),
     }
-    return {k: [t for t in session.scalars(stmt) if t is not None] for k, stmt in statements.items()}
+    return {
+        k: [t for t in session.scalars(stmt) if t is not None] for k, stmt in statements.items()
+    }
 
 
 def queues(session: Session, f: Filters, now: datetime) -> Rows:
@@ -272,7 +274,9 @@ def _match_pairs():
 
 def _shown_item():
     """The domain and region of the item an alert shows."""
-    shown_listing = and_(Notification.kind == "match_listing", Listing.id == Notification.listing_id)
+    shown_listing = and_(
+        Notification.kind == "match_listing", Listing.id == Notification.listing_id
+    )
     shown_demand = and_(Notification.kind == "match_demand", Demand.id == Notification.demand_id)
     return shown_listing, shown_demand
 
@@ -307,7 +311,9 @@ def matching(session: Session, f: Filters, now: datetime) -> Rows:
     for d in DOMAINS:
         if d in table:
             n_shown, n_deals = table[d]
-            rows.append([d, n_shown, n_deals, round(100.0 * n_deals / n_shown, 1) if n_shown else None])
+            rows.append(
+                [d, n_shown, n_deals, round(100.0 * n_deals / n_shown, 1) if n_shown else None]
+            )
     return rows
 
 

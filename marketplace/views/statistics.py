@@ -8,11 +8,11 @@ from datetime import datetime
 from flask import render_template, request
 from flask_babel import gettext as _
 
+from marketplace.accounts.users import require_operator
 from marketplace.core.errors import Invalid, NotFound
 from marketplace.core.messages import N_
 from marketplace.extensions import db
 from marketplace.models.types import utcnow
-from marketplace.accounts.users import require_operator
 from marketplace.statistics import cache, dashboard, owners
 from marketplace.statistics.periods import Period
 from marketplace.views.base import actor, bp, field_errors, require_login
@@ -123,7 +123,9 @@ def operator_dashboard():
     f, errors, values = _dashboard_filters()
     now = utcnow()
     payload = {"figures": dashboard.compute(db.session, f, now)}
-    query = {k: v for k, v in (("period", f.period.key), ("domain", f.domain), ("region", f.region)) if v}
+    query = {
+        k: v for k, v in (("period", f.period.key), ("domain", f.domain), ("region", f.region)) if v
+    }
     return render_template(
         "operator/dashboard.html",
         f=f,

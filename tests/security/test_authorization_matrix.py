@@ -227,7 +227,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("views.operator_dashboard", "GET"): [
         case(PAGE_FOR_OPERATORS),
-        case(PAGE_FOR_OPERATORS, args={"period": "2026Q4", "domain": "new_energy", "region": "宁波"}),
+        case(
+            PAGE_FOR_OPERATORS, args={"period": "2026Q4", "domain": "new_energy", "region": "宁波"}
+        ),
     ],
     ("views.operator_dashboard_download", "GET"): [
         case(PAGE_FOR_OPERATORS, args={"key": "funnel", "fmt": "csv", "period": "all"}),

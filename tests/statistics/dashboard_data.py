@@ -27,7 +27,9 @@ def generate_dashboard(session, seed: int = 18, now: datetime = NOW) -> Market:
     """The queues wait since before ``now``."""
     market = generate(session, seed=seed)
     rng = random.Random(seed + 1)
-    org_ids = sorted({d.buyer_org_id for d in market.deals} | {d.supplier_org_id for d in market.deals})
+    org_ids = sorted(
+        {d.buyer_org_id for d in market.deals} | {d.supplier_org_id for d in market.deals}
+    )
     people = {}
     for org_id in org_ids:
         person = User(
@@ -48,7 +50,9 @@ def generate_dashboard(session, seed: int = 18, now: datetime = NOW) -> Market:
             if (doc_type, item.id, day) not in seen:
                 seen.add((doc_type, item.id, day))
                 session.add(
-                    ItemViewCount(doc_type=doc_type, doc_id=item.id, day=day, views=rng.randrange(1, 40))
+                    ItemViewCount(
+                        doc_type=doc_type, doc_id=item.id, day=day, views=rng.randrange(1, 40)
+                    )
                 )
     # Match alerts: to the organization that later opened the deal (before or after it), or
     # to another organization.
@@ -102,4 +106,3 @@ def generate_dashboard(session, seed: int = 18, now: datetime = NOW) -> Market:
     org.verification_status, org.created_at = "pending", now - timedelta(days=9)
     session.flush()
     return market
-

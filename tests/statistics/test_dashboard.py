@@ -274,7 +274,9 @@ def test_page_shows_every_figure_in_chinese_for_operators(app, make, ctx, data):
     f = dashboard.filters(parse("2026"), "new_materials", None)
     inquiries = dashboard.funnel(ctx, f, NOW)[1][1]
     assert spec["series"][0]["data"][1] == inquiries
-    bad = client.get("/operator/dashboard?period=2026Q7&domain=x", headers={"Accept-Language": "zh-CN"})
+    bad = client.get(
+        "/operator/dashboard?period=2026Q7&domain=x", headers={"Accept-Language": "zh-CN"}
+    )
     assert bad.status_code == 422 and "季度" in bad.get_data(as_text=True)
 
 
@@ -294,7 +296,9 @@ def test_downloads_and_api_match_the_figures(app, make, ctx, data):
     xlsx = client.get("/operator/dashboard/funnel.xlsx?period=2026Q4")
     assert xlsx.status_code == 200 and "spreadsheetml" in xlsx.mimetype
     assert client.get("/operator/dashboard/nope.csv").status_code == 404
-    api = client.get("/api/v1/operator/dashboard", query_string={"period": "2026Q4", "region": "宁波"})
+    api = client.get(
+        "/api/v1/operator/dashboard", query_string={"period": "2026Q4", "region": "宁波"}
+    )
     assert api.status_code == 200
     body = api.get_json()
     assert body["region"] == "宁波" and body["domain"] is None
