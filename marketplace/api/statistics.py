@@ -7,19 +7,24 @@ from datetime import datetime
 
 from flask_smorest import Blueprint
 
+from marketplace.accounts.users import require_operator
 from marketplace.api.brokers import export_doc
 from marketplace.api.spec import login_required
 from marketplace.extensions import db
+from marketplace.models.types import utcnow
 from marketplace.schemas.common import ApiError
 from marketplace.schemas.statistics import (
     AnalyticsOut,
     AnalyticsQuery,
+    DashboardFigureQuery,
+    DashboardOut,
+    DashboardQuery,
     FigureOut,
     FigureQuery,
     StatisticsOut,
     StatisticsQuery,
 )
-from marketplace.statistics import owners
+from marketplace.statistics import dashboard, owners
 from marketplace.statistics.figures import FIGURES, Figure
 from marketplace.web import statistics as stats_web
 from marketplace.web.auth import current_actor
@@ -118,5 +123,46 @@ def create_blueprint() -> Blueprint:
         """A demand's views, inquiries, matches and saved-search hits per day, as for
         listings."""
         return analytics("demands", item_id, args)
+
+    @blp.route("/operator/dashboard", methods=["GET"])
+    @login_required(blp)
+    @blp.arguments(DashboardQuery, location="query")
+    @blp.response(200, DashboardOut)
+    @blp.alt_response(403, schema=ApiError)
+    def operator_dashboard(args):
+        """The operators' dashboard (operators): the funnel from item views to completed
+        deals, overall and per domain; review-queue ages; matches shown and inquiries
+        from them; brokers' output — over a period, optionally of one domain and one
+        region. Computed now, not cached."""
+        require_operator(current_actor())
+        f = stats_web.dashboard_filters(args)
+        now = utcnow()
+        rows = dashboard.compute(db.session, f, now)
+        return {
+            "period": f.period.key,
+            "start": f.period.start,
+            "end": f.period.end,
+            "domain": f.domain,
+            "region": f.region,
+            "computed_at": now,
+            "figures": [_figure(fig, rows[k]) for k, fig in dashboard.DASHBOARD.items()],
+        }
+
+    @blp.route("/operator/dashboard/<key>", methods=["GET"])
+    @login_required(blp)
+    @blp.arguments(DashboardFigureQuery, location="query")
+    @blp.response(200, FigureOut)
+    @blp.doc(**export_doc({"$ref": "#/components/schemas/FigureOut"}))
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    def operator_dashboard_figure(args, key: str):
+        """One figure of the operators' dashboard (operators); ``format=csv`` or
+        ``format=xlsx`` downloads it."""
+        require_operator(current_actor())
+        fig = stats_web.dashboard_figure_of(key)
+        f = stats_web.dashboard_filters(args)
+        if args["format"] != "json":
+            return stats_web.dashboard_download(key, f, args["format"])
+        return _figure(fig, fig.compute(db.session, f, utcnow()))  # type: ignore[arg-type]
 
     return blp

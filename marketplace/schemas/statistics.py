@@ -8,6 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from marketplace.core.messages import N_
+from marketplace.models.vocab import DOMAINS
 from marketplace.schemas import validate
 from marketplace.schemas.common import Choice
 
@@ -35,7 +36,8 @@ class ColumnOut(Schema):
     kind = fields.String(
         metadata={
             "description": "month, domain, region, transfer_mode, currency, item_kind, "
-            "broker or day (the row's subject); count, money (minor units) or days"
+            "broker, stage, queue or day (the row's subject); count, money (minor units), "
+            "days or percent"
         }
     )
     title = fields.String()
@@ -64,3 +66,25 @@ class AnalyticsOut(Schema):
     columns = fields.List(fields.Nested(ColumnOut))
     rows = fields.List(fields.List(fields.Raw()))
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class DashboardQuery(StatisticsQuery):
+    domain = Choice(DOMAINS, metadata={"description": "Only deals, views and matches of it."})
+    region = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "Only items of this region (as the items name it)."},
+    )
+
+
+class DashboardFigureQuery(DashboardQuery):
+    format = Choice(("json", "csv", "xlsx"), load_default="json")
+
+
+class DashboardOut(Schema):
+    period = fields.String()
+    start = fields.Date(allow_none=True)
+    end = fields.Date(allow_none=True)
+    domain = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    computed_at = fields.DateTime()
+    figures = fields.List(fields.Nested(FigureOut))

@@ -15,7 +15,10 @@ from sqlalchemy.orm import Session
 from marketplace.core.uow import unit_of_work
 from marketplace.models import StatisticsSnapshot
 from marketplace.models.types import utcnow
-from marketplace.statistics import market  # noqa: F401 - registers the market's figures
+from marketplace.statistics import (  # noqa: F401 - register their figures
+    auctions,
+    market,
+)
 from marketplace.statistics.figures import FIGURES
 from marketplace.statistics.periods import Period, for_day, local_today, parse
 

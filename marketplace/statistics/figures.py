@@ -20,8 +20,18 @@ from sqlalchemy.orm import Session
 from marketplace.statistics.periods import Period
 
 # What a column holds: the first column of a figure is one of the dimensions.
-DIMENSIONS = ("month", "domain", "region", "transfer_mode", "currency", "item_kind", "broker")
-VALUE_KINDS = ("count", "money", "days")
+DIMENSIONS = (
+    "month",
+    "domain",
+    "region",
+    "transfer_mode",
+    "currency",
+    "item_kind",
+    "broker",
+    "stage",  # the operators' dashboard (dashboard.py)
+    "queue",
+)
+VALUE_KINDS = ("count", "money", "days", "percent")
 
 Rows = list[list[Any]]
 

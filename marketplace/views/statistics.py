@@ -1,5 +1,5 @@
 """Market statistics (市场统计): the public page with its charts and tables, each figure
-as CSV/XLSX; an owner's analytics of one listing or demand."""
+as CSV/XLSX; an owner's analytics of one listing or demand; the operators' dashboard."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from datetime import datetime
 from flask import render_template, request
 from flask_babel import gettext as _
 
+from marketplace.accounts.users import require_operator
 from marketplace.core.errors import Invalid, NotFound
 from marketplace.core.messages import N_
 from marketplace.extensions import db
 from marketplace.models.types import utcnow
-from marketplace.statistics import cache, owners
+from marketplace.statistics import cache, dashboard, owners
 from marketplace.statistics.periods import Period
 from marketplace.views.base import actor, bp, field_errors, require_login
 from marketplace.web import statistics as stats_web
@@ -96,3 +97,53 @@ def listing_analytics(item_id: int):
 @require_login
 def demand_analytics(item_id: int):
     return _analytics("demands", item_id)
+
+
+# The operators' dashboard ----------------------------------------------------------------
+
+DASHBOARD_ARGS = ("period", "domain", "region")
+
+
+def _dashboard_filters() -> tuple[dashboard.Filters, dict, dict]:
+    """The filters asked for (defaults in place of bad ones, with their field errors), and
+    the arguments as typed."""
+    values = {k: v for k in DASHBOARD_ARGS if (v := request.args.get(k, "").strip())}
+    try:
+        return stats_web.dashboard_filters(values), {}, values
+    except Invalid as exc:
+        errors = field_errors(exc.fields)
+        good = {k: v for k, v in values.items() if k not in errors}
+        return stats_web.dashboard_filters(good), errors, values
+
+
+@bp.route("/operator/dashboard")
+@require_login
+def operator_dashboard():
+    require_operator(actor())
+    f, errors, values = _dashboard_filters()
+    now = utcnow()
+    payload = {"figures": dashboard.compute(db.session, f, now)}
+    query = {
+        k: v for k, v in (("period", f.period.key), ("domain", f.domain), ("region", f.region)) if v
+    }
+    return render_template(
+        "operator/dashboard.html",
+        f=f,
+        values=values,
+        errors=errors,
+        query=query,
+        periods=cache.usual_periods(now),
+        regions=dashboard.regions(db.session),
+        computed_at=now,
+        figures=stats_web.page_figures(payload, dashboard.DASHBOARD),
+    ), (422 if errors else 200)
+
+
+@bp.route("/operator/dashboard/<key>.<fmt>")
+@require_login
+def operator_dashboard_download(key: str, fmt: str):
+    require_operator(actor())
+    if fmt not in FORMATS:
+        raise NotFound(N_("No such download."))
+    f = stats_web.dashboard_filters(request.args)
+    return stats_web.dashboard_download(key, f, fmt)

@@ -25,6 +25,8 @@ CHARTS = {
     "by_region": (("contract_value",), 10),
     "by_transfer_mode": (("contract_value",), 6),
     "brokers": (("contract_value",), 10),
+    "auctions": (("hammer_total",), 12),
+    "challenges": (("bounty_escrowed",), 12),
 }
 SUMMARY = (
     ("listings_published", "发布技术成果"),

@@ -2,9 +2,9 @@
 pack as PDF and XLSX, from the facts deals/paper.py gathers.
 
 The documents are Chinese (they go to the parties' seals and to the registration office),
-whatever the language of the page that links them. PDFs are drawn with ReportLab in its
-built-in CID font STSong-Light (Adobe-GB1): nothing to ship, and the text stays text
-(searchable, extractable). Every page of the contract carries the terms hash, so a page
+whatever the language of the page that links them. PDFs are drawn with ReportLab in
+WenQuanYi Zen Hei (fonts/, GB 2312 characters), a subset of which is embedded in each
+PDF, so every reader shows the Chinese; the text stays text (searchable, extractable). Every page of the contract carries the terms hash, so a page
 can be matched to the confirmed version on its own.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Response
@@ -26,7 +27,8 @@ from marketplace.web.i18n import label
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FONT = "STSong-Light"
+FONT = "WenQuanYiZenHei"
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "wqy-zenhei-gb2312.ttf"
 
 CONTRACT_TYPE_ZH = {
     "transfer": "技术转让",
@@ -121,10 +123,10 @@ def _arbitration(facts: paper.ContractFacts) -> str:
 def _styles():
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
     body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16, wordWrap="CJK")
     return {
         "title": ParagraphStyle("title", parent=body, fontSize=18, leading=26, alignment=1),

@@ -260,6 +260,16 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("views.statistics_download", "GET"): [
         case(EVERYONE, args={"key": "by_domain", "fmt": "csv", "period": "all"})
     ],
+    ("views.operator_dashboard", "GET"): [
+        case(PAGE_FOR_OPERATORS),
+        case(
+            PAGE_FOR_OPERATORS, args={"period": "2026Q4", "domain": "new_energy", "region": "宁波"}
+        ),
+    ],
+    ("views.operator_dashboard_download", "GET"): [
+        case(PAGE_FOR_OPERATORS, args={"key": "funnel", "fmt": "csv", "period": "all"}),
+        case(PAGE_FOR_OPERATORS, args={"key": "brokers", "fmt": "xlsx", "domain": "new_energy"}),
+    ],
     ("views.listing_analytics", "GET"): [
         case("302 200 403 403 403 200", args={"item_id": "@listing_published"}),
         case("302 200 404 404 404 200", args=LISTING_PAGE),  # a draft
@@ -740,6 +750,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("statistics.figure", "GET"): [
         case(EVERYONE, args={"key": "monthly"}),
         case(EVERYONE, args={"key": "brokers", "format": "xlsx"}),
+    ],
+    ("statistics.operator_dashboard", "GET"): [
+        case(API_FOR_OPERATORS),
+        case(API_FOR_OPERATORS, args={"period": "2026", "domain": "new_energy", "region": "宁波"}),
+    ],
+    ("statistics.operator_dashboard_figure", "GET"): [
+        case(API_FOR_OPERATORS, args={"key": "queues"}),
+        case(API_FOR_OPERATORS, args={"key": "funnel_by_domain", "format": "csv"}),
     ],
     ("statistics.listing_analytics", "GET"): [
         case("401 200 403 403 403 200", args={"item_id": "@listing_published"}),

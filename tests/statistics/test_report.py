@@ -49,3 +49,24 @@ def test_report_refuses_what_is_not_a_quarter(app):
 def test_stats_refresh_command(app):
     result = app.test_cli_runner().invoke(args=["stats", "refresh"])
     assert result.exit_code == 0 and "all" in result.output
+
+
+def test_the_report_embeds_its_chinese_font(app):
+    """STSong-Light was a font the reader had to have (poppler drew boxes): the report now
+    carries a subset of WenQuanYi Zen Hei as an embedded TrueType font."""
+    from marketplace.web.market_report import quarterly_report
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        pdf = quarterly_report(parse("2026Q4"), datetime(2026, 12, 20, tzinfo=UTC))
+    reader = PdfReader(io.BytesIO(pdf))
+    embedded = set()
+    for page in reader.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is not None and "/FontFile2" in descriptor.get_object():
+                embedded.add(str(font["/BaseFont"]).split("+")[-1])
+            assert "STSong" not in str(font["/BaseFont"])
+    assert embedded == {"WenQuanYiZenHei"}
+    assert "技术市场统计报告" in reader.pages[0].extract_text()
+    assert len(pdf) < 400_000  # a subset of the glyphs, not the 2 MB font

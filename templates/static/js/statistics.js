@@ -1,22 +1,25 @@
 // Draws the statistics charts with Apache ECharts (static/vendor/echarts, no CDN).
 // Each chart's data is a JSON attribute on its element (the CSP allows no inline script):
 // {type: "line"|"bar", title, categories: [...], series: [{name, kind, data}], axes}.
-// Counts and days share the left axis, money (yuan) has the right one.
+// Counts (or days) have the left axis, money (yuan) or days beside counts the right one.
 (function () {
   "use strict";
 
   function draw(el) {
     var spec = JSON.parse(el.getAttribute("data-chart"));
-    var hasMoney = spec.series.some(function (s) { return s.kind === "money"; });
-    var hasOther = spec.series.some(function (s) { return s.kind !== "money"; });
+    // The right axis holds money (yuan) or, beside counts, days (a queue's ages).
+    var kinds = spec.series.map(function (s) { return s.kind; });
+    var has = function (k) { return kinds.indexOf(k) >= 0; };
+    var right = has("money") ? "money" : (has("count") && has("days") ? "days" : null);
+    var hasMoney = right !== null;
+    var hasOther = kinds.some(function (k) { return k !== right; });
     var yAxis = [];
     if (hasOther) {
-      var others = spec.series.filter(function (s) { return s.kind !== "money"; });
-      var allDays = others.every(function (s) { return s.kind === "days"; });
+      var allDays = kinds.every(function (k) { return k === "days" || k === right; });
       yAxis.push({ type: "value", name: allDays ? spec.axes.days : spec.axes.count, minInterval: allDays ? 0 : 1 });
     }
-    if (hasMoney) {
-      yAxis.push({ type: "value", name: spec.axes.money, position: hasOther ? "right" : "left" });
+    if (right) {
+      yAxis.push({ type: "value", name: spec.axes[right], position: hasOther ? "right" : "left" });
     }
     var chart = echarts.init(el, null, { renderer: "svg" });
     chart.setOption({
@@ -29,7 +32,7 @@
         data: spec.categories,
         axisLabel: {
           interval: spec.categories.length > 16 ? "auto" : 0,
-          rotate: spec.categories.length > 6 ? 30 : 0,
+          rotate: spec.categories.length > 4 ? 30 : 0,
           hideOverlap: true,
         },
       },
@@ -39,7 +42,7 @@
           name: s.name,
           type: spec.type,
           data: s.data,
-          yAxisIndex: s.kind === "money" && hasOther ? 1 : 0,
+          yAxisIndex: s.kind === right && hasOther ? 1 : 0,
           connectNulls: true,
         };
       }),
