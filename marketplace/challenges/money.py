@@ -38,6 +38,11 @@ def refunds_account(session: Session, challenge: Challenge) -> LedgerAccount:
     )
 
 
+def funding_reference(challenge: Challenge) -> str:
+    """The remark the poster writes on the bounty's bank transfer: stable per challenge."""
+    return f"CH{challenge.id:06d}"
+
+
 def held(session: Session, challenge: Challenge) -> int:
     """What the ledger holds in the challenge's escrow now."""
     return ledger.balance(session, escrow_account(session, challenge))

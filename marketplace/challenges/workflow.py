@@ -236,8 +236,8 @@ def confirm_funding(
     """An operator saw the poster's bank transfer arrive: exactly the bounty is posted
     into the challenge's escrow, and the challenge opens for proposals."""
     challenge, role = _act(session, actor, challenge_id, "fund")
-    if not reference.strip():
-        raise Invalid({"reference": N_("Give the bank transfer's reference.")})
+    if reference.strip() != money.funding_reference(challenge):
+        raise Invalid({"reference": N_("This is not the challenge's funding reference.")})
     if amount != challenge.bounty:
         raise Invalid(
             {
@@ -327,6 +327,7 @@ def propose(
     team: list[dict[str, str]] | None = None,
     plan: list[dict[str, Any]] | None = None,
     listing_ids: list[int] | None = None,
+    disclose_win: bool = False,
 ) -> ChallengeProposal:
     """A verified organization's proposal (one per organization), before the deadline."""
     actor = _signed_in(actor)
@@ -382,6 +383,7 @@ def propose(
         team=list(team or []),
         plan=[{"indicator_id": int(p["indicator_id"]), "plan": str(p["plan"])} for p in plan],
         listing_ids=listing_ids,
+        disclose_win=bool(disclose_win),
         state="submitted",
     )
     session.add(proposal)

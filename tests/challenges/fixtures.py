@@ -63,7 +63,9 @@ def walk(session, poster: User, operator: User, stage: str = "open", **overrides
     if STAGES.index(stage) >= 2:
         workflow.review(session, user(operator), cid, "approve")
     if STAGES.index(stage) >= 3:
-        workflow.confirm_funding(session, user(operator), cid, reference="TR-1", amount=BOUNTY)
+        workflow.confirm_funding(
+            session, user(operator), cid, reference=f"CH{cid:06d}", amount=BOUNTY
+        )
     session.commit()
     return cid
 

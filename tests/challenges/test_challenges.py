@@ -75,12 +75,12 @@ def test_review_then_funding_holds_the_bounty_on_the_ledger(ctx, people):
         )
     with pytest.raises(Invalid) as err:
         workflow.confirm_funding(
-            db.session, user(people["operator"]), cid, reference="TR-1", amount=BOUNTY - 1
+            db.session, user(people["operator"]), cid, reference=f"CH{cid:06d}", amount=BOUNTY - 1
         )
     assert "amount" in err.value.fields
     db.session.rollback()
     workflow.confirm_funding(
-        db.session, user(people["operator"]), cid, reference="TR-1", amount=BOUNTY
+        db.session, user(people["operator"]), cid, reference=f"CH{cid:06d}", amount=BOUNTY
     )
     challenge = db.session.get(Challenge, cid)
     assert challenge.state == "open"
