@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 
 from marketplace.api.spec import login_required
 from marketplace.challenges import award, hall, workflow
-from marketplace.core.errors import NotFound
+from marketplace.core.errors import NotFound, Unauthorized
 from marketplace.core.messages import N_
 from marketplace.core.payments import gateway_for
 from marketplace.extensions import db
@@ -290,6 +290,8 @@ def create_blueprint() -> Blueprint:
 
     def proposal_of(actor, proposal_id: int) -> ChallengeProposal:
         """A proposal its reader may see: the poster, operators, the proposing org."""
+        if actor is None:
+            raise Unauthorized(N_("Please sign in."))
         proposal = db.session.get(ChallengeProposal, proposal_id)
         if proposal is not None:
             challenge = db.session.get(Challenge, proposal.challenge_id)

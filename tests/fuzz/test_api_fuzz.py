@@ -110,6 +110,9 @@ PATH_KINDS = {
     "invitation_id": "invitation",
     "request_id": "join_request",
     "document_id": "document",
+    "challenge_id": "challenge",
+    "proposal_id": "proposal",
+    "question_id": "question",
 }
 CURRENT: dict = {}
 WEBHOOK = "/api/v1/payments/stripe/webhook"
