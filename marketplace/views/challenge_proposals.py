@@ -65,10 +65,11 @@ def challenge_propose(challenge_id: int):
                 flashed=(Conflict, Forbidden),
             )
             if done.ok:
-                flash(_("Your proposal is submitted; only the poster and operators read it."), "success")
-                return redirect(
-                    url_for("views.challenge_proposal", proposal_id=done.value.id), 303
+                flash(
+                    _("Your proposal is submitted; only the poster and operators read it."),
+                    "success",
                 )
+                return redirect(url_for("views.challenge_proposal", proposal_id=done.value.id), 303)
             if done.refusal is not None and not done.errors:
                 return redirect(url_for("views.challenge_detail", challenge_id=challenge_id), 303)
             errors = done.errors
@@ -129,7 +130,9 @@ def challenge_award(challenge_id: int):
             flashed=FLASHED,
         )
         if done.ok:
-            flash(_("Awarded: a deal is open with each winner, the bounty in its escrow."), "success")
+            flash(
+                _("Awarded: a deal is open with each winner, the bounty in its escrow."), "success"
+            )
             return redirect(url_for("views.challenge_detail", challenge_id=challenge_id), 303)
     return redirect(url_for("views.challenge_evaluate", challenge_id=challenge_id), 303)
 

@@ -29,7 +29,10 @@ from marketplace.views.deal_text import load_form
 from marketplace.views.second_factor import step_up_page
 
 CHOICES = {
-    "payment_mode": {"on_award": _l("Paid in full on award"), "milestones": _l("Paid by milestones")},
+    "payment_mode": {
+        "on_award": _l("Paid in full on award"),
+        "milestones": _l("Paid by milestones"),
+    },
     "eligibility": {
         "verified_org": _l("Any verified organization"),
         "research_only": _l("Universities and research institutes only"),
@@ -160,6 +163,8 @@ def challenge_new():
             if done.ok:
                 flash(_("The challenge is saved as a draft: submit it for review."), "success")
                 return redirect(url_for("views.challenge_detail", challenge_id=done.value.id), 303)
+            if not done.errors:  # refused, not the input: the reason is flashed
+                return redirect(url_for("views.challenges"), 303)
             errors = done.errors
     return render_template(
         "challenges/form.html",
@@ -209,7 +214,9 @@ DONE = {
     "submit": _l("Submitted: an operator reviews the challenge before it is published."),
     "nda": _l("You accepted the confidentiality terms; the details are shown below."),
     "close": _l("Proposals are closed: evaluate them and decide."),
-    "withdraw": _l("The challenge is withdrawn; the bounty is refunded and every team is told why."),
+    "withdraw": _l(
+        "The challenge is withdrawn; the bounty is refunded and every team is told why."
+    ),
     "decline": _l("Nobody is awarded; the bounty is refunded and every team is told why."),
     "approve": _l("Approved: the poster is asked to pay the bounty into escrow."),
     "reject": _l("Rejected: the poster reads your note."),

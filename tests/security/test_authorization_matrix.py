@@ -115,6 +115,16 @@ CHALLENGE = {
     "delivery_days": 90,
     "indicators": [{"name": "矫顽力", "target_value": "20", "unit": "kOe"}],
 }
+CHALLENGE_FORM = {
+    "title": "耐高温稀土永磁材料",
+    "statement": "矫顽力不低于 20 kOe",
+    "domain": "rare_earth_magnets",
+    "bounty": "10000",
+    "proposal_deadline": "2030-01-01",
+    "delivery_days": "90",
+    "ind_name_0": "矫顽力",
+    "ind_target_0": "20",
+}
 CHALLENGE_OPEN = {"challenge_id": "@challenge"}  # open, summary public, the researcher proposed
 CHALLENGE_DRAFT = {"challenge_id": "@challenge_draft"}
 AWAITING = {"challenge_id": "@challenge_awaiting"}  # approved, the bounty not yet paid
@@ -213,6 +223,90 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("views.auction_register", "POST"): [case("302 303! 303 303! 303! 303!", args=LOT)],
     ("views.operator_auction_deposits", "GET"): [case(PAGE_FOR_OPERATORS)],
+    # Challenges (揭榜挂帅): the hall and open challenges are public; drafts, funding and
+    # evaluation are the posting enterprise's; proposals are the proposing researcher's,
+    # the poster's and the operators' (404 to other solvers: not even that they exist).
+    ("views.challenges", "GET"): [case(EVERYONE)],
+    ("views.challenge_detail", "GET"): [
+        case(EVERYONE, args=CHALLENGE_OPEN),
+        case("404 404 200 404 404 200", args=CHALLENGE_DRAFT),
+    ],
+    ("views.challenge_new", "GET"): [case("302 403 200 403 403 200")],
+    ("views.challenge_new", "POST"): [
+        case("302 403 303 403 403 303!", form=lambda w: CHALLENGE_FORM)
+    ],
+    ("views.challenge_action", "POST"): [
+        case("302 404 303 404 404 303", args=CHALLENGE_DRAFT | {"action": "submit"}),
+        case("302 303 303 303 303 303", args=CHALLENGE_OPEN | {"action": "nda"}),
+        case(
+            "302 303! 303 303! 303! 303",
+            args=CHALLENGE_OPEN | {"action": "withdraw"},
+            form={"reason": "预算取消"},
+        ),
+        case(
+            "302 404 303! 404 404 303",
+            args={"challenge_id": "@challenge_pending", "action": "approve"},
+        ),
+        case(
+            "302 303! 303 303! 303! 303!",
+            args={"challenge_id": "@challenge_due", "action": "close"},
+        ),
+        case(
+            "302 303! 303 303! 303! 303",
+            args=EVALUATING | {"action": "decline"},
+            form={"reason": "均未达到指标"},
+        ),
+    ],
+    ("views.challenge_funding", "GET"): [case("302 404 200 404 404 200", args=AWAITING)],
+    ("views.challenge_review", "GET"): [case(PAGE_FOR_OPERATORS)],
+    ("views.challenge_confirm_funding", "POST"): [
+        case(
+            "302 403 403 403 403 303",
+            args=AWAITING,
+            form=lambda w: {
+                "reference": f"CH{w.ids['challenge_awaiting']:06d}",
+                "amount": "10000",
+            },
+        )
+    ],
+    ("views.my_challenges", "GET"): [case(PAGE_FOR_USERS)],
+    # Behind the NDA: solvers are sent back to accept it first.
+    ("views.challenge_propose", "GET"): [case("302 303 200 303 303 200", args=CHALLENGE_OPEN)],
+    ("views.challenge_propose", "POST"): [
+        case(
+            "302 303 303! 303 303 303!", args=CHALLENGE_OPEN, form={"approach": "甲", "price": "1"}
+        )
+    ],
+    ("views.challenge_evaluate", "GET"): [case("302 404 200 404 404 404", args=CHALLENGE_OPEN)],
+    ("views.challenge_award", "POST"): [
+        case(
+            "302 404 303 404 404 404",
+            args=EVALUATING,
+            form=lambda w: {f"win_{w.ids['proposal_evaluating']}": "1"},
+        )
+    ],
+    ("views.proposal_action", "POST"): [
+        case("302 303! 303 404 404 303!", args=PROPOSAL | {"action": "shortlist"}),
+        case(
+            "302 303! 303 404 404 303!",
+            args=PROPOSAL | {"action": "reject"},
+            form={"reason": "方案不可行"},
+        ),
+        case(
+            "302 303! 303 404 404 303!",
+            args=PROPOSAL | {"action": "ask"},
+            form={"question": "团队几人？"},
+        ),
+        case(
+            "302 303! 303 404 404 303!",
+            args=PROPOSAL | {"action": "score"},
+            form={"score_技术路线": "80"},
+        ),
+    ],
+    ("views.challenge_proposal", "GET"): [case("302 200 200 404 404 200", args=PROPOSAL)],
+    ("views.question_answer", "POST"): [
+        case("302 303 404 404 404 404", args={"question_id": "@question"}, form={"answer": "五人"})
+    ],
     ("views.operator_confirm_deposit", "POST"): [
         case(
             "302 403 403 403 403 303",
