@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.challenges import money
+from marketplace.challenges import money, notices
 from marketplace.challenges.lifecycle import CHALLENGE, POSTER, PROPOSAL
 from marketplace.challenges.workflow import _act, _proposal_for_poster
 from marketplace.core import audit, ledger
@@ -62,6 +62,7 @@ def reject(
     PROPOSAL.apply(proposal, "not_award", PROPOSAL.check(proposal, "not_award", [POSTER]))
     proposal.outcome_reason = reason.strip()
     proposal.decided_at = utcnow()
+    notices.outcomes(session, [proposal], actor)
     return proposal
 
 
@@ -208,6 +209,9 @@ def award(
             PROPOSAL.apply(proposal, "not_award", POSTER)
             proposal.outcome_reason = reasons[proposal.id]
             proposal.decided_at = now
+    notices.outcomes(
+        session, [p for p, _, _ in chosen] + [p for p in undecided if p.id not in won], actor
+    )
     refunded = money.refund(session, challenge, actor, "award_remainder")
     challenge.decided_at = now
     challenge.decision_reason = ""

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.challenges import money
+from marketplace.challenges import money, notices
 from marketplace.challenges.lifecycle import (
     CHALLENGE,
     OPERATOR,
@@ -226,6 +226,8 @@ def review(
         raise Invalid({"note": N_("Say why the challenge is rejected.")})
     challenge.review_note = note.strip()
     CHALLENGE.apply(challenge, action, role)
+    session.flush()
+    notices.reviewed(session, challenge, action, actor)
     return challenge
 
 
@@ -255,8 +257,11 @@ def confirm_funding(
     return challenge
 
 
-def _close_proposals(session: Session, challenge: Challenge, reason: str) -> list[int]:
-    """Every undecided proposal is not awarded, with the poster's reason."""
+def _close_proposals(
+    session: Session, challenge: Challenge, reason: str, actor: User | None = None
+) -> list[int]:
+    """Every undecided proposal is not awarded, with the poster's reason (each team is
+    told)."""
     decided = []
     for proposal in session.scalars(
         select(ChallengeProposal)
@@ -269,8 +274,9 @@ def _close_proposals(session: Session, challenge: Challenge, reason: str) -> lis
         PROPOSAL.apply(proposal, "not_award", SYSTEM)
         proposal.outcome_reason = reason
         proposal.decided_at = utcnow()
-        decided.append(proposal.id)
-    return decided
+        decided.append(proposal)
+    notices.outcomes(session, decided, actor)
+    return [p.id for p in decided]
 
 
 @unit_of_work
@@ -281,7 +287,7 @@ def withdraw(session: Session, actor: User | None, challenge_id: int, reason: st
     if not reason.strip():
         raise Invalid({"reason": N_("Say why the challenge is withdrawn.")})
     money.refund(session, challenge, actor, "withdrawn")
-    _close_proposals(session, challenge, reason.strip())
+    _close_proposals(session, challenge, reason.strip(), actor)
     challenge.decision_reason = reason.strip()
     challenge.decided_at = utcnow()
     CHALLENGE.apply(challenge, "withdraw", role)
@@ -306,7 +312,7 @@ def decline_all(session: Session, actor: User | None, challenge_id: int, reason:
     if not reason.strip():
         raise Invalid({"reason": N_("Say why nobody is awarded.")})
     money.refund(session, challenge, actor, "not_awarded")
-    _close_proposals(session, challenge, reason.strip())
+    _close_proposals(session, challenge, reason.strip(), actor)
     challenge.decision_reason = reason.strip()
     challenge.decided_at = utcnow()
     CHALLENGE.apply(challenge, "decline_all", role)
@@ -494,6 +500,7 @@ def ask(session: Session, actor: User | None, proposal_id: int, question: str) -
     row = ProposalQuestion(proposal_id=proposal.id, asked_by_id=actor.id, question=question.strip())
     session.add(row)
     session.flush()
+    notices.asked(session, row, actor)
     return row
 
 
@@ -514,4 +521,6 @@ def answer(session: Session, actor: User | None, question_id: int, text: str) ->
     if not text.strip():
         raise Invalid({"answer": N_("Write your answer.")})
     row.answer, row.answered_by_id, row.answered_at = text.strip(), actor.id, utcnow()
+    session.flush()
+    notices.answered(session, row, actor)
     return row

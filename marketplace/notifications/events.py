@@ -23,13 +23,19 @@ from sqlalchemy.orm import Session
 
 from marketplace.core import signals
 from marketplace.models import User, UserRole
-from marketplace.models.notifications import BROKER_KINDS, DEAL_KINDS, PUBLICATION_KINDS
+from marketplace.models.notifications import (
+    BROKER_KINDS,
+    CHALLENGE_KINDS,
+    DEAL_KINDS,
+    PUBLICATION_KINDS,
+)
 from marketplace.notifications import inbox
 
 GROUP_OF: dict[str, str] = {
     **{kind: "deal_events" for kind in DEAL_KINDS},
     **{kind: "broker_events" for kind in BROKER_KINDS},
     **{kind: "publication_events" for kind in PUBLICATION_KINDS},
+    **{kind: "challenge_events" for kind in CHALLENGE_KINDS},
 }
 
 

@@ -39,6 +39,7 @@ PREFERENCE_FIELDS = (
     "deal_events",
     "broker_events",
     "publication_events",
+    "challenge_events",
     "email",
 )
 TERMS_SHOWN = 8
@@ -52,6 +53,7 @@ class Preferences:
     deal_events: bool = True
     broker_events: bool = True
     publication_events: bool = True
+    challenge_events: bool = True
     email: bool = True
 
 

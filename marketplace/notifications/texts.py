@@ -99,6 +99,27 @@ TITLES: dict[str, Callable[[Payload], str]] = {
     "item_rejected": lambda p: _(
         "“%(item)s” was not approved: please fix it and submit it again", item=p.get("item", "")
     ),
+    "challenge_approved": lambda p: _(
+        "Your challenge “%(challenge)s” is approved: pay the bounty into escrow to open it",
+        challenge=p.get("challenge", ""),
+    ),
+    "challenge_rejected": lambda p: _(
+        "Your challenge “%(challenge)s” was not approved: please fix it and submit it again",
+        challenge=p.get("challenge", ""),
+    ),
+    "challenge_question": lambda p: _(
+        "The poster of “%(challenge)s” asks about your proposal", challenge=p.get("challenge", "")
+    ),
+    "challenge_answer": lambda p: _(
+        "%(org)s answered your question on “%(challenge)s”",
+        org=p.get("organization", ""),
+        challenge=p.get("challenge", ""),
+    ),
+    "challenge_outcome": lambda p: (
+        _("Your proposal for “%(challenge)s” is awarded", challenge=p.get("challenge", ""))
+        if p.get("outcome") == "awarded"
+        else _("Your proposal for “%(challenge)s” was not chosen", challenge=p.get("challenge", ""))
+    ),
 }
 
 
@@ -119,6 +140,8 @@ def body(kind: str, payload: Payload) -> str:
 
 def target(kind: str, *, deal_id: int | None, listing_id: int | None, demand_id: int | None):
     """(endpoint, values) of the page where the reader acts on this kind."""
+    if kind.startswith("challenge_"):
+        return "views.my_challenges", {}
     if kind == "broker_invited":
         return "views.my_broker_profile", {}
     if kind in ("mediation_offered", "mediation_answered"):

@@ -76,6 +76,11 @@ class PreferencesSchema(StrictSchema):
     publication_events = fields.Boolean(
         metadata={"description": "Tell me when my listings or demands are approved or rejected."}
     )
+    challenge_events = fields.Boolean(
+        metadata={
+            "description": "Tell me of my challenges' reviews, questions, answers and outcomes."
+        }
+    )
     email = fields.Boolean(metadata={"description": "Send a copy of each notification by e-mail."})
 
     @validates_schema
@@ -84,7 +89,7 @@ class PreferencesSchema(StrictSchema):
             raise ValidationError(
                 N_(
                     "Give at least one of match_alerts, saved_search_alerts, deal_events,"
-                    " broker_events, publication_events, email."
+                    " broker_events, publication_events, challenge_events, email."
                 )
             )
 
@@ -95,6 +100,7 @@ class PreferencesOut(Schema):
     deal_events = fields.Boolean()
     broker_events = fields.Boolean()
     publication_events = fields.Boolean()
+    challenge_events = fields.Boolean()
     email = fields.Boolean()
 
 

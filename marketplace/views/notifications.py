@@ -128,6 +128,14 @@ PREFERENCE_GROUPS = (
         lambda: _("Publication"),
         {"publication_events": lambda: _("My listings and demands approved or rejected")},
     ),
+    (
+        lambda: _("Challenges"),
+        {
+            "challenge_events": lambda: _(
+                "My challenges reviewed, questions and answers on proposals, their outcomes"
+            )
+        },
+    ),
     (lambda: _("E-mail"), {"email": lambda: _("Also send each notification by e-mail")}),
 )
 

@@ -23,7 +23,76 @@ ONE_ITEM = (
 )
 
 
+NOTIFICATION_KINDS = (
+    "match_listing",
+    "match_demand",
+    "saved_search",
+    "deal_opened",
+    "deal_message",
+    "terms_proposed",
+    "terms_confirmed",
+    "terms_agreed",
+    "deal_funded",
+    "milestone_delivered",
+    "milestone_rejected",
+    "milestone_accepted",
+    "acceptance_due",
+    "dispute_opened",
+    "dispute_resolved",
+    "cancel_proposed",
+    "cancel_accepted",
+    "cancel_declined",
+    "deal_cancelled",
+    "deal_completed",
+    "payout_executed",
+    "broker_invited",
+    "broker_joined",
+    "mediation_offered",
+    "mediation_answered",
+    "item_approved",
+    "item_rejected",
+)
+CHALLENGE_KINDS = (
+    "challenge_approved",
+    "challenge_rejected",
+    "challenge_question",
+    "challenge_answer",
+    "challenge_outcome",
+)
+HAS_SUBJECT = "listing_id IS NOT NULL OR demand_id IS NOT NULL OR deal_id IS NOT NULL"
+ONCE = [
+    "user_id",
+    "kind",
+    sa.text("coalesce(listing_id, 0)"),
+    sa.text("coalesce(demand_id, 0)"),
+    sa.text("coalesce(deal_id, 0)"),
+    "event_key",
+]
+
+
+def _in(values) -> str:
+    return "kind IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _notification_kinds(kinds, has_subject: str) -> None:
+    # SQLite's batch mode rebuilds the table and would lose the expression index.
+    op.drop_index("uq_notification_once", table_name="notification")
+    with op.batch_alter_table("notification") as batch_op:
+        batch_op.drop_constraint(op.f("ck_notification_kind"), type_="check")
+        batch_op.drop_constraint(op.f("ck_notification_has_subject"), type_="check")
+        batch_op.create_check_constraint("kind", _in(kinds))
+        batch_op.create_check_constraint("has_subject", has_subject)
+    op.create_index("uq_notification_once", "notification", ONCE, unique=True)
+
+
 def upgrade():
+    _notification_kinds(
+        NOTIFICATION_KINDS + CHALLENGE_KINDS, f"{HAS_SUBJECT} OR {_in(CHALLENGE_KINDS)}"
+    )
+    with op.batch_alter_table("notification_preference") as batch_op:
+        batch_op.add_column(
+            sa.Column("challenge_events", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
     with op.batch_alter_table("deal", schema=None) as batch_op:
         batch_op.add_column(sa.Column("challenge_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_deal_challenge_id"), ["challenge_id"], unique=False)
@@ -70,6 +139,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("notification_preference") as batch_op:
+        batch_op.drop_column("challenge_events")
+    op.execute("DELETE FROM notification WHERE " + _in(CHALLENGE_KINDS))
+    _notification_kinds(NOTIFICATION_KINDS, HAS_SUBJECT)
     with op.batch_alter_table("challenge_nda_acceptance", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_challenge_nda_acceptance_challenge_id"))
     op.drop_table("challenge_nda_acceptance")

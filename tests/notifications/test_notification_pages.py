@@ -54,7 +54,7 @@ def test_settings_form(app, make):
     user = make.user("enterprise_member")
     c = app.test_client(user=user)
     page = c.get("/notifications/preferences").get_data(as_text=True)
-    assert page.count("checked") == 6 and "通知设置" in page
+    assert page.count("checked") == 7 and "通知设置" in page
     r = c.post("/notifications/preferences", data={"saved_search_alerts": "on"})
     assert r.status_code == 303
     with app.app_context():

@@ -97,6 +97,7 @@ def test_preferences(app, two):
         "deal_events": True,
         "broker_events": True,
         "publication_events": True,
+        "challenge_events": True,
         "email": True,
     }
     assert a.get(f"{URL}/preferences").json == defaults
