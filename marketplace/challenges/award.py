@@ -34,8 +34,9 @@ from marketplace.models import Challenge, ChallengeProposal, Deal, User
 from marketplace.models.types import utcnow
 
 UNDECIDED = ("submitted", "shortlisted")
-AWARD_REASON = "获选揭榜 / Awarded"
-ON_AWARD_MILESTONE = "达到全部技术指标 / All indicators reached"
+# Written into the deal and the proposal as data, in the marketplace's language.
+AWARD_REASON = "获选揭榜"
+ON_AWARD_MILESTONE = "达到全部技术指标"
 
 
 def _undecided(session: Session, challenge: Challenge) -> list[ChallengeProposal]:
@@ -127,10 +128,14 @@ def _open_deal(
         title=challenge.title,
         buyer_org_id=challenge.organization_id,
         supplier_org_id=proposal.organization_id,
-        message=f"揭榜挂帅 Challenge {challenge.id}: proposal {proposal.id} awarded {amount}",
+        message=(
+            f"揭榜挂帅榜单 #{challenge.id}：揭榜申请 #{proposal.id} 获选，"
+            f"授予金额 {amount // 100:,}.{amount % 100:02d} 元。"
+        ),
     )
-    indicators = "; ".join(
-        f"{i.name} {i.target_value}{i.unit} ({i.test_method})".strip() for i in challenge.indicators
+    indicators = "、".join(
+        f"{i.name} ≥ {i.target_value}{i.unit}" + (f"（{i.test_method}）" if i.test_method else "")
+        for i in challenge.indicators
     )
     deal_terms.propose_terms(
         session,
@@ -141,10 +146,16 @@ def _open_deal(
             "currency": challenge.currency,
             "transfer_mode": "co_development",
             "milestones": _milestones(challenge, amount),
-            "note": (
-                f"揭榜挂帅 {challenge.id}. 指标 Indicators: {indicators}. "
-                f"知识产权 IP: {challenge.ip_terms}. 交付期 Delivery: {challenge.delivery_days} 天. "
-                "The awarded bounty is held in this deal's escrow."
+            "note": "；".join(
+                part
+                for part in (
+                    f"揭榜挂帅榜单 #{challenge.id}",
+                    f"技术指标：{indicators}",
+                    f"知识产权：{challenge.ip_terms}" if challenge.ip_terms else "",
+                    f"交付期：{challenge.delivery_days} 天",
+                    "授予的悬赏金已转入本交易托管",
+                )
+                if part
             )[:4000],
         },
     )

@@ -23,7 +23,7 @@ from marketplace.models.challenges import ELIGIBILITIES, PAYMENT_MODES, VISIBILI
 from marketplace.models.types import utcnow
 from marketplace.models.vocab import DOMAINS
 from marketplace.schemas.challenges import ChallengeIn, FundingConfirmIn
-from marketplace.views.base import actor, attempt, bp, merge_errors, require_login
+from marketplace.views.base import actor, attempt, bp, form_int, merge_errors, require_login
 from marketplace.views.deal_terms_form import yuan_amount
 from marketplace.views.deal_text import load_form
 from marketplace.views.second_factor import step_up_page
@@ -75,9 +75,17 @@ def time_left(deadline: datetime | None) -> str:
 def challenges_page():
     status = "closed" if request.args.get("status") == "closed" else "open"
     domain = request.args.get("domain") if request.args.get("domain") in DOMAINS else None
-    cards = hall.hall(db.session, status=status, domain=domain)
+    min_yuan = form_int(request.args.get("min_bounty"), 10**10)
+    cards = hall.hall(
+        db.session, status=status, domain=domain, min_bounty=min_yuan * 100 if min_yuan else None
+    )
     return render_template(
-        "challenges/hall.html", cards=cards, status=status, domain=domain, domains=DOMAINS
+        "challenges/hall.html",
+        cards=cards,
+        status=status,
+        domain=domain,
+        domains=DOMAINS,
+        min_yuan=min_yuan,
     )
 
 
