@@ -306,6 +306,31 @@ def close_proposals(session: Session, actor: User | None, challenge_id: int) -> 
 
 
 @unit_of_work
+def close_expired(session: Session, challenge_id: int, now: datetime | None = None) -> bool:
+    """The platform closes one challenge's proposals once its deadline has passed (the
+    sweep); False when there is nothing to do (closed already, or not yet due)."""
+    challenge = lock_challenge(session, challenge_id)
+    if challenge.state != "open" or challenge.proposal_deadline > (now or utcnow()):
+        return False
+    CHALLENGE.apply(challenge, "close_proposals", SYSTEM)
+    return True
+
+
+def close_due(session: Session, now: datetime | None = None) -> list[int]:
+    """Close proposals of every open challenge past its deadline, each in its own unit of
+    work under its row lock (``flask challenge close``; running it twice changes nothing)."""
+    now = now or utcnow()
+    due = list(
+        session.scalars(
+            select(Challenge.id)
+            .where(Challenge.state == "open", Challenge.proposal_deadline <= now)
+            .order_by(Challenge.proposal_deadline, Challenge.id)
+        )
+    )
+    return [cid for cid in due if close_expired(session, cid, now)]
+
+
+@unit_of_work
 def decline_all(session: Session, actor: User | None, challenge_id: int, reason: str) -> Challenge:
     """Nobody is awarded: the bounty is refunded, every proposal gets the reason."""
     challenge, role = _act(session, actor, challenge_id, "decline_all")

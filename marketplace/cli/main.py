@@ -219,7 +219,21 @@ def auction_verify_command(lot_id: int) -> None:
     click.echo(f"lot {lot_id}: {lot.last_seq} bid(s), chain intact, head {lot.last_hash or '-'}")
 
 
+challenge_cli = AppGroup("challenge", help="揭榜挂帅 challenges.")
+
+
+@challenge_cli.command("close")
+def challenge_close_command() -> None:
+    """Close proposals of every open challenge past its deadline (hourly: the
+    techmarket-challenge-close timer); the posters then evaluate and decide. Idempotent."""
+    from marketplace.challenges import workflow as challenges
+
+    closed = challenges.close_due(db.session)
+    click.echo(f"challenge: {len(closed)} challenge(s) closed for proposals")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(challenge_cli)
     app.cli.add_command(auction_cli)
     app.cli.add_command(deals_cli)
     app.cli.add_command(ledger_cli)
