@@ -135,3 +135,23 @@ def test_award_waits_for_the_deadline(ctx, people):
     cid, p1, _ = _two_proposals(people)
     with pytest.raises(Conflict):
         award.award(db.session, user(people["poster"]), cid, [{"proposal_id": p1}], {})
+
+
+def test_ledger_check_reads_where_each_bounty_is(ctx, people, app):
+    from marketplace.challenges.money import bounty_violations
+
+    cid, p1, p2 = _two_proposals(people)
+    draft = walk(db.session, people["poster"], people["operator"], "draft")
+    assert bounty_violations(db.session) == []
+    close(db.session, people["poster"], cid)
+    award.award(db.session, user(people["poster"]), cid, [{"proposal_id": p1}], {p2: "价格高"})
+    db.session.commit()
+    assert bounty_violations(db.session) == []
+    result = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert result.exit_code == 0, result.output
+    # A decided challenge whose escrow still held money would be reported.
+    db.session.get(Challenge, cid).state = "evaluating"  # noqa: lifecycle - the test's tamper
+    db.session.flush()
+    found = bounty_violations(db.session)
+    assert [v.rule for v in found] == ["challenge_bounty"] and f"challenge {cid}" in found[0].detail
+    assert draft not in [int(v.detail.split()[1]) for v in found]
