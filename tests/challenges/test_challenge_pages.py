@@ -119,5 +119,17 @@ def test_a_challenge_through_its_pages(app, make):
         assert ledger.check(db.session) == []
     deal_page = s1.get(f"/deals/{deal.id}").text
     assert f"榜单 #{cid}" in deal_page
+    # Both confirm the pre-filled terms: funded, and the contract papers name the challenge.
+    with app.app_context():
+        from marketplace.deals import terms as deal_terms
+        from tests.challenges.fixtures import user
+
+        terms_hash = db.session.get(Deal, deal.id).current_terms.terms_hash
+        deal_terms.confirm_terms(db.session, user(uni), deal.id, terms_hash)
+        deal_terms.confirm_terms(db.session, user(poster), deal.id, terms_hash)
+        assert db.session.get(Deal, deal.id).state == "funded"
+    for paper in ("contract.pdf", "registration.pdf", "registration.xlsx"):
+        response = s1.get(f"/deals/{deal.id}/{paper}")
+        assert response.status_code == 200, paper
     closed = app.test_client().get("/challenges?status=closed").text
     assert "耐高温稀土永磁材料" in closed
