@@ -49,6 +49,9 @@ AREA_ENDPOINTS = {
     "auctions.register": "deals",
     "auctions.confirm_deposit": "deals",
     "auctions.place_bid": "deals",
+    # The bounty's funding and its award move money too.
+    "challenges.confirm_funding": "deals",
+    "challenges.award_challenge": "deals",
     # Who the token belongs to, and ending the request: no area needed.
     "auth.me": None,
     "auth.logout": None,

@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         audit,
         broker_deals,
         brokers,
+        challenges,
         deal_files,
         deal_paper,
         deals,
@@ -86,6 +87,7 @@ def init_app(app: Flask) -> None:
         audit,
         statistics,
         auctions,
+        challenges,
     ):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the

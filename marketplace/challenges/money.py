@@ -10,6 +10,7 @@ account; the challenge's state is never taken for the money.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.core import ledger
@@ -38,9 +39,21 @@ def refunds_account(session: Session, challenge: Challenge) -> LedgerAccount:
     )
 
 
+def funding_reference(challenge: Challenge) -> str:
+    """The remark the poster writes on the bounty's bank transfer: stable per challenge."""
+    return f"CH{challenge.id:06d}"
+
+
 def held(session: Session, challenge: Challenge) -> int:
-    """What the ledger holds in the challenge's escrow now."""
-    return ledger.balance(session, escrow_account(session, challenge))
+    """What the ledger holds in the challenge's escrow now (read only: a challenge never
+    funded has no account, and reading does not create one)."""
+    account = session.scalar(
+        select(LedgerAccount).where(
+            LedgerAccount.code == f"challenge:{challenge.id}:escrow",
+            LedgerAccount.currency == challenge.currency,
+        )
+    )
+    return ledger.balance(session, account) if account is not None else 0
 
 
 def fund(session: Session, challenge: Challenge, reference: str, actor: User | None) -> None:
@@ -74,3 +87,33 @@ def refund(session: Session, challenge: Challenge, actor: User | None, why: str)
             description=f"Challenge bounty refunded ({why})",
         )
     return amount
+
+
+# Part of ``flask ledger check``: a challenge's state says where its bounty is. -------------
+
+HOLDING = ("open", "evaluating")  # lifecycle.FUNDED_STATES: the escrow holds the bounty
+DECIDED = ("awarded", "not_awarded", "withdrawn")  # the escrow is empty
+
+
+def bounty_violations(session: Session) -> list[ledger.Violation]:
+    """An open or evaluated challenge's escrow holds exactly its bounty, a decided one's
+    nothing, and one never funded has no escrow movement at all."""
+    violations = []
+    for challenge in session.scalars(select(Challenge).order_by(Challenge.id)):
+        amount = held(session, challenge)
+        if challenge.state in HOLDING and amount != challenge.bounty:
+            expected = challenge.bounty
+        elif challenge.state in DECIDED and amount != 0:
+            expected = 0
+        elif challenge.state not in HOLDING + DECIDED and amount != 0:
+            expected = 0
+        else:
+            continue
+        violations.append(
+            ledger.Violation(
+                "challenge_bounty",
+                f"challenge {challenge.id} is {challenge.state}: its escrow holds {amount},"
+                f" expected {expected}",
+            )
+        )
+    return violations

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.challenges import money
+from marketplace.challenges import money, notices
 from marketplace.challenges.lifecycle import (
     CHALLENGE,
     OPERATOR,
@@ -226,6 +226,8 @@ def review(
         raise Invalid({"note": N_("Say why the challenge is rejected.")})
     challenge.review_note = note.strip()
     CHALLENGE.apply(challenge, action, role)
+    session.flush()
+    notices.reviewed(session, challenge, action, actor)
     return challenge
 
 
@@ -236,8 +238,8 @@ def confirm_funding(
     """An operator saw the poster's bank transfer arrive: exactly the bounty is posted
     into the challenge's escrow, and the challenge opens for proposals."""
     challenge, role = _act(session, actor, challenge_id, "fund")
-    if not reference.strip():
-        raise Invalid({"reference": N_("Give the bank transfer's reference.")})
+    if reference.strip() != money.funding_reference(challenge):
+        raise Invalid({"reference": N_("This is not the challenge's funding reference.")})
     if amount != challenge.bounty:
         raise Invalid(
             {
@@ -255,8 +257,11 @@ def confirm_funding(
     return challenge
 
 
-def _close_proposals(session: Session, challenge: Challenge, reason: str) -> list[int]:
-    """Every undecided proposal is not awarded, with the poster's reason."""
+def _close_proposals(
+    session: Session, challenge: Challenge, reason: str, actor: User | None = None
+) -> list[int]:
+    """Every undecided proposal is not awarded, with the poster's reason (each team is
+    told)."""
     decided = []
     for proposal in session.scalars(
         select(ChallengeProposal)
@@ -269,8 +274,9 @@ def _close_proposals(session: Session, challenge: Challenge, reason: str) -> lis
         PROPOSAL.apply(proposal, "not_award", SYSTEM)
         proposal.outcome_reason = reason
         proposal.decided_at = utcnow()
-        decided.append(proposal.id)
-    return decided
+        decided.append(proposal)
+    notices.outcomes(session, decided, actor)
+    return [p.id for p in decided]
 
 
 @unit_of_work
@@ -281,7 +287,7 @@ def withdraw(session: Session, actor: User | None, challenge_id: int, reason: st
     if not reason.strip():
         raise Invalid({"reason": N_("Say why the challenge is withdrawn.")})
     money.refund(session, challenge, actor, "withdrawn")
-    _close_proposals(session, challenge, reason.strip())
+    _close_proposals(session, challenge, reason.strip(), actor)
     challenge.decision_reason = reason.strip()
     challenge.decided_at = utcnow()
     CHALLENGE.apply(challenge, "withdraw", role)
@@ -300,13 +306,38 @@ def close_proposals(session: Session, actor: User | None, challenge_id: int) -> 
 
 
 @unit_of_work
+def close_expired(session: Session, challenge_id: int, now: datetime | None = None) -> bool:
+    """The platform closes one challenge's proposals once its deadline has passed (the
+    sweep); False when there is nothing to do (closed already, or not yet due)."""
+    challenge = lock_challenge(session, challenge_id)
+    if challenge.state != "open" or challenge.proposal_deadline > (now or utcnow()):
+        return False
+    CHALLENGE.apply(challenge, "close_proposals", SYSTEM)
+    return True
+
+
+def close_due(session: Session, now: datetime | None = None) -> list[int]:
+    """Close proposals of every open challenge past its deadline, each in its own unit of
+    work under its row lock (``flask challenge close``; running it twice changes nothing)."""
+    now = now or utcnow()
+    due = list(
+        session.scalars(
+            select(Challenge.id)
+            .where(Challenge.state == "open", Challenge.proposal_deadline <= now)
+            .order_by(Challenge.proposal_deadline, Challenge.id)
+        )
+    )
+    return [cid for cid in due if close_expired(session, cid, now)]
+
+
+@unit_of_work
 def decline_all(session: Session, actor: User | None, challenge_id: int, reason: str) -> Challenge:
     """Nobody is awarded: the bounty is refunded, every proposal gets the reason."""
     challenge, role = _act(session, actor, challenge_id, "decline_all")
     if not reason.strip():
         raise Invalid({"reason": N_("Say why nobody is awarded.")})
     money.refund(session, challenge, actor, "not_awarded")
-    _close_proposals(session, challenge, reason.strip())
+    _close_proposals(session, challenge, reason.strip(), actor)
     challenge.decision_reason = reason.strip()
     challenge.decided_at = utcnow()
     CHALLENGE.apply(challenge, "decline_all", role)
@@ -327,6 +358,7 @@ def propose(
     team: list[dict[str, str]] | None = None,
     plan: list[dict[str, Any]] | None = None,
     listing_ids: list[int] | None = None,
+    disclose_win: bool = False,
 ) -> ChallengeProposal:
     """A verified organization's proposal (one per organization), before the deadline."""
     actor = _signed_in(actor)
@@ -382,6 +414,7 @@ def propose(
         team=list(team or []),
         plan=[{"indicator_id": int(p["indicator_id"]), "plan": str(p["plan"])} for p in plan],
         listing_ids=listing_ids,
+        disclose_win=bool(disclose_win),
         state="submitted",
     )
     session.add(proposal)
@@ -492,6 +525,7 @@ def ask(session: Session, actor: User | None, proposal_id: int, question: str) -
     row = ProposalQuestion(proposal_id=proposal.id, asked_by_id=actor.id, question=question.strip())
     session.add(row)
     session.flush()
+    notices.asked(session, row, actor)
     return row
 
 
@@ -512,4 +546,6 @@ def answer(session: Session, actor: User | None, question_id: int, text: str) ->
     if not text.strip():
         raise Invalid({"answer": N_("Write your answer.")})
     row.answer, row.answered_by_id, row.answered_at = text.strip(), actor.id, utcnow()
+    session.flush()
+    notices.answered(session, row, actor)
     return row

@@ -156,7 +156,13 @@ ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 @ledger_cli.command("check")
 def ledger_check_command() -> None:
     """Verify every ledger invariant over the whole database; exit 1 on any violation."""
-    violations = ledger.check(db.session) + audit_money.deposit_violations(db.session)
+    from marketplace.challenges import money as challenge_money
+
+    violations = (
+        ledger.check(db.session)
+        + audit_money.deposit_violations(db.session)
+        + challenge_money.bounty_violations(db.session)
+    )
     for v in violations:
         click.echo(f"{v.rule}: {v.detail}", err=True)
     if violations:
@@ -233,7 +239,21 @@ def auction_verify_command(lot_id: int) -> None:
     click.echo(f"lot {lot_id}: {lot.last_seq} bid(s), chain intact, head {lot.last_hash or '-'}")
 
 
+challenge_cli = AppGroup("challenge", help="揭榜挂帅 challenges.")
+
+
+@challenge_cli.command("close")
+def challenge_close_command() -> None:
+    """Close proposals of every open challenge past its deadline (hourly: the
+    techmarket-challenge-close timer); the posters then evaluate and decide. Idempotent."""
+    from marketplace.challenges import workflow as challenges
+
+    closed = challenges.close_due(db.session)
+    click.echo(f"challenge: {len(closed)} challenge(s) closed for proposals")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(challenge_cli)
     app.cli.add_command(auction_cli)
     app.cli.add_command(deals_cli)
     app.cli.add_command(ledger_cli)

@@ -19,7 +19,16 @@ from marketplace.core.errors import Conflict, NotFound, Unauthorized
 from marketplace.core.messages import N_
 from marketplace.deals import machine as deals
 from marketplace.deals.escrow import split_release
-from marketplace.models import BrokerProfile, Deal, DealTerms, Demand, Listing, Organization, User
+from marketplace.models import (
+    BrokerProfile,
+    Challenge,
+    Deal,
+    DealTerms,
+    Demand,
+    Listing,
+    Organization,
+    User,
+)
 
 # 技术合同登记 contract types (技术合同认定规则): the form asks for exactly one.
 CONTRACT_TYPES = ("transfer", "license", "development", "consulting", "service")
@@ -69,7 +78,7 @@ class ContractFacts:
     broker_name: str  # "" without a broker
     broker_certificate: str
     broker_org: Party | None
-    item_kind: str  # listing or demand
+    item_kind: str  # listing, demand or challenge
     item_id: int
     item_title: str
     domain: str
@@ -134,9 +143,11 @@ def contract_facts(session: Session, actor: User | None, deal_id: int) -> Contra
             broker_certificate = profile.certificate_number if profile else ""
             if broker.organization is not None:
                 broker_org = _party("broker", broker.organization)
-    item: Listing | Demand
+    item: Listing | Demand | Challenge
     patents: tuple[PatentLine, ...] = ()
-    if deal.listing_id is not None:
+    if deal.challenge_id is not None:  # an awarded challenge's deal
+        item = session.get(Challenge, deal.challenge_id)
+    elif deal.listing_id is not None:
         item = session.get(Listing, deal.listing_id)
         patents = tuple(
             PatentLine(p.patent_number, p.patent_type, p.legal_status, p.applicant)
@@ -154,7 +165,9 @@ def contract_facts(session: Session, actor: User | None, deal_id: int) -> Contra
         broker_name=broker_name,
         broker_certificate=broker_certificate,
         broker_org=broker_org,
-        item_kind="listing" if deal.listing_id is not None else "demand",
+        item_kind="listing"
+        if deal.listing_id is not None
+        else ("challenge" if deal.challenge_id is not None else "demand"),
         item_id=item.id,
         item_title=item.title,
         domain=item.domain,

@@ -15,10 +15,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from marketplace.core import ledger
 from marketplace.core.errors import Conflict, Invalid
 from marketplace.core.messages import N_, Message
 from marketplace.core.money import Amount
 from marketplace.core.uow import unit_of_work
+from marketplace.deals import escrow
 from marketplace.deals import machine as deals
 from marketplace.models import Deal, DealTerms, Milestone, TermsConfirmation, User
 from marketplace.models.deals import DEFAULT_ACCEPTANCE_DAYS
@@ -219,7 +221,19 @@ def confirm_terms(
     if {c.role for c in current.confirmations} >= {deals.BUYER, deals.SUPPLIER}:
         _agree(session, deal, current)
         deals.apply(session, deal, "agree", deals.SYSTEM, actor, ip=ip, detail=detail)
+        _funded_if_escrow_holds_price(session, deal, current, ip)
     return deal
+
+
+def _funded_if_escrow_holds_price(
+    session: Session, deal: Deal, terms: DealTerms, ip: str | None
+) -> None:
+    """Escrow may hold the whole price before agreement (an awarded challenge's bounty,
+    moved in at the award): nothing is left to pay, so the agreed deal is funded."""
+    held = ledger.balance(session, escrow.escrow_account(session, deal, terms.currency))
+    if held >= terms.price:
+        detail = {"amount": held, "currency": terms.currency, "source": "escrow_held"}
+        deals.apply(session, deal, "confirm_funding", deals.SYSTEM, None, ip=ip, detail=detail)
 
 
 def _agree(session: Session, deal: Deal, terms: DealTerms) -> None:

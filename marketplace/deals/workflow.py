@@ -83,6 +83,38 @@ def open_deal(
     return deal
 
 
+def open_awarded_deal(
+    session: Session,
+    actor: User,
+    *,
+    challenge_id: int,
+    title: str,
+    buyer_org_id: int,
+    supplier_org_id: int,
+    message: str = "",
+) -> Deal:
+    """The deal an awarded challenge opens between its poster (buyer) and a winner
+    (supplier); the challenges domain has checked who awards and holds the challenge's
+    lock. The caller proposes the pre-filled terms and moves the bounty into escrow."""
+    deal = Deal(
+        state="inquiry",
+        title=title,
+        challenge_id=challenge_id,
+        buyer_org_id=buyer_org_id,
+        supplier_org_id=supplier_org_id,
+        opened_by_id=actor.id,
+        opened_by_role=BUYER,
+    )
+    session.add(deal)
+    session.flush()
+    event = record(session, deal, "open", BUYER, actor, detail={"challenge_id": challenge_id})
+    event.from_state = None
+    if message.strip():
+        session.add(DealMessage(deal_id=deal.id, author_id=actor.id, role=BUYER, body=message))
+    session.flush()
+    return deal
+
+
 def list_deals(
     session: Session,
     actor: User | None,

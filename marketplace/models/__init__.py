@@ -20,6 +20,7 @@ from marketplace.models.brokers import (
 from marketplace.models.challenges import (
     Challenge,
     ChallengeIndicator,
+    ChallengeNdaAcceptance,
     ChallengeProposal,
     ChallengeScore,
     ProposalQuestion,
@@ -84,6 +85,7 @@ __all__ = [
     "BrokerageRecord",
     "Challenge",
     "ChallengeIndicator",
+    "ChallengeNdaAcceptance",
     "ChallengeProposal",
     "ChallengeScore",
     "BrokerageRecordVersion",

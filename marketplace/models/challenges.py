@@ -159,6 +159,8 @@ class ChallengeProposal(db.Model):
     # The winner agrees to be named in the public hall.
     disclose_win: Mapped[bool] = mapped_column(Boolean, default=False)
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deal.id", ondelete="SET NULL"))
+    # What the award gave this proposal (its deal's price); None until awarded.
+    awarded_amount: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
@@ -215,3 +217,18 @@ class ChallengeScore(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     scored_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+
+class ChallengeNdaAcceptance(db.Model):
+    """A user clicked through the challenge's confidentiality terms (visibility
+    ``summary_public``) and may read its details; recorded once per user."""
+
+    __tablename__ = "challenge_nda_acceptance"
+    __table_args__ = (UniqueConstraint("challenge_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenge.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    accepted_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

@@ -56,14 +56,20 @@ PAYOUT_STATUSES = ("pending", "executed")
 # A proposal to cancel a funded deal: open until the other party accepts or declines it,
 # its proposer withdraws it, it lapses, or a release, an acceptance or a dispute clears it.
 CANCELLATION_STATUSES = ("open", "accepted", "declined", "withdrawn", "lapsed", "cleared")
+ONE_ITEM = (
+    "(CASE WHEN listing_id IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN demand_id IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN challenge_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
 
 
 class Deal(db.Model):
     __tablename__ = "deal"
     __table_args__ = (
         CheckConstraint(in_list("state", DEAL_STATES), name="state"),
-        # Opened on exactly one item: a listing (buyer asks) or a demand (supplier answers).
-        CheckConstraint("(listing_id IS NULL) <> (demand_id IS NULL)", name="one_item"),
+        # Opened on exactly one item: a listing (buyer asks), a demand (supplier answers)
+        # or an awarded challenge (challenges/award.py).
+        CheckConstraint(ONE_ITEM, name="one_item"),
         CheckConstraint("buyer_org_id <> supplier_org_id", name="two_parties"),
         CheckConstraint(in_list("opened_by_role", PARTY_ROLES), name="opened_by_role"),
     )
@@ -76,6 +82,9 @@ class Deal(db.Model):
     )
     demand_id: Mapped[int | None] = mapped_column(
         ForeignKey("demand.id", ondelete="RESTRICT"), index=True
+    )
+    challenge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenge.id", ondelete="RESTRICT"), index=True
     )
     buyer_org_id: Mapped[int] = mapped_column(
         ForeignKey("organization.id", ondelete="RESTRICT"), index=True

@@ -57,7 +57,23 @@ PUBLICATION_KINDS = ("item_approved", "item_rejected")
 # A bidder stopped leading an auction lot (listing_id: the lot's listing; the lot in the
 # payload); once per lot and bid that took the lead (auctions/bidding.py).
 AUCTION_KINDS = ("outbid",)
-NOTIFICATION_KINDS = ALERT_KINDS + DEAL_KINDS + BROKER_KINDS + PUBLICATION_KINDS + AUCTION_KINDS
+# 揭榜挂帅: a challenge reviewed (to its poster), a question or answer on a proposal, a
+# proposal's outcome with its reason (to every solver). About no item: the payload names
+# the challenge, the event_key the event (challenges/notices.py).
+CHALLENGE_KINDS = (
+    "challenge_approved",
+    "challenge_rejected",
+    "challenge_question",
+    "challenge_answer",
+    "challenge_outcome",
+)
+NOTIFICATION_KINDS = (
+    ALERT_KINDS + DEAL_KINDS + BROKER_KINDS + PUBLICATION_KINDS + AUCTION_KINDS + CHALLENGE_KINDS
+)
+HAS_SUBJECT = (
+    "listing_id IS NOT NULL OR demand_id IS NOT NULL OR deal_id IS NOT NULL OR "
+    + in_list("kind", CHALLENGE_KINDS)
+)
 EMAIL_STATES = ("none", "pending", "sent", "failed")
 
 
@@ -66,10 +82,7 @@ class Notification(db.Model):
     __table_args__ = (
         CheckConstraint(in_list("kind", NOTIFICATION_KINDS), name="kind"),
         CheckConstraint(in_list("email_state", EMAIL_STATES), name="email_state"),
-        CheckConstraint(
-            "listing_id IS NOT NULL OR demand_id IS NOT NULL OR deal_id IS NOT NULL",
-            name="has_subject",
-        ),
+        CheckConstraint(HAS_SUBJECT, name="has_subject"),
         # Once per (user, kind, listing, demand, deal, event), as a database constraint.
         # NULLs are distinct in a plain unique constraint, so the index reads them as 0.
         # Alerts leave event_key empty: a pair is announced once, whatever happens.
@@ -120,6 +133,8 @@ class Notification(db.Model):
     def target(self) -> tuple[str, int]:
         """What the notification points at: the deal, or the item that is new to the
         reader (or was reviewed, or is mediated)."""
+        if self.kind in CHALLENGE_KINDS:
+            return "challenges", int((self.payload or {}).get("challenge_id") or 0) or None
         if self.deal_id is not None:
             return "deals", self.deal_id
         if self.kind == "match_demand" or (self.kind == "saved_search" and self.listing_id is None):
@@ -141,6 +156,7 @@ class NotificationPreference(db.Model):
     broker_events: Mapped[bool] = mapped_column(default=True)
     publication_events: Mapped[bool] = mapped_column(default=True)
     auction_events: Mapped[bool] = mapped_column(default=True, server_default=true())
+    challenge_events: Mapped[bool] = mapped_column(default=True, server_default=true())
     email: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
 

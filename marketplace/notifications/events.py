@@ -26,6 +26,7 @@ from marketplace.models import User, UserRole
 from marketplace.models.notifications import (
     AUCTION_KINDS,
     BROKER_KINDS,
+    CHALLENGE_KINDS,
     DEAL_KINDS,
     PUBLICATION_KINDS,
 )
@@ -36,6 +37,7 @@ GROUP_OF: dict[str, str] = {
     **{kind: "broker_events" for kind in BROKER_KINDS},
     **{kind: "publication_events" for kind in PUBLICATION_KINDS},
     **{kind: "auction_events" for kind in AUCTION_KINDS},
+    **{kind: "challenge_events" for kind in CHALLENGE_KINDS},
 }
 
 

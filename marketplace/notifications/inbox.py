@@ -40,6 +40,7 @@ PREFERENCE_FIELDS = (
     "broker_events",
     "publication_events",
     "auction_events",
+    "challenge_events",
     "email",
 )
 TERMS_SHOWN = 8
@@ -54,6 +55,7 @@ class Preferences:
     broker_events: bool = True
     publication_events: bool = True
     auction_events: bool = True
+    challenge_events: bool = True
     email: bool = True
 
 

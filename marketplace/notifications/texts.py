@@ -104,6 +104,27 @@ TITLES: dict[str, Callable[[Payload], str]] = {
     "item_rejected": lambda p: _(
         "“%(item)s” was not approved: please fix it and submit it again", item=p.get("item", "")
     ),
+    "challenge_approved": lambda p: _(
+        "Your challenge “%(challenge)s” is approved: pay the bounty into escrow to open it",
+        challenge=p.get("challenge", ""),
+    ),
+    "challenge_rejected": lambda p: _(
+        "Your challenge “%(challenge)s” was not approved: please fix it and submit it again",
+        challenge=p.get("challenge", ""),
+    ),
+    "challenge_question": lambda p: _(
+        "The poster of “%(challenge)s” asks about your proposal", challenge=p.get("challenge", "")
+    ),
+    "challenge_answer": lambda p: _(
+        "%(org)s answered your question on “%(challenge)s”",
+        org=p.get("organization", ""),
+        challenge=p.get("challenge", ""),
+    ),
+    "challenge_outcome": lambda p: (
+        _("Your proposal for “%(challenge)s” is awarded", challenge=p.get("challenge", ""))
+        if p.get("outcome") == "awarded"
+        else _("Your proposal for “%(challenge)s” was not chosen", challenge=p.get("challenge", ""))
+    ),
 }
 
 
@@ -133,6 +154,8 @@ def target(
     """(endpoint, values) of the page where the reader acts on this kind."""
     if kind == "outbid" and payload and payload.get("lot_id"):
         return "views.auction_lot", {"lot_id": payload["lot_id"]}
+    if kind.startswith("challenge_"):
+        return "views.my_challenges", {}
     if kind == "broker_invited":
         return "views.my_broker_profile", {}
     if kind in ("mediation_offered", "mediation_answered"):

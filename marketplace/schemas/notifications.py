@@ -25,7 +25,7 @@ class NotificationOut(Schema):
     title = fields.String(metadata={"description": "In the language of the request."})
     body = fields.String()
     target_type = Choice(
-        (*DOC_TYPES, "deals"),
+        (*DOC_TYPES, "deals", "challenges"),
         allow_none=True,
         metadata={"description": "What `target_id` points at; null for a notice about no item."},
     )
@@ -79,6 +79,11 @@ class PreferencesSchema(StrictSchema):
     auction_events = fields.Boolean(
         metadata={"description": "Tell me when another bidder outbids me in an auction."}
     )
+    challenge_events = fields.Boolean(
+        metadata={
+            "description": "Tell me of my challenges' reviews, questions, answers and outcomes."
+        }
+    )
     email = fields.Boolean(metadata={"description": "Send a copy of each notification by e-mail."})
 
     @validates_schema
@@ -87,7 +92,8 @@ class PreferencesSchema(StrictSchema):
             raise ValidationError(
                 N_(
                     "Give at least one of match_alerts, saved_search_alerts, deal_events,"
-                    " broker_events, publication_events, auction_events, email."
+                    " broker_events, publication_events, auction_events, challenge_events,"
+                    " email."
                 )
             )
 
@@ -99,6 +105,7 @@ class PreferencesOut(Schema):
     broker_events = fields.Boolean()
     publication_events = fields.Boolean()
     auction_events = fields.Boolean()
+    challenge_events = fields.Boolean()
     email = fields.Boolean()
 
 

@@ -15,6 +15,8 @@ def init_app(app: Flask) -> None:
         auth,
         broker_deals,
         brokers,
+        challenge_proposals,
+        challenges,
         deal_paper,
         deals,
         deals_operator,

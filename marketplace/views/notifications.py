@@ -132,6 +132,14 @@ PREFERENCE_GROUPS = (
         lambda: _("Auctions"),
         {"auction_events": lambda: _("Another bidder outbids me on an auction lot")},
     ),
+    (
+        lambda: _("Challenges"),
+        {
+            "challenge_events": lambda: _(
+                "My challenges reviewed, questions and answers on proposals, their outcomes"
+            )
+        },
+    ),
     (lambda: _("E-mail"), {"email": lambda: _("Also send each notification by e-mail")}),
 )
 

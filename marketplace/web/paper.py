@@ -289,11 +289,8 @@ def contract_pdf(facts: paper.ContractFacts) -> bytes:
 
 
 def label_item(facts: paper.ContractFacts) -> str:
-    return (
-        f"技术成果 #{facts.item_id}"
-        if facts.item_kind == "listing"
-        else f"技术需求 #{facts.item_id}"
-    )
+    kind = {"listing": "技术成果", "challenge": "揭榜挂帅榜单"}.get(facts.item_kind, "技术需求")
+    return f"{kind} #{facts.item_id}"
 
 
 # 技术合同登记 -------------------------------------------------------------------------------

@@ -38,6 +38,11 @@ PUBLIC = {
     ("get", "/api/v1/auctions/lots/{lot_id}"),
     ("get", "/api/v1/auctions/lots/{lot_id}/bids"),
     ("get", "/api/v1/auctions/results"),
+    # The 榜单 hall, a published challenge, and the number of its proposals (the proposals
+    # themselves only to the poster, operators and the proposing organization).
+    ("get", "/api/v1/challenges"),
+    ("get", "/api/v1/challenges/{challenge_id}"),
+    ("get", "/api/v1/challenges/{challenge_id}/proposals"),
 }
 
 

@@ -63,7 +63,9 @@ def walk(session, poster: User, operator: User, stage: str = "open", **overrides
     if STAGES.index(stage) >= 2:
         workflow.review(session, user(operator), cid, "approve")
     if STAGES.index(stage) >= 3:
-        workflow.confirm_funding(session, user(operator), cid, reference="TR-1", amount=BOUNTY)
+        workflow.confirm_funding(
+            session, user(operator), cid, reference=f"CH{cid:06d}", amount=BOUNTY
+        )
     session.commit()
     return cid
 
@@ -75,3 +77,23 @@ def plan_for(session, cid: int) -> list[dict]:
         {"indicator_id": i.id, "plan": f"方案 {i.name}"}
         for i in session.get(Challenge, cid).indicators
     ]
+
+
+def close(session, poster: User, cid: int) -> None:
+    """Move the deadline into the past and close proposals (committed)."""
+    from datetime import timedelta as _td
+
+    from marketplace.models import Challenge
+
+    session.get(Challenge, cid).proposal_deadline = utcnow() - _td(seconds=1)
+    session.commit()
+    workflow.close_proposals(session, user(poster), cid)
+    session.commit()
+
+
+def propose(session, solver: User, cid: int, price: int, approach: str = "烧结工艺") -> int:
+    proposal = workflow.propose(
+        session, user(solver), cid, approach=approach, price=price, plan=plan_for(session, cid)
+    )
+    session.commit()
+    return proposal.id

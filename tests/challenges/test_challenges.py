@@ -75,12 +75,12 @@ def test_review_then_funding_holds_the_bounty_on_the_ledger(ctx, people):
         )
     with pytest.raises(Invalid) as err:
         workflow.confirm_funding(
-            db.session, user(people["operator"]), cid, reference="TR-1", amount=BOUNTY - 1
+            db.session, user(people["operator"]), cid, reference=f"CH{cid:06d}", amount=BOUNTY - 1
         )
     assert "amount" in err.value.fields
     db.session.rollback()
     workflow.confirm_funding(
-        db.session, user(people["operator"]), cid, reference="TR-1", amount=BOUNTY
+        db.session, user(people["operator"]), cid, reference=f"CH{cid:06d}", amount=BOUNTY
     )
     challenge = db.session.get(Challenge, cid)
     assert challenge.state == "open"
@@ -246,3 +246,16 @@ def test_the_poster_asks_and_only_the_proposing_team_answers_once(ctx, people):
     workflow.answer(db.session, user(people["uni"]), qid, "三个月内")
     with pytest.raises(Conflict):
         workflow.answer(db.session, user(people["uni"]), qid, "改口")
+
+
+def test_the_sweep_closes_proposals_at_the_deadline_once(ctx, people, app):
+    due = walk(db.session, people["poster"], people["operator"], "open")
+    later = walk(db.session, people["poster"], people["operator"], "open")
+    db.session.get(Challenge, due).proposal_deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert workflow.close_due(db.session) == [due]
+    assert workflow.close_due(db.session) == []
+    states = {cid: db.session.get(Challenge, cid).state for cid in (due, later)}
+    assert states == {due: "evaluating", later: "open"}
+    result = app.test_cli_runner().invoke(args=["challenge", "close"])
+    assert result.exit_code == 0 and "0 challenge(s) closed" in result.output

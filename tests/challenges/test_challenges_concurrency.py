@@ -110,3 +110,36 @@ def test_a_withdrawal_and_a_decision_refund_once(app, make):
         assert _refunds(cid) == 1
         assert money.held(db.session, challenge) == 0
         assert ledger.check(db.session) == []
+
+
+def test_two_awards_spend_the_bounty_once(app, make):
+    from marketplace.challenges import award
+    from marketplace.models import Deal
+
+    poster, operator, cid = _evaluating(app, make)
+    with app.app_context():
+        pid = db.session.scalars(select(ChallengeProposal.id)).one()
+    outcomes = race(
+        app,
+        [
+            lambda s: award.award(s, user(poster), cid, [{"proposal_id": pid, "amount": 1}]),
+            lambda s: award.award(s, user(poster), cid, [{"proposal_id": pid, "amount": 1}]),
+        ],
+    )
+    assert outcomes == ["conflict", "ok"]
+    with app.app_context():
+        challenge = db.session.get(Challenge, cid)
+        assert challenge.state == "awarded"
+        assert db.session.scalar(select(func.count()).select_from(Deal)) == 1
+        awards = db.session.scalar(
+            select(func.count())
+            .select_from(JournalTransaction)
+            .where(JournalTransaction.kind == "challenge_award")
+        )
+        assert awards == 1
+        assert _refunds(cid) == 1  # the remainder, once
+        assert money.held(db.session, challenge) == 0
+        assert ledger.balance(db.session, money.refunds_account(db.session, challenge)) == (
+            BOUNTY - 1
+        )
+        assert ledger.check(db.session) == []

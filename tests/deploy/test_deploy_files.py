@@ -85,7 +85,11 @@ def test_systemd_units_run_the_wheels_commands():
     close = unit("techmarket-auction-close.service")["Service"]
     assert close["Type"] == "oneshot" and close["ExecStart"].endswith("auction close")
     assert unit("techmarket-auction-close.timer")["Timer"]["OnCalendar"] == "minutely"
+    challenges = unit("techmarket-challenge-close.service")["Service"]
+    assert challenges["ExecStart"].endswith("challenge close")
+    assert unit("techmarket-challenge-close.timer")["Timer"]["OnCalendar"] == "hourly"
     for name in (
+        "techmarket-challenge-close.service",
         "techmarket.service",
         "techmarket-drain@.service",
         "techmarket-deals-sweep.service",

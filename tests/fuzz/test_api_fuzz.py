@@ -111,6 +111,9 @@ PATH_KINDS = {
     "invitation_id": "invitation",
     "request_id": "join_request",
     "document_id": "document",
+    "challenge_id": "challenge",
+    "proposal_id": "proposal",
+    "question_id": "question",
 }
 # Path parameters that name a figure: most generated strings become a real figure's key
 # (the rest stay as generated, for the 404).

@@ -200,9 +200,65 @@ def build_world(app: Flask) -> World:
     deal3 = _ok(supplier.post(DEALS, json={"demand_id": world.ids["demand"][0]}), 201)["id"]
     world.add("deal", deal2, deal3)
 
+    _challenges(app, world, buyer, supplier, operator, university.id)
+
     payouts = _ok(operator.get(f"{DEALS}/payouts"))
     world.add("payout", *(p["id"] for p in payouts))
     return world
+
+
+CHALLENGES = "/api/v1/challenges"
+
+
+def _challenges(app: Flask, world: World, buyer, supplier, operator, university_id: int):
+    """Challenges through the API: a draft, one awaiting its bounty, an open one with the
+    university's proposal (verified for it) and a question on it."""
+    from sqlalchemy import select
+
+    from marketplace.challenges import workflow as challenge_workflow
+    from marketplace.models import Organization
+
+    body = {
+        "title": "耐高温稀土永磁材料",
+        "statement": "矫顽力不低于 20 kOe",
+        "domain": "rare_earth_magnets",
+        "bounty": 1_000_000,
+        "criteria": ["技术路线"],
+        "proposal_deadline": "2030-01-01T09:00:00+08:00",
+        "delivery_days": 90,
+        "indicators": [{"name": "矫顽力", "target_value": "20", "unit": "kOe"}],
+    }
+    draft, awaiting, opened = (_ok(buyer.post(CHALLENGES, json=body), 201)["id"] for _ in "abc")
+    for cid in (awaiting, opened):
+        _ok(buyer.post(f"{CHALLENGES}/{cid}/submit"))
+        _ok(operator.post(f"{CHALLENGES}/{cid}/review", json={"action": "approve"}))
+    with app.app_context():
+        # Funded through the service: the operator's few second-factor codes are the deals'.
+        challenge_workflow.confirm_funding(
+            db.session,
+            db.session.scalar(select(User).where(User.email == "o@example.org")),
+            opened,
+            reference=f"CH{opened:06d}",
+            amount=1_000_000,
+        )
+        db.session.get(Organization, university_id).verification_status = "verified"
+        db.session.commit()
+    indicator = _ok(buyer.get(f"{CHALLENGES}/{opened}"))["indicators"][0]["id"]
+    plan = [{"indicator_id": indicator, "plan": "晶界扩散"}]
+    proposal = _ok(
+        supplier.post(
+            f"{CHALLENGES}/{opened}/proposals",
+            json={"approach": "烧结工艺", "price": 800_000, "plan": plan},
+        ),
+        201,
+    )["id"]
+    question = _ok(
+        buyer.post(f"{CHALLENGES}/proposals/{proposal}/questions", json={"question": "几人？"}),
+        201,
+    )["id"]
+    world.add("challenge", opened, awaiting, draft)
+    world.add("proposal", proposal)
+    world.add("question", question)
 
 
 class _Client:

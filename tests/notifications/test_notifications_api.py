@@ -98,6 +98,7 @@ def test_preferences(app, two):
         "broker_events": True,
         "publication_events": True,
         "auction_events": True,
+        "challenge_events": True,
         "email": True,
     }
     assert a.get(f"{URL}/preferences").json == defaults

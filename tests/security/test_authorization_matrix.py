@@ -106,6 +106,30 @@ AUCTION_LOT = {
     "ladder": [{"below": None, "step": 10_000_000}],
     "deposit": 20_000_000,
 }
+CHALLENGE = {
+    "title": "耐高温稀土永磁材料",
+    "statement": "矫顽力不低于 20 kOe",
+    "domain": "rare_earth_magnets",
+    "bounty": 1_000_000,
+    "proposal_deadline": "2030-01-01T09:00:00+08:00",
+    "delivery_days": 90,
+    "indicators": [{"name": "矫顽力", "target_value": "20", "unit": "kOe"}],
+}
+CHALLENGE_FORM = {
+    "title": "耐高温稀土永磁材料",
+    "statement": "矫顽力不低于 20 kOe",
+    "domain": "rare_earth_magnets",
+    "bounty": "10000",
+    "proposal_deadline": "2030-01-01",
+    "delivery_days": "90",
+    "ind_name_0": "矫顽力",
+    "ind_target_0": "20",
+}
+CHALLENGE_OPEN = {"challenge_id": "@challenge"}  # open, summary public, the researcher proposed
+CHALLENGE_DRAFT = {"challenge_id": "@challenge_draft"}
+AWAITING = {"challenge_id": "@challenge_awaiting"}  # approved, the bounty not yet paid
+EVALUATING = {"challenge_id": "@challenge_evaluating"}  # the researcher's proposal undecided
+PROPOSAL = {"proposal_id": "@proposal"}  # the researcher's, on CHALLENGE_OPEN
 U1 = {"org_id": "@org"}  # the researcher administers it
 U1_MEMBER = {"org_id": "@org", "user_id": "@member"}
 U1_DOCUMENT = {"org_id": "@org", "document_id": "@org_document"}
@@ -199,6 +223,90 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("views.auction_register", "POST"): [case("302 303! 303 303! 303! 303!", args=LOT)],
     ("views.operator_auction_deposits", "GET"): [case(PAGE_FOR_OPERATORS)],
+    # Challenges (揭榜挂帅): the hall and open challenges are public; drafts, funding and
+    # evaluation are the posting enterprise's; proposals are the proposing researcher's,
+    # the poster's and the operators' (404 to other solvers: not even that they exist).
+    ("views.challenges", "GET"): [case(EVERYONE)],
+    ("views.challenge_detail", "GET"): [
+        case(EVERYONE, args=CHALLENGE_OPEN),
+        case("404 404 200 404 404 200", args=CHALLENGE_DRAFT),
+    ],
+    ("views.challenge_new", "GET"): [case("302 403 200 403 403 200")],
+    ("views.challenge_new", "POST"): [
+        case("302 403 303 403 403 303!", form=lambda w: CHALLENGE_FORM)
+    ],
+    ("views.challenge_action", "POST"): [
+        case("302 404 303 404 404 303", args=CHALLENGE_DRAFT | {"action": "submit"}),
+        case("302 303 303 303 303 303", args=CHALLENGE_OPEN | {"action": "nda"}),
+        case(
+            "302 303! 303 303! 303! 303",
+            args=CHALLENGE_OPEN | {"action": "withdraw"},
+            form={"reason": "预算取消"},
+        ),
+        case(
+            "302 404 303! 404 404 303",
+            args={"challenge_id": "@challenge_pending", "action": "approve"},
+        ),
+        case(
+            "302 303! 303 303! 303! 303!",
+            args={"challenge_id": "@challenge_due", "action": "close"},
+        ),
+        case(
+            "302 303! 303 303! 303! 303",
+            args=EVALUATING | {"action": "decline"},
+            form={"reason": "均未达到指标"},
+        ),
+    ],
+    ("views.challenge_funding", "GET"): [case("302 404 200 404 404 200", args=AWAITING)],
+    ("views.challenge_review", "GET"): [case(PAGE_FOR_OPERATORS)],
+    ("views.challenge_confirm_funding", "POST"): [
+        case(
+            "302 403 403 403 403 303",
+            args=AWAITING,
+            form=lambda w: {
+                "reference": f"CH{w.ids['challenge_awaiting']:06d}",
+                "amount": "10000",
+            },
+        )
+    ],
+    ("views.my_challenges", "GET"): [case(PAGE_FOR_USERS)],
+    # Behind the NDA: solvers are sent back to accept it first.
+    ("views.challenge_propose", "GET"): [case("302 303 200 303 303 200", args=CHALLENGE_OPEN)],
+    ("views.challenge_propose", "POST"): [
+        case(
+            "302 303 303! 303 303 303!", args=CHALLENGE_OPEN, form={"approach": "甲", "price": "1"}
+        )
+    ],
+    ("views.challenge_evaluate", "GET"): [case("302 404 200 404 404 404", args=CHALLENGE_OPEN)],
+    ("views.challenge_award", "POST"): [
+        case(
+            "302 404 303 404 404 404",
+            args=EVALUATING,
+            form=lambda w: {f"win_{w.ids['proposal_evaluating']}": "1"},
+        )
+    ],
+    ("views.proposal_action", "POST"): [
+        case("302 303! 303 404 404 303!", args=PROPOSAL | {"action": "shortlist"}),
+        case(
+            "302 303! 303 404 404 303!",
+            args=PROPOSAL | {"action": "reject"},
+            form={"reason": "方案不可行"},
+        ),
+        case(
+            "302 303! 303 404 404 303!",
+            args=PROPOSAL | {"action": "ask"},
+            form={"question": "团队几人？"},
+        ),
+        case(
+            "302 303! 303 404 404 303!",
+            args=PROPOSAL | {"action": "score"},
+            form={"score_技术路线": "80"},
+        ),
+    ],
+    ("views.challenge_proposal", "GET"): [case("302 200 200 404 404 200", args=PROPOSAL)],
+    ("views.question_answer", "POST"): [
+        case("302 303 404 404 404 404", args={"question_id": "@question"}, form={"answer": "五人"})
+    ],
     ("views.operator_confirm_deposit", "POST"): [
         case(
             "302 403 403 403 403 303",
@@ -1041,6 +1149,92 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("404 200 404 404 404 200", args=LOT_APPLIED),
     ],
     ("auctions.results", "GET"): [case(EVERYONE)],
+    # ------------------------------------------------------------------ API: challenges
+    # The enterprise posts (world.py _challenges); a challenge is public once funded and
+    # open, before that its organization's and the operators'. Proposals are confidential:
+    # the poster and operators read all, the proposing organization (the researcher's)
+    # its own, everybody else nothing (404: not even that it exists). Only the poster
+    # evaluates and decides; U1 is unverified in the world, so nobody else may propose.
+    ("challenges.list_challenges", "GET"): [case(EVERYONE)],
+    ("challenges.post_challenge", "POST"): [
+        case(
+            "401 403 201 403 403 201",
+            json=lambda w: CHALLENGE | {"organization_id": w.ids["org_e1"]},
+        )
+    ],
+    ("challenges.my_challenges", "GET"): [case(API_FOR_USERS)],
+    ("challenges.review_queue", "GET"): [case(API_FOR_OPERATORS)],
+    ("challenges.get_challenge", "GET"): [
+        case(EVERYONE, args=CHALLENGE_OPEN),
+        case("404 404 200 404 404 200", args=CHALLENGE_DRAFT),
+    ],
+    ("challenges.edit_challenge", "PUT"): [
+        case("401 404 200 404 404 403", args=CHALLENGE_DRAFT, json=lambda w: CHALLENGE)
+    ],
+    ("challenges.submit_challenge", "POST"): [
+        case("401 404 200 404 404 200", args=CHALLENGE_DRAFT)
+    ],
+    ("challenges.review_challenge", "POST"): [
+        case(
+            "401 404 403 404 404 200",
+            args={"challenge_id": "@challenge_pending"},
+            json={"action": "approve"},
+        )
+    ],
+    ("challenges.funding_instructions", "GET"): [case("401 404 200 404 404 200", args=AWAITING)],
+    ("challenges.confirm_funding", "POST"): [
+        case(
+            "401 404 403 404 404 200",
+            args=AWAITING,
+            json=lambda w: {
+                "reference": f"CH{w.ids['challenge_awaiting']:06d}",
+                "amount": 1_000_000,
+            },
+        )
+    ],
+    ("challenges.accept_nda", "POST"): [case("401 200 200 200 200 200", args=CHALLENGE_OPEN)],
+    ("challenges.close_proposals", "POST"): [
+        case("401 403 200 403 403 403", args={"challenge_id": "@challenge_due"})
+    ],
+    ("challenges.withdraw_challenge", "POST"): [
+        case("401 403 200 403 403 200", args=CHALLENGE_OPEN, json={"reason": "预算取消"})
+    ],
+    ("challenges.decline_all", "POST"): [
+        case("401 403 200 403 403 200", args=EVALUATING, json={"reason": "均未达到指标"})
+    ],
+    ("challenges.award_challenge", "POST"): [
+        case(
+            "401 403 200 403 403 403",
+            args=EVALUATING,
+            json=lambda w: {"winners": [{"proposal_id": w.ids["proposal_evaluating"]}]},
+        )
+    ],
+    ("challenges.list_proposals", "GET"): [case(EVERYONE, args=CHALLENGE_OPEN)],
+    ("challenges.propose", "POST"): [
+        case(
+            "401 403 403 403 403 403",  # nobody here is a verified university or institute
+            args=CHALLENGE_OPEN,
+            json=lambda w: {
+                "approach": "另一方案",
+                "price": 500_000,
+                "plan": [{"indicator_id": w.ids["indicator"], "plan": "计划"}],
+            },
+        )
+    ],
+    ("challenges.get_proposal", "GET"): [case("401 200 200 404 404 200", args=PROPOSAL)],
+    ("challenges.shortlist", "POST"): [case("401 403 200 404 404 403", args=PROPOSAL)],
+    ("challenges.score_proposal", "POST"): [
+        case("401 403 200 404 404 403", args=PROPOSAL, json={"scores": {"技术路线": 80}})
+    ],
+    ("challenges.reject_proposal", "POST"): [
+        case("401 403 200 404 404 403", args=PROPOSAL, json={"reason": "方案不可行"})
+    ],
+    ("challenges.ask_question", "POST"): [
+        case("401 403 201 404 404 403", args=PROPOSAL, json={"question": "团队几人？"})
+    ],
+    ("challenges.answer_question", "POST"): [
+        case("401 200 404 404 404 404", args={"question_id": "@question"}, json={"answer": "五人"})
+    ],
     # ------------------------------------------------------------------ API: payments
     # Authenticated by Stripe's signature, not by a user. Without STRIPE_WEBHOOK_SECRET (as
     # here) the endpoint does not exist; tests/payments checks signed and unsigned deliveries.

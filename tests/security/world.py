@@ -356,6 +356,7 @@ def build_world(app: Flask, make, **text: str) -> World:
         ).id
         s.commit()
         _auctions(s, ids, supplier, buyer, operator, t["listing"], make)
+        _challenges(s, ids, supplier, buyer, operator)
     return World(
         app=app,
         users=users,
@@ -432,6 +433,75 @@ def _auctions(s, ids, supplier, buyer, operator, title, make) -> None:
     ids["lot_applied"] = auction_lots.apply_lot(
         s, supplier, upcoming.id, lot_data | {"listing_id": ids["listing_applied"]}
     ).id
+    s.commit()
+
+
+def _challenges(s, ids, supplier, buyer, operator) -> None:
+    """The enterprise's challenges in each state: a draft, one pending review, one
+    awaiting its bounty, an open one (details behind the NDA) with the researcher's
+    proposal and the enterprise's question on it, one past its deadline, and one under
+    evaluation with the researcher's proposal. U1 is verified only while it proposes (the
+    verification rows of the matrix see it unverified)."""
+    from marketplace.challenges import workflow as challenges
+    from marketplace.models import Challenge, Organization
+
+    indicators = [{"name": "矫顽力", "target_value": "20", "unit": "kOe"}]
+
+    def walk(stage: str, **extra) -> int:
+        data = {
+            "title": "耐高温稀土永磁材料",
+            "summary": "在 200℃ 下保持磁性能",
+            "statement": "矫顽力不低于 20 kOe",
+            "domain": "rare_earth_magnets",
+            "bounty": 1_000_000,
+            "eligibility": "research_only",
+            "criteria": ["技术路线"],
+            "proposal_deadline": utcnow() + timedelta(days=30),
+            "delivery_days": 90,
+        } | extra
+        cid = challenges.post(s, buyer, data, indicators).id
+        if stage != "draft":
+            challenges.submit(s, buyer, cid)
+        if stage not in ("draft", "pending_review"):
+            challenges.review(s, operator, cid, "approve")
+        if stage not in ("draft", "pending_review", "awaiting_funding"):
+            challenges.confirm_funding(s, operator, cid, reference=f"CH{cid:06d}", amount=1_000_000)
+        s.commit()
+        return cid
+
+    def propose(cid: int) -> int:
+        plan = [
+            {"indicator_id": i.id, "plan": "晶界扩散"} for i in s.get(Challenge, cid).indicators
+        ]
+        proposal = challenges.propose(
+            s, supplier, cid, approach="烧结工艺", price=800_000, plan=plan
+        )
+        s.commit()
+        return proposal.id
+
+    def past_deadline(cid: int) -> None:
+        s.get(Challenge, cid).proposal_deadline = utcnow() - timedelta(seconds=1)
+        s.commit()
+
+    ids["challenge_draft"] = walk("draft")
+    ids["challenge_pending"] = walk("pending_review")
+    ids["challenge_awaiting"] = walk("awaiting_funding")
+    ids["challenge"] = walk("open", visibility="summary_public")
+    ids["challenge_due"] = walk("open")
+    ids["challenge_evaluating"] = walk("open")
+    u1 = s.get(Organization, supplier.organization_id)
+    status, u1.verification_status = u1.verification_status, "verified"
+    s.commit()
+    ids["proposal"] = propose(ids["challenge"])
+    ids["proposal_evaluating"] = propose(ids["challenge_evaluating"])
+    u1.verification_status = status
+    s.commit()
+    ids["org_e1"] = buyer.organization_id
+    ids["indicator"] = s.get(Challenge, ids["challenge"]).indicators[0].id
+    ids["question"] = challenges.ask(s, buyer, ids["proposal"], "样品何时可测？").id
+    past_deadline(ids["challenge_due"])
+    past_deadline(ids["challenge_evaluating"])
+    challenges.close_proposals(s, buyer, ids["challenge_evaluating"])
     s.commit()
 
 
