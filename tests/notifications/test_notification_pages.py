@@ -54,7 +54,7 @@ def test_settings_form(app, make):
     user = make.user("enterprise_member")
     c = app.test_client(user=user)
     page = c.get("/notifications/preferences").get_data(as_text=True)
-    assert page.count("checked") == 7 and "通知设置" in page
+    assert page.count("checked") == 8 and "通知设置" in page
     r = c.post("/notifications/preferences", data={"saved_search_alerts": "on"})
     assert r.status_code == 303
     with app.app_context():
@@ -62,7 +62,7 @@ def test_settings_form(app, make):
     assert (prefs.match_alerts, prefs.saved_search_alerts, prefs.email) == (False, True, False)
     # The other groups were unticked too: every box on the page is one preference.
     others = (prefs.deal_events, prefs.broker_events, prefs.publication_events)
-    assert others + (prefs.auction_events,) == (False,) * 4
+    assert others + (prefs.auction_events, prefs.challenge_events) == (False,) * 5
     assert c.get("/notifications/preferences").get_data(as_text=True).count("checked") == 1
 
 
