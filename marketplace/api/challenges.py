@@ -159,20 +159,20 @@ def create_blueprint() -> Blueprint:
         challenge = workflow.edit(db.session, actor, challenge_id, fields, indicators)
         return challenge_out(db.session, actor, challenge)
 
-    def action_route(path: str, name: str, doc: str, schema=None):
-        """A POST on one challenge that answers the challenge."""
+    def post_route(path: str, name: str, doc: str, schema, status: int, out, present):
+        """Register a POST whose handler takes the actor (and the body, when `schema`)
+        and answers `present(actor, result)` in the shape `out`."""
 
         def register(call):
             def view(*args, **kwargs):
                 actor = current_actor()
-                challenge = call(actor, *args, **kwargs)
-                return challenge_out(db.session, actor, challenge)
+                return present(actor, call(actor, *args, **kwargs))
 
             view.__name__ = name
             view.__doc__ = doc
             wrapped = blp.alt_response(409, schema=ApiError)(view)
             wrapped = blp.alt_response(403, schema=ApiError)(wrapped)
-            wrapped = blp.response(200, ChallengeOut)(wrapped)
+            wrapped = blp.response(status, out)(wrapped)
             if schema is not None:
                 wrapped = blp.arguments(schema)(wrapped)
             wrapped = login_required(blp)(wrapped)
@@ -180,6 +180,18 @@ def create_blueprint() -> Blueprint:
             return call
 
         return register
+
+    def action_route(path: str, name: str, doc: str, schema=None):
+        """A POST on one challenge that answers the challenge."""
+        return post_route(
+            path,
+            name,
+            doc,
+            schema,
+            200,
+            ChallengeOut,
+            lambda actor, challenge: challenge_out(db.session, actor, challenge),
+        )
 
     @action_route("/<int:challenge_id>/submit", "submit_challenge", "Submit for review.")
     def _submit(actor, challenge_id):
@@ -308,22 +320,10 @@ def create_blueprint() -> Blueprint:
         return proposal_of(current_actor(), proposal_id)
 
     def proposal_route(path: str, name: str, doc: str, schema=None, status: int = 200, out=None):
-        def register(call):
-            def view(*args, **kwargs):
-                return call(current_actor(), *args, **kwargs)
-
-            view.__name__ = name
-            view.__doc__ = doc
-            wrapped = blp.alt_response(409, schema=ApiError)(view)
-            wrapped = blp.alt_response(403, schema=ApiError)(wrapped)
-            wrapped = blp.response(status, out or ProposalOut)(wrapped)
-            if schema is not None:
-                wrapped = blp.arguments(schema)(wrapped)
-            wrapped = login_required(blp)(wrapped)
-            blp.route(path, methods=["POST"], endpoint=name)(wrapped)
-            return call
-
-        return register
+        """A POST on one proposal that answers what the service returns."""
+        return post_route(
+            path, name, doc, schema, status, out or ProposalOut, lambda actor, result: result
+        )
 
     @proposal_route("/proposals/<int:proposal_id>/shortlist", "shortlist", "The poster shortlists.")
     def _shortlist(actor, proposal_id):
