@@ -73,6 +73,9 @@ def test_award_opens_a_funded_deal_and_refunds_the_rest(ctx, people):
     deal_terms.confirm_terms(db.session, user(people["poster"]), deal.id, terms.terms_hash)
     assert db.session.get(Deal, deal.id).state == "funded"
     assert ledger.check(db.session) == []
+    # The statement counts the bounty moved in as the buyer's funding, held in escrow.
+    figures = deal_money.statement(db.session, db.session.get(Deal, deal.id))
+    assert (figures["funded"], figures["held"]) == (800_000, 800_000)
 
 
 def test_one_winner_unless_the_rules_allow_splitting(ctx, people):
