@@ -185,3 +185,22 @@ def test_csrf_is_enforced_when_enabled(app, make):
         assert client.post("/login", data=dict(data, csrf_token=token)).status_code == 303
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_the_nav_lights_the_section_an_operator_page_belongs_to(app, make, english):
+    import re
+
+    client = english(make.operator())
+
+    def lit(url: str) -> list[str]:
+        html = text(client.get(url))
+        nav = html.split("</nav>", 1)[0]
+        return re.findall(r'class="active">([^<]+)</a>', nav)
+
+    assert lit("/operator/dashboard") == ["Dashboard"]
+    assert lit("/operator/audit") == ["Audit log"]
+    assert lit("/operator/auctions") == ["Auctions"]
+    assert lit("/operator/payouts") == ["My deals"]
+    assert lit("/operator/funding") == ["My deals"]
+    assert lit("/operator/disputes") == ["My deals"]
+    assert lit("/operator/brokers") == ["Broker back office"]
