@@ -204,3 +204,14 @@ def test_the_nav_lights_the_section_an_operator_page_belongs_to(app, make, engli
     assert lit("/operator/funding") == ["My deals"]
     assert lit("/operator/disputes") == ["My deals"]
     assert lit("/operator/brokers") == ["Broker back office"]
+
+
+def test_every_page_names_an_icon_the_app_serves(app):
+    """Without a named icon the browser asks for /favicon.ico, a 404 in every console."""
+    import re
+
+    client = app.test_client()
+    for url in ("/", "/login"):
+        href = re.search(r'<link rel="icon"[^>]* href="([^"]+)"', text(client.get(url)))[1]
+        icon = client.get(href)
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
