@@ -113,6 +113,9 @@ def main() -> None:
     # the platform takes no money (buyers are told payment is not set up).
     if not any(env.get(name) for name in DEMO_BANK):
         env.update(DEMO_BANK)
+    host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "5000")
+    # Links in mails (alerts sent by the worker, outside any request) point at this server.
+    env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
     instance = Path(env.get("INSTANCE_PATH") or ROOT / "instance")
     search_proc = app_proc = worker_proc = None
     try:
@@ -130,7 +133,6 @@ def main() -> None:
             start_new_session=True,
             preexec_fn=default_sigint,
         )
-        host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "5000")
         print(f"TechMarket: http://{host}:{port}", flush=True)
         app_proc = subprocess.Popen(
             [str(BIN / "flask"), "--app", "wsgi", "run", "--host", host, "--port", port],

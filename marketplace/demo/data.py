@@ -67,6 +67,16 @@ ACCOUNTS = (
     Account("broker", "broker@demo.techmarket.local", "郑晓燕 技术经理人", "ycjz"),
 )
 
+# The demo broker's verified profile (the broker directory is empty without one); the
+# name is the account's, so the broker is one person wherever shown.
+BROKER_PROFILE = {
+    "certificate_number": "ZJJJR2024-0317",
+    "domains": ["new_materials", "smart_components", "new_energy", "mechanical_parts"],
+    "regions": ["宁波", "慈溪", "余姚"],
+    "languages": ["zh", "en"],
+    "bio": "从事高校院所专利转让与许可对接八年，熟悉新材料、智能制造和新能源领域的技术评估与合同谈判。",
+}
+
 # Listings: org, domain, title, summary, description, first claim, ipc, inventors,
 # filing date, type digit (1 invention, 2 utility model), serial, legal status, trl,
 # transfer modes, price type, price in yuan (None when negotiable), status, language, tags.

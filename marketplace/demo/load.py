@@ -10,13 +10,14 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.accounts import organizations, second_factor
+from marketplace.accounts import brokers, organizations, second_factor
 from marketplace.accounts import users as accounts
 from marketplace.catalog import demands, listings, publication
 from marketplace.core.uow import unit_of_work
 from marketplace.core.validators import cn_check_digit
 from marketplace.demo.data import (
     ACCOUNTS,
+    BROKER_PROFILE,
     DEMANDS,
     DEMO_PASSWORDS,
     DEMO_TOTP_SECRETS,
@@ -117,6 +118,9 @@ def load(session: Session, second_factor_keys: Sequence[str] = ()) -> bool:
             second_factor.enable_with_secret(
                 session, user, DEMO_TOTP_SECRETS[account.role], second_factor_keys
             )
+        if account.role == "broker":
+            profile = brokers.save_profile(session, user, dict(BROKER_PROFILE))
+            brokers.review(session, operator, profile.id, "verify")
 
     for row in LISTINGS:
         (

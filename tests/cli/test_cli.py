@@ -128,6 +128,10 @@ def test_demo_load_is_idempotent_and_covers_every_role(app, cli):
         for account in demo_data.ACCOUNTS:
             password = demo_data.DEMO_PASSWORDS[account.role]
             assert accounts.authenticate(db.session, account.email, password) is not None
+    # The broker directory is not empty, and the broker has one name.
+    directory = app.test_client().get("/brokers").get_data(as_text=True)
+    broker = next(a for a in demo_data.ACCOUNTS if a.role == "broker")
+    assert broker.name in directory and "共 1 位经纪人" in directory
 
     second = cli("demo", "load")
     assert second.exit_code == 0
