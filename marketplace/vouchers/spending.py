@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 import payments
 from marketplace.core import ledger, signals
-from marketplace.core.errors import Conflict, Forbidden, Invalid
+from marketplace.core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from marketplace.core.localtime import today
 from marketplace.core.messages import N_, Message
 from marketplace.core.money import Amount
@@ -128,6 +128,13 @@ def options(session: Session, actor: User | None, deal: Deal) -> list[dict[str, 
                     {"programme_id": programme.id, "programme": programme.name, "max": cap}
                 )
     return found
+
+
+def deal_options(session: Session, actor: User | None, deal_id: int) -> list[dict[str, Any]]:
+    """``options`` of a deal the actor may see (NotFound otherwise)."""
+    if actor is None:
+        raise Unauthorized(N_("Log in first."))
+    return options(session, actor, deal_machine.get_deal(session, actor, deal_id))
 
 
 def _pending_funding(session: Session, deal: Deal) -> bool:
