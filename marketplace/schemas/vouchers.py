@@ -128,7 +128,7 @@ class VoucherOptionOut(Schema):
 class RedemptionArgs(Schema):
     period = fields.String(
         required=True,
-        validate=validate.Regexp(r"^\d{4}(-(0[1-9]|1[0-2])|Q[1-4])$"),
+        validate=validate.Regexp(r"^(19\d\d|2\d\d\d)(-(0[1-9]|1[0-2])|Q[1-4])$"),
         metadata={"description": "An Asia/Shanghai month (2026-12) or quarter (2026Q4)"},
     )
     programme_id = RowId(load_default=None)

@@ -21,7 +21,7 @@ from marketplace.core.messages import N_
 from marketplace.models import User, VoucherRedemption, VoucherSpend
 from marketplace.vouchers.programmes import require_operator
 
-PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|Q([1-4]))$")
+PERIOD = re.compile(r"^(19\d\d|2\d\d\d)(?:-(0[1-9]|1[0-2])|Q([1-4]))$")
 
 
 @dataclass(frozen=True)
