@@ -76,7 +76,7 @@ register(
         N_("Innovation vouchers"),
         (
             Column("programme", "programme", N_("Programme")),
-            Column("granted", "money", N_("Granted")),
+            Column("granted", "money", N_("Vouchers granted")),
             Column("spent", "money", N_("Spent on deals")),
             Column("deals", "count", N_("Deals paid in part by voucher")),
             Column("redeemed", "money", N_("Released to suppliers (redemption)")),
