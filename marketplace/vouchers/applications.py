@@ -194,6 +194,8 @@ def grant(
     programme = lock(session, application.programme_id)
     application = _lock_application(session, application_id)
     role = APPLICATION.check(application, "grant", [OPERATOR])
+    if not is_open(programme):
+        raise Conflict(N_("The programme is not open today."), code="programme_closed")
     amount = application.amount if amount is None else amount
     now = utcnow()
     _check_caps(session, programme, application, amount, now)

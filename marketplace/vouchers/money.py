@@ -49,7 +49,7 @@ def wallet_account(session: Session, org_id: int, programme: VoucherProgramme) -
     )
 
 
-def _peek(session: Session, code: str, currency: str) -> int:
+def peek(session: Session, code: str, currency: str) -> int:
     """The balance of an account that may not exist yet (0), without creating it."""
     account = session.scalar(
         select(LedgerAccount).where(LedgerAccount.code == code, LedgerAccount.currency == currency)
@@ -59,15 +59,15 @@ def _peek(session: Session, code: str, currency: str) -> int:
 
 def funded(session: Session, programme: VoucherProgramme) -> int:
     code = f"voucher:programme:{programme.id}:bureau"
-    return -_peek(session, code, programme.currency)
+    return -peek(session, code, programme.currency)
 
 
 def budget_balance(session: Session, programme: VoucherProgramme) -> int:
-    return _peek(session, f"voucher:programme:{programme.id}:budget", programme.currency)
+    return peek(session, f"voucher:programme:{programme.id}:budget", programme.currency)
 
 
 def wallet_balance(session: Session, org_id: int, programme: VoucherProgramme) -> int:
-    return _peek(session, f"voucher:wallet:{org_id}:{programme.id}", programme.currency)
+    return peek(session, f"voucher:wallet:{org_id}:{programme.id}", programme.currency)
 
 
 def _balances(session: Session, pattern: str) -> dict[str, int]:

@@ -91,7 +91,8 @@ def refusal(session: Session, deal: Deal, programme: VoucherProgramme) -> str | 
 def cap_for(session: Session, deal: Deal, programme: VoucherProgramme) -> int:
     """The most this buyer may pay for this deal from its wallet under this programme."""
     terms = deal.agreed_terms
-    held = ledger.balance(session, escrow.escrow_account(session, deal, terms.currency))
+    # Read without creating the account: the deal's page asks this on every view.
+    held = money.peek(session, f"deal:{deal.id}:escrow", terms.currency)
     share = terms.price * programme.max_share_bp // BASIS
     wallet = money.wallet_balance(session, deal.buyer_org_id, programme)
     return max(0, min(share, wallet, terms.price - held - 1))

@@ -151,3 +151,17 @@ def test_the_year_is_the_shanghai_year(ctx, make):
     assert count(db.session, s.programme_id, s.buyer.organization_id, new_year) == CAP
     assert count(db.session, s.programme_id, s.buyer.organization_id, old_year) == 0
     assert YEAR_CAP > CAP
+
+
+def test_an_expired_programme_grants_nothing_more(ctx, make):
+    s = scene(make)
+    app = applications.apply(db.session, user(s.buyer), s.programme_id, amount=100, purpose="x")
+    p = _programme(s.programme_id)
+    p.valid_from, p.valid_to = today() - timedelta(days=60), today() - timedelta(days=1)
+    db.session.commit()
+    with pytest.raises(Conflict) as err:
+        applications.grant(db.session, user(s.operator), app.id)
+    assert err.value.code == "programme_closed"
+    with pytest.raises(Conflict):
+        applications.apply(db.session, user(s.buyer), s.programme_id, amount=100, purpose="x")
+    assert money.wallet_balance(db.session, s.buyer.organization_id, _programme(p.id)) == 0
