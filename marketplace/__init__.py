@@ -88,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from marketplace import cli, views
     from marketplace.auctions import settlement  # noqa: F401 - receives deal cancellations
     from marketplace.notifications import events  # noqa: F401 - receives the review signal
+    from marketplace.vouchers import spending  # noqa: F401 - receives escrow refunds, releases
     from marketplace.web import errors
 
     api_package.init_app(app)

@@ -63,6 +63,7 @@ def init_app(app: Flask) -> None:
         search,
         statistics,
         todos,
+        vouchers,
         webhooks,
     )
 
@@ -88,6 +89,7 @@ def init_app(app: Flask) -> None:
         statistics,
         auctions,
         challenges,
+        vouchers,
     ):
         blp = module.create_blueprint()
         # The API does its own CSRF check (below): session-authenticated writes need the

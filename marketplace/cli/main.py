@@ -157,11 +157,13 @@ ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 def ledger_check_command() -> None:
     """Verify every ledger invariant over the whole database; exit 1 on any violation."""
     from marketplace.challenges import money as challenge_money
+    from marketplace.vouchers import money as voucher_money
 
     violations = (
         ledger.check(db.session)
         + audit_money.deposit_violations(db.session)
         + challenge_money.bounty_violations(db.session)
+        + voucher_money.voucher_violations(db.session)
     )
     for v in violations:
         click.echo(f"{v.rule}: {v.detail}", err=True)

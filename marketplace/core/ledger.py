@@ -23,7 +23,15 @@ from marketplace.core.messages import N_, Message
 from marketplace.models.ledger import JournalTransaction, LedgerAccount, LedgerEntry
 
 # Accounts that hold money owed to someone: their balance is never below zero.
-NON_NEGATIVE = ("escrow", "supplier_payable", "platform_revenue", "broker_commission", "refunds")
+NON_NEGATIVE = (
+    "escrow",
+    "supplier_payable",
+    "platform_revenue",
+    "broker_commission",
+    "refunds",
+    "voucher_budget",
+    "voucher_wallet",
+)
 
 
 def get_account(

@@ -23,3 +23,14 @@ item_reviewed = _signals.signal("item-reviewed")
 # that is not the buyer's funding (an auction deposit applied at the close); its owner
 # (auctions/settlement.py) refunds or forfeits it in the same transaction.
 deal_cancelled_unfunded = _signals.signal("deal-cancelled-unfunded")
+
+# sender: the session; deal=the Deal (locked), milestone=the Milestone or None (a whole
+# cancellation), amount=what leaves escrow as a refund, key=the refund's idempotency key.
+# Money in escrow that is not the buyer's own (an innovation voucher) goes back where it
+# came from: a receiver posts its part out of escrow itself and returns that amount; the
+# rest goes back to the buyer (deals/escrow.py refund).
+escrow_refunding = _signals.signal("escrow-refunding")
+
+# sender: the session; deal=the Deal (locked), milestone=the Milestone, amount=the gross
+# amount just released from escrow to the supplier (vouchers attribute their part: 兑付).
+escrow_released = _signals.signal("escrow-released")

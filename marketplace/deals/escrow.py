@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import payments
-from marketplace.core import audit, ledger
+from marketplace.core import audit, ledger, signals
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.core.locking import flush_or_conflict, lock_rows
 from marketplace.core.messages import N_, Message
@@ -316,6 +316,7 @@ def release(
         _payout(session, deal, milestone, "release", payable, net, key, result, beneficiary)
     if commission:
         _commission_payout(session, deal, milestone, terms.broker_id, commission, currency, gateway)
+    signals.escrow_released.send(session, deal=deal, milestone=milestone, amount=gross)
     return {"released": gross, "supplier_share": net, "fee": fee, "commission": commission}
 
 
@@ -352,8 +353,20 @@ def refund(
     actor: User | None,
     gateway: payments.Gateway,
 ) -> dict[str, int]:
-    """Escrow → the deal's refunds account, and the payout instruction back to the buyer."""
+    """Escrow → the deal's refunds account, and the payout instruction back to the buyer.
+
+    The part of it that was not the buyer's money (an innovation voucher) is posted back
+    where it came from by the receivers of ``escrow_refunding``, never to the buyer."""
     currency = contract(deal).currency
+    returned = sum(
+        int(taken or 0)
+        for _, taken in signals.escrow_refunding.send(
+            session, deal=deal, milestone=milestone, amount=amount, key=key
+        )
+    )
+    amount -= returned
+    if amount <= 0:
+        return {"refunded": 0, "returned": returned}
     refunds = refunds_account(session, deal, currency)
     ledger.post(
         session,
@@ -368,7 +381,7 @@ def refund(
     beneficiary = beneficiary_of(deal.buyer, connected=False)  # refunds go back the way they came
     result = provider.refund(deal, amount, currency, key, beneficiary, funding.reference)
     _payout(session, deal, milestone, "refund", refunds, amount, key, result, beneficiary)
-    return {"refunded": amount}
+    return {"refunded": amount} | ({"returned": returned} if returned else {})
 
 
 def forfeit_to_supplier(
@@ -556,6 +569,11 @@ def statement(session: Session, deal: Deal) -> dict[str, Any]:
             sums["held"] += amount
         elif kind == "escrow":  # another escrow paid into this deal's: an auction deposit
             sums["funded"] -= amount
+        elif kind == "voucher_wallet" and amount < 0:  # an innovation voucher paid in
+            sums["funded"] -= amount
+            sums["voucher"] -= amount
+        elif kind in ("voucher_wallet", "voucher_budget"):  # its part of a refund
+            sums["voucher_returned"] += amount
         elif txn_kind == FORFEIT:
             sums["forfeited"] += amount
         elif kind in ("supplier_payable", "platform_revenue", "broker_commission") and amount > 0:
@@ -582,6 +600,8 @@ def statement(session: Session, deal: Deal) -> dict[str, Any]:
         "fees",
         "commission",
         "supplier_share",
+        "voucher",
+        "voucher_returned",
     )
     result: dict[str, Any] = {k: sums[k] for k in keys}
     result |= {"paid_out": sums["paid_out"], "payouts_pending": int(pending), "currency": currency}

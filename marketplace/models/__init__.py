@@ -67,6 +67,12 @@ from marketplace.models.security import (
     SecondFactor,
 )
 from marketplace.models.statistics import ItemViewCount, StatisticsSnapshot
+from marketplace.models.vouchers import (
+    VoucherApplication,
+    VoucherProgramme,
+    VoucherRedemption,
+    VoucherSpend,
+)
 
 __all__ = [
     "AuctionBid",
@@ -128,4 +134,8 @@ __all__ = [
     "TermsConfirmation",
     "User",
     "UserRole",
+    "VoucherApplication",
+    "VoucherProgramme",
+    "VoucherRedemption",
+    "VoucherSpend",
 ]

@@ -34,6 +34,8 @@ ACCOUNT_KINDS = (
     "platform_revenue",  # platform fees earned
     "broker_commission",  # owed to a broker, until paid out
     "refunds",  # owed back to a buyer, until paid out
+    "voucher_budget",  # an innovation voucher programme's unspent, ungranted budget
+    "voucher_wallet",  # vouchers granted to an enterprise under one programme, unspent
 )
 
 

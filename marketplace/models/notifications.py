@@ -67,12 +67,24 @@ CHALLENGE_KINDS = (
     "challenge_answer",
     "challenge_outcome",
 )
+# 科技创新券: an enterprise's voucher application granted or refused (the payload names
+# the programme and the application; vouchers/applications.py). Their switch is the
+# publication one: both tell an applicant what an operator decided on what they submitted.
+VOUCHER_KINDS = ("voucher_granted", "voucher_refused")
 NOTIFICATION_KINDS = (
-    ALERT_KINDS + DEAL_KINDS + BROKER_KINDS + PUBLICATION_KINDS + AUCTION_KINDS + CHALLENGE_KINDS
+    ALERT_KINDS
+    + DEAL_KINDS
+    + BROKER_KINDS
+    + PUBLICATION_KINDS
+    + AUCTION_KINDS
+    + CHALLENGE_KINDS
+    + VOUCHER_KINDS
 )
 HAS_SUBJECT = (
     "listing_id IS NOT NULL OR demand_id IS NOT NULL OR deal_id IS NOT NULL OR "
     + in_list("kind", CHALLENGE_KINDS)
+    + " OR "
+    + in_list("kind", VOUCHER_KINDS)
 )
 EMAIL_STATES = ("none", "pending", "sent", "failed")
 
@@ -135,6 +147,8 @@ class Notification(db.Model):
         reader (or was reviewed, or is mediated)."""
         if self.kind in CHALLENGE_KINDS:
             return "challenges", int((self.payload or {}).get("challenge_id") or 0) or None
+        if self.kind in VOUCHER_KINDS:
+            return "vouchers", int((self.payload or {}).get("application_id") or 0) or None
         if self.deal_id is not None:
             return "deals", self.deal_id
         if self.kind == "match_demand" or (self.kind == "saved_search" and self.listing_id is None):

@@ -29,6 +29,7 @@ from marketplace.models.notifications import (
     CHALLENGE_KINDS,
     DEAL_KINDS,
     PUBLICATION_KINDS,
+    VOUCHER_KINDS,
 )
 from marketplace.notifications import inbox
 
@@ -38,6 +39,8 @@ GROUP_OF: dict[str, str] = {
     **{kind: "publication_events" for kind in PUBLICATION_KINDS},
     **{kind: "auction_events" for kind in AUCTION_KINDS},
     **{kind: "challenge_events" for kind in CHALLENGE_KINDS},
+    # An operator's decision on what the reader submitted, like a review.
+    **{kind: "publication_events" for kind in VOUCHER_KINDS},
 }
 
 

@@ -125,6 +125,15 @@ TITLES: dict[str, Callable[[Payload], str]] = {
         if p.get("outcome") == "awarded"
         else _("Your proposal for “%(challenge)s” was not chosen", challenge=p.get("challenge", ""))
     ),
+    "voucher_granted": lambda p: _(
+        "Your innovation voucher application to “%(programme)s” is granted: %(amount)s",
+        programme=p.get("programme", ""),
+        amount=format_money(int(p.get("amount") or 0), p.get("currency") or "CNY"),
+    ),
+    "voucher_refused": lambda p: _(
+        "Your innovation voucher application to “%(programme)s” was refused",
+        programme=p.get("programme", ""),
+    ),
 }
 
 
@@ -156,6 +165,8 @@ def target(
         return "views.auction_lot", {"lot_id": payload["lot_id"]}
     if kind.startswith("challenge_"):
         return "views.my_challenges", {}
+    if kind.startswith("voucher_"):
+        return "views.my_vouchers", {}
     if kind == "broker_invited":
         return "views.my_broker_profile", {}
     if kind in ("mediation_offered", "mediation_answered"):

@@ -247,6 +247,12 @@ class StatementOut(Schema):
     fees = fields.Integer()
     commission = fields.Integer()
     supplier_share = fields.Integer()
+    voucher = fields.Integer(
+        metadata={"description": "The part of `funded` an innovation voucher paid (科技创新券)"}
+    )
+    voucher_returned = fields.Integer(
+        metadata={"description": "Voucher money refunds returned to the wallet or programme"}
+    )
     paid_out = fields.Integer()
     payouts_pending = fields.Integer()
     milestones = fields.List(fields.Nested(MilestoneStatementOut))

@@ -25,7 +25,7 @@ class NotificationOut(Schema):
     title = fields.String(metadata={"description": "In the language of the request."})
     body = fields.String()
     target_type = Choice(
-        (*DOC_TYPES, "deals", "challenges"),
+        (*DOC_TYPES, "deals", "challenges", "vouchers"),
         allow_none=True,
         metadata={"description": "What `target_id` points at; null for a notice about no item."},
     )

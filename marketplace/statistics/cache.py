@@ -18,6 +18,7 @@ from marketplace.models.types import utcnow
 from marketplace.statistics import (  # noqa: F401 - register their figures
     auctions,
     market,
+    vouchers,
 )
 from marketplace.statistics.figures import FIGURES
 from marketplace.statistics.periods import Period, for_day, local_today, parse

@@ -30,6 +30,7 @@ DIMENSIONS = (
     "broker",
     "stage",  # the operators' dashboard (dashboard.py)
     "queue",
+    "programme",  # an innovation voucher programme, by name (vouchers.py)
 )
 VALUE_KINDS = ("count", "money", "days", "percent")
 

@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
         second_factor,
         statistics,
         todos,
+        vouchers,
     )
     from marketplace.views.base import bp
 

@@ -64,6 +64,7 @@ from marketplace.views.deal_terms_form import (
     yuan_amount,
 )
 from marketplace.views.deal_text import client_ip, deal_label, load_form, visible_deal
+from marketplace.vouchers import spending as voucher_spending
 from marketplace.web.downloads import attachment_download, storage_dir
 
 PER_PAGE = 20
@@ -190,6 +191,7 @@ def render_deal(deal: Deal, posted: str = "", values=None, errors: Errors | None
         attachments=deal_files.list_attachments(db.session, user, deal.id),
         timeline=[_line(e, names) for e in reversed(entries)],
         statement=deal_money.statement(db.session, deal),
+        voucher_options=voucher_spending.options(db.session, user, deal),
         names=names,
         posted=posted,
         values=values if values is not None else MultiDict(),

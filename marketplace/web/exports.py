@@ -27,3 +27,34 @@ def export(name: str, header, rows, fmt: str) -> Response:
 
 def period_name(prefix: str, start: date | None, end: date | None) -> str:
     return "-".join([prefix] + [d.isoformat() for d in (start, end) if d])
+
+
+def voucher_redemption(lines, period: str, fmt: str) -> Response:
+    """兑付: one row per voucher part released to a supplier, the columns a bureau files
+    (amounts in yuan, as on a transfer order)."""
+    from flask_babel import gettext as _
+
+    header = [
+        _("Programme"),
+        _("Issuing body"),
+        _("Supplier"),
+        _("Unified social credit code"),
+        _("Deal number"),
+        _("Contract amount (yuan)"),
+        _("Voucher amount (yuan)"),
+        _("Release date"),
+    ]
+    rows = [
+        [
+            line["programme"],
+            line["issuing_body"],
+            line["supplier"],
+            line["credit_code"],
+            line["deal_id"],
+            f"{line['contract_amount'] / 100:.2f}",
+            f"{line['voucher_amount'] / 100:.2f}",
+            line["released_on"].isoformat(),
+        ]
+        for line in lines
+    ]
+    return export(f"voucher-redemption-{period}", header, rows, fmt)

@@ -43,6 +43,8 @@ PUBLIC = {
     ("get", "/api/v1/challenges"),
     ("get", "/api/v1/challenges/{challenge_id}"),
     ("get", "/api/v1/challenges/{challenge_id}/proposals"),
+    ("get", "/api/v1/vouchers/programmes"),
+    ("get", "/api/v1/vouchers/programmes/{programme_id}"),
 }
 
 

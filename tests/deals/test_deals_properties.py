@@ -241,7 +241,9 @@ def run(app, make, start, steps):
             deal = session.get(Deal, deal_id)
             s = deal_money.statement(session, deal)
             assert s["held"] >= 0
-            assert s["released"] + s["refunded"] + s["held"] == s["funded"], s
+            assert (
+                s["released"] + s["refunded"] + s["voucher_returned"] + s["held"] == s["funded"]
+            ), s
             assert s["funded"] in (0, deal.agreed_terms.price if deal.agreed_terms else 0)
             assert sum(m["released"] for m in s["milestones"]) == s["released"]
             assert sum(m["refunded"] for m in s["milestones"]) == s["refunded"]

@@ -114,6 +114,8 @@ PATH_KINDS = {
     "challenge_id": "challenge",
     "proposal_id": "proposal",
     "question_id": "question",
+    "programme_id": "voucher_programme",
+    "application_id": "voucher_application",
 }
 # Path parameters that name a figure: most generated strings become a real figure's key
 # (the rest stay as generated, for the 404).

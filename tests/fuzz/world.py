@@ -201,6 +201,7 @@ def build_world(app: Flask) -> World:
     world.add("deal", deal2, deal3)
 
     _challenges(app, world, buyer, supplier, operator, university.id)
+    _vouchers(app, world, buyer, operator)
 
     payouts = _ok(operator.get(f"{DEALS}/payouts"))
     world.add("payout", *(p["id"] for p in payouts))
@@ -259,6 +260,56 @@ def _challenges(app: Flask, world: World, buyer, supplier, operator, university_
     world.add("challenge", opened, awaiting, draft)
     world.add("proposal", proposal)
     world.add("question", question)
+
+
+VOUCHERS = "/api/v1/vouchers"
+
+
+def _vouchers(app: Flask, world: World, buyer, operator) -> None:
+    """A voucher programme (defined and funded through the service: the operator's
+    second-factor codes are the deals'), the enterprise verified, one application waiting
+    and one granted through the API."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from marketplace.core.localtime import today
+    from marketplace.models import Organization
+    from marketplace.vouchers import programmes
+
+    with app.app_context():
+        op = db.session.scalar(select(User).where(User.email == "o@example.org"))
+        programme = programmes.create(
+            db.session,
+            op,
+            {
+                "name": "科技创新券 fuzz",
+                "issuing_body": "科技局",
+                "per_application_cap": 2_000_000,
+                "per_year_cap": 10_000_000,
+                "valid_from": today() - timedelta(days=1),
+                "valid_to": today() + timedelta(days=365),
+                "supplier_kinds": ["university", "institute"],
+                "max_share_bp": 5000,
+            },
+            budget=100_000_000,
+            reference="FUZZ-1",
+        )
+        pid = programme.id
+        member = db.session.scalar(select(User).where(User.email == "e@example.org"))
+        db.session.get(Organization, member.organization_id).verification_status = "verified"
+        db.session.commit()
+    body = {"programme_id": pid, "amount": 1_000_000, "purpose": "技术服务"}
+    waiting = _ok(buyer.post(f"{VOUCHERS}/applications", json=body), 201)["id"]
+    granted = _ok(buyer.post(f"{VOUCHERS}/applications", json=body), 201)["id"]
+    with app.app_context():
+        from marketplace.vouchers import applications
+
+        op = db.session.scalar(select(User).where(User.email == "o@example.org"))
+        applications.grant(db.session, op, granted)
+        db.session.commit()
+    world.add("voucher_programme", pid)
+    world.add("voucher_application", waiting, granted)
 
 
 class _Client:

@@ -106,6 +106,30 @@ AUCTION_LOT = {
     "ladder": [{"below": None, "step": 10_000_000}],
     "deposit": 20_000_000,
 }
+VOUCHER_PROGRAMME = {"programme_id": "@voucher_programme"}
+VOUCHER_APPLICATION = {"application_id": "@voucher_application"}
+PROGRAMME = {
+    "name": "科技创新券 2031",
+    "issuing_body": "宁波市科学技术局",
+    "budget": 10_000_000,
+    "reference": "BUREAU-9",
+    "per_application_cap": 2_000_000,
+    "per_year_cap": 10_000_000,
+    "valid_from": "2030-01-01",
+    "valid_to": "2030-12-31",
+}
+PROGRAMME_FORM = {
+    "name": "科技创新券 2031",
+    "issuing_body": "宁波市科学技术局",
+    "budget": "100000",
+    "reference": "BUREAU-9",
+    "per_application_cap": "20000",
+    "per_year_cap": "100000",
+    "valid_from": "2030-01-01",
+    "valid_to": "2030-12-31",
+    "max_share_pct": "50",
+    "supplier_kinds": "university",
+}
 CHALLENGE = {
     "title": "耐高温稀土永磁材料",
     "statement": "矫顽力不低于 20 kOe",
@@ -270,6 +294,38 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         )
     ],
     ("views.my_challenges", "GET"): [case(PAGE_FOR_USERS)],
+    # 创新券 pages: the programmes are public; applying is for verified enterprises (the
+    # others are refused after the redirect); operators define, decide and redeem.
+    ("views.vouchers", "GET"): [case(EVERYONE)],
+    ("views.my_vouchers", "GET"): [case(PAGE_FOR_USERS)],
+    ("views.voucher_apply", "GET"): [case(PAGE_FOR_USERS, args=VOUCHER_PROGRAMME)],
+    ("views.voucher_apply", "POST"): [
+        case(
+            "302 303! 303 303! 303! 303!",
+            args=VOUCHER_PROGRAMME,
+            form={"amount": "1000", "purpose": "技术服务"},
+        )
+    ],
+    ("views.deal_voucher_funding", "POST"): [
+        case(
+            "302 303! 303! 404 404 303!",
+            args=AGREED,
+            form=lambda w: {"programme_id": str(w.ids["voucher_programme"]), "voucher_amount": "1"},
+        )
+    ],
+    ("views.operator_vouchers", "GET"): [case(PAGE_FOR_OPERATORS)],
+    ("views.operator_vouchers", "POST"): [
+        case("302 403 403 403 403 303", form=lambda w: PROGRAMME_FORM)
+    ],
+    ("views.operator_voucher_queue", "GET"): [case(PAGE_FOR_OPERATORS)],
+    ("views.operator_voucher_decide", "POST"): [
+        case(
+            "302 403 403 403 403 303",
+            args=VOUCHER_APPLICATION | {"action": "grant"},
+            form={"amount": ""},
+        )
+    ],
+    ("views.operator_voucher_redemption", "GET"): [case(PAGE_FOR_OPERATORS)],
     # Behind the NDA: solvers are sent back to accept it first.
     ("views.challenge_propose", "GET"): [case("302 303 200 303 303 200", args=CHALLENGE_OPEN)],
     ("views.challenge_propose", "POST"): [
@@ -1235,6 +1291,51 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("challenges.answer_question", "POST"): [
         case("401 200 404 404 404 404", args={"question_id": "@question"}, json={"answer": "五人"})
     ],
+    # ------------------------------------------------------------------ API: vouchers
+    # Programmes are public; operators define, fund and decide; verified enterprises apply
+    # (world.py _vouchers: the enterprise is verified, the other roles are not enterprises).
+    # Paying by voucher is the buyer's, and deal_agreed already has its funding request.
+    ("vouchers.list_programmes", "GET"): [case(EVERYONE)],
+    ("vouchers.get_programme", "GET"): [case(EVERYONE, args=VOUCHER_PROGRAMME)],
+    ("vouchers.create_programme", "POST"): [
+        case("401 403 403 403 403 201", json=lambda w: PROGRAMME)
+    ],
+    ("vouchers.top_up", "POST"): [
+        case(
+            "401 403 403 403 403 200",
+            args=VOUCHER_PROGRAMME,
+            json={"amount": 100, "reference": "BUREAU-2"},
+        )
+    ],
+    ("vouchers.apply", "POST"): [
+        case(
+            "401 403 201 403 403 403",
+            json=lambda w: {
+                "programme_id": w.ids["voucher_programme"],
+                "amount": 100_000,
+                "purpose": "技术服务",
+            },
+        )
+    ],
+    ("vouchers.my_applications", "GET"): [case(API_FOR_USERS)],
+    ("vouchers.queue", "GET"): [case(API_FOR_OPERATORS)],
+    ("vouchers.grant", "POST"): [
+        case("401 403 403 403 403 200", args=VOUCHER_APPLICATION, json={})
+    ],
+    ("vouchers.refuse", "POST"): [
+        case("401 403 403 403 403 200", args=VOUCHER_APPLICATION, json={"reason": "材料不全"})
+    ],
+    ("vouchers.wallet", "GET"): [case(API_FOR_USERS)],
+    ("vouchers.deal_options", "GET"): [case("401 200 200 404 404 200", args=AGREED)],
+    ("vouchers.fund_with_voucher", "POST"): [
+        case(
+            "401 403 409 404 404 403",
+            args=AGREED,
+            json=lambda w: {"programme_id": w.ids["voucher_programme"], "voucher_amount": 100},
+        )
+    ],
+    ("vouchers.redemption_list", "GET"): [case(API_FOR_OPERATORS, args={"period": "2026-12"})],
+    ("vouchers.redemption_export", "GET"): [case(API_FOR_OPERATORS, args={"period": "2026Q4"})],
     # ------------------------------------------------------------------ API: payments
     # Authenticated by Stripe's signature, not by a user. Without STRIPE_WEBHOOK_SECRET (as
     # here) the endpoint does not exist; tests/payments checks signed and unsigned deliveries.

@@ -357,6 +357,7 @@ def build_world(app: Flask, make, **text: str) -> World:
         s.commit()
         _auctions(s, ids, supplier, buyer, operator, t["listing"], make)
         _challenges(s, ids, supplier, buyer, operator)
+        _vouchers(s, ids, buyer, operator)
     return World(
         app=app,
         users=users,
@@ -574,3 +575,35 @@ def fresh_world(app: Flask, make) -> World:
         _copies[id(app)] = WorldCopy.take(app, make, world)
         return world
     return copy.lay(app, make)
+
+
+def _vouchers(s, ids, buyer, operator) -> None:
+    """An innovation voucher programme open today, the (verified) enterprise's application
+    waiting for a decision and a granted one (its wallet holds 10,000 元)."""
+    from marketplace.core.localtime import today
+    from marketplace.vouchers import applications, programmes
+
+    programme = programmes.create(
+        s,
+        operator,
+        {
+            "name": "科技创新券 2030",
+            "issuing_body": "宁波市科学技术局",
+            "per_application_cap": 2_000_000,
+            "per_year_cap": 10_000_000,
+            "valid_from": today() - timedelta(days=1),
+            "valid_to": today() + timedelta(days=365),
+            "supplier_kinds": ["university", "institute"],
+            "max_share_bp": 5000,
+        },
+        budget=100_000_000,
+        reference="BUREAU-1",
+    )
+    ids["voucher_programme"] = programme.id
+    ids["voucher_application"] = applications.apply(
+        s, buyer, programme.id, amount=1_000_000, purpose="专利许可"
+    ).id
+    granted = applications.apply(s, buyer, programme.id, amount=1_000_000, purpose="技术服务")
+    applications.grant(s, operator, granted.id)
+    ids["voucher_granted"] = granted.id
+    s.commit()
