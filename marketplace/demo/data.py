@@ -947,3 +947,18 @@ DEMANDS = (
 )
 
 REJECTION_REASON = "请补充技术指标的测试条件和第三方检测报告后重新提交。"
+
+# An innovation voucher programme the bureau has funded (minor units), open this year.
+VOUCHER_PROGRAMME = {
+    "name": "宁波市科技创新券（2026 年度）",
+    "issuing_body": "宁波市科学技术局",
+    "currency": "CNY",
+    "per_application_cap": 2_000_000,
+    "per_year_cap": 10_000_000,
+    "transfer_modes": [],
+    "domains": [],
+    "supplier_kinds": ["university", "institute"],
+    "max_share_bp": 5000,
+}
+VOUCHER_BUDGET = 500_000_000
+VOUCHER_REFERENCE = "甬科财〔2026〕12 号"

@@ -24,10 +24,14 @@ from marketplace.demo.data import (
     LISTINGS,
     ORGANIZATIONS,
     REJECTION_REASON,
+    VOUCHER_BUDGET,
+    VOUCHER_PROGRAMME,
+    VOUCHER_REFERENCE,
 )
 from marketplace.models import Demand, Listing, Organization, User
 from marketplace.schemas.demands import DemandIn
 from marketplace.schemas.listings import ListingIn
+from marketplace.vouchers import programmes
 from payments.offline import DEMO_ACCOUNT
 
 # The workflow actions that lead from draft to each status: (action, by the operator?).
@@ -192,6 +196,11 @@ def load(session: Session, second_factor_keys: Sequence[str] = ()) -> bool:
         )
         item = demands.create_demand(session, members[org], data)
         _advance(session, Demand, item.id, members[org], operator, status)
+    first_day = date(today.year, 1, 1)
+    programme = dict(VOUCHER_PROGRAMME, valid_from=first_day, valid_to=date(today.year, 12, 31))
+    programmes.create(
+        session, operator, programme, budget=VOUCHER_BUDGET, reference=VOUCHER_REFERENCE
+    )
     session.flush()
     return True
 

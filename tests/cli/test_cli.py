@@ -132,6 +132,10 @@ def test_demo_load_is_idempotent_and_covers_every_role(app, cli):
     directory = app.test_client().get("/brokers").get_data(as_text=True)
     broker = next(a for a in demo_data.ACCOUNTS if a.role == "broker")
     assert broker.name in directory and "共 1 位经纪人" in directory
+    # An open innovation voucher programme to apply to.
+    assert demo_data.VOUCHER_PROGRAMME["name"] in app.test_client().get("/vouchers").get_data(
+        as_text=True
+    )
 
     second = cli("demo", "load")
     assert second.exit_code == 0

@@ -38,7 +38,7 @@ def test_a_deal_paid_partly_by_voucher_and_redeemed(app, browser_page, make):
     log_in(b, buyer_email)
     b.get_by_role("link", name=t("Vouchers"), exact=True).click()
     row = b.locator("table.voucher-programmes tr").filter(has_text=programme)
-    row.get_by_role("link", name=t("Apply")).click()
+    row.get_by_role("link", name=t("Apply for a voucher")).click()
     form = b.locator("#voucher-apply")
     form.get_by_label(label(t("Amount (yuan)"))).fill("20000")
     form.get_by_label(label(t("The deal or technology service the voucher is for"))).fill(
