@@ -247,8 +247,23 @@ def refund(session: Session, lot: AuctionLot, reg: AuctionRegistration, now: dat
         ],
         description=f"Deposit {reg.reference} refunded (auction lot {lot.id})",
     )
+    _refund_payout(session, reg)
     DEPOSIT.apply(reg, "refund", SYSTEM)
     reg.settled_at = now
+
+
+def _refund_payout(session: Session, reg: AuctionRegistration) -> None:
+    """The payout instruction that pays a refunded deposit back to the bidder by bank
+    transfer (an operator executes it: refunds → external)."""
+    deal_money.refund_payout(
+        session,
+        subject=f"auction_registration:{reg.id}",
+        remark_id=f"A{reg.id}",
+        organization=reg.organization,
+        account=refunds_account(session, reg),
+        amount=reg.deposit_amount,
+        key=f"auction:registration:{reg.id}:refund",
+    )
 
 
 def apply_to_deal(
@@ -290,6 +305,7 @@ def refund_applied(session: Session, reg: AuctionRegistration, deal: Deal, now: 
         deal_id=deal.id,
         description=f"Auction deposit {reg.reference} refunded from the deal",
     )
+    _refund_payout(session, reg)
     DEPOSIT.apply(reg, "refund", SYSTEM)
     reg.settled_at = now
 
