@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -78,8 +87,12 @@ def auction_results_page():
 def auction_lot_page(lot_id: int):
     user = actor()
     lot = lots.get_lot(db.session, user, lot_id)
+    # "You are leading" after the bidder's own bid: shown once, on this lot's page, where
+    # the live update turns it to outbid when another bid takes the lead.
+    leading_notice = session.pop("auction_leading", None) == lot_id
     return render_template(
         "auctions/lot.html",
+        leading_notice=leading_notice,
         lot=status.lot_status(db.session, user, lot),
         log=status.bid_log(db.session, lot)["bids"],
         rules=lot.session.rules,
@@ -103,6 +116,7 @@ def live(data: dict[str, Any], log: list[dict[str, Any]]) -> dict[str, Any]:
         "bid_count": data["bid_count"],
         "leader": data["leader"] or "—",
         "my_status": auction_label("me", me.get("status")) if me else "",
+        "my_status_code": me.get("status") or "",
         "log": [
             {
                 "seq": b["seq"],
@@ -160,7 +174,7 @@ def auction_bid(lot_id: int):
     )
     if done.refusal is None:
         if done.value.leading:
-            flash(_("Your bid was accepted: you are leading."), "success")
+            session["auction_leading"] = lot_id  # the lot page shows it, live
         else:
             flash(_("Your bid was accepted, but another bidder's maximum is higher."), "error")
     return redirect(url_for("views.auction_lot", lot_id=lot_id), 303)
