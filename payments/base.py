@@ -131,7 +131,7 @@ class RequestLog(Protocol):
         """The request recorded under this key, if any."""
 
     def add(
-        self, key: str, kind: str, deal_id: int, amount: int, currency: str, **fields: str
+        self, key: str, kind: str, deal_id: int | None, amount: int, currency: str, **fields: str
     ) -> RequestRecord:
         """Record a new request; a concurrent twin with the same key fails here."""
 

@@ -161,6 +161,8 @@ class AuctionRegistration(db.Model):
     provider: Mapped[str] = mapped_column(String(20))
     reference: Mapped[str] = mapped_column(String(100), unique=True)
     instructions: Mapped[str] = mapped_column(Text, default="")
+    # The Stripe PaymentIntent when the deposit is paid by card ("" by bank transfer).
+    payment_intent: Mapped[str] = mapped_column(String(255), default="")
     # The bidder's proxy maximum: hidden from everyone else.
     proxy_max: Mapped[int | None] = mapped_column(BigInteger)
     proxy_seq: Mapped[int | None] = mapped_column(BigInteger)  # when it was set (ties)

@@ -28,6 +28,14 @@ def upgrade():
     )
     with op.batch_alter_table("payout_instruction") as batch:
         batch.alter_column("subject", server_default=None)
+    with op.batch_alter_table("stripe_request") as batch:
+        batch.alter_column("deal_id", existing_type=sa.Integer(), nullable=True)
+    with op.batch_alter_table("auction_registration") as batch:
+        batch.add_column(
+            sa.Column("payment_intent", sa.String(length=255), nullable=False, server_default="")
+        )
+    with op.batch_alter_table("auction_registration") as batch:
+        batch.alter_column("payment_intent", server_default=None)
     with op.batch_alter_table("auction_bid") as batch:
         batch.add_column(sa.Column("user_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
@@ -43,6 +51,11 @@ def downgrade():
     with op.batch_alter_table("auction_bid") as batch:
         batch.drop_constraint(op.f("fk_auction_bid_user_id_user_account"), type_="foreignkey")
         batch.drop_column("user_id")
+    with op.batch_alter_table("auction_registration") as batch:
+        batch.drop_column("payment_intent")
+    op.execute("DELETE FROM stripe_request WHERE deal_id IS NULL")
+    with op.batch_alter_table("stripe_request") as batch:
+        batch.alter_column("deal_id", existing_type=sa.Integer(), nullable=False)
     op.execute("DELETE FROM payout_instruction WHERE deal_id IS NULL")
     with op.batch_alter_table("payout_instruction") as batch:
         batch.alter_column("deal_id", existing_type=sa.Integer(), nullable=False)
