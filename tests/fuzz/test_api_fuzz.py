@@ -114,6 +114,9 @@ PATH_KINDS = {
     "challenge_id": "challenge",
     "proposal_id": "proposal",
     "question_id": "question",
+    "session_id": "auction_session",
+    "lot_id": "lot",
+    "registration_id": "registration",
 }
 # Path parameters that name a figure: most generated strings become a real figure's key
 # (the rest stay as generated, for the 404).

@@ -1134,6 +1134,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case("404 200 404 404 404 200", args=LOT_APPLIED),
     ],
     ("auctions.register", "POST"): [case("401 403 201 403 403 403", args=LOT)],
+    # Only the registered organization pays its deposit by card; its deposit is held
+    # already in the world (409), the others have no registration (404).
+    ("auctions.card_deposit", "POST"): [case("401 404 409 404 404 404", args=LOT)],
     ("auctions.confirm_deposit", "POST"): [
         case(
             "401 403 403 403 403 200",
