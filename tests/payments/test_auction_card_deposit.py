@@ -96,3 +96,29 @@ def test_without_stripe_card_deposits_are_refused(app, make):
     assert client.post(f"{API}/{w.lot_id}/registration").status_code == 201
     refused = client.post(f"{API}/{w.lot_id}/registration/card")
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "card_unavailable"
+
+
+def test_the_lot_page_offers_the_card_and_shows_stripes_form(stripe_app, make):
+    stripe_app.config["STRIPE_PUBLISHABLE_KEY"] = "pk_test_techmarket"
+    try:
+        with stripe_app.app_context():
+            w = world(make, db.session, bidders=0)
+            bidder = verified_bidder(make)
+        client = stripe_app.test_client(user=bidder)
+        lot_url = f"/auctions/lots/{w.lot_id}"
+        assert client.post(f"{lot_url}/register").status_code == 303
+        page = client.get(lot_url)
+        assert "改用银行卡支付保证金" in page.text and 'id="card-payment"' not in page.text
+        assert "stripe" not in page.headers["Content-Security-Policy"]
+        card = client.post(f"{lot_url}/deposit/card")
+        assert card.status_code == 200
+        with stripe_app.app_context():
+            intent = db.session.scalar(select(AuctionRegistration)).payment_intent
+        assert intent.startswith("pi_")
+        assert 'id="card-payment"' in card.text and f'data-client-secret="{intent}_secret' in (
+            card.text
+        )
+        assert f'data-next="{lot_url}"' in card.text
+        assert "js.stripe.com" in card.headers["Content-Security-Policy"]
+    finally:
+        stripe_app.config.pop("STRIPE_PUBLISHABLE_KEY", None)
