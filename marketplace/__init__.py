@@ -86,7 +86,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     import marketplace.api as api_package
     from marketplace import cli, views
+    from marketplace.auctions import deposits as auction_deposits
     from marketplace.auctions import settlement  # noqa: F401 - receives deal cancellations
+    from marketplace.deals import stripe_events
+
+    stripe_events.register_purpose(auction_deposits.CARD_PURPOSE, auction_deposits.card_succeeded)
     from marketplace.notifications import events  # noqa: F401 - receives the review signal
     from marketplace.vouchers import spending  # noqa: F401 - receives escrow refunds, releases
     from marketplace.web import errors

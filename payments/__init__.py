@@ -20,6 +20,7 @@ from payments.base import (
     PayoutResult,
     ProviderUnavailable,
     RequestLog,
+    payout_remark,
 )
 from payments.offline import DEMO_ACCOUNT, BankAccount, OfflineProvider
 from payments.stripe_provider import StripeProvider
@@ -95,4 +96,5 @@ __all__ = [
     "RequestLog",
     "default_gateway",
     "gateway_from_config",
+    "payout_remark",
 ]

@@ -72,7 +72,7 @@ class PayoutResult:
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-def payout_remark(deal_id: int, idempotency_key: str) -> str:
+def payout_remark(deal_id: int | str, idempotency_key: str) -> str:
     """The remark an operator puts on an outgoing transfer: short, typeable, the same for
     the same payout every time (derived from its idempotency key)."""
     digest = hashlib.sha256(idempotency_key.encode()).digest()
@@ -131,7 +131,7 @@ class RequestLog(Protocol):
         """The request recorded under this key, if any."""
 
     def add(
-        self, key: str, kind: str, deal_id: int, amount: int, currency: str, **fields: str
+        self, key: str, kind: str, deal_id: int | None, amount: int, currency: str, **fields: str
     ) -> RequestRecord:
         """Record a new request; a concurrent twin with the same key fails here."""
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import stripe
@@ -121,9 +122,25 @@ class StripeProvider(PaymentProvider):
 
     @_uncertain_is_unavailable
     def create_funding(
-        self, deal: DealLike, amount: int, currency: str, idempotency_key: str
+        self,
+        deal: DealLike,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        *,
+        purpose: Mapping[str, str] | None = None,
     ) -> FundingInstruction:
-        row = self._record(idempotency_key, "payment_intent", deal, amount, currency)
+        """A PaymentIntent for ``amount``. Its metadata names the deal, or with ``purpose``
+        (e.g. {"purpose": "auction_deposit", "registration_id": "12"}) what else it pays
+        for: ``deal`` is then only the payee's id and title, and no deal is recorded."""
+        if purpose:
+            metadata = {**purpose, "idempotency_key": idempotency_key}
+            row = self.requests.find(idempotency_key) or self.requests.add(
+                idempotency_key, "payment_intent", None, amount, currency.upper()
+            )
+        else:
+            metadata = {"deal_id": str(deal.id), "idempotency_key": idempotency_key}
+            row = self._record(idempotency_key, "payment_intent", deal, amount, currency)
         if row.object_id:
             intent = self.client.v1.payment_intents.retrieve(row.object_id)
         else:
@@ -132,7 +149,7 @@ class StripeProvider(PaymentProvider):
                     "amount": amount,
                     "currency": currency.lower(),
                     "payment_method_types": ["card"],
-                    "metadata": {"deal_id": str(deal.id), "idempotency_key": idempotency_key},
+                    "metadata": metadata,
                 },
                 {"idempotency_key": idempotency_key},
             )

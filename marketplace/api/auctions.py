@@ -29,6 +29,7 @@ from marketplace.schemas.auctions import (
     BidIn,
     BidLogOut,
     BidOutcomeOut,
+    CardDepositOut,
     DepositConfirmIn,
     LotDecisionIn,
     LotIn,
@@ -138,6 +139,25 @@ def create_blueprint() -> Blueprint:
             gateway=gateway_for(current_app),
             ip=request.remote_addr,
         )
+
+    @blp.route("/lots/<int:lot_id>/registration/card", methods=["POST"])
+    @login_required(blp)
+    @blp.response(201, CardDepositOut)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(503, schema=ApiError, description="Stripe could not be reached")
+    def card_deposit(lot_id: int):
+        """Pay your registration's pending deposit by card (when Stripe is configured):
+        confirm the PaymentIntent with Stripe.js and the client secret; the deposit is held
+        when Stripe reports the payment. Asking again returns the same PaymentIntent."""
+        reg, client = deposits.request_card_deposit(
+            db.session, current_actor(), lot_id, gateway=gateway_for(current_app)
+        )
+        return {
+            "registration": reg,
+            "payment_intent": client.get("payment_intent", ""),
+            "client_secret": client.get("client_secret", ""),
+        }
 
     @blp.route("/registrations/<int:registration_id>/deposit", methods=["POST"])
     @login_required(blp)

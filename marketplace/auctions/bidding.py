@@ -128,10 +128,12 @@ def place_bid(
             minimum=Amount(low.minimum, lot.currency),
         ) from None
     before = lot.leader_id
+    before_user = _bidding_user(session, lot.id, before) if before is not None else None
     for step in steps:
-        outcome.bids.append(_append(session, lot, regs[step.bidder], step, now))
+        by = actor.id if step.bidder == reg.id else _bidding_user(session, lot.id, step.bidder)
+        outcome.bids.append(_append(session, lot, regs[step.bidder], step, now, by))
     if before is not None and lot.leader_id != before:
-        _tell_outbid(session, lot, regs[before], actor)
+        _tell_outbid(session, lot, regs[before], before_user, actor)
     if lot.ends_at - now <= timedelta(minutes=lot.extension_minutes):
         lot.ends_at = lot.ends_at + timedelta(minutes=lot.extension_minutes)
         lot.extensions += 1
@@ -141,8 +143,28 @@ def place_bid(
     return outcome
 
 
+def _bidding_user(session: Session, lot_id: int, registration_id: int) -> int | None:
+    """Who bids for a registration: the member who placed its latest bid (the one whose
+    maximum a proxy answer spends)."""
+    return session.scalar(
+        select(AuctionBid.user_id)
+        .where(
+            AuctionBid.lot_id == lot_id,
+            AuctionBid.registration_id == registration_id,
+            AuctionBid.user_id.is_not(None),
+        )
+        .order_by(AuctionBid.seq.desc())
+        .limit(1)
+    )
+
+
 def _append(
-    session: Session, lot: AuctionLot, reg: AuctionRegistration, step: engine.Step, now: datetime
+    session: Session,
+    lot: AuctionLot,
+    reg: AuctionRegistration,
+    step: engine.Step,
+    now: datetime,
+    user_id: int | None,
 ) -> AuctionBid:
     bid = AuctionBid(
         lot_id=lot.id,
@@ -153,6 +175,7 @@ def _append(
         currency=lot.currency,
         kind=step.kind,
         proxy_max=reg.proxy_max,
+        user_id=user_id,
         created_at=now,
     )
     chain.seal(bid, lot.last_hash or chain.GENESIS)
@@ -162,16 +185,24 @@ def _append(
     return bid
 
 
-def _tell_outbid(session: Session, lot: AuctionLot, reg: AuctionRegistration, actor: User) -> None:
+def _tell_outbid(
+    session: Session,
+    lot: AuctionLot,
+    reg: AuctionRegistration,
+    bidder_id: int | None,
+    actor: User,
+) -> None:
     """The bidder who led before this submission leads no more: told once, in-app and
-    by mail, about the bid that took the lead. Proxy answers that keep a bidder in the
-    lead tell nobody (the leader is the same before and after)."""
-    if reg.user_id is None:
+    by mail, about the bid that took the lead: the member who placed the leading bid and
+    the member who registered the organization, once each. Proxy answers that keep a
+    bidder in the lead tell nobody (the leader is the same before and after)."""
+    readers = list(dict.fromkeys(u for u in (bidder_id, reg.user_id) if u is not None))
+    if not readers:
         return
     notify(
         session,
         "outbid",
-        [reg.user_id],
+        readers,
         event_key=f"auction_lot:{lot.id}:bid:{lot.last_seq}",
         actor_id=actor.id,
         listing_id=lot.listing_id,

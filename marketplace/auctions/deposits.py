@@ -174,7 +174,31 @@ def confirm_deposit(
         raise Invalid({"reference": N_("This is not the registration's reference.")})
     if reg.deposit_state == "held":
         return reg
-    DEPOSIT.check(reg, "confirm", [OPERATOR])
+    _hold(session, reg, amount, actor, OPERATOR, now or utcnow())
+    audit.record(
+        session,
+        actor,
+        "auction.deposit_confirmed",
+        "auction_registration",
+        reg.id,
+        before={"deposit_state": "pending"},
+        after={"deposit_state": reg.deposit_state, "amount": amount},
+        ip=ip,
+    )
+    return reg
+
+
+def _hold(
+    session: Session,
+    reg: AuctionRegistration,
+    amount: int,
+    actor: User | None,
+    role: str,
+    now: datetime,
+) -> None:
+    """The deposit arrived (a bank transfer an operator saw, or a card payment Stripe
+    reported): funding → the lot's deposits, once per registration."""
+    DEPOSIT.check(reg, "confirm", [role])
     if amount != reg.deposit_amount:
         raise Invalid(
             {
@@ -195,22 +219,68 @@ def confirm_deposit(
             (funding_account(session, reg), -amount),
             (deposits_account(session, lot), amount),
         ],
-        actor_id=actor.id,
+        actor_id=actor.id if actor else None,
         description=f"Deposit {reg.reference} for auction lot {lot.id}",
     )
-    DEPOSIT.apply(reg, "confirm", OPERATOR)
-    reg.confirmed_at = now or utcnow()
-    audit.record(
-        session,
-        actor,
-        "auction.deposit_confirmed",
-        "auction_registration",
-        reg.id,
-        before={"deposit_state": "pending"},
-        after={"deposit_state": reg.deposit_state, "amount": amount},
-        ip=ip,
+    DEPOSIT.apply(reg, "confirm", role)
+    reg.confirmed_at = now
+
+
+# By card (Stripe) -----------------------------------------------------------------
+
+CARD_PURPOSE = "auction_deposit"  # the PaymentIntent's metadata "purpose"
+CARD_UNAVAILABLE = N_("Card payment is not available.")
+
+
+@unit_of_work
+def request_card_deposit(
+    session: Session,
+    actor: User | None,
+    lot_id: int,
+    *,
+    gateway: payments.Gateway | None = None,
+) -> tuple[AuctionRegistration, dict[str, str]]:
+    """The registered bidder pays its pending deposit by card: a Stripe PaymentIntent
+    whose metadata names the registration (asking again returns the same intent). The
+    verified payment_intent.succeeded webhook holds the deposit (``card_succeeded``).
+    Returns the registration and what Stripe.js needs (payment_intent, client_secret)."""
+    actor = require_user(actor)
+    reg = registration_of(session, lot_id, actor.organization_id)
+    if reg is None:
+        raise NotFound(N_("Register for this lot first."))
+    reg = lock_registration(session, reg.id)
+    if reg.deposit_state != "pending":
+        raise Conflict(N_("The deposit is not awaiting payment."), code="deposit_state")
+    gateway = gateway or payments.default_gateway()
+    provider = gateway.providers.get("stripe")
+    if provider is None:
+        raise Conflict(CARD_UNAVAILABLE, code="card_unavailable")
+    lot = session.get(AuctionLot, reg.lot_id)
+    instruction = provider.create_funding(
+        _Payee(reg.id, lot.listing.title),
+        reg.deposit_amount,
+        reg.currency,
+        f"auction:registration:{reg.id}:card",
+        purpose={"purpose": CARD_PURPOSE, "registration_id": str(reg.id)},
     )
-    return reg
+    reg.payment_intent = instruction.reference
+    session.flush()
+    return reg, dict(instruction.client_data)
+
+
+def card_succeeded(session: Session, intent: dict) -> tuple[str, str]:
+    """A verified payment_intent.succeeded for a deposit (deals/stripe_events.py calls it
+    by the intent's purpose): the same postings as a confirmed bank transfer, once per
+    registration (a repeated event changes nothing)."""
+    registration_id = int((intent.get("metadata") or {})["registration_id"])
+    reg = lock_registration(session, registration_id)
+    if reg.payment_intent != intent["id"]:
+        raise Invalid({"payment_intent": N_("Not this registration's card payment.")})
+    if reg.deposit_state == "held":
+        return "processed", "Already held."
+    amount = intent.get("amount_received") or intent["amount"]
+    _hold(session, reg, amount, None, SYSTEM, utcnow())
+    return "processed", f"Deposit {reg.reference} held."
 
 
 def pending_deposits(session: Session, actor: User | None) -> list[AuctionRegistration]:
@@ -247,8 +317,23 @@ def refund(session: Session, lot: AuctionLot, reg: AuctionRegistration, now: dat
         ],
         description=f"Deposit {reg.reference} refunded (auction lot {lot.id})",
     )
+    _refund_payout(session, reg)
     DEPOSIT.apply(reg, "refund", SYSTEM)
     reg.settled_at = now
+
+
+def _refund_payout(session: Session, reg: AuctionRegistration) -> None:
+    """The payout instruction that pays a refunded deposit back to the bidder by bank
+    transfer (an operator executes it: refunds → external)."""
+    deal_money.refund_payout(
+        session,
+        subject=f"auction_registration:{reg.id}",
+        remark_id=f"A{reg.id}",
+        organization=reg.organization,
+        account=refunds_account(session, reg),
+        amount=reg.deposit_amount,
+        key=f"auction:registration:{reg.id}:refund",
+    )
 
 
 def apply_to_deal(
@@ -290,6 +375,7 @@ def refund_applied(session: Session, reg: AuctionRegistration, deal: Deal, now: 
         deal_id=deal.id,
         description=f"Auction deposit {reg.reference} refunded from the deal",
     )
+    _refund_payout(session, reg)
     DEPOSIT.apply(reg, "refund", SYSTEM)
     reg.settled_at = now
 

@@ -32,6 +32,7 @@ LOT_TRANSITIONS: dict[tuple[str, str, str], str] = {
 # (state, action, role) → next state: a bidder's deposit.
 DEPOSIT_TRANSITIONS: dict[tuple[str, str, str], str] = {
     ("pending", "confirm", OPERATOR): "held",  # the bank transfer arrived
+    ("pending", "confirm", SYSTEM): "held",  # the card payment succeeded (Stripe's webhook)
     ("held", "apply", SYSTEM): "applied",  # the winner's, to the deal's escrow
     ("held", "refund", SYSTEM): "refunded",  # everybody else's, at the close
     ("pending", "lapse", SYSTEM): "lapsed",  # never paid before the close

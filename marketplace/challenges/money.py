@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.core import ledger
-from marketplace.models import Challenge, LedgerAccount, User
+from marketplace.deals import escrow as deal_money
+from marketplace.models import Challenge, LedgerAccount, Organization, User
 
 
 def funding_account(session: Session, challenge: Challenge) -> LedgerAccount:
@@ -85,6 +86,16 @@ def refund(session: Session, challenge: Challenge, actor: User | None, why: str)
             ],
             actor_id=actor.id if actor else None,
             description=f"Challenge bounty refunded ({why})",
+        )
+        poster = session.get(Organization, challenge.organization_id)
+        deal_money.refund_payout(
+            session,
+            subject=f"challenge:{challenge.id}",
+            remark_id=f"C{challenge.id}",
+            organization=poster,
+            account=refunds_account(session, challenge),
+            amount=amount,
+            key=f"challenge:{challenge.id}:refund:{why}",
         )
     return amount
 

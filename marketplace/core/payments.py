@@ -19,7 +19,7 @@ class StripeRequestLog:
         return db.session.scalar(select(StripeRequest).where(StripeRequest.idempotency_key == key))
 
     def add(
-        self, key: str, kind: str, deal_id: int, amount: int, currency: str, **fields: str
+        self, key: str, kind: str, deal_id: int | None, amount: int, currency: str, **fields: str
     ) -> StripeRequest:
         row = StripeRequest(
             idempotency_key=key,

@@ -432,6 +432,7 @@ def beneficiary_of(org: Organization, *, connected: bool = True) -> payments.Ben
 def _payout(session, deal, milestone, kind, account, amount, key, result, beneficiary) -> None:
     payout = PayoutInstruction(
         deal_id=deal.id,
+        subject=f"deal:{deal.id}",
         milestone_id=milestone.id if milestone else None,
         kind=kind,
         provider=result.provider,
@@ -448,6 +449,59 @@ def _payout(session, deal, milestone, kind, account, amount, key, result, benefi
     session.flush()
     if result.status == "executed":  # the provider moved the money itself
         _mark_executed(session, deal, payout, result.reference, None, SYSTEM, None)
+
+
+def refund_payout(
+    session: Session,
+    *,
+    subject: str,
+    remark_id: str,
+    organization: Organization,
+    account: LedgerAccount,
+    amount: int,
+    key: str,
+) -> PayoutInstruction:
+    """The payout instruction for money owed back on ``account`` (a refunds account) that
+    was paid in without a deal: an auction deposit ("auction_registration:12"), a
+    challenge's bounty ("challenge:5"). An operator pays it by bank transfer to the
+    organization and marks it executed (refunds → external). One per ``key`` (the refund's
+    ledger key): asking again returns the instruction made the first time."""
+    existing = session.scalar(select(PayoutInstruction).where(PayoutInstruction.source_key == key))
+    if existing is not None:
+        return existing
+    beneficiary = beneficiary_of(organization, connected=False)
+    details = {
+        "method": "bank_transfer",
+        "subject": subject,
+        "payee": beneficiary.name,
+        "bank": beneficiary.bank,
+        "account_holder": beneficiary.account_holder or beneficiary.name,
+        "account_number": beneficiary.account_number,
+        "amount": amount,
+        "currency": account.currency,
+        "remark": payments.payout_remark(remark_id, key),
+        "reason": "",
+    }
+    payout = PayoutInstruction(
+        deal_id=None,
+        subject=subject,
+        kind="refund",
+        provider="offline",
+        beneficiary_org_id=organization.id,
+        account_code=account.code,
+        amount=amount,
+        currency=account.currency,
+        source_key=key,
+        instructions=(
+            f"Refund {amount / 100:.2f} {account.currency} to {beneficiary.name} for {subject} "
+            f"(remark {details['remark']}), then mark this payout executed."
+        ),
+        details=details,
+        created_at=utcnow(),
+    )
+    session.add(payout)
+    session.flush()
+    return payout
 
 
 # Payouts ------------------------------------------------------------------------------
@@ -485,7 +539,7 @@ def execute_payout(
             payout=payout.id,
             reference=payout.reference,
         )
-    deal = session.get(Deal, payout.deal_id)
+    deal = session.get(Deal, payout.deal_id) if payout.deal_id is not None else None
     _mark_executed(session, deal, payout, reference, actor, OPERATOR, ip)
     audit.record(
         session,
@@ -499,7 +553,8 @@ def execute_payout(
             "reference": reference,
             "amount": payout.amount,
             "currency": payout.currency,
-            "deal_id": deal.id,
+            "deal_id": payout.deal_id,
+            "subject": payout.subject,
         },
         ip=ip,
     )
@@ -534,7 +589,8 @@ def _mark_executed(session, deal, payout, reference, actor, role, ip) -> None:
         "amount": payout.amount,
         "reference": reference,
     }
-    deals.record(session, deal, "payout_executed", role, actor, ip=ip, detail=detail)
+    if deal is not None:  # a refund without a deal has no deal log to write to
+        deals.record(session, deal, "payout_executed", role, actor, ip=ip, detail=detail)
     flush_or_conflict(session)
 
 

@@ -8,7 +8,10 @@ Each event id is recorded once (a unique constraint); a repeated delivery answer
 and changes nothing. What the events do:
 
 - payment_intent.succeeded: funds the deal named in the PaymentIntent's metadata (the
-  deal service posts once per funding reference, as the system role).
+  deal service posts once per funding reference, as the system role). A PaymentIntent
+  whose metadata names a ``purpose`` instead (an auction deposit) goes to the handler a
+  higher domain registered for it with ``register_purpose`` at app start (this module
+  imports no domain above deals); an unknown purpose is ignored.
 - payment_intent.payment_failed: noted on the funding (``client_data.last_payment_error``)
   and on the deal's timeline; no money moves.
 - charge.refunded: refunds are posted to the ledger when the platform asks for them (the
@@ -29,6 +32,7 @@ retries would not change the answer.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -60,7 +64,23 @@ def _funding(session: Session, payment_intent: str) -> Funding | None:
     )
 
 
+# What a succeeded PaymentIntent with metadata "purpose" pays for, by purpose: each
+# handler receives the verified PaymentIntent and answers (status, note) like the
+# handlers below; it must be idempotent on the intent's id.
+PURPOSES: dict[str, Callable[[Session, dict[str, Any]], Outcome]] = {}
+
+
+def register_purpose(purpose: str, handler: Callable[[Session, dict[str, Any]], Outcome]) -> None:
+    PURPOSES[purpose] = handler
+
+
 def payment_succeeded(session: Session, intent: dict[str, Any]) -> Outcome:
+    purpose = (intent.get("metadata") or {}).get("purpose")
+    if purpose:
+        handler = PURPOSES.get(purpose)
+        if handler is None:
+            return "ignored", f"No handler for the purpose {purpose!r}."
+        return handler(session, intent)
     deal_id = (intent.get("metadata") or {}).get("deal_id")
     if not deal_id:
         return "ignored", "No deal in the PaymentIntent's metadata."

@@ -161,6 +161,8 @@ class AuctionRegistration(db.Model):
     provider: Mapped[str] = mapped_column(String(20))
     reference: Mapped[str] = mapped_column(String(100), unique=True)
     instructions: Mapped[str] = mapped_column(Text, default="")
+    # The Stripe PaymentIntent when the deposit is paid by card ("" by bank transfer).
+    payment_intent: Mapped[str] = mapped_column(String(255), default="")
     # The bidder's proxy maximum: hidden from everyone else.
     proxy_max: Mapped[int | None] = mapped_column(BigInteger)
     proxy_seq: Mapped[int | None] = mapped_column(BigInteger)  # when it was set (ties)
@@ -198,6 +200,9 @@ class AuctionBid(db.Model):
     kind: Mapped[str] = mapped_column(String(10))  # bid (typed) or proxy (automatic)
     # The bidder's maximum when this bid was made: hidden, not hashed.
     proxy_max: Mapped[int | None] = mapped_column(BigInteger)
+    # The member who placed it (a proxy answer: the one who set the maximum); not hashed,
+    # so chains sealed before it was recorded still verify. None on those older bids.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(TZDateTime)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

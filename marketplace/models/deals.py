@@ -377,7 +377,13 @@ class PayoutInstruction(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    # The deal the money belongs to, or none: a refund of money paid in without a deal
+    # (an auction deposit, a challenge's bounty), named by ``subject``.
+    deal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deal.id", ondelete="CASCADE"), index=True
+    )
+    # What the money was paid for: "deal:7", "auction_registration:12", "challenge:5".
+    subject: Mapped[str] = mapped_column(String(60), default="")
     milestone_id: Mapped[int | None] = mapped_column(
         ForeignKey("milestone.id", ondelete="SET NULL")
     )

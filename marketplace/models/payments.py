@@ -37,7 +37,10 @@ class StripeRequest(db.Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    # None for a payment without a deal (an auction deposit paid by card).
+    deal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deal.id", ondelete="CASCADE"), index=True
+    )
     # The PaymentIntent the request is about (its own id for a payment_intent request,
     # the refunded one for a refund; "" for a transfer).
     payment_intent: Mapped[str] = mapped_column(String(255), default="", index=True)

@@ -143,6 +143,18 @@ class RegistrationOut(Schema):
     provider = fields.String()
     reference = fields.String()
     instructions = fields.String()
+    payment_intent = fields.String(
+        metadata={"description": "The Stripe PaymentIntent when paid by card, else empty"}
+    )
+
+
+class CardDepositOut(Schema):
+    """What Stripe.js needs to pay the deposit by card; the deposit is held when Stripe's
+    payment_intent.succeeded webhook reaches the platform."""
+
+    registration = fields.Nested(RegistrationOut)
+    payment_intent = fields.String()
+    client_secret = fields.String()
 
 
 class DepositConfirmIn(StrictSchema):

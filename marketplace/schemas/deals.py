@@ -305,7 +305,15 @@ class MessageOut(Schema):
 
 class PayoutOut(Schema):
     id = fields.Integer()
-    deal_id = fields.Integer()
+    deal_id = fields.Integer(
+        allow_none=True, metadata={"description": "None for a refund paid in without a deal"}
+    )
+    subject = fields.String(
+        metadata={
+            "description": "What the money was paid for: deal:ID, auction_registration:ID "
+            "(an auction deposit) or challenge:ID (a challenge's bounty)"
+        }
+    )
     milestone_id = fields.Integer(allow_none=True)
     kind = fields.String()
     provider = fields.String()

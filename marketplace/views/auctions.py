@@ -7,7 +7,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -78,8 +88,29 @@ def auction_results_page():
 def auction_lot_page(lot_id: int):
     user = actor()
     lot = lots.get_lot(db.session, user, lot_id)
+    # "You are leading" after the bidder's own bid: shown once, on this lot's page, where
+    # the live update turns it to outbid when another bid takes the lead.
+    leading_notice = session.pop("auction_leading", None) == lot_id
+    return _lot_page(user, lot, leading_notice=leading_notice)
+
+
+def _card_payments() -> bool:
+    """Whether a deposit may be paid by card: Stripe configured, Stripe.js keyed."""
+    return bool(
+        current_app.config.get("STRIPE_PUBLISHABLE_KEY")
+        and "stripe" in gateway_for(current_app).providers
+    )
+
+
+def _lot_page(user, lot, *, leading_notice=False, card_secret=""):
+    # The card form (and the policy that admits Stripe.js: web/security.py) only on the
+    # page answering the bidder's "pay by card".
+    g.card_form = bool(card_secret)
     return render_template(
         "auctions/lot.html",
+        leading_notice=leading_notice,
+        card_payments=_card_payments(),
+        card_secret=card_secret,
         lot=status.lot_status(db.session, user, lot),
         log=status.bid_log(db.session, lot)["bids"],
         rules=lot.session.rules,
@@ -103,6 +134,7 @@ def live(data: dict[str, Any], log: list[dict[str, Any]]) -> dict[str, Any]:
         "bid_count": data["bid_count"],
         "leader": data["leader"] or "—",
         "my_status": auction_label("me", me.get("status")) if me else "",
+        "my_status_code": me.get("status") or "",
         "log": [
             {
                 "seq": b["seq"],
@@ -141,6 +173,27 @@ def auction_register(lot_id: int):
     return redirect(url_for("views.auction_lot", lot_id=lot_id), 303)
 
 
+@bp.route(
+    "/auctions/lots/<int:lot_id>/deposit/card", methods=["POST"], endpoint="auction_card_deposit"
+)
+@require_login
+def auction_card_deposit(lot_id: int):
+    """Pay the pending deposit by card: the page again, with the card form for the
+    PaymentIntent (the deposit is held when Stripe's webhook reports the payment)."""
+    done = attempt(
+        lambda: deposits.request_card_deposit(
+            db.session, actor(), lot_id, gateway=gateway_for(current_app)
+        ),
+        shown=(),
+        flashed=(Conflict, Forbidden, Invalid, NotFound),
+    )
+    if done.refusal is not None:
+        return redirect(url_for("views.auction_lot", lot_id=lot_id), 303)
+    _reg, client = done.value
+    lot = lots.get_lot(db.session, actor(), lot_id)
+    return _lot_page(actor(), lot, card_secret=client.get("client_secret", ""))
+
+
 @bp.route("/auctions/lots/<int:lot_id>/bid", methods=["POST"], endpoint="auction_bid")
 @require_login
 def auction_bid(lot_id: int):
@@ -160,7 +213,7 @@ def auction_bid(lot_id: int):
     )
     if done.refusal is None:
         if done.value.leading:
-            flash(_("Your bid was accepted: you are leading."), "success")
+            session["auction_leading"] = lot_id  # the lot page shows it, live
         else:
             flash(_("Your bid was accepted, but another bidder's maximum is higher."), "error")
     return redirect(url_for("views.auction_lot", lot_id=lot_id), 303)

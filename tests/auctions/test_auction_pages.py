@@ -71,3 +71,13 @@ def test_after_the_close_the_winner_the_runner_up_and_a_forfeit_read_in_chinese(
     assert "没收的保证金" in old_deal and "已取消" in old_deal
     public = app.test_client().get(lot_url).text
     assert "竞得人未付款，保证金已被没收" in public
+
+
+def test_the_operators_payout_page_lists_refunded_deposits(app, make):
+    with app.app_context():
+        w = world(make, db.session, bidders=2, reserve=400_000_000)
+        closing.close_lot(db.session, w.lot_id, now=w.ends)
+        db.session.commit()
+    page = app.test_client(user=w.operator).get("/operator/payouts")
+    assert page.status_code == 200
+    assert page.text.count("竞买保证金 #") == 2 and "TM-A" in page.text

@@ -276,3 +276,31 @@ def test_a_lot_that_cannot_close_is_reported_and_the_others_close(ctx, make):
     assert done[fine.lot_id].state == "unsold"
     assert lot(ctx, stuck).state == "admitted"
     assert ledger.check(ctx) == []
+
+
+def test_a_refunded_deposit_gets_a_payout_an_operator_executes(ctx, make):
+    w = world(make, ctx, reserve=400_000_000)
+    a, b = w.bidders
+    bidding.place_bid(ctx, fresh(a), w.lot_id, START, now=w.opens + timedelta(minutes=1))
+    closing.close_due(ctx, now=w.ends)
+    closing.close_due(ctx, now=w.ends + timedelta(minutes=1))  # a repeated close: no new one
+    payouts = deal_money.list_payouts(ctx, fresh(w.operator))
+    regs = {reg_of(ctx, w, u).id: u for u in (a, b)}
+    assert sorted(p.subject for p in payouts) == sorted(
+        f"auction_registration:{rid}" for rid in regs
+    )
+    payout = payouts[0]
+    rid = int(payout.subject.split(":")[1])
+    assert payout.deal_id is None and payout.kind == "refund" and payout.amount == DEPOSIT
+    assert payout.beneficiary_org_id == regs[rid].organization_id
+    assert payout.details["remark"].startswith(f"TM-A{rid}-P")
+    refunds = deposits.refunds_account(ctx, ctx.get(AuctionRegistration, rid))
+    assert ledger.balance(ctx, refunds) == DEPOSIT
+    with pytest.raises(Forbidden):
+        deal_money.execute_payout(ctx, fresh(a), payout.id, "BANK-1")
+    ctx.rollback()
+    deal_money.execute_payout(ctx, fresh(w.operator), payout.id, "BANK-1")
+    assert ctx.get(type(payout), payout.id).status == "executed"
+    assert ledger.balance(ctx, refunds) == 0
+    assert len(deal_money.list_payouts(ctx, fresh(w.operator))) == 1
+    assert ledger.check(ctx) == []

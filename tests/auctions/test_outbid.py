@@ -77,3 +77,37 @@ def test_the_preference_page_and_api_have_the_auction_switch(app, make):
     api = app.test_client(user=user)
     resp = api.put("/api/v1/notifications/preferences", json={"auction_events": False})
     assert resp.status_code == 200 and resp.get_json()["auction_events"] is False
+
+
+def test_the_colleague_who_placed_the_bid_is_told_and_the_registrant_too(ctx, make):
+    from marketplace.auctions import chain
+    from marketplace.models import AuctionBid
+
+    w = world(make, ctx, bidders=2)
+    a, b = w.bidders
+    colleague = make.user("enterprise_member", organization=a.organization)
+    t = w.opens + timedelta(minutes=1)
+    bidding.place_bid(ctx, fresh(colleague), w.lot_id, START, now=t)
+    # b's bid answered by nobody; then b's proxy answers a's colleague.
+    bidding.place_bid(ctx, fresh(b), w.lot_id, START + STEP, START + 5 * STEP, now=t)
+    assert len(outbid(ctx, colleague)) == 1 and len(outbid(ctx, a)) == 1
+    bidding.place_bid(ctx, fresh(colleague), w.lot_id, START + 2 * STEP, now=t)
+    users = [
+        (bid.kind, bid.user_id)
+        for bid in ctx.scalars(
+            select(AuctionBid).where(AuctionBid.lot_id == w.lot_id).order_by(AuctionBid.seq)
+        )
+    ]
+    # The proxy answer records the member who set the maximum.
+    assert users == [
+        ("bid", colleague.id),
+        ("bid", b.id),
+        ("bid", colleague.id),
+        ("proxy", b.id),
+    ]
+    assert len(outbid(ctx, colleague)) == 1  # b kept the lead: nobody told again
+    # The bidding user is not hashed: the chain verifies whoever placed the bids.
+    assert chain.verify(ctx, w.lot_id, lot(ctx, w).last_hash) == []
+    # Registrant and bidder the same member: one notice, not two.
+    bidding.place_bid(ctx, fresh(a), w.lot_id, START + 6 * STEP, now=t)
+    assert len(outbid(ctx, b)) == 1

@@ -11,6 +11,7 @@ import pytest
 from marketplace.challenges import money, workflow
 from marketplace.core import ledger
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.deals import escrow as deal_money
 from marketplace.extensions import db
 from marketplace.models import Challenge, ChallengeProposal
 from marketplace.models.types import utcnow
@@ -188,6 +189,13 @@ def test_withdrawal_refunds_the_bounty_and_tells_every_solver_why(ctx, people):
     assert refunds == BOUNTY
     proposal = db.session.query(ChallengeProposal).one()
     assert (proposal.state, proposal.outcome_reason) == ("not_awarded", "项目预算取消")
+    assert ledger.check(db.session) == []
+    # The refund is owed to the poster until an operator pays it out.
+    [payout] = deal_money.list_payouts(db.session, user(people["operator"]))
+    assert (payout.subject, payout.deal_id, payout.kind) == (f"challenge:{cid}", None, "refund")
+    assert payout.amount == BOUNTY and payout.beneficiary_org_id == challenge.organization_id
+    deal_money.execute_payout(db.session, user(people["operator"]), payout.id, "BANK-CH-1")
+    assert ledger.balance(db.session, money.refunds_account(db.session, challenge)) == 0
     assert ledger.check(db.session) == []
 
 

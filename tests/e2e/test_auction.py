@@ -113,6 +113,11 @@ def test_an_auction_with_two_bidders_live_an_extension_the_close_and_the_refund(
     b.get_by_role("button", name=t("Place bid")).click()
     expect(flash(b)).to_have_text(t("Your bid was accepted: you are leading."))
     expect(live(a, "my_status")).to_have_text(t("You have been outbid"))
+    # A's "you are leading" notice turns with it, without a reload.
+    notice = live(a, "bid_notice")
+    expect(notice).to_have_text(t("Another bidder has since bid more: you have been outbid."))
+    expect(notice).to_have_attribute("role", "alert")
+    expect(live(b, "bid_notice")).to_have_text(t("Your bid was accepted: you are leading."))
     expect(live(a, "current_price")).to_contain_text("2,100,000")
     shot(a, "2-outbid-live")
 

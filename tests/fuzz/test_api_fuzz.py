@@ -116,6 +116,9 @@ PATH_KINDS = {
     "question_id": "question",
     "programme_id": "voucher_programme",
     "application_id": "voucher_application",
+    "session_id": "auction_session",
+    "lot_id": "lot",
+    "registration_id": "registration",
 }
 # Path parameters that name a figure: most generated strings become a real figure's key
 # (the rest stay as generated, for the 404).

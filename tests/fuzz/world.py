@@ -202,6 +202,7 @@ def build_world(app: Flask) -> World:
 
     _challenges(app, world, buyer, supplier, operator, university.id)
     _vouchers(app, world, buyer, operator)
+    _auction(app, make, world, people)
 
     payouts = _ok(operator.get(f"{DEALS}/payouts"))
     world.add("payout", *(p["id"] for p in payouts))
@@ -209,6 +210,56 @@ def build_world(app: Flask) -> World:
 
 
 CHALLENGES = "/api/v1/challenges"
+
+
+def _auction(app: Flask, make: Factory, world: World, people: dict[str, User]) -> None:
+    """An auction session open for a week with the researcher's admitted lot, and the
+    enterprise registered on it (deposit pending: it may pay by bank transfer or card)."""
+    from datetime import timedelta
+
+    from marketplace.auctions import deposits, lots
+    from marketplace.models import Organization
+    from marketplace.models.types import utcnow
+
+    listing = make.listing(people["researcher"], status="published")
+    with app.app_context():
+        operator = db.session.get(User, people["operator"].id)
+        seller = db.session.get(User, people["researcher"].id)
+        now = utcnow()
+        auction = lots.schedule_session(
+            db.session,
+            operator,
+            title="新材料专场",
+            domain="new_materials",
+            starts_at=now + timedelta(minutes=1),
+            ends_at=now + timedelta(days=7),
+            rules="一次性付款",
+            now=now,
+        )
+        lot = lots.apply_lot(
+            db.session,
+            seller,
+            auction.id,
+            {
+                "listing_id": listing.id,
+                "transfer_mode": "assignment",
+                "start_price": 100_000_000,
+                "ladder": [{"below": None, "step": 5_000_000}],
+                "reserve_price": None,
+                "deposit": 10_000_000,
+                "extension_minutes": 5,
+            },
+            now=now,
+        )
+        lots.decide_lot(db.session, operator, lot.id, "admit")
+        member = db.session.get(User, people["enterprise_member"].id)
+        db.session.get(Organization, member.organization_id).verification_status = "verified"
+        db.session.commit()
+        reg = deposits.register(db.session, member, lot.id, now=now)
+        db.session.commit()
+        world.add("auction_session", auction.id)
+        world.add("lot", lot.id)
+        world.add("registration", reg.id)
 
 
 def _challenges(app: Flask, world: World, buyer, supplier, operator, university_id: int):

@@ -40,6 +40,13 @@
       "bidder_count", "bid_count", "leader", "my_status"].forEach(function (k) {
       if (data[k] !== "") set(k, data[k]);
     });
+    // The "you are leading" notice of the reader's own bid turns when it is outbid.
+    var notice = document.querySelector('[data-live="bid_notice"]');
+    if (notice && data.my_status_code === "outbid") {
+      notice.textContent = notice.getAttribute("data-outbid-text");
+      notice.className = "flash flash-error";
+      notice.setAttribute("role", "alert");
+    }
     left = data.seconds_left;
     show();
     if (amount && !typed) amount.value = Math.floor(data.minimum_bid / 100);

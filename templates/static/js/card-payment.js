@@ -23,6 +23,11 @@
       return;
     }
     message.textContent = form.dataset.done;
-    window.setTimeout(function () { window.location.reload(); }, 3000);
+    // A page answering a POST (the auction deposit's) names where to go instead of
+    // reloading, which would post again.
+    window.setTimeout(function () {
+      if (form.dataset.next) window.location.assign(form.dataset.next);
+      else window.location.reload();
+    }, 3000);
   });
 })();

@@ -1,8 +1,8 @@
 """Benchmark: the statistics page and the operators' dashboard against the listing index page.
 
-    .venv/bin/python bench/statistics.py                         # SQLite file, 10,000 / 2,000
-    .venv/bin/python bench/statistics.py --database-url postgresql://postgres@127.0.0.1:5432/bench_stats
-    .venv/bin/python bench/statistics.py --listings 10000 --deals 2000 --repeat 30
+    .venv/bin/python bench/market_statistics.py                         # SQLite file, 10,000 / 2,000
+    .venv/bin/python bench/market_statistics.py --database-url postgresql://postgres@127.0.0.1:5432/bench_stats
+    .venv/bin/python bench/market_statistics.py --listings 10000 --deals 2000 --repeat 30
 
 Fills an empty database with LISTINGS published listings, a tenth as many demands and
 DEALS deals (most with an agreed contract, some with releases and a broker), spread over
