@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from marketplace.discovery import matching
+from marketplace.discovery import challenge_matching, matching
 from marketplace.extensions import db
 from marketplace.schemas.common import ApiError
-from marketplace.schemas.matching import DemandMatches, ListingMatches, MatchArgs
+from marketplace.schemas.matching import (
+    ChallengeListingArgs,
+    ChallengeListingMatches,
+    DemandMatches,
+    ListingMatches,
+    MatchArgs,
+)
 from marketplace.web.auth import current_actor
 
 
@@ -57,6 +63,24 @@ def create_blueprint() -> Blueprint:
         return {
             "listing_id": listing_id,
             "items": [{"demand": r.item, "explanation": r.match} for r in found],
+        }
+
+    @blp.route("/challenges/<int:challenge_id>/related-listings", methods=["GET"])
+    @blp.arguments(ChallengeListingArgs, location="query")
+    @blp.response(200, ChallengeListingMatches)
+    @blp.alt_response(404, schema=ApiError)
+    def challenge_listings(args, challenge_id: int):
+        """Published listings that could answer this 揭榜挂帅 challenge, best first, with
+        the reasons: the demands' retrieval and model on the challenge's title, summary
+        and domain (and its statement and indicators when it is public). Listings of the
+        posting organization are left out; a challenge for universities and institutes
+        only lists theirs. Visible to whoever may see the challenge."""
+        _, found = challenge_matching.related_listings(
+            db.session, current_actor(), challenge_id, k=args["k"]
+        )
+        return {
+            "challenge_id": challenge_id,
+            "items": [{"listing": _listing(r.item), "explanation": r.match} for r in found],
         }
 
     return blp

@@ -59,6 +59,7 @@ __all__ = [
     "Recommendation",
     "match_demands",
     "match_listings",
+    "match_listings_for_facts",
     "matches_for_demand",
     "matches_for_listing",
 ]
@@ -252,7 +253,17 @@ def listing_pairs_for(
     demand = session.get(Demand, demand_id)
     if demand is None:
         raise NotFound(N_("No demand %(id)s."), id=demand_id)
-    facts = DemandFacts.from_row(demand)
+    return pairs_for_facts(session, DemandFacts.from_row(demand), variant=variant, today=today)
+
+
+def pairs_for_facts(
+    session: Session,
+    facts: DemandFacts,
+    *,
+    variant: str | None = None,
+    today: date | None = None,
+) -> tuple[str, list[tuple[Match, dict]]]:
+    """listing_pairs_for for a need that is not a demand row (a challenge's)."""
     chosen = _choose(variant, "listings")
     found = listing_candidates_for(session, facts, chosen)
     listings = [ListingFacts.from_row(r) for r in found.rows]
@@ -275,6 +286,19 @@ def match_listings(
     chosen, pairs = listing_pairs_for(session, demand_id, variant=variant, today=today)
     if chosen == "landed":
         return _landed(session, demand_id, pairs, k, today)
+    return _ranked(chosen, pairs, k)
+
+
+def match_listings_for_facts(
+    session: Session, facts: DemandFacts, *, k: int = 20, today: date | None = None
+) -> list[Match]:
+    """Published listings for a need described by ``facts`` (a challenge), ranked by the
+    same retrieval and calibrated model as a demand's (the default variant)."""
+    chosen, pairs = pairs_for_facts(session, facts, today=today)
+    return _ranked(chosen, pairs, k)
+
+
+def _ranked(chosen: str, pairs: list[tuple[Match, dict]], k: int) -> list[Match]:
     if chosen == "dense":
         ranked = [m for m, _ in pairs if m.cosine is not None]
         return sorted(ranked, key=lambda m: (-(m.cosine or 0.0), m.listing_id))[:k]

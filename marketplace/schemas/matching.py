@@ -100,3 +100,12 @@ class ListingMatches(Schema):
 class DemandMatches(Schema):
     listing_id = fields.Integer()
     items = fields.List(fields.Nested(DemandMatch))
+
+
+class ChallengeListingArgs(Schema):
+    k = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
+
+
+class ChallengeListingMatches(Schema):
+    challenge_id = fields.Integer()
+    items = fields.List(fields.Nested(ListingMatch))

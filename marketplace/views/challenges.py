@@ -26,6 +26,7 @@ from marketplace.schemas.challenges import ChallengeIn, FundingConfirmIn
 from marketplace.views.base import actor, attempt, bp, form_int, merge_errors, require_login
 from marketplace.views.deal_terms_form import yuan_amount
 from marketplace.views.deal_text import load_form
+from marketplace.views.matching import challenge_context
 from marketplace.views.second_factor import step_up_page
 
 CHOICES = {
@@ -113,6 +114,7 @@ def challenge_detail(challenge_id: int):
         roles=mine,
         details=hall.may_read_details(db.session, user, challenge),
         own=own[0] if own else None,
+        **(challenge_context(db.session, user, challenge) if challenge.state == "open" else {}),
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from marketplace.discovery import matching
+from marketplace.discovery import challenge_matching, matching
 from marketplace.web.i18n import label
 
 SHOWN = 8
@@ -34,8 +34,9 @@ LEGAL_REASONS = {
 }
 
 
-def reasons(rec: matching.Recommendation) -> list[str]:
-    """The match's reasons as short sentences in the user's language."""
+def reasons(rec: matching.Recommendation, *, terms: bool = True) -> list[str]:
+    """The match's reasons as short sentences in the user's language. ``terms``: the
+    need states cooperation modes and a budget (a demand; a challenge does not)."""
     m = rec.match
     out = []
     if m.matched_terms:
@@ -51,11 +52,11 @@ def reasons(rec: matching.Recommendation) -> list[str]:
         out.append(_("IPC classes where such technology is filed"))
     elif ipc > 0:
         out.append(_("IPC classes of the same or a neighbouring field"))
-    if m.common_modes:
+    if terms and m.common_modes:
         modes = "、".join(label("transfer_mode", mode) for mode in m.common_modes)
         out.append(_("Cooperation mode accepted: %(modes)s", modes=modes))
     # True to the price type: only a fixed price is "within the budget".
-    if m.budget in BUDGET_REASONS:
+    if terms and m.budget in BUDGET_REASONS:
         out.append(str(BUDGET_REASONS[m.budget]))
     return out
 
@@ -75,11 +76,11 @@ def facts(rec: matching.Recommendation) -> list[str]:
     return out
 
 
-def _shape(found: list[matching.Recommendation]) -> list[dict[str, Any]]:
+def _shape(found: list[matching.Recommendation], *, terms: bool = True) -> list[dict[str, Any]]:
     return [
         {
             "rec": r,
-            "reasons": reasons(r),
+            "reasons": reasons(r, terms=terms),
             "facts": facts(r),
             "label": str(LABELS[r.match.label]) if r.match.label in LABELS else "",
         }
@@ -95,3 +96,10 @@ def demand_context(session, actor, demand) -> dict[str, Any]:
 def listing_context(session, actor, listing) -> dict[str, Any]:
     _, found = matching.matches_for_listing(session, actor, listing.id, k=SHOWN)
     return {"matches": _shape(found)}
+
+
+def challenge_context(session, actor, challenge) -> dict[str, Any]:
+    """The listings that could answer a challenge (nothing when search is down and the
+    fallback finds none: the page still renders)."""
+    _, found = challenge_matching.related_listings(session, actor, challenge.id, k=SHOWN // 2)
+    return {"matches": _shape(found, terms=False)}

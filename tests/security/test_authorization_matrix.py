@@ -1153,6 +1153,12 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         case(EVERYONE, args={"listing_id": "@listing_published"}),
         case("404 200 404 404 404 200", args={"listing_id": "@listing_draft"}),
     ],
+    # A challenge's related listings: whoever may see the challenge (its draft: the
+    # posting organization and operators).
+    ("matches.challenge_listings", "GET"): [
+        case(EVERYONE, args=CHALLENGE_OPEN),
+        case("404 404 200 404 404 200", args=CHALLENGE_DRAFT),
+    ],
     # ------------------------------------------------------------------ API: notifications
     # Everything here is the caller's own; another user's does not exist for them.
     ("notifications.list_notifications", "GET"): [case(API_FOR_USERS)],
