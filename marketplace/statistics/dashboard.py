@@ -20,6 +20,10 @@ Definitions (a period is of Asia/Shanghai days, periods.py):
 * **brokers**: per broker named in the contracts agreed in the period (not cancelled):
   deals mediated, their contract value (成交额, CNY) and the commission paid out to them
   in the period (payout instructions of kind ``commission`` on their deals, CNY).
+* **voucher budgets** (now, without filters): per innovation voucher programme (CNY),
+  what the bureau has funded, what operators granted to enterprises' wallets, what
+  enterprises have paid into deals (less what came back from refunds), what is left in
+  the budget (the ledger's balance) and the share of the funded budget granted.
 
 The figures are ``figures.Figure`` (so the page, the API and the downloads reuse the
 public statistics' tables, charts and files) but live in ``DASHBOARD``, not the public
@@ -48,12 +52,17 @@ from marketplace.models import (
     Demand,
     Funding,
     ItemViewCount,
+    LedgerAccount,
+    LedgerEntry,
     Listing,
     Notification,
     Organization,
     OrganizationDocument,
     PayoutInstruction,
     User,
+    VoucherApplication,
+    VoucherProgramme,
+    VoucherSpend,
 )
 from marketplace.models.types import utcnow
 from marketplace.models.vocab import DOMAINS
@@ -358,6 +367,61 @@ def brokers(session: Session, f: Filters, now: datetime) -> Rows:
     return sorted(table.values(), key=lambda r: (-r[2], -r[3], -r[1], r[0]))
 
 
+# Voucher budgets -------------------------------------------------------------------------
+
+
+def voucher_budgets(session: Session, f: Filters, now: datetime) -> Rows:
+    programmes = dict(
+        session.execute(
+            select(VoucherProgramme.id, VoucherProgramme.name).where(
+                VoucherProgramme.currency == "CNY"
+            )
+        ).all()
+    )
+    if not programmes:
+        return []
+    balances: dict[str, int] = {
+        code: int(total)
+        for code, total in session.execute(
+            select(LedgerAccount.code, func.coalesce(func.sum(LedgerEntry.amount), 0))
+            .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+            .where(LedgerAccount.code.like("voucher:programme:%"))
+            .group_by(LedgerAccount.code)
+        )
+    }
+    granted = dict(
+        session.execute(
+            select(VoucherApplication.programme_id, func.sum(VoucherApplication.granted_amount))
+            .where(VoucherApplication.state == "granted")
+            .group_by(VoucherApplication.programme_id)
+        ).all()
+    )
+    spent = dict(
+        session.execute(
+            select(
+                VoucherSpend.programme_id, func.sum(VoucherSpend.amount - VoucherSpend.returned)
+            ).group_by(VoucherSpend.programme_id)
+        ).all()
+    )
+    rows = []
+    for pid, name in sorted(programmes.items()):
+        # The bureau's account is credited as it funds the budget.
+        funded = -balances.get(f"voucher:programme:{pid}:bureau", 0)
+        given = int(granted.get(pid) or 0)
+        share = round(100.0 * given / funded, 1) if funded else None
+        rows.append(
+            [
+                name,
+                funded,
+                given,
+                int(spent.get(pid) or 0),
+                balances.get(f"voucher:programme:{pid}:budget", 0),
+                share,
+            ]
+        )
+    return rows
+
+
 DASHBOARD: dict[str, Figure] = {
     fig.key: fig
     for fig in (
@@ -420,6 +484,23 @@ DASHBOARD: dict[str, Figure] = {
                 Column("commission", "money", N_("Commission earned")),
             ),
             brokers,
+        ),
+        Figure(
+            "voucher_budgets",
+            N_("Voucher budget use"),
+            (
+                Column("programme", "programme", N_("Programme")),
+                Column("funded", "money", N_("Budget funded")),
+                Column("granted", "money", N_("Vouchers granted")),
+                Column("spent", "money", N_("Spent on deals")),
+                Column("remaining", "money", N_("Budget left")),
+                Column("used", "percent", N_("Granted of the budget (%)")),
+            ),
+            voucher_budgets,
+            note=N_(
+                "Each innovation voucher programme now, whatever the filters; spent is net of "
+                "vouchers returned by refunds."
+            ),
         ),
     )
 }

@@ -74,3 +74,48 @@ def parse_key_now(now: datetime) -> str:
     from marketplace.core.localtime import local_date
 
     return local_date(now).strftime("%Y-%m")
+
+
+DASHBOARD_HAND = """
+SELECT p.name,
+  -(SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entry e JOIN ledger_account a
+      ON a.id = e.account_id WHERE a.code = 'voucher:programme:' || p.id || ':' || 'bureau'),
+  (SELECT COALESCE(SUM(x.granted_amount), 0) FROM voucher_application x
+    WHERE x.programme_id = p.id AND x.state = 'granted'),
+  (SELECT COALESCE(SUM(s.amount - s.returned), 0) FROM voucher_spend s
+    WHERE s.programme_id = p.id),
+  (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entry e JOIN ledger_account a
+      ON a.id = e.account_id WHERE a.code = 'voucher:programme:' || p.id || ':' || 'budget')
+FROM voucher_programme p ORDER BY p.id
+"""
+
+
+def test_the_dashboard_voucher_budgets_match_hand_written_sql(ctx, make):
+    """Budget funded, granted, spent (net of refunds), left, and the share granted, per
+    programme, now; a refunded deal's voucher counts as not spent."""
+    from marketplace.statistics import dashboard
+    from marketplace.vouchers import programmes
+
+    s = scene(make)
+    granted(s, granted_amount=1_000_000)
+    granted(s, amount=500_000)
+    programmes.top_up(
+        db.session, user(s.operator), s.programme_id, amount=2_000_000, reference="追加"
+    )
+    kept = agreed_deal(s)
+    spending.fund_with_voucher(
+        db.session, user(s.buyer), kept, programme_id=s.programme_id, amount=600_000
+    )
+    refunded = agreed_deal(s)
+    spending.fund_with_voucher(
+        db.session, user(s.buyer), refunded, programme_id=s.programme_id, amount=200_000
+    )
+    delivery.cancel(db.session, user(s.buyer), refunded, "不买了")
+    db.session.commit()
+    filters = dashboard.filters(parse("all"), None, None)
+    rows = dashboard.voucher_budgets(db.session, filters, datetime.now(UTC))
+    hand = [list(r) for r in db.session.execute(text(DASHBOARD_HAND)).all()]
+    assert [r[:5] for r in rows] == [[r[0]] + [int(v) for v in r[1:]] for r in hand]
+    name, funded, given, spent, left, share = rows[-1]
+    assert (funded, given, spent) == (10_000_000 + 2_000_000, 1_500_000, 600_000)
+    assert left == funded - given and share == round(100 * given / funded, 1)
