@@ -28,6 +28,7 @@ PUBLIC = {
     ("post", "/api/v1/organizations/invitations/decline"),
     ("get", "/api/v1/demands/{demand_id}/matches"),
     ("get", "/api/v1/listings/{listing_id}/matches"),
+    ("get", "/api/v1/challenges/{challenge_id}/related-listings"),
     ("get", "/api/v1/brokers"),
     ("get", "/api/v1/brokers/{broker_id}"),
     ("get", "/api/v1/statistics"),
