@@ -3,7 +3,7 @@ bounty is paid back by an operator like a deal's refund, so payout_instruction.d
 becomes nullable and a ``subject`` names what the money was paid for; auction bids record
 the user who placed them.
 
-Revision ID: 0025_auctions4
+Revision ID: 0026_auctions4
 Revises: 0025_vouchers
 Create Date: 2026-12-04 20:20:00
 
@@ -12,7 +12,7 @@ Create Date: 2026-12-04 20:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025_auctions4"
+revision = "0026_auctions4"
 down_revision = "0025_vouchers"
 branch_labels = None
 depends_on = None
