@@ -7,6 +7,7 @@ from marketplace.discovery.challenge_matching import related_listings
 from marketplace.extensions import db
 from tests.challenges.fixtures import verified_solver, walk
 from tests.search.conftest import refresh
+from tests.search.test_matching import TEA
 
 MAGNET = dict(
     title="一种高矫顽力耐高温钕铁硼永磁体及其制备方法",
@@ -17,17 +18,6 @@ MAGNET = dict(
     transfer_modes=["license_exclusive"],
     price_type="negotiable",
     price_amount=None,
-)
-TEA = dict(
-    title="一种茶饮料的制备方法",
-    summary="低苦涩味绿茶饮料",
-    description="茶叶萃取、酶处理和调配。",
-    domain="agriculture",
-    tags=[],
-    transfer_modes=["license_exclusive"],
-    price_type="negotiable",
-    price_amount=None,
-    patents=[],
 )
 
 
