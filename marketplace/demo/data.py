@@ -962,3 +962,63 @@ VOUCHER_PROGRAMME = {
 }
 VOUCHER_BUDGET = 500_000_000
 VOUCHER_REFERENCE = "甬科财〔2026〕12 号"
+
+# 揭榜挂帅 challenges: (poster org, state after loading, fields, indicators). Bounties in
+# yuan; the deadline is days from the day the demo is loaded. "open" is funded and takes
+# proposals; "pending_review" waits in the operators' queue.
+CHALLENGES = (
+    (
+        "nbgw",
+        "open",
+        {
+            "title": "储能电池包热失控早期预警技术",
+            "summary": "面向工商业储能柜，寻求在热失控发生前 10 分钟以上发出预警的监测与诊断技术。",
+            "statement": (
+                "我司工商业储能柜采用 280Ah 磷酸铁锂电芯，现有电池管理系统仅依据电压和温度阈值报警，"
+                "报警时往往已进入热失控。希望揭榜团队提供基于气体、压力、温度等多源信号的早期预警方案，"
+                "含传感器选型、算法与嵌入式实现，可接入现有电池管理系统，并在我司试验柜完成验证。"
+            ),
+            "domain": "new_energy",
+            "bounty": 800_000,
+            "payment_mode": "milestones",
+            "allow_split": False,
+            "ip_terms": "成果知识产权归揭榜方所有，发榜方享有在储能产品上的独占实施许可。",
+            "eligibility": "research_only",
+            "visibility": "public",
+            "criteria": ["技术路线可行性", "团队既往成果", "报价合理性"],
+            "days": 45,
+            "delivery_days": 180,
+        },
+        (
+            ("预警提前时间", "≥ 10", "分钟", "针刺与过充试验各 3 次，记录预警至热失控的时间"),
+            ("误报率", "≤ 1", "次/年", "在试验柜连续运行 30 天的报警记录折算"),
+            ("单柜新增成本", "≤ 3000", "元", "按量产 1000 套的物料清单核算"),
+        ),
+    ),
+    (
+        "yygl",
+        "pending_review",
+        {
+            "title": "大型注塑模具随形冷却流道的增材制造",
+            "summary": "寻求用金属 3D 打印制造汽车保险杠模具随形冷却镶件，缩短注塑周期。",
+            "statement": (
+                "汽车保险杠注塑模具冷却不均导致翘曲和周期偏长。希望揭榜团队采用选区激光熔化等工艺，"
+                "设计并打印带随形冷却流道的模具钢镶件，完成热处理、机加工与试模。"
+            ),
+            "domain": "additive_manufacturing",
+            "bounty": 500_000,
+            "payment_mode": "on_award",
+            "allow_split": False,
+            "ip_terms": "双方共有，发榜方可免费实施。",
+            "eligibility": "verified_org",
+            "visibility": "public",
+            "criteria": ["技术路线可行性", "交付周期"],
+            "days": 60,
+            "delivery_days": 120,
+        },
+        (
+            ("注塑周期缩短", "≥ 20", "%", "同一产品在原模具与新镶件上各试模 200 模，对比周期"),
+            ("镶件致密度", "≥ 99.5", "%", "阿基米德法，第三方检测"),
+        ),
+    ),
+)

@@ -5,7 +5,7 @@ apply as for real users: schemas validate, listings and demands walk the publica
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,11 +13,14 @@ from sqlalchemy.orm import Session
 from marketplace.accounts import brokers, organizations, second_factor
 from marketplace.accounts import users as accounts
 from marketplace.catalog import demands, listings, publication
+from marketplace.challenges import money as challenge_money
+from marketplace.challenges import workflow as challenge_workflow
 from marketplace.core.uow import unit_of_work
 from marketplace.core.validators import cn_check_digit
 from marketplace.demo.data import (
     ACCOUNTS,
     BROKER_PROFILE,
+    CHALLENGES,
     DEMANDS,
     DEMO_PASSWORDS,
     DEMO_TOTP_SECRETS,
@@ -29,6 +32,7 @@ from marketplace.demo.data import (
     VOUCHER_REFERENCE,
 )
 from marketplace.models import Demand, Listing, Organization, User
+from marketplace.schemas.challenges import ChallengeIn
 from marketplace.schemas.demands import DemandIn
 from marketplace.schemas.listings import ListingIn
 from marketplace.vouchers import programmes
@@ -201,8 +205,41 @@ def load(session: Session, second_factor_keys: Sequence[str] = ()) -> bool:
     programmes.create(
         session, operator, programme, budget=VOUCHER_BUDGET, reference=VOUCHER_REFERENCE
     )
+    for org, state, fields, indicators in CHALLENGES:
+        _challenge(session, members[org], operator, state, fields, indicators)
     session.flush()
     return True
+
+
+def _challenge(session: Session, poster: User, operator: User, state: str, fields, indicators):
+    """A challenge posted through the services; an open one is approved and its bounty
+    confirmed in escrow (the demo bank transfer), as an operator would."""
+    fields = dict(fields)
+    deadline = datetime.now(UTC) + timedelta(days=fields.pop("days"))
+    data = ChallengeIn().load(
+        {
+            **fields,
+            "bounty": fields["bounty"] * 100,
+            "proposal_deadline": deadline.replace(microsecond=0).isoformat(),
+            "indicators": [
+                {"name": n, "target_value": v, "unit": u, "test_method": t}
+                for n, v, u, t in indicators
+            ],
+        }
+    )
+    rows = data.pop("indicators")
+    data.pop("organization_id", None)
+    challenge = challenge_workflow.post(session, poster, data, rows)
+    challenge_workflow.submit(session, poster, challenge.id)
+    if state == "open":
+        challenge_workflow.review(session, operator, challenge.id, "approve")
+        challenge_workflow.confirm_funding(
+            session,
+            operator,
+            challenge.id,
+            reference=challenge_money.funding_reference(challenge),
+            amount=challenge.bounty,
+        )
 
 
 def _advance(session: Session, model, item_id: int, owner: User, operator: User, status: str):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts import users as accounts
 from marketplace.demo import data as demo_data
+from marketplace.models.challenges import Challenge
 from marketplace.extensions import db
 from marketplace.models import Demand, Listing, Organization, User, UserRole
 from marketplace.models.vocab import ROLES
@@ -136,6 +137,13 @@ def test_demo_load_is_idempotent_and_covers_every_role(app, cli):
     assert demo_data.VOUCHER_PROGRAMME["name"] in app.test_client().get("/vouchers").get_data(
         as_text=True
     )
+    # The 榜单 hall shows the open, funded challenge; the other waits for review.
+    hall = app.test_client().get("/challenges").get_data(as_text=True)
+    open_one, pending = (c[2]["title"] for c in demo_data.CHALLENGES)
+    assert open_one in hall and "资金已托管" in hall and pending not in hall
+    with app.app_context():
+        states = dict(db.session.execute(select(Challenge.title, Challenge.state)).all())
+    assert states == {open_one: "open", pending: "pending_review"}
 
     second = cli("demo", "load")
     assert second.exit_code == 0
