@@ -25,6 +25,7 @@ from marketplace.core.messages import N_, Message
 from marketplace.core.money import Amount
 from marketplace.core.uow import unit_of_work
 from marketplace.models import (
+    AlertJob,
     Challenge,
     ChallengeIndicator,
     ChallengeProposal,
@@ -254,6 +255,17 @@ def confirm_funding(
     challenge.funding_reference = reference.strip()
     challenge.funded_at = challenge.published_at = utcnow()
     CHALLENGE.apply(challenge, "fund", role)
+    # 您可能能揭此榜: the worker tells the organizations whose listings could answer it
+    # (discovery/alerts.py); written in this commit, so an open challenge always has one.
+    session.add(
+        AlertJob(
+            doc_type="challenges",
+            doc_id=challenge.id,
+            published_at=challenge.published_at,
+            attempts=0,
+            last_error="",
+        )
+    )
     return challenge
 
 

@@ -1,4 +1,6 @@
-"""Alerts for newly published listings and demands, run by the outbox worker.
+"""Alerts for newly published listings and demands, and for challenges that open, run by
+the outbox worker (a challenge's job is written when it opens, by
+challenges.workflow.confirm_funding; challenge_matching.notify_organizations runs it).
 
 1. ``enqueue``: the search dispatcher (outbox.drain_once, as the worker's after_ack hook) calls it in the commit that
    marks outbox rows done, with the documents Elasticsearch acknowledged. Each one that
@@ -33,10 +35,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from marketplace.core import localtime
-from marketplace.discovery import saved_searches
+from marketplace.discovery import challenge_matching, saved_searches
 from marketplace.discovery.index import SEARCH_ERRORS, search_index
 from marketplace.discovery.matching import match_demands, match_listings
-from marketplace.models import AlertJob, Demand, Listing, SavedSearch, User
+from marketplace.models import AlertJob, Challenge, Demand, Listing, SavedSearch, User
 from marketplace.models.types import utcnow
 from marketplace.notifications import inbox as notifications
 
@@ -146,6 +148,8 @@ def _refresh_if_due(session: Session) -> None:
     ).all()
     index = search_index()
     for doc_type in due:
+        if doc_type not in MODELS:
+            continue  # a challenge is not indexed: its job queries the listings as they are
         try:
             index.refresh(doc_type)
         except SEARCH_ERRORS as exc:
@@ -180,6 +184,11 @@ def _record_failure(session: Session, job_id: int, exc: Exception) -> None:
 
 
 def _run(session: Session, job: AlertJob) -> int:
+    if job.doc_type == "challenges":
+        challenge = session.get(Challenge, job.doc_id)
+        return (
+            0 if challenge is None else challenge_matching.notify_organizations(session, challenge)
+        )
     item = session.get(MODELS[job.doc_type], job.doc_id)
     if item is None or item.status != "published":
         return 0  # withdrawn, taken down or deleted since: nothing to announce

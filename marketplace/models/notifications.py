@@ -59,13 +59,16 @@ PUBLICATION_KINDS = ("item_approved", "item_rejected")
 AUCTION_KINDS = ("outbid",)
 # 揭榜挂帅: a challenge reviewed (to its poster), a question or answer on a proposal, a
 # proposal's outcome with its reason (to every solver). About no item: the payload names
-# the challenge, the event_key the event (challenges/notices.py).
+# the challenge, the event_key the event (challenges/notices.py). challenge_match: a new
+# challenge that the reader's organization's listings could answer (您可能能揭此榜; a
+# match alert, under the match_alerts switch; discovery/challenge_matching.py).
 CHALLENGE_KINDS = (
     "challenge_approved",
     "challenge_rejected",
     "challenge_question",
     "challenge_answer",
     "challenge_outcome",
+    "challenge_match",
 )
 # 科技创新券: an enterprise's voucher application granted or refused (the payload names
 # the programme and the application; vouchers/applications.py). Their switch is the
@@ -200,15 +203,21 @@ class SavedSearch(db.Model):
     user: Mapped[User] = relationship()
 
 
+# What an alert job announces: a published listing or demand, or a challenge gone live.
+ALERT_DOC_TYPES = DOC_TYPES + ("challenges",)
+
+
 class AlertJob(db.Model):
     """One alert run per publication of a listing or demand, written by the outbox
     dispatcher in the commit that marks the item's outbox rows done (so the item is in
-    the index), run by the worker, retried with back-off when it fails."""
+    the index), or per challenge, written in the commit that opens it for proposals
+    (its bounty confirmed in escrow); run by the worker, retried with back-off when it
+    fails."""
 
     __tablename__ = "alert_job"
     __table_args__ = (
         UniqueConstraint("doc_type", "doc_id", "published_at"),
-        CheckConstraint(in_list("doc_type", DOC_TYPES), name="doc_type"),
+        CheckConstraint(in_list("doc_type", ALERT_DOC_TYPES), name="doc_type"),
         Index("ix_alert_job_pending", "done_at", "id"),
     )
 

@@ -39,6 +39,9 @@ GROUP_OF: dict[str, str] = {
     **{kind: "publication_events" for kind in PUBLICATION_KINDS},
     **{kind: "auction_events" for kind in AUCTION_KINDS},
     **{kind: "challenge_events" for kind in CHALLENGE_KINDS},
+    # 您可能能揭此榜 is a match alert (discovery/challenge_matching.py), not an event of
+    # the reader's own challenge or proposal.
+    "challenge_match": "match_alerts",
     # An operator's decision on what the reader submitted, like a review.
     **{kind: "publication_events" for kind in VOUCHER_KINDS},
 }

@@ -8,10 +8,12 @@ or the mail is written. Each kind leads to the page where the reader acts on it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 
+from marketplace.core import localtime
 from marketplace.core.money import format_money
 
 Payload = dict[str, Any]
@@ -125,6 +127,9 @@ TITLES: dict[str, Callable[[Payload], str]] = {
         if p.get("outcome") == "awarded"
         else _("Your proposal for “%(challenge)s” was not chosen", challenge=p.get("challenge", ""))
     ),
+    "challenge_match": lambda p: _(
+        "You may be able to solve the challenge “%(challenge)s”", challenge=p.get("challenge", "")
+    ),
     "voucher_granted": lambda p: _(
         "Your innovation voucher application to “%(programme)s” is granted: %(amount)s",
         programme=p.get("programme", ""),
@@ -143,6 +148,8 @@ def title(kind: str, payload: Payload) -> str:
 
 def body(kind: str, payload: Payload) -> str:
     """The second line: who acted and what they said (a reason, a note, a message)."""
+    if kind == "challenge_match":
+        return _challenge_match_body(payload)
     said = payload.get("text") or ""
     who = payload.get("actor") or ""
     if who and said:
@@ -150,6 +157,22 @@ def body(kind: str, payload: Payload) -> str:
     if who:
         return _("By %(who)s", who=who)
     return said
+
+
+def _challenge_match_body(p: Payload) -> str:
+    try:
+        deadline = localtime.local(datetime.fromisoformat(p.get("deadline") or "")).strftime(
+            "%Y-%m-%d %H:%M"
+        )
+    except (TypeError, ValueError):
+        deadline = ""
+    return _(
+        "Bounty %(bounty)s, proposals until %(deadline)s. Your listings that match it: "
+        "%(listings)s",
+        bounty=format_money(int(p.get("bounty") or 0), p.get("currency") or "CNY"),
+        deadline=deadline,
+        listings="、".join(p.get("listings") or []),
+    )
 
 
 def target(
@@ -163,6 +186,8 @@ def target(
     """(endpoint, values) of the page where the reader acts on this kind."""
     if kind == "outbid" and payload and payload.get("lot_id"):
         return "views.auction_lot", {"lot_id": payload["lot_id"]}
+    if kind == "challenge_match" and payload and payload.get("challenge_id"):
+        return "views.challenge_detail", {"challenge_id": payload["challenge_id"]}
     if kind.startswith("challenge_"):
         return "views.my_challenges", {}
     if kind.startswith("voucher_"):

@@ -56,7 +56,10 @@ class MarkedCount(Schema):
 
 class PreferencesSchema(StrictSchema):
     match_alerts = fields.Boolean(
-        metadata={"description": "Tell me about new items that match my listings or demands."}
+        metadata={
+            "description": "Tell me about new items that match my listings or demands, and "
+            "new challenges my listings could solve."
+        }
     )
     saved_search_alerts = fields.Boolean(
         metadata={"description": "Tell me about new results of my saved searches."}

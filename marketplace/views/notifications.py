@@ -103,7 +103,9 @@ PREFERENCE_GROUPS = (
     (
         lambda: _("Matches and searches"),
         {
-            "match_alerts": lambda: _("New listings or demands that match mine"),
+            "match_alerts": lambda: _(
+                "New listings or demands that match mine, and new challenges my listings could solve"
+            ),
             "saved_search_alerts": lambda: _("New results of my saved searches"),
         },
     ),
