@@ -10,13 +10,16 @@ from typing import Any
 from flask import current_app, request
 from flask_smorest import Blueprint
 
+from marketplace.api.deal_files import DOWNLOAD_RESPONSE, AttachmentUpload
 from marketplace.api.spec import login_required
 from marketplace.challenges import award, hall, workflow
-from marketplace.core.errors import NotFound, Unauthorized
+from marketplace.challenges import files as proposal_files
+from marketplace.core.errors import Invalid
 from marketplace.core.messages import N_
 from marketplace.core.payments import gateway_for
+from marketplace.core.uploads import DEFAULT_MAX_BYTES
 from marketplace.extensions import db
-from marketplace.models import Challenge, ChallengeProposal
+from marketplace.models import Challenge
 from marketplace.schemas.challenges import (
     AnswerIn,
     AwardIn,
@@ -28,6 +31,7 @@ from marketplace.schemas.challenges import (
     ChallengeReviewIn,
     FundingConfirmIn,
     HallArgs,
+    ProposalFileOut,
     ProposalIn,
     ProposalListOut,
     ProposalOut,
@@ -39,6 +43,7 @@ from marketplace.schemas.challenges import (
 )
 from marketplace.schemas.common import ApiError
 from marketplace.web.auth import current_actor
+from marketplace.web.downloads import proposal_file_download, storage_dir
 from marketplace.web.second_factor import require_step_up
 
 
@@ -300,24 +305,53 @@ def create_blueprint() -> Blueprint:
         team, a plan for each indicator and a price within the bounty."""
         return workflow.propose(db.session, current_actor(), challenge_id, **data)
 
-    def proposal_of(actor, proposal_id: int) -> ChallengeProposal:
-        """A proposal its reader may see: the poster, operators, the proposing org."""
-        if actor is None:
-            raise Unauthorized(N_("Please sign in."))
-        proposal = db.session.get(ChallengeProposal, proposal_id)
-        if proposal is not None:
-            challenge = db.session.get(Challenge, proposal.challenge_id)
-            if proposal in workflow.visible_proposals(db.session, actor, challenge):
-                return proposal
-        raise NotFound(N_("No proposal %(id)s."), id=proposal_id)
-
     @blp.route("/proposals/<int:proposal_id>", methods=["GET"])
     @login_required(blp)
     @blp.response(200, ProposalOut)
     def get_proposal(proposal_id: int):
         """One proposal with its scores, questions and, once decided, its outcome and
         reason."""
-        return proposal_of(current_actor(), proposal_id)
+        return workflow.readable_proposal(db.session, current_actor(), proposal_id)
+
+    @blp.route("/proposals/<int:proposal_id>/files", methods=["POST"])
+    @login_required(blp)
+    @blp.arguments(AttachmentUpload, location="files")
+    @blp.response(201, ProposalFileOut)
+    @blp.alt_response(403, schema=ApiError)
+    @blp.alt_response(404, schema=ApiError)
+    @blp.alt_response(409, schema=ApiError)
+    @blp.alt_response(422, schema=ApiError)
+    def upload_proposal_file(files, proposal_id: int):
+        """The proposing team attaches a file (PDF, PNG, JPEG, OOXML, text; checked by
+        content; size-limited; at most ten) until the proposal is decided."""
+        upload = files["file"]
+        if not upload or not upload.filename:
+            raise Invalid({"file": N_("Choose a file.")})
+        return proposal_files.add_file(
+            db.session,
+            current_actor(),
+            proposal_id,
+            upload.stream,
+            upload.filename,
+            storage_dir=storage_dir(),
+            max_bytes=current_app.config.get("MAX_ATTACHMENT_BYTES", DEFAULT_MAX_BYTES),
+        )
+
+    @blp.route("/proposals/<int:proposal_id>/files", methods=["GET"])
+    @login_required(blp)
+    @blp.response(200, ProposalFileOut(many=True))
+    @blp.alt_response(404, schema=ApiError)
+    def list_proposal_files(proposal_id: int):
+        """A proposal's files, for those who may read the proposal."""
+        return proposal_files.list_files(db.session, current_actor(), proposal_id)
+
+    @blp.route("/proposals/<int:proposal_id>/files/<int:file_id>", methods=["GET"])
+    @login_required(blp)
+    @blp.doc(responses={200: DOWNLOAD_RESPONSE})
+    @blp.alt_response(404, schema=ApiError)
+    def download_proposal_file(proposal_id: int, file_id: int):
+        """The file itself, as a download (never rendered inline)."""
+        return proposal_file_download(proposal_id, file_id)
 
     def proposal_route(path: str, name: str, doc: str, schema=None, status: int = 200, out=None):
         """A POST on one proposal that answers what the service returns."""

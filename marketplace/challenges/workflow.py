@@ -468,6 +468,16 @@ def visible_proposals(
     return list(session.scalars(stmt))
 
 
+def readable_proposal(session: Session, actor: User | None, proposal_id: int) -> ChallengeProposal:
+    """A proposal its reader may see (the poster, operators, the proposing organization);
+    to anyone else it does not exist (404)."""
+    actor = _signed_in(actor)
+    proposal = session.get(ChallengeProposal, proposal_id)
+    if proposal is not None and proposal in visible_proposals(session, actor, proposal.challenge):
+        return proposal
+    raise NotFound(N_("No proposal %(id)s."), id=proposal_id)
+
+
 # Evaluation --------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from marketplace.models.challenges import (
     ChallengeNdaAcceptance,
     ChallengeProposal,
     ChallengeScore,
+    ProposalFile,
     ProposalQuestion,
 )
 from marketplace.models.deals import (
@@ -125,6 +126,7 @@ __all__ = [
     "OrganizationInvitation",
     "Patent",
     "PayoutInstruction",
+    "ProposalFile",
     "ProposalQuestion",
     "SavedSearch",
     "SearchOutbox",

@@ -172,6 +172,35 @@ class ChallengeProposal(db.Model):
     scores: Mapped[list[ChallengeScore]] = relationship(
         cascade="all, delete-orphan", order_by="ChallengeScore.criterion"
     )
+    files: Mapped[list[ProposalFile]] = relationship(
+        cascade="all, delete-orphan", order_by="ProposalFile.id"
+    )
+
+
+class ProposalFile(db.Model):
+    """A file attached to a proposal by its team (a test report, a drawing): checked by
+    content like deal files (core/uploads.py), stored outside the web root under a random
+    key, served only to those who may read the proposal (challenges/files.py)."""
+
+    __tablename__ = "challenge_proposal_file"
+    __table_args__ = (
+        CheckConstraint("size > 0", name="size_positive"),
+        Index("ix_challenge_proposal_file_proposal", "proposal_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("challenge_proposal.id", ondelete="CASCADE")
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 
 class ProposalQuestion(db.Model):

@@ -238,6 +238,17 @@ class PlanOut(Schema):
     plan = fields.String()
 
 
+class ProposalFileOut(Schema):
+    id = fields.Integer()
+    proposal_id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
 class ProposalOut(Schema):
     id = fields.Integer()
     challenge_id = fields.Integer()
@@ -257,6 +268,7 @@ class ProposalOut(Schema):
     decided_at = fields.DateTime(allow_none=True)
     scores = fields.List(fields.Nested(ScoreOut))
     questions = fields.List(fields.Nested(QuestionOut))
+    files = fields.List(fields.Nested(ProposalFileOut))
 
 
 class ProposalListOut(Schema):

@@ -6,19 +6,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marketplace.challenges import award, hall, workflow
+from marketplace.challenges import files as proposal_files
 from marketplace.challenges.lifecycle import POSTER
 from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.core.messages import N_
+from marketplace.core.uploads import DEFAULT_MAX_BYTES
 from marketplace.extensions import db
 from marketplace.models import ChallengeProposal, ProposalQuestion
 from marketplace.views.base import actor, attempt, bp, form_int, require_login
 from marketplace.views.deal_terms_form import yuan_amount
 from marketplace.views.deal_text import client_ip
+from marketplace.web.downloads import proposal_file_download, storage_dir
 
 FLASHED = (Invalid, Forbidden, Conflict)
 
@@ -182,19 +185,59 @@ def proposal_action(proposal_id: int, action: str):
 
 @bp.route("/challenges/proposals/<int:proposal_id>", endpoint="challenge_proposal")
 @require_login
-def challenge_proposal(proposal_id: int):
+def challenge_proposal(proposal_id: int, errors: dict | None = None):
     user = actor()
-    proposal = db.session.get(ChallengeProposal, proposal_id)
-    challenge = proposal.challenge if proposal is not None else None
-    if challenge is None or proposal not in workflow.visible_proposals(db.session, user, challenge):
-        raise NotFound(N_("No proposal %(id)s."), id=proposal_id)
+    proposal = workflow.readable_proposal(db.session, user, proposal_id)
+    challenge = proposal.challenge
+    solver = user.organization_id == proposal.organization_id
     return render_template(
         "challenges/proposal.html",
         proposal=proposal,
         challenge=challenge,
         indicators={i.id: i for i in challenge.indicators},
-        solver=user.organization_id == proposal.organization_id,
-    )
+        solver=solver,
+        may_attach=solver
+        and challenge.state in ("open", "evaluating")
+        and proposal.state in ("submitted", "shortlisted"),
+        max_files=proposal_files.MAX_FILES,
+        errors=errors or {},
+    ), (422 if errors else 200)
+
+
+@bp.route(
+    "/challenges/proposals/<int:proposal_id>/files",
+    methods=["POST"],
+    endpoint="proposal_file_upload",
+)
+@require_login
+def proposal_file_upload(proposal_id: int):
+    upload = request.files.get("file")
+
+    def run():
+        if upload is None or not upload.filename:
+            raise Invalid({"file": N_("Choose a file.")})
+        return proposal_files.add_file(
+            db.session,
+            actor(),
+            proposal_id,
+            upload.stream,
+            upload.filename,
+            storage_dir=storage_dir(),
+            max_bytes=current_app.config.get("MAX_ATTACHMENT_BYTES", DEFAULT_MAX_BYTES),
+        )
+
+    done = attempt(run, flashed=FLASHED[1:])
+    if done.errors:
+        return challenge_proposal(proposal_id, errors=done.errors)
+    if done.ok:
+        flash(_("File attached."), "success")
+    return redirect(url_for("views.challenge_proposal", proposal_id=proposal_id) + "#files", 303)
+
+
+@bp.route("/challenges/proposals/<int:proposal_id>/files/<int:file_id>", endpoint="proposal_file")
+@require_login
+def proposal_file(proposal_id: int, file_id: int):
+    return proposal_file_download(proposal_id, file_id)
 
 
 @bp.route(

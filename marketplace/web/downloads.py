@@ -9,6 +9,7 @@ from flask import current_app, send_file
 
 from marketplace.accounts import documents as organization_documents
 from marketplace.brokers import records as brokerage_records
+from marketplace.challenges import files as proposal_files
 from marketplace.deals import files as deal_files
 from marketplace.extensions import db
 from marketplace.web.auth import current_actor
@@ -56,3 +57,11 @@ def organization_document_download(org_id: int, document_id: int):
         db.session, current_actor(), org_id, document_id, storage_dir=storage_dir()
     )
     return send_download(document, path)
+
+
+def proposal_file_download(proposal_id: int, file_id: int):
+    """A proposal's file, with the proposal's confidentiality."""
+    row, path = proposal_files.open_file(
+        db.session, current_actor(), proposal_id, file_id, storage_dir=storage_dir()
+    )
+    return send_download(row, path)

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from marketplace.accounts import users as accounts
 from marketplace.demo import data as demo_data
-from marketplace.models.challenges import Challenge
 from marketplace.extensions import db
 from marketplace.models import Demand, Listing, Organization, User, UserRole
+from marketplace.models.challenges import Challenge
 from marketplace.models.vocab import ROLES
 from tests.paths import DEV_DATA
 

@@ -114,6 +114,7 @@ PATH_KINDS = {
     "challenge_id": "challenge",
     "proposal_id": "proposal",
     "question_id": "question",
+    "file_id": "proposal_file",
     "programme_id": "voucher_programme",
     "application_id": "voucher_application",
     "session_id": "auction_session",

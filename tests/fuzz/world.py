@@ -308,9 +308,19 @@ def _challenges(app: Flask, world: World, buyer, supplier, operator, university_
         buyer.post(f"{CHALLENGES}/proposals/{proposal}/questions", json={"question": "几人？"}),
         201,
     )["id"]
+    report = {"file": (io.BytesIO(b"%PDF-1.4\n%fuzz\n"), "检测报告.pdf")}
+    proposal_file = _ok(
+        supplier.post(
+            f"{CHALLENGES}/proposals/{proposal}/files",
+            data=report,
+            content_type="multipart/form-data",
+        ),
+        201,
+    )["id"]
     world.add("challenge", opened, awaiting, draft)
     world.add("proposal", proposal)
     world.add("question", question)
+    world.add("proposal_file", proposal_file)
 
 
 VOUCHERS = "/api/v1/vouchers"

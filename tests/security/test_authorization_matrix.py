@@ -363,6 +363,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         ),
     ],
     ("views.challenge_proposal", "GET"): [case("302 200 200 404 404 200", args=PROPOSAL)],
+    # A proposal's files: its team attaches them; its readers (the team, the poster,
+    # operators) download them; to anyone else the proposal does not exist.
+    ("views.proposal_file_upload", "POST"): [
+        case("302 303 303! 404 404 303!", args=PROPOSAL, upload=True)
+    ],
+    ("views.proposal_file", "GET"): [
+        case("302 200 200 404 404 200", args=PROPOSAL | {"file_id": "@proposal_file"})
+    ],
     ("views.question_answer", "POST"): [
         case("302 303 404 404 404 404", args={"question_id": "@question"}, form={"answer": "五人"})
     ],
@@ -1290,6 +1298,13 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         )
     ],
     ("challenges.get_proposal", "GET"): [case("401 200 200 404 404 200", args=PROPOSAL)],
+    ("challenges.upload_proposal_file", "POST"): [
+        case("401 201 403 404 404 403", args=PROPOSAL, upload=True)
+    ],
+    ("challenges.list_proposal_files", "GET"): [case("401 200 200 404 404 200", args=PROPOSAL)],
+    ("challenges.download_proposal_file", "GET"): [
+        case("401 200 200 404 404 200", args=PROPOSAL | {"file_id": "@proposal_file"})
+    ],
     ("challenges.shortlist", "POST"): [case("401 403 200 404 404 403", args=PROPOSAL)],
     ("challenges.score_proposal", "POST"): [
         case("401 403 200 404 404 403", args=PROPOSAL, json={"scores": {"技术路线": 80}})

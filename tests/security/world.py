@@ -41,6 +41,7 @@ from marketplace.accounts import users as accounts
 from marketplace.brokers import assignment as broker_assignment
 from marketplace.brokers import offers as broker_offers
 from marketplace.brokers import records as brokerage_records
+from marketplace.challenges import files as proposal_files
 from marketplace.deals import delivery as deal_delivery
 from marketplace.deals import escrow as deal_money
 from marketplace.deals import files as deal_files
@@ -357,6 +358,15 @@ def build_world(app: Flask, make, **text: str) -> World:
         s.commit()
         _auctions(s, ids, supplier, buyer, operator, t["listing"], make)
         _challenges(s, ids, supplier, buyer, operator)
+        ids["proposal_file"] = proposal_files.add_file(
+            s,
+            supplier,
+            ids["proposal"],
+            io.BytesIO(b"%PDF-1.4\n%report\n"),
+            "检测报告.pdf",
+            storage_dir=app.config["ATTACHMENTS_DIR"],
+        ).id
+        s.commit()
         _vouchers(s, ids, buyer, operator)
     return World(
         app=app,
