@@ -21,7 +21,9 @@ def create_blueprint() -> Blueprint:
     def my_todos():
         """What waits for the caller: terms to confirm, a payment to make or a transfer to
         confirm, milestones to deliver or accept, disputes, cancellation proposals,
-        invitations and offers to decide, listings and demands to fix."""
+        invitations and offers to decide, listings and demands to fix; a challenge's
+        bounty to pay (or, for operators, to confirm), a rejected challenge to fix, a
+        closed one to decide, the poster's questions on a proposal to answer."""
         items = waiting.todos(db.session, current_actor())
         return {
             "items": [

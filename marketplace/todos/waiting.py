@@ -2,9 +2,10 @@
 invitations, offers and items (never from notifications: a to-do disappears the moment
 it is done, by whoever, and one missed notification cannot hide it).
 
-Each item says what to do (``kind``), about what (the deal's or item's title, the
-milestone's position) and where (the page where the user acts). Operators see the
-platform's queues: transfers to confirm, disputes to resolve, payouts to execute.
+Each item says what to do (``kind``), about what (the deal's, item's or challenge's
+title, the milestone's position) and where (the page where the user acts). Operators see
+the platform's queues: transfers and bounties to confirm, disputes to resolve, payouts to
+execute.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from marketplace.core.errors import Unauthorized
 from marketplace.core.messages import N_
 from marketplace.deals import delivery, escrow
 from marketplace.deals import machine as deals
-from marketplace.models import BrokerAssignment, Deal, Demand, Listing, User
+from marketplace.models import (
+    BrokerAssignment,
+    Challenge,
+    ChallengeProposal,
+    Deal,
+    Demand,
+    Listing,
+    ProposalQuestion,
+    User,
+)
 
 OPEN_STATES = ("inquiry", "negotiating", "agreed", "funded", "in_progress", "disputed", "resolved")
 WORKING_STATES = ("funded", "in_progress", "resolved")
@@ -39,7 +49,12 @@ KINDS = (
     "decide_invitation",
     "decide_offer",
     "fix_item",
+    "fund_bounty",
+    "fix_challenge",
+    "decide_challenge",
+    "answer_question",
     "confirm_transfer",
+    "confirm_bounty",
     "execute_payout",
 )
 
@@ -89,6 +104,7 @@ def todos(session: Session, actor: User | None) -> list[Todo]:
         if o.status == "pending"
     ]
     items += _rejected_items(session, actor)
+    items += _challenge_todos(session, actor)
     if actor.is_operator:
         items += _operator_todos(session, actor)
     return sorted(items, key=lambda t: t.key)
@@ -175,6 +191,55 @@ def _rejected_items(session: Session, actor: User) -> list[Todo]:
     return out
 
 
+# What a challenge's poster does next, by its state (揭榜挂帅).
+POSTER_TODOS = {
+    "awaiting_funding": ("fund_bounty", "views.challenge_funding"),
+    "rejected": ("fix_challenge", "views.challenge_detail"),
+    "evaluating": ("decide_challenge", "views.challenge_evaluate"),
+}
+
+
+def _challenge_todos(session: Session, actor: User) -> list[Todo]:
+    """The poster's organization: pay an approved challenge's bounty, fix a rejected one,
+    decide one whose proposals are closed (award, or award nobody); a proposing organization: answer the poster's
+    questions while the challenge is undecided."""
+    if actor.organization_id is None:
+        return []
+    out = []
+    for c in session.scalars(
+        select(Challenge)
+        .where(
+            Challenge.organization_id == actor.organization_id,
+            Challenge.state.in_(POSTER_TODOS),
+        )
+        .order_by(Challenge.id)
+    ):
+        kind, endpoint = POSTER_TODOS[c.state]
+        out.append(Todo(kind, c.title, endpoint, {"challenge_id": c.id}, since=c.updated_at))
+    for q, title in session.execute(
+        select(ProposalQuestion, Challenge.title)
+        .join(ChallengeProposal, ChallengeProposal.id == ProposalQuestion.proposal_id)
+        .join(Challenge, Challenge.id == ChallengeProposal.challenge_id)
+        .where(
+            ChallengeProposal.organization_id == actor.organization_id,
+            ChallengeProposal.state.in_(("submitted", "shortlisted")),
+            Challenge.state.in_(("open", "evaluating")),
+            ProposalQuestion.answer == "",
+        )
+        .order_by(ProposalQuestion.id)
+    ):
+        out.append(
+            Todo(
+                "answer_question",
+                title,
+                "views.challenge_proposal",
+                {"proposal_id": q.proposal_id},
+                since=q.asked_at,
+            )
+        )
+    return out
+
+
 def _operator_todos(session: Session, actor: User) -> list[Todo]:
     out = [
         Todo(
@@ -206,6 +271,18 @@ def _operator_todos(session: Session, actor: User) -> list[Todo]:
         )
         for p in escrow.list_payouts(session, actor, "pending")
     ]
+    # A challenge's bounty: approved, its transfer to confirm when it arrives.
+    out += [
+        Todo(
+            "confirm_bounty",
+            c.title,
+            "views.challenge_review",
+            since=c.updated_at,
+        )
+        for c in session.scalars(
+            select(Challenge).where(Challenge.state == "awaiting_funding").order_by(Challenge.id)
+        )
+    ]
     return out
 
 
@@ -234,6 +311,21 @@ def text(todo: Todo) -> str:
             "Accept or decline a broker's offer to mediate “%(item)s”", item=s
         ),
         "fix_item": lambda: _("Fix “%(item)s” and submit it again", item=s),
+        "fund_bounty": lambda: _(
+            "Pay the bounty of the challenge “%(challenge)s” into escrow", challenge=s
+        ),
+        "fix_challenge": lambda: _(
+            "Fix the challenge “%(challenge)s” and submit it again", challenge=s
+        ),
+        "decide_challenge": lambda: _(
+            "Decide the challenge “%(challenge)s”: proposals are closed", challenge=s
+        ),
+        "answer_question": lambda: _(
+            "Answer the poster's question on your proposal for “%(challenge)s”", challenge=s
+        ),
+        "confirm_bounty": lambda: _(
+            "Confirm the bounty transfer for the challenge “%(challenge)s”", challenge=s
+        ),
         "confirm_transfer": lambda: _("Confirm the bank transfer for “%(deal)s”", deal=s),
         "execute_payout": lambda: _("Execute a payout of “%(deal)s”", deal=s),
     }[todo.kind]()

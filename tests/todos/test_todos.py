@@ -125,3 +125,79 @@ def test_strangers_have_nothing_and_anonymous_callers_log_in(app, make):
     assert "暂无待办事项" in stranger.get("/my/todos").get_data(as_text=True)
     assert app.test_client().get("/api/v1/me/todos").status_code == 401
     assert app.test_client().get("/my/todos").status_code in (302, 303)
+
+
+def test_a_challenge_waits_on_its_poster_its_solver_and_the_operators(ctx, make):
+    from marketplace.challenges import award
+    from marketplace.challenges import workflow as challenges
+    from tests.challenges.fixtures import BOUNTY, close, propose, verified_solver, walk
+
+    poster, operator = make.user("enterprise_member"), make.operator()
+    colleague = make.user("enterprise_member", organization=poster.organization)
+    solver = verified_solver(make, "university")
+    other = verified_solver(make, "institute")
+
+    def mine(u):
+        return [(t.kind, t.endpoint, t.values) for t in waiting.todos(ctx, user(u))]
+
+    def operator_bounties():
+        return [t for t in waiting.todos(ctx, user(operator)) if t.kind == "confirm_bounty"]
+
+    # Rejected by review: fix it. Approved: pay the bounty (and the operator confirms it).
+    cid = walk(ctx, poster, operator, "pending_review")
+    challenges.review(ctx, user(operator), cid, "reject", "指标缺少测试方法")
+    ctx.commit()
+    assert mine(poster) == [("fix_challenge", "views.challenge_detail", {"challenge_id": cid})]
+    challenges.submit(ctx, user(poster), cid)
+    challenges.review(ctx, user(operator), cid, "approve")
+    ctx.commit()
+    funding = [("fund_bounty", "views.challenge_funding", {"challenge_id": cid})]
+    assert mine(poster) == funding and mine(colleague) == funding
+    assert [t.values for t in operator_bounties()] == [{}]
+    assert operator_bounties()[0].subject == "耐高温稀土永磁材料"
+    challenges.confirm_funding(ctx, user(operator), cid, reference=f"CH{cid:06d}", amount=BOUNTY)
+    ctx.commit()
+    assert mine(poster) == [] and operator_bounties() == []
+
+    # A question waits on the proposing team only, until it answers.
+    p1 = propose(ctx, solver, cid, 800_000)
+    p2 = propose(ctx, other, cid, 600_000)
+    question = challenges.ask(ctx, user(poster), p1, "样品何时可测？")
+    ctx.commit()
+    assert mine(solver) == [("answer_question", "views.challenge_proposal", {"proposal_id": p1})]
+    assert mine(other) == [] and mine(poster) == []
+    challenges.answer(ctx, user(solver), question.id, "下月")
+    ctx.commit()
+    assert mine(solver) == []
+
+    # Proposals closed: the poster decides; once decided nothing waits.
+    challenges.ask(ctx, user(poster), p2, "团队几人？")
+    close(ctx, poster, cid)
+    decide = [("decide_challenge", "views.challenge_evaluate", {"challenge_id": cid})]
+    assert mine(poster) == decide and mine(colleague) == decide
+    assert [k for k, *_ in mine(other)] == ["answer_question"]
+    award.award(ctx, user(poster), cid, [{"proposal_id": p1}], {p2: "路线不可行"})
+    ctx.commit()
+    # The award opened a deal: what waits now is the deal's, not the challenge's.
+    assert all(k not in ("decide_challenge", "answer_question") for k, *_ in mine(poster))
+    assert mine(other) == []
+    assert all(k != "answer_question" for k, *_ in mine(solver))
+
+
+def test_challenge_to_dos_in_both_languages(app, make):
+    from marketplace.extensions import db
+    from tests.challenges.fixtures import walk
+
+    poster, operator = make.user("enterprise_member"), make.operator()
+    with app.app_context():
+        cid = walk(db.session, poster, operator, "awaiting_funding")
+    c = app.test_client(user=poster)
+    page = c.get("/my/todos").get_data(as_text=True)
+    assert "将榜单“耐高温稀土永磁材料”的悬赏金缴入托管账户" in page
+    assert f"/challenges/{cid}/funding" in page
+    c.get("/?lang=en")
+    english = c.get("/my/todos").get_data(as_text=True)
+    assert "Pay the bounty of the challenge" in english
+    ops = app.test_client(user=operator).get("/api/v1/me/todos").json
+    assert [i["kind"] for i in ops["items"]] == ["confirm_bounty"]
+    assert ops["items"][0]["link"] == "/operator/challenges"
