@@ -66,6 +66,7 @@ from marketplace.models import (
 )
 from marketplace.models.types import utcnow
 from marketplace.models.vocab import DOMAINS
+from marketplace.statistics import deal_items
 from marketplace.statistics.figures import Column, Figure, Rows
 from marketplace.statistics.periods import Period
 
@@ -136,10 +137,15 @@ def _item_filters(f: Filters) -> list:
     return out
 
 
-def _deal_items(stmt):
-    return stmt.outerjoin(Listing, Listing.id == Deal.listing_id).outerjoin(
-        Demand, Demand.id == Deal.demand_id
-    )
+def _deal_filters(f: Filters) -> list:
+    """The domain and region filters on deals (deal_items.py: a challenge award's deal
+    has the challenge's)."""
+    out = []
+    if f.domain:
+        out.append(deal_items.domain() == f.domain)
+    if f.region is not None:
+        out.append(deal_items.region() == f.region)
+    return out
 
 
 def _reached():
@@ -181,10 +187,10 @@ def _views(session: Session, f: Filters, by_domain: bool) -> dict[Any, int]:
 
 
 def _deal_stages(session: Session, f: Filters, by_domain: bool) -> dict[Any, list[int]]:
-    key = _item_domain() if by_domain else literal("all")
-    stmt = _deal_items(select(key, func.count(Deal.id), *_reached()).select_from(Deal)).where(
-        *_within(Deal.created_at, f.period), *_item_filters(f)
-    )
+    key = deal_items.domain() if by_domain else literal("all")
+    stmt = deal_items.with_items(
+        select(key, func.count(Deal.id), *_reached()).select_from(Deal)
+    ).where(*_within(Deal.created_at, f.period), *_deal_filters(f))
     return {k: [int(v) for v in rest] for k, *rest in session.execute(stmt.group_by(key)).all()}
 
 
@@ -306,15 +312,16 @@ def matching(session: Session, f: Filters, now: datetime) -> Rows:
         .group_by(domain)
     )
     pairs = _match_pairs().subquery()
-    from_match = _deal_items(
-        select(domain, func.count(func.distinct(Deal.id)))
+    deal_domain = deal_items.domain()
+    from_match = deal_items.with_items(
+        select(deal_domain, func.count(func.distinct(Deal.id)))
         .select_from(Deal)
         .join(pairs, pairs.c.deal_id == Deal.id)
-    ).where(*_within(Deal.created_at, f.period), *_item_filters(f))
+    ).where(*_within(Deal.created_at, f.period), *_deal_filters(f))
     table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for d, n in session.execute(shown).all():
         table[d][0] = int(n)
-    for d, n in session.execute(from_match.group_by(domain)).all():
+    for d, n in session.execute(from_match.group_by(deal_domain)).all():
         table[d][1] = int(n)
     rows = []
     for d in DOMAINS:
@@ -332,14 +339,14 @@ def matching(session: Session, f: Filters, now: datetime) -> Rows:
 def brokers(session: Session, f: Filters, now: datetime) -> Rows:
     name = func.coalesce(BrokerProfile.display_name, User.display_name)
     cny = case((DealTerms.currency == "CNY", DealTerms.price), else_=0)
-    mediated = _deal_items(
+    mediated = deal_items.with_items(
         select(DealTerms.broker_id, name, func.count(), func.coalesce(func.sum(cny), 0))
         .select_from(DealTerms)
         .join(Deal, Deal.id == DealTerms.deal_id)
         .join(User, User.id == DealTerms.broker_id)
         .outerjoin(BrokerProfile, BrokerProfile.user_id == DealTerms.broker_id)
-    ).where(Deal.state != "cancelled", *_within(DealTerms.agreed_at, f.period), *_item_filters(f))
-    commission = _deal_items(
+    ).where(Deal.state != "cancelled", *_within(DealTerms.agreed_at, f.period), *_deal_filters(f))
+    commission = deal_items.with_items(
         select(DealTerms.broker_id, name, func.coalesce(func.sum(PayoutInstruction.amount), 0))
         .select_from(PayoutInstruction)
         .join(Deal, Deal.id == PayoutInstruction.deal_id)
@@ -357,7 +364,7 @@ def brokers(session: Session, f: Filters, now: datetime) -> Rows:
         PayoutInstruction.kind == "commission",
         PayoutInstruction.currency == "CNY",
         *_within(PayoutInstruction.created_at, f.period),
-        *_item_filters(f),
+        *_deal_filters(f),
     )
     table: dict[int, list[Any]] = {}
     for broker_id, who, n, value in session.execute(mediated.group_by(DealTerms.broker_id, name)):

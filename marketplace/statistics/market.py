@@ -10,7 +10,8 @@ Definitions (a period is of Asia/Shanghai days, periods.py):
   (``by_currency`` lists every currency);
 * **released value**: releases to suppliers (payout instructions of kind ``release``,
   net of fees) created in the period, CNY;
-* a deal's domain and region are its item's (the listing's or the demand's);
+* a deal's domain and region are its item's (the listing's or the demand's; a challenge
+  award's: the challenge's domain, its poster's region; deal_items.py);
 * **timing**: over the items published in the period, the average days from publication
   to the first inquiry (the first deal opened on the item) and to the first contract;
 * **brokers**: per broker named in the agreed contracts of the period, deals, their
@@ -37,6 +38,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.vocab import DOMAINS, TRANSFER_MODES
+from marketplace.statistics import deal_items
 from marketplace.statistics.figures import Column, Figure, Rows, register
 from marketplace.statistics.periods import Period, days_between, local_month, local_today
 
@@ -112,17 +114,11 @@ def _transferred(session: Session, model, period: Period, dim: str):
 def _deal_key(dim: str, at):
     return {
         "month": local_month(at),
-        "domain": func.coalesce(Listing.domain, Demand.domain),
-        "region": func.coalesce(Listing.region, Demand.region),
+        "domain": deal_items.domain(),
+        "region": deal_items.region(),
         "transfer_mode": DealTerms.transfer_mode,
         "currency": DealTerms.currency,
     }[dim]
-
-
-def _with_items(stmt):
-    return stmt.outerjoin(Listing, Listing.id == Deal.listing_id).outerjoin(
-        Demand, Demand.id == Deal.demand_id
-    )
 
 
 def _agreed(session: Session, period: Period, dim: str):
@@ -132,7 +128,7 @@ def _agreed(session: Session, period: Period, dim: str):
         if dim == "currency"
         else case((DealTerms.currency == "CNY", DealTerms.price), else_=0)
     )
-    stmt = _with_items(
+    stmt = deal_items.with_items(
         select(key, func.count(), func.coalesce(func.sum(value), 0))
         .select_from(DealTerms)
         .join(Deal, Deal.id == DealTerms.deal_id)
@@ -142,7 +138,7 @@ def _agreed(session: Session, period: Period, dim: str):
 
 def _released(session: Session, period: Period, dim: str):
     key = _deal_key(dim, PayoutInstruction.created_at)
-    stmt = _with_items(
+    stmt = deal_items.with_items(
         select(key, func.coalesce(func.sum(PayoutInstruction.amount), 0))
         .select_from(PayoutInstruction)
         .join(Deal, Deal.id == PayoutInstruction.deal_id)

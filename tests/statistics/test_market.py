@@ -67,8 +67,8 @@ def expected_measures(session, period, dim: str) -> dict:
     def deal_key(at: str) -> str:
         return {
             "month": month_sql(session, at),
-            "domain": "COALESCE(l.domain, d.domain)",
-            "region": "COALESCE(l.region, d.region)",
+            "domain": "COALESCE(l.domain, d.domain, c.domain)",
+            "region": "COALESCE(l.region, d.region, po.region)",
             "transfer_mode": "t.transfer_mode",
         }[dim]
 
@@ -112,6 +112,8 @@ def expected_measures(session, period, dim: str) -> dict:
                 FROM deal_terms t JOIN deal ON deal.id = t.deal_id
                 LEFT JOIN listing l ON l.id = deal.listing_id
                 LEFT JOIN demand d ON d.id = deal.demand_id
+                LEFT JOIN challenge c ON c.id = deal.challenge_id
+                LEFT JOIN organization po ON po.id = c.organization_id
                 WHERE deal.state <> 'cancelled' AND {cond} GROUP BY {key}"""
         ),
         sqlite_bounds(session, params),
@@ -131,7 +133,9 @@ def expected_measures(session, period, dim: str) -> dict:
             f"""SELECT {key}, SUM(p.amount) FROM payout_instruction p
                 JOIN deal ON deal.id = p.deal_id
                 LEFT JOIN listing l ON l.id = deal.listing_id
-                LEFT JOIN demand d ON d.id = deal.demand_id {mode_join}
+                LEFT JOIN demand d ON d.id = deal.demand_id
+                LEFT JOIN challenge c ON c.id = deal.challenge_id
+                LEFT JOIN organization po ON po.id = c.organization_id {mode_join}
                 WHERE p.kind = 'release' AND p.currency = 'CNY' AND {cond} GROUP BY {key}""",
             params,
         ),
@@ -169,6 +173,50 @@ def test_dimension_figures_match_hand_written_sql(ctx, data, key):
         want = nonzero(expected_measures(ctx, period, dim))
         assert got == want, (key, dim)
     assert sum(len(r) for r in want.values()) > 0
+
+
+def test_a_challenge_award_counts_in_its_challenges_domain_and_posters_region(ctx, make):
+    """An awarded challenge's deal has no listing or demand: it is attributed to the
+    challenge's domain and its poster's region, so the breakdowns add up to the total."""
+    from marketplace.challenges import award
+    from marketplace.deals import terms as deal_terms
+    from marketplace.models import Deal, Organization
+    from tests.challenges.fixtures import close, propose, user, verified_solver, walk
+
+    poster, operator = make.user("enterprise_member"), make.operator()
+    ctx.get(Organization, poster.organization_id).region = "慈溪"
+    ctx.commit()
+    uni = verified_solver(make, "university")
+    cid = walk(ctx, poster, operator, "open", domain="rare_earth_magnets")
+    pid = propose(ctx, uni, cid, 800_000)
+    close(ctx, poster, cid)
+    award.award(ctx, user(poster), cid, [{"proposal_id": pid}])
+    ctx.commit()
+    deal = ctx.query(Deal).filter_by(challenge_id=cid).one()
+    for who in (uni, poster):
+        deal_terms.confirm_terms(ctx, user(who), deal.id, deal.current_terms.terms_hash)
+    ctx.commit()
+    period = parse("all")
+    now = datetime.now(UTC)
+    for figure, dim in ((market.by_domain, "domain"), (market.by_region, "region")):
+        got = nonzero(as_table(figure(ctx, period, now), market.MEASURES))
+        assert got == nonzero(expected_measures(ctx, period, dim)), dim
+    by_domain = nonzero(as_table(market.by_domain(ctx, period, now), market.MEASURES))
+    assert by_domain["rare_earth_magnets"]["deals_agreed"] == 1
+    assert by_domain["rare_earth_magnets"]["contract_value"] == 800_000
+    by_region = nonzero(as_table(market.by_region(ctx, period, now), market.MEASURES))
+    assert by_region["慈溪"] == {"deals_agreed": 1, "contract_value": 800_000}
+    total = nonzero(as_table(market.monthly(ctx, period, now), market.MEASURES))
+    assert sum(r.get("deals_agreed", 0) for r in total.values()) == 1
+    # The operators' dashboard attributes it the same way (deal_items.py), filters too.
+    from marketplace.statistics import dashboard
+
+    funnel = dashboard.funnel_table(ctx, dashboard.filters(period, None, None), True)
+    assert funnel["rare_earth_magnets"][1:3] == [1, 1]  # one inquiry, with terms proposed
+    cixi = dashboard.funnel_table(ctx, dashboard.filters(period, None, "慈溪"), False)
+    assert cixi["all"][1] == 1
+    elsewhere = dashboard.funnel_table(ctx, dashboard.filters(period, None, "宁波"), False)
+    assert elsewhere.get("all", [0, 0])[1] == 0
 
 
 def test_the_generated_market_is_big_enough(ctx, data):
