@@ -17,7 +17,13 @@ posts a few enterprise-worded demands. For each demand, ``--repeat`` times:
   database rows; parts, model and explanations), the query vector cached;
 - lexical: the same with ``variant="lexical"`` (no kNN, no vectors);
 - direct: one ``multi_match`` of the demand's title and description over the listing's
-  title and body with the app's client, size 20 (only the round trip is timed).
+  title and body with the app's client, size 20 (only the round trip is timed);
+- challenge: the same words posted as an open 揭榜挂帅 challenge, its related listings as
+  its page computes them when none are stored (``challenge_matching.related_listings``,
+  k=5: the hybrid match on the challenge's facts, then the rows and the eligibility
+  filter);
+- challenge stored: the same call once the worker stored them (``match_store.refresh``),
+  as a page view reads them.
 Target: match p95 ≤ 2 × direct p95.
 """
 
@@ -27,7 +33,7 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,11 +41,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.instance import temporary_instance  # noqa: E402
 from bench.search import generate, percentile  # noqa: E402
-from marketplace.discovery import reindex, vectors  # noqa: E402
+from marketplace.discovery import match_store, reindex, vectors  # noqa: E402
+from marketplace.discovery.challenge_matching import related_listings  # noqa: E402
 from marketplace.discovery.index import search_index  # noqa: E402
 from marketplace.discovery.matching import match_listings  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
-from marketplace.models import Demand, Organization  # noqa: E402
+from marketplace.models import Challenge, Demand, Organization  # noqa: E402
+from marketplace.models.types import utcnow  # noqa: E402
 from search.matching.queries import baseline  # noqa: E402
 
 # Enterprise wording, one need per field; none of them is in the development set.
@@ -89,7 +97,7 @@ def main() -> None:
             buyer = Organization(kind="enterprise", name="基准测试企业", region="宁波")
             db.session.add(buyer)
             db.session.flush()
-            ids = []
+            ids, challenge_of = [], {}
             for domain, title, description in DEMANDS:
                 demand = Demand(
                     title=title,
@@ -105,7 +113,22 @@ def main() -> None:
                 )
                 db.session.add(demand)
                 db.session.flush()
+                challenge = Challenge(
+                    title=title,
+                    summary=description,
+                    statement=description,
+                    domain=domain,
+                    bounty=50_000_000,
+                    proposal_deadline=utcnow() + timedelta(days=30),
+                    delivery_days=180,
+                    state="open",
+                    published_at=utcnow(),
+                    organization_id=buyer.id,
+                )
+                db.session.add(challenge)
+                db.session.flush()
                 ids.append(demand.id)
+                challenge_of[demand.id] = challenge.id
             db.session.commit()
             index = search_index(app)
             embedder = vectors.app_embedder()
@@ -122,7 +145,13 @@ def main() -> None:
                 f"noida-db at {instance.search_url}; {args.n:,} listings indexed in "
                 f"{time.perf_counter() - started:.1f} s; {len(ids)} demands × {args.repeat} repeats"
             )
-            times: dict[str, list[float]] = {"hybrid": [], "lexical": [], "direct": []}
+            times: dict[str, list[float]] = {
+                "hybrid": [],
+                "lexical": [],
+                "direct": [],
+                "challenge": [],
+                "challenge stored": [],
+            }
             embed_ms, cached_ms, rows = [], [], []
             alias = index.names.alias("listings")
             for demand_id in ids:
@@ -137,6 +166,7 @@ def main() -> None:
                 found = match_listings(db.session, demand_id, k=20)  # warm up; caches the vector
                 match_listings(db.session, demand_id, k=20, variant="lexical")
                 index.client.search(index=alias, **body)
+                related_listings(db.session, None, challenge_of[demand_id], k=5)
                 mine: dict[str, list[float]] = {k: [] for k in times}
                 for _ in range(args.repeat):
                     db.session.expire_all()  # no help from rows loaded by the previous call
@@ -153,20 +183,38 @@ def main() -> None:
                             ),
                         ),
                         ("direct", lambda b=body: index.client.search(index=alias, **b)),
+                        (
+                            "challenge",
+                            lambda c=challenge_of[demand_id]: related_listings(
+                                db.session, None, c, k=5
+                            ),
+                        ),
                     ):
                         t = time.perf_counter()
                         call()
                         mine[name].append((time.perf_counter() - t) * 1000)
+                match_store.refresh(db.session, "challenges", challenge_of[demand_id])
+                db.session.commit()
+                for _ in range(args.repeat):
+                    db.session.expire_all()
+                    t = time.perf_counter()
+                    related_listings(db.session, None, challenge_of[demand_id], k=5)
+                    mine["challenge stored"].append((time.perf_counter() - t) * 1000)
                 for name in times:
                     times[name] += mine[name]
-                rows.append((demand.title, *(statistics.median(mine[n]) for n in times), found))
+                rows.append(
+                    (demand.title, *(statistics.median(mine[n]) for n in list(times)[:4]), found)
+                )
             db.session.remove()
             db.engine.dispose()
 
-    print("\nper demand (ms, p50): hybrid / lexical / direct   top match (probability, label)")
-    for title, h, lx, d, found in rows:
+    print(
+        "\nper demand (ms, p50): hybrid / lexical / direct / challenge   "
+        "top match (probability, label)"
+    )
+    for title, h, lx, d, ch, found in rows:
         top = f"{found[0].score:.2f} {found[0].label or '-'}" if found else "-"
-        print(f"    {title[:24]:<24} {h:8.1f} / {lx:8.1f} / {d:8.1f}   {top}")
+        print(f"    {title[:24]:<24} {h:8.1f} / {lx:8.1f} / {d:8.1f} / {ch:8.1f}   {top}")
     series = dict(times)
     if embed_ms:
         series["embed query (uncached)"] = embed_ms

@@ -10,7 +10,6 @@ decided; after the decision the files are a record and stay as they are.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from typing import BinaryIO
 
@@ -21,7 +20,7 @@ from marketplace.challenges import workflow
 from marketplace.core.errors import Conflict, Forbidden, NotFound
 from marketplace.core.messages import N_, Message
 from marketplace.core.uow import unit_of_work
-from marketplace.core.uploads import DEFAULT_MAX_BYTES, store_upload
+from marketplace.core.uploads import DEFAULT_MAX_BYTES, described, store_upload, stored_path
 from marketplace.models import ChallengeProposal, ProposalFile, User
 
 __all__ = ["MAX_FILES", "add_file", "list_files", "open_file"]
@@ -74,13 +73,7 @@ def add_file(
         stream, filename, _folder(storage_dir, proposal.id), max_bytes=max_bytes
     )
     row = ProposalFile(
-        proposal_id=proposal.id,
-        uploaded_by_id=actor.id,
-        filename=name,
-        content_type=mime,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_key=key,
+        proposal_id=proposal.id, uploaded_by_id=actor.id, **described(name, mime, data, key)
     )
     session.add(row)
     session.flush()
@@ -108,7 +101,4 @@ def open_file(
         raise NotFound(
             N_("No file %(file)s in proposal %(proposal)s."), file=file_id, proposal=proposal_id
         )
-    path = os.path.join(_folder(storage_dir, proposal.id), row.storage_key)
-    if not os.path.exists(path):
-        raise NotFound(N_("The file is missing from storage."))
-    return row, path
+    return row, stored_path(_folder(storage_dir, proposal.id), row.storage_key)

@@ -10,6 +10,7 @@ user chose.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -19,7 +20,7 @@ from collections.abc import Mapping
 from typing import BinaryIO
 
 from marketplace.core import content_check
-from marketplace.core.errors import Invalid
+from marketplace.core.errors import Invalid, NotFound
 from marketplace.core.messages import N_, Message
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -111,3 +112,23 @@ def store_upload(
         fh.write(data)
     os.replace(tmp, os.path.join(folder, key))
     return name, mime, data, key
+
+
+def described(name: str, mime: str, data: bytes, key: str) -> dict[str, object]:
+    """The columns every stored-file row keeps (deal files, proposal files): the clean
+    name, the checked type, the size, the SHA-256 of the bytes and the storage key."""
+    return {
+        "filename": name,
+        "content_type": mime,
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "storage_key": key,
+    }
+
+
+def stored_path(folder: str, key: str) -> str:
+    """Where a stored file's bytes are; NotFound when storage lost them."""
+    path = os.path.join(folder, key)
+    if not os.path.exists(path):
+        raise NotFound(N_("The file is missing from storage."))
+    return path

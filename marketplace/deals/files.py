@@ -8,7 +8,6 @@ the user chose.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from typing import BinaryIO
 
@@ -20,7 +19,13 @@ from marketplace.core.messages import N_
 from marketplace.core.uow import unit_of_work
 
 # Re-exported: the attachment API documents ALLOWED, brokerage records store through here.
-from marketplace.core.uploads import ALLOWED, DEFAULT_MAX_BYTES, store_upload
+from marketplace.core.uploads import (
+    ALLOWED,
+    DEFAULT_MAX_BYTES,
+    described,
+    store_upload,
+    stored_path,
+)
 from marketplace.deals import machine as deals
 from marketplace.models import DealAttachment, DealMessage, User
 
@@ -52,11 +57,7 @@ def add_attachment(
         deal_id=deal.id,
         message_id=message_id,
         uploaded_by_id=actor.id,
-        filename=name,
-        content_type=mime,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_key=key,
+        **described(name, mime, data, key),
     )
     session.add(attachment)
     deals.record(
@@ -95,7 +96,4 @@ def open_attachment(
             attachment=attachment_id,
             deal=deal_id,
         )
-    path = os.path.join(storage_dir, str(deal.id), attachment.storage_key)
-    if not os.path.exists(path):
-        raise NotFound(N_("The file is missing from storage."))
-    return attachment, path
+    return attachment, stored_path(os.path.join(storage_dir, str(deal.id)), attachment.storage_key)

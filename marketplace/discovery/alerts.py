@@ -35,7 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from marketplace.core import localtime
-from marketplace.discovery import challenge_matching, saved_searches
+from marketplace.discovery import challenge_matching, match_store, saved_searches
 from marketplace.discovery.index import SEARCH_ERRORS, search_index
 from marketplace.discovery.matching import match_demands, match_listings
 from marketplace.models import AlertJob, Challenge, Demand, Listing, SavedSearch, User
@@ -185,10 +185,13 @@ def _record_failure(session: Session, job_id: int, exc: Exception) -> None:
 
 def _run(session: Session, job: AlertJob) -> int:
     if job.doc_type == "challenges":
+        # Its related listings are stored first (the page reads them), then the
+        # organizations behind the strong ones are told, from the same list.
+        match_store.refresh(session, "challenges", job.doc_id)
         challenge = session.get(Challenge, job.doc_id)
-        return (
-            0 if challenge is None else challenge_matching.notify_organizations(session, challenge)
-        )
+        if challenge is None:
+            return 0
+        return challenge_matching.notify_organizations(session, challenge)
     item = session.get(MODELS[job.doc_type], job.doc_id)
     if item is None or item.status != "published":
         return 0  # withdrawn, taken down or deleted since: nothing to announce

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.challenges import hall
 from marketplace.core import localtime
+from marketplace.discovery.match_records import stored_matches
 from marketplace.discovery.matching import (
     MAX_K,
     Match,
@@ -37,6 +38,7 @@ from marketplace.models import Listing, Organization, User
 from marketplace.models.challenges import Challenge
 from marketplace.models.types import utcnow
 from marketplace.models.vocab import TRANSFER_MODES
+from marketplace.notifications import events
 from marketplace.notifications import inbox as notifications
 from search.matching import DemandFacts
 
@@ -77,14 +79,15 @@ class Candidate:
     organization: Organization
 
 
-def candidates(session: Session, challenge: Challenge) -> list[Candidate]:
+def candidates(session: Session, challenge: Challenge, *, fresh: bool = False) -> list[Candidate]:
     """The labelled matches (best first) of published listings of organizations other
-    than the poster's, kept to universities and institutes when the challenge is."""
-    matches = [
-        m
-        for m in match_listings_for_facts(session, challenge_facts(challenge), k=MAX_K)
-        if m.label is not None
-    ]
+    than the poster's, kept to universities and institutes when the challenge is: those
+    the worker stored (match_store.py), or computed now when none are stored or
+    ``fresh`` is asked. Listings are checked as they are now either way."""
+    stored = None if fresh else stored_matches(session, "challenges", challenge.id)
+    if stored is None:
+        stored = match_listings_for_facts(session, challenge_facts(challenge), k=MAX_K)
+    matches = [m for m in stored if m.label is not None]
     rows = {
         r.id: r
         for r in session.scalars(
@@ -126,8 +129,12 @@ def related_listings(
     ]
 
 
-def is_open(challenge: Challenge) -> bool:
-    return challenge.state == "open" and challenge.proposal_deadline > utcnow()
+def is_open(challenge: Challenge | None) -> bool:
+    return (
+        challenge is not None
+        and challenge.state == "open"
+        and challenge.proposal_deadline > utcnow()
+    )
 
 
 def notify_organizations(session: Session, challenge: Challenge) -> int:
@@ -142,19 +149,8 @@ def notify_organizations(session: Session, challenge: Challenge) -> int:
     chosen = list(by_org.items())[:MAX_ORGANIZATIONS]  # candidates come best first
     if not chosen:
         return 0
-    members = {
-        org_id: list(
-            session.scalars(
-                select(User)
-                .where(User.organization_id == org_id, User.active.is_(True))
-                .order_by(User.id)
-            )
-        )
-        for org_id, _ in chosen
-    }
-    prefs = notifications.preferences_of(
-        session, [u.id for users in members.values() for u in users]
-    )
+    members = {org_id: sorted(events.members(session, [org_id])) for org_id, _ in chosen}
+    prefs = notifications.preferences_of(session, [u for users in members.values() for u in users])
     about = {
         "challenge": challenge.title,
         "challenge_id": challenge.id,
@@ -168,13 +164,13 @@ def notify_organizations(session: Session, challenge: Challenge) -> int:
             "listings": [c.listing.title for c in found[:TITLES_NAMED]],
             "score": round(float(found[0].match.score), 4),
         }
-        for user in members[org_id]:
-            pref = prefs[user.id]
+        for user_id in members[org_id]:
+            pref = prefs[user_id]
             if not pref.match_alerts:
                 continue
             if notifications.create(
                 session,
-                user_id=user.id,
+                user_id=user_id,
                 kind="challenge_match",
                 event_key=f"challenge_match:{challenge.id}",
                 payload=payload,

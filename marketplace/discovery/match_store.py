@@ -13,6 +13,12 @@
 3. Pages and the API read them (match_records.stored_matches, through matching.py);
    nothing stored yet: they compute on demand.
 
+揭榜挂帅 challenges that are open for proposals store their related listings the same way
+(doc type "challenges", challenge_matching.candidates): the alert job computes them when
+the challenge opens (alerts.py), and every acknowledged listing marks the open
+challenges stale — a challenge is not in the index, so nothing finds it from the listing
+side; there are few open at a time, and each is recomputed once per drained batch.
+
 The database is the truth: readers still check the hard constraints against the rows as
 they are now, so a change not yet refreshed never shows a pair that breaks one.
 """
@@ -28,18 +34,21 @@ from sqlalchemy.orm import Session
 
 from marketplace.core import localtime
 from marketplace.core.uow import unit_of_work
+from marketplace.discovery import challenge_matching
 from marketplace.discovery.index import SEARCH_ERRORS, search_index
 from marketplace.discovery.match_records import STORED_K, to_json
 from marketplace.discovery.matching import Match, match_demands, match_listings
-from marketplace.models import Demand, Listing, MatchState, StoredMatch
+from marketplace.models import Challenge, Demand, Listing, MatchState, StoredMatch
 from marketplace.models.types import utcnow
 
 log = logging.getLogger(__name__)
-OTHER = {"demands": "listings", "listings": "demands"}
-MODELS = {"demands": Demand, "listings": Listing}
+OTHER = {"demands": "listings", "listings": "demands", "challenges": "listings"}
+MODELS = {"demands": Demand, "listings": Listing, "challenges": Challenge}
 
 
 def _live(item) -> bool:
+    if isinstance(item, Challenge):
+        return challenge_matching.is_open(item)
     if item is None or item.status != "published":
         return False
     deadline = getattr(item, "deadline", None)
@@ -106,6 +115,32 @@ def enqueue(session: Session, acknowledged: Iterable[tuple[str, int]]) -> None:
                 )
             )
         _mark_stale(session, other, {doc_id for doc_id, _ in naming})
+        if doc_type == "listings":
+            _listings_changed(session, ids - live)
+
+
+def _listings_changed(session: Session, gone: set[int]) -> None:
+    """Listings were published, changed or withdrawn: open challenges' related listings
+    may change (``gone``: listings no longer published, dropped from the lists now)."""
+    if gone:
+        session.execute(
+            delete(StoredMatch).where(
+                StoredMatch.doc_type == "challenges", StoredMatch.other_id.in_(gone)
+            )
+        )
+    live = _open_challenges(session)
+    stored = session.scalars(select(MatchState.doc_id).where(MatchState.doc_type == "challenges"))
+    for closed in sorted(set(stored) - set(live)):
+        _forget(session, "challenges", closed)  # withdrawn, decided or past its deadline
+    _mark_stale(session, "challenges", live)
+
+
+def _open_challenges(session: Session) -> list[int]:
+    return [
+        c.id
+        for c in session.scalars(select(Challenge).where(Challenge.state == "open"))
+        if _live(c)
+    ]
 
 
 @unit_of_work
@@ -114,11 +149,14 @@ def mark_all(session: Session) -> int:
     model.json or a reindex); the worker then recomputes them. A unit of work."""
     count = 0
     for doc_type, model in MODELS.items():
-        ids = [
-            row.id
-            for row in session.scalars(select(model).where(model.status == "published"))
-            if _live(row)
-        ]
+        if model is Challenge:
+            ids = _open_challenges(session)
+        else:
+            ids = [
+                row.id
+                for row in session.scalars(select(model).where(model.status == "published"))
+                if _live(row)
+            ]
         _mark_stale(session, doc_type, ids)
         count += len(ids)
     return count
@@ -164,7 +202,7 @@ def refresh_due(session: Session, limit: int = 20) -> int:
 
 
 # Advisory lock classes (PostgreSQL's two-key form: class, item id).
-_REFRESH_LOCK = {"listings": 7311, "demands": 7312}
+_REFRESH_LOCK = {"listings": 7311, "demands": 7312, "challenges": 7313}
 
 
 def _claim(session: Session, doc_type: str, doc_id: int) -> bool:
@@ -193,7 +231,11 @@ def refresh(session: Session, doc_type: str, doc_id: int) -> list[Match]:
     if not _live(item):
         _forget(session, doc_type, doc_id)
         return []
-    if doc_type == "demands":
+    if doc_type == "challenges":
+        found = [c.match for c in challenge_matching.candidates(session, item, fresh=True)]
+        found = found[:STORED_K]
+        others = [m.listing_id for m in found]
+    elif doc_type == "demands":
         found = match_listings(session, doc_id, k=STORED_K)
         others = [m.listing_id for m in found]
     else:
@@ -224,6 +266,8 @@ def refresh(session: Session, doc_type: str, doc_id: int) -> list[Match]:
         session.add(state)
     state.stale, state.computed_at = False, now
     session.flush()
+    if doc_type == "challenges":
+        return found  # listings store no challenges
     # Labelled matches whose own stored list lacks this item: recompute them too.
     other = OTHER[doc_type]
     shown = [o for m, o in zip(found, others, strict=True) if m.label]

@@ -15,6 +15,11 @@ from marketplace.models.outbox import DOC_TYPES, BigId
 from marketplace.models.types import TZDateTime, in_list, utcnow
 
 
+# Items whose matches are stored: listings and demands, and 揭榜挂帅 challenges (their
+# related listings, discovery/challenge_matching.py).
+MATCHED_DOC_TYPES = DOC_TYPES + ("challenges",)
+
+
 class MatchState(db.Model):
     """Whether an item's stored matches are current: ``stale`` items are recomputed by
     the worker (the item changed, or a candidate on the other side did)."""
@@ -22,7 +27,7 @@ class MatchState(db.Model):
     __tablename__ = "match_state"
     __table_args__ = (
         UniqueConstraint("doc_type", "doc_id"),
-        CheckConstraint(in_list("doc_type", DOC_TYPES), name="doc_type"),
+        CheckConstraint(in_list("doc_type", MATCHED_DOC_TYPES), name="doc_type"),
         Index("ix_match_state_stale", "stale", "requested_at"),
     )
 
@@ -42,7 +47,7 @@ class StoredMatch(db.Model):
     __tablename__ = "stored_match"
     __table_args__ = (
         UniqueConstraint("doc_type", "doc_id", "other_id"),
-        CheckConstraint(in_list("doc_type", DOC_TYPES), name="doc_type"),
+        CheckConstraint(in_list("doc_type", MATCHED_DOC_TYPES), name="doc_type"),
         Index("ix_stored_match_item", "doc_type", "doc_id", "rank"),
         Index("ix_stored_match_other", "doc_type", "other_id"),
     )

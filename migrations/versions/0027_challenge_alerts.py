@@ -1,5 +1,5 @@
-"""揭榜挂帅 challenge alerts (issue 17): the notification kind challenge_match (您可能能揭此榜)
-and alert jobs for challenges (doc type "challenges")
+"""揭榜挂帅 challenge alerts (issue 17): the notification kind challenge_match (您可能能揭此榜),
+alert jobs for challenges, and stored matches of challenges (doc type "challenges")
 
 Revision ID: 0027_challenge_alerts
 Revises: 0026_auctions4
@@ -90,21 +90,26 @@ def _notification_kinds(kinds, challenge_kinds) -> None:
     op.create_index("uq_notification_once", "notification", ONCE, unique=True)
 
 
-def _alert_doc_types(doc_types) -> None:
-    with op.batch_alter_table("alert_job") as batch_op:
-        batch_op.drop_constraint(op.f("ck_alert_job_doc_type"), type_="check")
-        batch_op.create_check_constraint(
-            "doc_type", "doc_type IN (" + ", ".join(f"'{v}'" for v in doc_types) + ")"
-        )
+TABLES = ("alert_job", "match_state", "stored_match")
+
+
+def _doc_types(doc_types) -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.drop_constraint(op.f(f"ck_{table}_doc_type"), type_="check")
+            batch_op.create_check_constraint(
+                "doc_type", "doc_type IN (" + ", ".join(f"'{v}'" for v in doc_types) + ")"
+            )
 
 
 def upgrade():
     _notification_kinds(NOTIFICATION_KINDS + (MATCH_KIND,), CHALLENGE_KINDS + (MATCH_KIND,))
-    _alert_doc_types(("listings", "demands", "challenges"))
+    _doc_types(("listings", "demands", "challenges"))
 
 
 def downgrade():
     op.execute(f"DELETE FROM notification WHERE kind = '{MATCH_KIND}'")
-    op.execute("DELETE FROM alert_job WHERE doc_type = 'challenges'")
-    _alert_doc_types(("listings", "demands"))
+    for table in TABLES:
+        op.execute(f"DELETE FROM {table} WHERE doc_type = 'challenges'")
+    _doc_types(("listings", "demands"))
     _notification_kinds(NOTIFICATION_KINDS, CHALLENGE_KINDS)

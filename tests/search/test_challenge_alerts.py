@@ -156,10 +156,10 @@ def test_only_strong_matches_are_announced(search_app, make, monkeypatch):
         cid = walk(db.session, poster, operator, "open")
     real = challenge_matching.candidates
 
-    def weaker(session, challenge):
+    def weaker(session, challenge, **kw):
         return [
             challenge_matching.Candidate(replace(c.match, strong=False), c.listing, c.organization)
-            for c in real(session, challenge)
+            for c in real(session, challenge, **kw)
         ]
 
     with search_app.app_context():

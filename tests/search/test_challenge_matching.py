@@ -3,8 +3,11 @@ the service, the API and the page, against the local search server."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from marketplace.discovery.challenge_matching import related_listings
 from marketplace.extensions import db
+from marketplace.models import Challenge, User
 from tests.challenges.fixtures import verified_solver, walk
 from tests.search.conftest import refresh
 from tests.search.test_matching import TEA
@@ -95,3 +98,56 @@ def test_a_challenge_not_yet_public_has_no_related_listings_for_strangers(search
         cid = walk(db.session, poster, operator, "pending_review")
     client = search_app.test_client()
     assert client.get(f"/api/v1/challenges/{cid}/related-listings").status_code == 404
+
+
+def test_the_worker_stores_the_related_listings_and_the_page_reads_them(
+    search_app, make, monkeypatch
+):
+    """Stored when the challenge opens (its alert job), read by the page and the API
+    without matching again, recomputed when a listing is published."""
+    from marketplace.discovery import challenge_matching, worker
+    from marketplace.discovery.index import search_index
+    from marketplace.discovery.match_records import stored_matches
+    from marketplace.models import MatchState
+
+    cid, magnet, tea, company_magnet, own = _scene(search_app, make)
+    with search_app.app_context():
+        worker.drain(db.session, search_index(), once=True)
+        stored = stored_matches(db.session, "challenges", cid)
+    assert stored and stored[0].listing_id == magnet.id
+    assert {m.listing_id for m in stored}.isdisjoint({tea.id, own.id, company_magnet.id})
+
+    def no_matching(*args, **kwargs):
+        raise AssertionError("the page matched again instead of reading what is stored")
+
+    monkeypatch.setattr(challenge_matching, "match_listings_for_facts", no_matching)
+    client = search_app.test_client()
+    assert MAGNET["title"] in client.get(f"/challenges/{cid}").get_data(as_text=True)
+    body = client.get(f"/api/v1/challenges/{cid}/related-listings").get_json()
+    assert body["items"][0]["listing"]["id"] == magnet.id
+    monkeypatch.undo()
+
+    # A second university publishes an answer: the open challenge is recomputed.
+    second = verified_solver(make, "institute")
+    newer = make.listing(second, status="published", **MAGNET)
+    with search_app.app_context():
+        worker.drain(db.session, search_index(), once=True)
+        state = db.session.scalar(
+            select(MatchState).where(MatchState.doc_type == "challenges", MatchState.doc_id == cid)
+        )
+        assert state is not None and state.stale is False
+        ids = {m.listing_id for m in stored_matches(db.session, "challenges", cid)}
+    assert {magnet.id, newer.id} <= ids
+
+    # Withdrawn: nothing is stored for it any more.
+    with search_app.app_context():
+        from marketplace.challenges import workflow
+
+        workflow.withdraw(db.session, db.session.get(User, poster_of(cid)), cid, "需求取消")
+        make.listing(second, status="published", **TEA)
+        worker.drain(db.session, search_index(), once=True)
+        assert stored_matches(db.session, "challenges", cid) is None
+
+
+def poster_of(cid: int) -> int:
+    return db.session.get(Challenge, cid).created_by_id
