@@ -107,10 +107,9 @@ def _milestones(challenge: Challenge, amount: int) -> list[dict[str, Any]]:
     share = amount // len(indicators)
     rows = []
     for position, indicator in enumerate(indicators, start=1):
-        target = f"{indicator.target_value} {indicator.unit}".strip()
         rows.append(
             {
-                "title": f"{indicator.name} ≥ {target}"[:200],
+                "title": f"{indicator.name} {indicator.target}"[:200],
                 "amount": share if position < len(indicators) else amount - share * (position - 1),
                 "due_date": None,
             }
@@ -134,7 +133,7 @@ def _open_deal(
         ),
     )
     indicators = "、".join(
-        f"{i.name} ≥ {i.target_value}{i.unit}" + (f"（{i.test_method}）" if i.test_method else "")
+        f"{i.name} {i.target}" + (f"（{i.test_method}）" if i.test_method else "")
         for i in challenge.indicators
     )
     deal_terms.propose_terms(

@@ -102,6 +102,10 @@ class Challenge(db.Model):
     )
 
 
+# A target value that starts with one of these states its own comparison.
+COMPARISONS = frozenset("≥≤><=≈~±")
+
+
 class ChallengeIndicator(db.Model):
     """One measurable technical indicator the solution must reach."""
 
@@ -119,6 +123,16 @@ class ChallengeIndicator(db.Model):
     test_method: Mapped[str] = mapped_column(Text, default="")
 
     challenge: Mapped[Challenge] = relationship(back_populates="indicators")
+
+    @property
+    def target(self) -> str:
+        """The target as people read it: "≥ 20 kOe" for a bare value (a target is reached
+        at or above it), or the value as written when it states its own comparison
+        ("≤ 1 次/年", "< 0.5 %")."""
+        value = f"{self.target_value} {self.unit}".strip()
+        if self.target_value.lstrip()[:1] in COMPARISONS:
+            return value
+        return f"≥ {value}"
 
 
 class ChallengeProposal(db.Model):

@@ -158,3 +158,21 @@ def test_ledger_check_reads_where_each_bounty_is(ctx, people, app):
     found = bounty_violations(db.session)
     assert [v.rule for v in found] == ["challenge_bounty"] and f"challenge {cid}" in found[0].detail
     assert draft not in [int(v.detail.split()[1]) for v in found]
+
+
+def test_a_target_that_states_its_comparison_is_not_given_another(ctx, people):
+    """"≤ 1" stays "≤ 1" in the milestones (a bare value reads as "at least")."""
+    from marketplace.models import ChallengeIndicator
+
+    cid, p1, p2 = _two_proposals(people, payment_mode="milestones")
+    first = ctx.scalars(
+        ctx.query(ChallengeIndicator).filter_by(challenge_id=cid, position=1).statement
+    ).one()
+    first.target_value = "≤ 1"
+    first.unit = "次/年"
+    ctx.commit()
+    close(db.session, people["poster"], cid)
+    award.award(db.session, user(people["poster"]), cid, [{"proposal_id": p1}], {p2: "不可行"})
+    deal = db.session.scalars(db.select(Deal).filter_by(challenge_id=cid)).one()
+    titles = [m["title"] for m in deal.current_terms.milestones]
+    assert titles == ["矫顽力 ≤ 1 次/年", "工作温度 ≥ 200 ℃"]
