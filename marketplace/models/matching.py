@@ -14,7 +14,6 @@ from marketplace.extensions import db
 from marketplace.models.outbox import DOC_TYPES, BigId
 from marketplace.models.types import TZDateTime, in_list, utcnow
 
-
 # Items whose matches are stored: listings and demands, and 揭榜挂帅 challenges (their
 # related listings, discovery/challenge_matching.py).
 MATCHED_DOC_TYPES = DOC_TYPES + ("challenges",)

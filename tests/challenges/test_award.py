@@ -161,7 +161,7 @@ def test_ledger_check_reads_where_each_bounty_is(ctx, people, app):
 
 
 def test_a_target_that_states_its_comparison_is_not_given_another(ctx, people):
-    """"≤ 1" stays "≤ 1" in the milestones (a bare value reads as "at least")."""
+    """ "≤ 1" stays "≤ 1" in the milestones (a bare value reads as "at least")."""
     from marketplace.models import ChallengeIndicator
 
     cid, p1, p2 = _two_proposals(people, payment_mode="milestones")
