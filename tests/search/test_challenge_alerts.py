@@ -33,6 +33,15 @@ def _jobs(app, cid: int) -> int:
         )
 
 
+def _solver_with_magnet(app, make, kind: str = "university"):
+    """A poster, an operator, and a verified solver whose published listing answers the
+    fixtures' challenge (a high-coercivity magnet)."""
+    solver = verified_solver(make, kind)
+    make.listing(solver, status="published", **MAGNET)
+    refresh(app)
+    return make.user("enterprise_member"), make.operator(), solver
+
+
 def _run(app) -> alerts.AlertResult:
     with app.app_context():
         return alerts.run_due(db.session)
@@ -96,11 +105,7 @@ def test_the_job_is_written_when_the_challenge_opens_and_tells_who_could_solve_i
 
 
 def test_any_verified_organization_when_the_challenge_is_open_to_all(search_app, make):
-    poster = make.user("enterprise_member")
-    operator = make.operator()
-    company = verified_solver(make, "enterprise")
-    make.listing(company, status="published", **MAGNET)
-    refresh(search_app)
+    poster, operator, company = _solver_with_magnet(search_app, make, "enterprise")
     with search_app.app_context():
         walk(db.session, poster, operator, "open", eligibility="verified_org")
     _run(search_app)
@@ -108,11 +113,7 @@ def test_any_verified_organization_when_the_challenge_is_open_to_all(search_app,
 
 
 def test_a_challenge_withdrawn_before_the_worker_runs_tells_nobody(search_app, make):
-    poster = make.user("enterprise_member")
-    operator = make.operator()
-    university = verified_solver(make, "university")
-    make.listing(university, status="published", **MAGNET)
-    refresh(search_app)
+    poster, operator, university = _solver_with_magnet(search_app, make)
     with search_app.app_context():
         cid = walk(db.session, poster, operator, "open")
         workflow.withdraw(db.session, user(poster), cid, "需求已变更")
@@ -122,11 +123,7 @@ def test_a_challenge_withdrawn_before_the_worker_runs_tells_nobody(search_app, m
 
 
 def test_behind_an_nda_the_notice_says_only_what_the_hall_shows(search_app, make):
-    poster = make.user("enterprise_member")
-    operator = make.operator()
-    university = verified_solver(make, "university")
-    make.listing(university, status="published", **MAGNET)
-    refresh(search_app)
+    poster, operator, university = _solver_with_magnet(search_app, make)
     with search_app.app_context():
         walk(
             db.session,
@@ -147,11 +144,7 @@ def test_behind_an_nda_the_notice_says_only_what_the_hall_shows(search_app, make
 def test_only_strong_matches_are_announced(search_app, make, monkeypatch):
     """A listing the model labels but not at its highest label is shown on the page, and
     announced to nobody (the rule of the listing and demand alerts)."""
-    poster = make.user("enterprise_member")
-    operator = make.operator()
-    university = verified_solver(make, "university")
-    make.listing(university, status="published", **MAGNET)
-    refresh(search_app)
+    poster, operator, university = _solver_with_magnet(search_app, make)
     with search_app.app_context():
         cid = walk(db.session, poster, operator, "open")
     real = challenge_matching.candidates
