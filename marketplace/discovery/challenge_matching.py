@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.challenges import hall
 from marketplace.core import localtime
-from marketplace.discovery.match_records import stored_matches
+from marketplace.discovery.match_records import STORED_K, stored_matches
 from marketplace.discovery.matching import (
     MAX_K,
     Match,
@@ -124,9 +124,9 @@ def related_listings(
     model labels (at or above its lowest threshold) are shown."""
     challenge = hall.get_challenge(session, actor, challenge_id)
     k = min(max(k, 1), MAX_K)
-    return challenge, [Recommendation(c.match, c.listing) for c in candidates(session, challenge)][
-        :k
-    ]
+    # The worker stores STORED_K; asked for more (the API allows MAX_K), compute them.
+    found = candidates(session, challenge, fresh=k > STORED_K)
+    return challenge, [Recommendation(c.match, c.listing) for c in found[:k]]
 
 
 def is_open(challenge: Challenge | None) -> bool:
