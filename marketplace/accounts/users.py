@@ -281,9 +281,17 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> None:
     tokens.revoke(session, user, token_id)
 
 
-def require_operator(actor: User | None) -> User:
+def require_user(actor: User | None) -> User:
+    """The signed-in actor; Unauthorized for nobody."""
     if actor is None:
         raise Unauthorized(N_("Log in first."))
+    return actor
+
+
+def require_operator(actor: User | None, refusal: str = N_("Only operators may do this.")) -> User:
+    """The actor if an operator; Unauthorized for nobody, Forbidden (``refusal``, an
+    English template marked N_) for anyone else."""
+    actor = require_user(actor)
     if not actor.is_operator:
-        raise Forbidden(N_("Only operators may do this."))
+        raise Forbidden(refusal)
     return actor

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.accounts import users
 from marketplace.auctions.rules import (
     DEFAULT_EXTENSION_MINUTES,
     DEFAULT_FORFEIT_SELLER_BP,
@@ -21,7 +22,7 @@ from marketplace.auctions.rules import (
 )
 from marketplace.catalog.publication import PUBLICATION, get_visible
 from marketplace.core import audit
-from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.core.locking import lock_rows
 from marketplace.core.messages import N_
 from marketplace.core.uow import unit_of_work
@@ -30,18 +31,11 @@ from marketplace.models.auctions import AUCTION_TRANSFER_MODES
 from marketplace.models.types import utcnow
 from marketplace.models.vocab import DOMAINS
 
-
-def require_user(actor: User | None) -> User:
-    if actor is None:
-        raise Unauthorized(N_("Log in first."))
-    return actor
+require_user = users.require_user
 
 
 def require_operator(actor: User | None) -> User:
-    actor = require_user(actor)
-    if not actor.is_operator:
-        raise Forbidden(N_("Only operators manage auction sessions."))
-    return actor
+    return users.require_operator(actor, N_("Only operators manage auction sessions."))
 
 
 def is_owner(actor: User | None, lot: AuctionLot) -> bool:

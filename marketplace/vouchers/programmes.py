@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from marketplace.accounts import users
 from marketplace.core import audit, ledger
-from marketplace.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.core.errors import Conflict, Invalid, NotFound
 from marketplace.core.localtime import today
 from marketplace.core.locking import begin_write, lock_rows
 from marketplace.core.messages import N_
@@ -39,17 +40,11 @@ FIELDS = (
 )
 
 
-def require_user(actor: User | None) -> User:
-    if actor is None:
-        raise Unauthorized(N_("Log in first."))
-    return actor
+require_user = users.require_user
 
 
 def require_operator(actor: User | None) -> User:
-    actor = require_user(actor)
-    if not actor.is_operator:
-        raise Forbidden(N_("Only operators manage innovation voucher programmes."))
-    return actor
+    return users.require_operator(actor, N_("Only operators manage innovation voucher programmes."))
 
 
 def get(session: Session, programme_id: int) -> VoucherProgramme:
