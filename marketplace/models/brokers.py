@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -24,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
+from marketplace.models.files import StoredFile
 from marketplace.models.organizations import User
 from marketplace.models.outbox import BigId
 from marketplace.models.types import JSONList, TZDateTime, in_list, utcnow
@@ -257,7 +257,7 @@ class BrokerageRecordVersion(db.Model):
     replaced_at: Mapped[datetime] = mapped_column(TZDateTime)
 
 
-class BrokerageAttachment(db.Model):
+class BrokerageAttachment(StoredFile, db.Model):
     """A file of a brokerage record: the same checks and storage as deal attachments
     (services/deal_files.py), served with the record's visibility."""
 
@@ -268,12 +268,6 @@ class BrokerageAttachment(db.Model):
     record_id: Mapped[int] = mapped_column(
         ForeignKey("brokerage_record.id", ondelete="CASCADE"), index=True
     )
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(120))
-    size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 
 class BrokerRating(db.Model):

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
+from marketplace.models.files import StoredFile
 from marketplace.models.organizations import Organization, User
 from marketplace.models.types import JSONList, TZDateTime, in_list, utcnow
 from marketplace.models.vocab import DOMAINS
@@ -191,7 +192,7 @@ class ChallengeProposal(db.Model):
     )
 
 
-class ProposalFile(db.Model):
+class ProposalFile(StoredFile, db.Model):
     """A file attached to a proposal by its team (a test report, a drawing): checked by
     content like deal files (core/uploads.py), stored outside the web root under a random
     key, served only to those who may read the proposal (challenges/files.py)."""
@@ -209,12 +210,6 @@ class ProposalFile(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(120))
-    size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 
 class ProposalQuestion(db.Model):

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
+from marketplace.models.files import StoredFile
 from marketplace.models.organizations import Organization
 from marketplace.models.outbox import BigId
 from marketplace.models.types import JSONList, TZDateTime, in_list, utcnow
@@ -417,7 +418,7 @@ class PayoutInstruction(db.Model):
     beneficiary: Mapped[Organization] = relationship(lazy="joined")
 
 
-class DealAttachment(db.Model):
+class DealAttachment(StoredFile, db.Model):
     """A file shared in a deal's thread. Stored outside the web root under a random key;
     served only to the deal's parties and operators (services/deal_files.py)."""
 
@@ -435,9 +436,3 @@ class DealAttachment(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(120))
-    size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

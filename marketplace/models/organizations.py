@@ -7,7 +7,6 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
+from marketplace.models.files import StoredFile
 from marketplace.models.types import TZDateTime, in_list, utcnow
 from marketplace.models.vocab import (
     DOCUMENT_KINDS,
@@ -257,7 +257,7 @@ class JoinRequest(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class OrganizationDocument(db.Model):
+class OrganizationDocument(StoredFile, db.Model):
     """A verification document (营业执照, 法人证书) uploaded by an organization's admin,
     stored outside the web root under a random key, shown to the organization's admins and
     to operators (accounts/documents.py)."""
@@ -276,11 +276,5 @@ class OrganizationDocument(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(120))
-    size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     uploaded_by: Mapped[User | None] = relationship()
